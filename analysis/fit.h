@@ -1,0 +1,23 @@
+/* fit.h: scaling fits (math.md section 8). */
+#ifndef CTR_FIT_H
+#define CTR_FIT_H
+
+#include <stddef.h>
+
+#include "common.h"
+
+typedef struct {
+  size_t n;                 /* points used (those with x > 0 and y > 0, finite) */
+  double slope, intercept;  /* log y = intercept + slope log x */
+  double slope_lo, slope_hi; /* 95% t-interval (NaN when n < 3) */
+} ctr_loglog_fit;
+
+/* Least squares of log y on log x (GSL gsl_fit_linear), CI from the t quantile with
+ * n - 2 degrees of freedom. CTR_EINPUT when fewer than 2 usable points. */
+ctr_status ctr_fit_loglog(const double *x, const double *y, size_t n, ctr_loglog_fit *out,
+                          ctr_error *err);
+
+/* The bound's own local log-log slope at N: -1 + 5 / ln N (math.md section 3). */
+double ctr_bound_local_slope(double N);
+
+#endif

@@ -1,0 +1,177 @@
+#include "grid.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+
+/* X(name, code, has_arg, metavar, help): one table for getopt and for --help. */
+#define GRID_OPTIONS(X)                                                                            \
+  X("target", 1000, 1, "NAME", "isotropic | geometric | power | diagonal | file (isotropic)")     \
+  X("d", 1001, 1, "LIST", "dimension(s) (1)")                                                     \
+  X("N", 1002, 1, "LIST", "number(s) of steps, 2..1e8 (1000)")                                   \
+  X("lambda", 1003, 1, "X", "isotropic variance (1)")                                             \
+  X("lambda-min", 1004, 1, "X", "smallest eigenvalue, geometric/power (0.01)")                    \
+  X("lambda-max", 1005, 1, "X", "largest eigenvalue, geometric/power (1)")                        \
+  X("diag", 1006, 1, "V1,V2,..", "explicit variances (target diagonal; sets d)")                  \
+  X("cov-file", 1007, 1, "FILE", "d x d covariance, whitespace separated (target file)")          \
+  X("rotate", 1008, 0, "", "rotate the covariance by a Haar-random orthogonal matrix")            \
+  X("mean-norm", 1009, 1, "X", "random mean of this norm (0)")                                    \
+  X("seed", 1010, 1, "K", "seed of rotation, mean and error directions (1)")                      \
+  X("schedule", 1011, 1, "NAME", "paper | linear | cosine (paper)")                               \
+  X("c0", 1012, 1, "X", "paper schedule: beta_1 = N^-c0 (2)")                                     \
+  X("c1", 1013, 1, "X", "paper schedule: saturation c1 log N / N, needs c1 > c0 (8)")             \
+  X("beta-min", 1014, 1, "X", "linear schedule: first beta at N = 1000 (1e-4)")                   \
+  X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
+  X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
+  X("engine", 1017, 1, "LIST", "ct | cd (ct)")                                                    \
+  X("error", 1018, 1, "LIST",                                                                     \
+    "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
+  X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \
+  X("full", 1020, 0, "", "use the full-matrix path even when the diagonal one applies")           \
+  X("probes", 1021, 1, "K", "steps with exact L1 per-step sums, 2..100000 (128)")
+
+#define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
+const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
+
+void ctr_grid_help(FILE *out, int lists) {
+#define AS_HELP(name, code, has, meta, help)                                                       \
+  fprintf(out, "  --%-11s %-9s %s\n", name, lists || strcmp(meta, "LIST") ? meta : "V", help);
+  GRID_OPTIONS(AS_HELP)
+#undef AS_HELP
+  if (lists) fprintf(out, "  LIST is a,b,c or a log range lo:hi:count (e.g. 10:1e6:11)\n");
+}
+
+void ctr_grid_init(ctr_grid *g) {
+  memset(g, 0, sizeof *g);
+  ctr_point_spec_default(&g->base);
+}
+
+void ctr_grid_free(ctr_grid *g) {
+  free(g->d), free(g->N), free(g->eps), free(g->diag), free(g->engine), free(g->error);
+  memset(g, 0, sizeof *g);
+}
+
+static ctr_status parse_engine(const char *s, int *k, ctr_error *err) {
+  ctr_engine_kind e;
+  ctr_status st = ctr_engine_parse(s, &e, err);
+  *k = (int)e;
+  return st;
+}
+
+static ctr_status parse_error(const char *s, int *k, ctr_error *err) {
+  ctr_errmodel_kind e;
+  ctr_status st = ctr_errmodel_parse(s, &e, err);
+  *k = (int)e;
+  return st;
+}
+
+static ctr_status apply_target(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  ctr_target_params *t = &g->base.target;
+  double big = 1e300;
+  int64_t seed;
+  ctr_status st;
+  switch (code) {
+  case 1000:
+    st = ctr_target_kind_parse(arg, &t->kind, err);
+    return st;
+  case 1003: return ctr_arg_double("--lambda", arg, 0, big, &t->lambda, err);
+  case 1004: return ctr_arg_double("--lambda-min", arg, 0, big, &t->lambda_min, err);
+  case 1005: return ctr_arg_double("--lambda-max", arg, 0, big, &t->lambda_max, err);
+  case 1006:
+    free(g->diag);
+    st = ctr_arg_double_list("--diag", arg, 0, big, &g->diag, &g->ndiag, err);
+    if (!st) snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
+    return st;
+  case 1007:
+    t->cov_file = arg;
+    snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
+    return CTR_OK;
+  case 1008: t->rotate = 1; return CTR_OK;
+  case 1009: return ctr_arg_double("--mean-norm", arg, 0, big, &t->mean_norm, err);
+  case 1010:
+    st = ctr_arg_int("--seed", arg, 0, INT64_MAX / 2, &seed, err);
+    t->seed = (uint64_t)seed;
+    return st;
+  }
+  return CTR_EINPUT;
+}
+
+static ctr_status apply_schedule(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  ctr_schedule_params *s = &g->base.schedule;
+  switch (code) {
+  case 1011: return ctr_schedule_kind_parse(arg, &s->kind, err);
+  case 1012: return ctr_arg_double("--c0", arg, 0, 1e6, &s->c0, err);
+  case 1013: return ctr_arg_double("--c1", arg, 0, 1e6, &s->c1, err);
+  case 1014: return ctr_arg_double("--beta-min", arg, 0, 1, &s->beta_min, err);
+  case 1015: return ctr_arg_double("--beta-max", arg, 0, 1, &s->beta_max, err);
+  case 1016: return ctr_arg_double("--cosine-s", arg, 0, 1, &s->cosine_s, err);
+  }
+  return CTR_EINPUT;
+}
+
+ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  int64_t k;
+  ctr_status st;
+  err->msg[0] = '\0';
+  switch (code) {
+  case 1001:
+    free(g->d);
+    return ctr_arg_int_list("--d", arg, 1, CTR_TARGET_DMAX, &g->d, &g->nd, err);
+  case 1002:
+    free(g->N);
+    return ctr_arg_int_list("--N", arg, 2, CTR_SCHEDULE_NMAX, &g->N, &g->nN, err);
+  case 1017:
+    free(g->engine);
+    return ctr_arg_name_list("--engine", arg, parse_engine, &g->engine, &g->nengine, err);
+  case 1018:
+    free(g->error);
+    return ctr_arg_name_list("--error", arg, parse_error, &g->error, &g->nerror, err);
+  case 1019: free(g->eps); return ctr_arg_double_list("--eps", arg, 0, 1e6, &g->eps, &g->neps, err);
+  case 1020: g->base.engine.force_full = 1; return CTR_OK;
+  case 1021:
+    st = ctr_arg_int("--probes", arg, 2, 100000, &k, err);
+    g->base.engine.probes = (int)k;
+    return st;
+  }
+  if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
+  if (code >= 1011 && code <= 1016) return apply_schedule(g, code, arg, err);
+  return CTR_EINPUT;
+}
+
+#define LEN(n) ((n) ? (n) : 1)
+
+size_t ctr_grid_count(const ctr_grid *g) {
+  return LEN(g->nN) * LEN(g->nd) * LEN(g->neps) * LEN(g->nerror) * LEN(g->nengine);
+}
+
+void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
+  *spec = g->base;
+  size_t iN = i % LEN(g->nN), id = (i /= LEN(g->nN)) % LEN(g->nd);
+  size_t ie = (i /= LEN(g->nd)) % LEN(g->neps), ik = (i /= LEN(g->neps)) % LEN(g->nerror);
+  size_t ig = (i / LEN(g->nerror)) % LEN(g->nengine);
+  if (g->nN) spec->schedule.N = g->N[iN];
+  if (g->ndiag) spec->target.diag = g->diag, spec->target.ndiag = (int)g->ndiag,
+                spec->target.d = (int)g->ndiag;
+  if (g->nd) spec->target.d = (int)g->d[id];
+  if (g->neps) spec->engine.error.eps = g->eps[ie];
+  if (g->nerror) spec->engine.error.kind = (ctr_errmodel_kind)g->error[ik];
+  if (g->nengine) spec->engine.engine = (ctr_engine_kind)g->engine[ig];
+}
+
+ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
+  ctr_point_spec spec;
+  ctr_status st = CTR_OK;
+  for (size_t i = 0; !st && i < ctr_grid_count(g); i++) {
+    ctr_grid_point(g, i, &spec);
+    st = ctr_point_spec_check(&spec, err);
+  }
+  for (size_t i = 0; !st && i < LEN(g->nd); i++) { /* the target depends on d only */
+    ctr_grid_point(g, i * LEN(g->nN), &spec);
+    ctr_target *t = NULL;
+    st = ctr_target_alloc(&spec.target, &t, err);
+    ctr_target_free(t);
+  }
+  return st;
+}

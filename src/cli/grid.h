@@ -1,0 +1,43 @@
+/* grid.h: the parameters of a run or a sweep, as given by command-line flags, and their
+ * expansion into points. `run` is a grid of exactly one point. */
+#ifndef CTR_GRID_H
+#define CTR_GRID_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "runpoint.h"
+
+typedef struct {
+  ctr_point_spec base; /* everything not swept */
+  int64_t *d, *N;
+  double *eps, *diag;
+  int *engine, *error;
+  size_t nd, nN, neps, nengine, nerror, ndiag;
+} ctr_grid;
+
+/* getopt_long table of the flags shared by run and sweep (terminated by a zero entry), and
+ * their help text. Option codes are >= 1000. */
+extern const struct option ctr_grid_options[];
+void ctr_grid_help(FILE *out, int lists);
+
+void ctr_grid_init(ctr_grid *g);
+void ctr_grid_free(ctr_grid *g);
+
+/* Apply one parsed option; CTR_EINPUT with a message on a bad value. Returns CTR_EINPUT
+ * with an empty message for a code that is not a grid option. */
+ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err);
+
+size_t ctr_grid_count(const ctr_grid *g);
+
+/* Point i (0-based, N innermost, then d, eps, error, engine). */
+void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
+
+/* Check every point before anything runs or any file is created: schedules for every N,
+ * the target for every d (this reads covariance files), engine/error combinations. */
+ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err);
+
+#endif

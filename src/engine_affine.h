@@ -1,0 +1,71 @@
+/* engine_affine.h: ideal consistency training (and distillation) on Gaussian targets,
+ * in closed form (math.md sections 2-4 and 6).
+ *
+ * Everything is tracked in eigen-coordinates of Sigma and CENTRED at the flow map:
+ *   f_t(x) = a_1 mu + (G_t + Delta_t)(x - a_t mu) + beta_t,   G_t = sqrt(v_1 / v_t),
+ * so that Delta_t = f_t' - Phi_t' is the (small) deviation from the probability-flow map,
+ * accumulated without ever subtracting two O(1) numbers (math.md section 4 warns that
+ * the spread deficit is 1e-6 at N = 1e7). With xi_t = f_t - Phi_t the recursion is the
+ * exact error recursion of math.md section 3:
+ *   Delta_t = Delta_{t-1} (M_t + c_t S_t) + D_t + c_t G_{t-1} S_t + E_t
+ *   beta_t  = beta_{t-1} + c_t (G_{t-1} + Delta_{t-1}) sigma_t + eta_t
+ * with M_t = diag(m_t), D_t = diag(-G_t (1 - cos theta_t)) the per-step CT bias,
+ * (S_t, sigma_t) the score error and (E_t, eta_t) the fit error.
+ *
+ * Paths: "diag" (every perturbation commutes with Sigma) costs O(N * distinct eigenvalues);
+ * "full" keeps Delta as a d x d matrix, O(N d^2), and is taken for fit-matrix errors
+ * or on request (tests check that both agree).
+ *
+ * Engine "cd" composes DDIM steps directly, f_t = f_{t-1} o Psi_t + e_t, with the slope
+ * product accumulated as is (the straightforward way, diag path only). For Gaussian
+ * targets it must equal CT exactly (the Jensen gap vanishes for affine maps): a test. */
+#ifndef CTR_ENGINE_AFFINE_H
+#define CTR_ENGINE_AFFINE_H
+
+#include <stdint.h>
+
+#include "common.h"
+#include "errmodel.h"
+#include "schedule.h"
+#include "target.h"
+
+typedef enum { CTR_ENGINE_CT, CTR_ENGINE_CD } ctr_engine_kind;
+
+ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
+const char *ctr_engine_name(ctr_engine_kind kind);
+
+typedef struct {
+  ctr_engine_kind engine;
+  ctr_errmodel error;
+  uint64_t seed;   /* error directions (u, R) come from (seed, d): same for every N */
+  int force_full;  /* 1: take the full-matrix path even when diag would do */
+  int probes;      /* steps at which the L1 per-step sums are evaluated exactly (>= 2);
+                      0 = default 128. All steps are exact when N - 1 <= probes. */
+} ctr_affine_params;
+
+void ctr_affine_params_default(ctr_affine_params *p);
+
+typedef struct {
+  int full; /* which path */
+  int d, nd; /* dimension, distinct eigenvalues */
+  /* per distinct eigenvalue j (both paths): */
+  double *v1, *vN; /* variances of X_1 and X_N along eigenvalue j */
+  double *G;       /* flow-map slope sqrt(v1 / vN) */
+  double *delta;   /* diag path: A_N - G, cancellation-free */
+  double *bcoef;   /* diag path: beta_N = u * bcoef[group[k]] */
+  /* per coordinate, eigen-coordinates: */
+  double *u;    /* unit direction of bias errors (or zeros) */
+  double *beta; /* full path: offset beta_N (length d) */
+  double *Delta; /* full path: d x d, row-major, eigen-coordinates */
+  /* per-step sums over t = 2..N (math.md section 3) */
+  double sum_e_l1, sum_e_rms, sum_D_l1, sum_D_rms;
+  int sums_exact;
+  double a1, aN, abar_N;
+} ctr_affine_result;
+
+/* Run the engine. Refuses (CTR_EINPUT) engine/error combinations it does not implement. */
+ctr_status ctr_affine_run(const ctr_affine_params *p, const ctr_schedule *s, const ctr_target *tg,
+                          ctr_affine_result **out, ctr_error *err);
+void ctr_affine_result_free(ctr_affine_result *r);
+
+#endif

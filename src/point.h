@@ -1,0 +1,95 @@
+/* point.h: one row of a result table: every parameter and every metric of one
+ * simulated point (target x d x N x schedule x engine x error x seed).
+ *
+ * The field list is an X-macro so that the HDF5 compound type, `ctrate show`,
+ * the CSV export and docs/results-format.md are all generated from one place
+ * and cannot drift apart. Strings are fixed-size, NUL-terminated. */
+#ifndef CTR_POINT_H
+#define CTR_POINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* X(kind, name, size, doc): kind is I64, I32, F64 or STR; size is the buffer
+ * size of a STR field (0 otherwise). */
+#define CTR_POINT_FIELDS(X)                                                                        \
+  X(I64, point_id, 0, "stable id of the point within its sweep (0-based grid index)")              \
+  X(I64, seed, 0, "master seed of the point's random streams (rotation, mean, error direction)")   \
+  X(STR, target, 16, "target family: isotropic, geometric, power, diagonal or file")               \
+  X(I32, d, 0, "dimension")                                                                        \
+  X(I64, N, 0, "number of steps (the paper's T); training steps are t = 2..N")                     \
+  X(F64, lambda, 0, "variance of the isotropic family")                                            \
+  X(F64, lambda_min, 0, "smallest eigenvalue of the geometric and power families")                 \
+  X(F64, lambda_max, 0, "largest eigenvalue of the geometric and power families")                  \
+  X(STR, cov_source, 128, "diagonal list or covariance file the spectrum came from (else empty)")  \
+  X(I32, rotate, 0, "1 if the covariance was rotated by a Haar-random orthogonal matrix")          \
+  X(F64, mean_norm, 0, "norm of the random mean (0: zero mean)")                                   \
+  X(STR, schedule, 16, "noise schedule: paper, linear or cosine")                                  \
+  X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \
+  X(F64, c1, 0, "paper schedule: saturation level c1 log N / N")                                   \
+  X(F64, beta_min, 0, "linear schedule: first beta (at N = 1000, rescaled by 1000/N)")             \
+  X(F64, beta_max, 0, "linear schedule: last beta (at N = 1000, rescaled by 1000/N)")              \
+  X(F64, cosine_s, 0, "cosine schedule offset s")                                                  \
+  X(STR, engine, 8, "ct (ideal consistency training) or cd (consistency distillation, DDIM)")      \
+  X(STR, error, 16, "error model: none, fit-bias, fit-scale, fit-matrix, score-bias, score-scale") \
+  X(F64, eps, 0, "error size: total sum_t eps_t for fit errors, per-step size for score errors")   \
+  X(STR, path, 8, "algebra used: diag (commuting, per eigenvalue) or full (d x d matrices)")       \
+  X(F64, abar_N, 0, "abar_N = prod alpha_t, how far q_N is from N(0, I)")                          \
+  X(F64, lipschitz, 0, "flow-map Lipschitz constant L = max(1, max_i sqrt(v_1/v_N))")              \
+  X(F64, w2_normal, 0, "exact W2(f_N(N(0,I)), X_1)")                                               \
+  X(F64, w1_lo_normal, 0, "certified lower bound on W1(f_N(N(0,I)), X_1)")                         \
+  X(F64, w1_hi_normal, 0, "certified upper bound on W1(f_N(N(0,I)), X_1)")                         \
+  X(F64, w2_qN, 0, "exact W2(f_N(q_N), X_1)")                                                      \
+  X(F64, w1_lo_qN, 0, "certified lower bound on W1(f_N(q_N), X_1)")                                \
+  X(F64, w1_hi_qN, 0, "certified upper bound on W1(f_N(q_N), X_1)")                                \
+  X(F64, coupling_l1_normal, 0, "E||f_N(Z) - Phi(Z)||, Z ~ N(0, I), Phi = Phi_{N->1}")             \
+  X(F64, coupling_rms_normal, 0, "(E||f_N(Z) - Phi(Z)||^2)^(1/2), Z ~ N(0, I)")                    \
+  X(F64, coupling_l1_qN, 0, "E||f_N(X) - Phi(X)||, X ~ q_N (bounds W1 of the q_N input)")          \
+  X(F64, coupling_rms_qN, 0, "(E||f_N(X) - Phi(X)||^2)^(1/2), X ~ q_N (bounds W2)")                \
+  X(F64, sum_e_l1, 0, "sum_t E_{q_t}||e_t|| over t = 2..N (injected fit error, paper's eps)")      \
+  X(F64, sum_e_rms, 0, "sum_t (E_{q_t}||e_t||^2)^(1/2)")                                           \
+  X(F64, sum_D_l1, 0, "sum_t E_{q_t}||D_t|| (ideal per-step CT bias, math.md 3)")                  \
+  X(F64, sum_D_rms, 0, "sum_t (E_{q_t}||D_t||^2)^(1/2)")                                           \
+  X(I32, sums_exact, 0, "1: L1 sums evaluated at every step; 0: ratio to RMS interpolated")        \
+  X(F64, shrink_max, 0, "largest relative spread deficit 1 - A_N/Phi' over eigen-directions")      \
+  X(F64, bound_shape, 0, "L^3 d^(5/2) log^5(N) / N, the theorem's rate with C = 1")               \
+  X(I32, status, 0, "0 ok, 1 input refused, 2 out of memory, 3 numerical failure, 4 I/O")          \
+  X(STR, message, 160, "empty, or why the point failed")                                          \
+  X(F64, wall_time, 0, "seconds spent on the point (engine and metrics)")
+
+#define CTR_DECLARE_FIELD(kind, name, size, doc) CTR_DECLARE_##kind(name, size)
+#define CTR_DECLARE_I64(name, size) int64_t name;
+#define CTR_DECLARE_I32(name, size) int32_t name;
+#define CTR_DECLARE_F64(name, size) double name;
+#define CTR_DECLARE_STR(name, size) char name[size];
+
+typedef struct {
+  CTR_POINT_FIELDS(CTR_DECLARE_FIELD)
+} ctr_point;
+
+typedef enum { CTR_KIND_I64, CTR_KIND_I32, CTR_KIND_F64, CTR_KIND_STR } ctr_field_kind;
+
+/* Reflection over the fields, for the HDF5 layer and the table printers. */
+typedef struct {
+  const char *name;
+  ctr_field_kind kind;
+  size_t offset; /* offsetof(ctr_point, name) */
+  size_t size;   /* bytes in the struct */
+  const char *doc;
+} ctr_field;
+
+extern const ctr_field ctr_point_fields[];
+extern const size_t ctr_point_nfields;
+
+/* Look a field up by name; NULL if there is none. */
+const ctr_field *ctr_point_field(const char *name);
+
+/* All numeric metrics NaN, strings empty, status 0: a row that no code has
+ * filled shows as NaN rather than as a plausible zero. */
+void ctr_point_clear(ctr_point *p);
+
+/* Copy a string into a fixed field, truncating safely. */
+void ctr_point_set_str(char *field, size_t size, const char *value);
+#define CTR_SET_STR(field, value) ctr_point_set_str((field), sizeof(field), (value))
+
+#endif

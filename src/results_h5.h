@@ -1,0 +1,47 @@
+/* results_h5.h: result files in HDF5 (docs/results-format.md).
+ *
+ * Layout: a compound table /points with one row per ctr_point (the field list of
+ * point.h, in that order and with those names), root attributes describing the run.
+ * Crash safety: a row is appended and the file flushed as one unit, so a kill loses
+ * at most the row in flight; a file is never left with a partial row. The HDF5 layer
+ * computes nothing. All functions return CTR_OK or fill err; they never print. */
+#ifndef CTR_RESULTS_H5_H
+#define CTR_RESULTS_H5_H
+
+#include <stddef.h>
+
+#include "common.h"
+#include "point.h"
+
+typedef struct ctr_results ctr_results; /* opaque: an open result file */
+
+/* Run description written as root attributes when a file is created. */
+typedef struct {
+  const char *command_line; /* the full command line, space-joined */
+  const char *spec_text;    /* resolved parameters as text (may be "") */
+  int threads;              /* OpenMP thread count used */
+  unsigned long long master_seed;
+} ctr_run_info;
+
+/* Open FILE for appending rows. If it does not exist it is created with /points
+ * and the root attributes (software "ctrate", version, created ISO 8601 with zone,
+ * host, command_line, spec, hdf5/gsl versions, threads, rng "Philox4x64-10",
+ * master_seed). If it exists it must be a ctrate result file with the same row
+ * layout, else CTR_EINPUT with a message naming the file. */
+ctr_status ctr_results_open(const char *path, const ctr_run_info *info, ctr_results **out,
+                            ctr_error *err);
+
+/* Append one row and flush it to disk. */
+ctr_status ctr_results_append(ctr_results *r, const ctr_point *row, ctr_error *err);
+
+/* Close (NULL-safe). */
+ctr_status ctr_results_close(ctr_results *r, ctr_error *err);
+
+/* Read every row of a result file into a malloc'ed array (*rows, caller frees),
+ * with the root attributes as "name = value" lines into a malloc'ed string *attrs
+ * (may pass NULL). Columns missing from an older file are left as ctr_point_clear
+ * made them. */
+ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, char **attrs,
+                            ctr_error *err);
+
+#endif

@@ -1,0 +1,47 @@
+#include "rng.h"
+
+#include <math.h>
+
+#include <Random123/philox.h>
+
+/* Mix (seed, purpose, a, b) into the two key words with a splitmix64 finaliser, so that
+ * nearby seeds give unrelated keys. */
+static uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+void ctr_rng_init(ctr_rng *r, uint64_t seed, ctr_rng_purpose purpose, uint64_t a, uint64_t b) {
+  r->key[0] = mix64(seed ^ mix64((uint64_t)purpose));
+  r->key[1] = mix64(a ^ mix64(b + 0x632be59bd9b4e019ULL));
+  r->counter = 0;
+}
+
+/* One Philox block gives four 64-bit words; we use the counter as (block, 0, 0, 0)
+ * and keep only whole blocks, which keeps the stream a function of the index. */
+static void block(ctr_rng *r, uint64_t out[4]) {
+  philox4x64_ctr_t c = {{r->counter++, 0, 0, 0}};
+  philox4x64_key_t k = {{r->key[0], r->key[1]}};
+  philox4x64_ctr_t v = philox4x64(c, k);
+  for (int i = 0; i < 4; i++) out[i] = v.v[i];
+}
+
+static double to_open_unit(uint64_t x) { return ((double)(x >> 11) + 0.5) * 0x1.0p-53; }
+
+double ctr_rng_uniform(ctr_rng *r) {
+  uint64_t w[4];
+  block(r, w);
+  return to_open_unit(w[0]);
+}
+
+void ctr_rng_normals(ctr_rng *r, size_t n, double *out) {
+  for (size_t i = 0; i < n; i += 2) {
+    uint64_t w[4];
+    block(r, w);
+    double rad = sqrt(-2.0 * log(to_open_unit(w[0]))), ang = 2.0 * M_PI * to_open_unit(w[1]);
+    out[i] = rad * cos(ang);
+    if (i + 1 < n) out[i + 1] = rad * sin(ang);
+  }
+}

@@ -1,0 +1,34 @@
+/* rng.h: counter-based random streams (Random123 Philox4x64-10).
+ *
+ * A stream is named by (seed, purpose, a, b): the same name gives the same numbers
+ * whatever the thread count, the sharding or the order in which points are run.
+ * Draw i of a stream is a pure function of its name and i. */
+#ifndef CTR_RNG_H
+#define CTR_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Purposes: one per use, so that no two uses ever share numbers. */
+typedef enum {
+  CTR_RNG_ROTATION = 1, /* Haar rotation of the covariance (keyed by seed, d) */
+  CTR_RNG_MEAN = 2,     /* random mean direction (seed, d) */
+  CTR_RNG_ERRDIR = 3,   /* direction of bias errors (seed, d) */
+  CTR_RNG_ERRMAT = 4,   /* random symmetric matrix of fit-matrix errors (seed, d) */
+  CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
+} ctr_rng_purpose;
+
+typedef struct {
+  uint64_t key[2];
+  uint64_t counter;
+} ctr_rng;
+
+void ctr_rng_init(ctr_rng *r, uint64_t seed, ctr_rng_purpose purpose, uint64_t a, uint64_t b);
+
+/* Uniform in the open interval (0, 1), 53 random bits. */
+double ctr_rng_uniform(ctr_rng *r);
+
+/* n standard normals (Box-Muller on pairs of uniforms). */
+void ctr_rng_normals(ctr_rng *r, size_t n, double *out);
+
+#endif

@@ -1,0 +1,155 @@
+#include "schedule.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ctr_schedule_params_default(ctr_schedule_params *p) {
+  p->kind = CTR_SCHED_PAPER;
+  p->N = 1000;
+  p->c0 = 2.0;
+  p->c1 = 8.0;
+  p->beta_min = 1e-4;
+  p->beta_max = 0.02;
+  p->cosine_s = 0.008;
+}
+
+static const char *const kind_names[] = {"paper", "linear", "cosine"};
+
+const char *ctr_schedule_kind_name(ctr_schedule_kind kind) { return kind_names[kind]; }
+
+ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err) {
+  for (int k = 0; k < 3; k++)
+    if (strcmp(name, kind_names[k]) == 0) {
+      *kind = (ctr_schedule_kind)k;
+      return CTR_OK;
+    }
+  return ctr_fail(err, CTR_EINPUT, "schedule '%s' is unknown (accepted: paper, linear, cosine)",
+                  name);
+}
+
+static ctr_status check_paper(const ctr_schedule_params *p, ctr_error *err) {
+  if (!isfinite(p->c0) || p->c0 <= 0)
+    return ctr_fail(err, CTR_EINPUT, "c0 = %g is invalid (accepted: finite c0 > 0, e.g. 2)", p->c0);
+  if (!isfinite(p->c1) || p->c1 <= 0)
+    return ctr_fail(err, CTR_EINPUT, "c1 = %g is invalid (accepted: finite c1 > c0, e.g. 4..16)",
+                    p->c1);
+  if (p->c1 <= p->c0)
+    return ctr_fail(err, CTR_EINPUT,
+                    "c1 = %g <= c0 = %g: the schedule never saturates and abar_N does not vanish "
+                    "(accepted: c1 > c0; sensible c0 = 2, c1 in [4, 16])",
+                    p->c1, p->c0);
+  double r = p->c1 * log((double)p->N) / (double)p->N;
+  if (!(r < 1.0))
+    return ctr_fail(err, CTR_EINPUT,
+                    "c1 log N / N = %g >= 1 at N = %lld, c1 = %g: beta_t would reach 1 "
+                    "(accepted: c1 < N / log N = %g, or a larger N)",
+                    r, (long long)p->N, p->c1, (double)p->N / log((double)p->N));
+  return CTR_OK;
+}
+
+static ctr_status check_linear(const ctr_schedule_params *p, ctr_error *err) {
+  double scale = 1000.0 / (double)p->N;
+  if (!isfinite(p->beta_min) || !isfinite(p->beta_max) || p->beta_min <= 0 ||
+      p->beta_max < p->beta_min)
+    return ctr_fail(err, CTR_EINPUT,
+                    "linear schedule betas [%g, %g] are invalid (accepted: 0 < beta_min <= "
+                    "beta_max, e.g. 1e-4 and 0.02)",
+                    p->beta_min, p->beta_max);
+  if (!(p->beta_max * scale < 1.0))
+    return ctr_fail(err, CTR_EINPUT,
+                    "linear schedule: beta_max * 1000/N = %g >= 1 at N = %lld (accepted: "
+                    "N > 1000 * beta_max = %g)",
+                    p->beta_max * scale, (long long)p->N, 1000.0 * p->beta_max);
+  return CTR_OK;
+}
+
+ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err) {
+  if (p->N < 2 || p->N > CTR_SCHEDULE_NMAX)
+    return ctr_fail(err, CTR_EINPUT, "N = %lld is out of range (accepted: 2 <= N <= %lld)",
+                    (long long)p->N, (long long)CTR_SCHEDULE_NMAX);
+  switch (p->kind) {
+  case CTR_SCHED_PAPER: return check_paper(p, err);
+  case CTR_SCHED_LINEAR: return check_linear(p, err);
+  case CTR_SCHED_COSINE:
+    if (!isfinite(p->cosine_s) || p->cosine_s < 0 || p->cosine_s > 1)
+      return ctr_fail(err, CTR_EINPUT,
+                      "cosine_s = %g is invalid (accepted: 0 <= s <= 1, e.g. 0.008)", p->cosine_s);
+    return CTR_OK;
+  }
+  return ctr_fail(err, CTR_EINPUT, "unknown schedule kind %d", (int)p->kind);
+}
+
+/* Paper (Li et al. Eq. 23): beta_{t+1} = r min(beta_1 (1+r)^t, 1), r = c1 log N / N,
+ * with the geometric part in log space so that it never overflows. */
+static void fill_paper(const ctr_schedule_params *p, double *beta) {
+  double logN = log((double)p->N), r = p->c1 * logN / (double)p->N;
+  beta[1] = exp(-p->c0 * logN);
+  double lr = log1p(r), lb1 = -p->c0 * logN;
+  for (int64_t t = 1; t < p->N; t++) {
+    double lg = lb1 + (double)t * lr;
+    beta[t + 1] = r * (lg < 0 ? exp(lg) : 1.0);
+  }
+}
+
+static void fill_linear(const ctr_schedule_params *p, double *beta) {
+  double scale = 1000.0 / (double)p->N;
+  for (int64_t t = 1; t <= p->N; t++) {
+    double u = (double)(t - 1) / (double)(p->N - 1);
+    beta[t] = scale * (p->beta_min + (p->beta_max - p->beta_min) * u);
+  }
+}
+
+/* Cosine: abar(t) = f(t)/f(0), f(t) = cos^2(g(t)), g(t) = (t/N + s)/(1 + s) pi/2, so
+ * beta_t = 1 - f(t)/f(t-1) = sin(g_t - g_{t-1}) sin(g_t + g_{t-1}) / cos^2(g_{t-1}),
+ * free of cancellation; clipped at 0.999 as in Nichol and Dhariwal. */
+static void fill_cosine(const ctr_schedule_params *p, double *beta) {
+  double s = p->cosine_s, n = (double)p->N;
+  for (int64_t t = 1; t <= p->N; t++) {
+    double g0 = ((double)(t - 1) / n + s) / (1 + s) * M_PI_2;
+    double g1 = ((double)t / n + s) / (1 + s) * M_PI_2;
+    double c = cos(g0), b = sin(g1 - g0) * sin(g1 + g0) / (c * c);
+    beta[t] = b < 0.999 ? b : 0.999;
+  }
+}
+
+ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, ctr_error *err) {
+  *out = NULL;
+  ctr_status st = ctr_schedule_check(p, err);
+  if (st) return st;
+  ctr_schedule *s = calloc(1, sizeof *s);
+  size_t n = (size_t)p->N + 1;
+  if (s) {
+    s->N = p->N;
+    s->beta = ctr_dalloc(n), s->log_abar = ctr_dalloc(n), s->a = ctr_dalloc(n), s->s = ctr_dalloc(n);
+  }
+  if (!s || !s->beta || !s->log_abar || !s->a || !s->s) {
+    ctr_schedule_free(s);
+    return ctr_fail(err, CTR_ENOMEM, "schedule: cannot allocate %zu steps", n);
+  }
+  if (p->kind == CTR_SCHED_PAPER) fill_paper(p, s->beta);
+  else if (p->kind == CTR_SCHED_LINEAR) fill_linear(p, s->beta);
+  else fill_cosine(p, s->beta);
+  double la = 0;
+  for (int64_t t = 1; t <= p->N; t++) {
+    la += log1p(-s->beta[t]);
+    s->log_abar[t] = la;
+    s->a[t] = exp(0.5 * la);
+    s->s[t] = sqrt(-expm1(la));
+  }
+  *out = s;
+  return CTR_OK;
+}
+
+void ctr_schedule_free(ctr_schedule *s) {
+  if (!s) return;
+  free(s->beta), free(s->log_abar), free(s->a), free(s->s);
+  free(s);
+}
+
+double ctr_schedule_c(const ctr_schedule *s, int64_t t) {
+  double alpha_sqrt = sqrt(1 - s->beta[t]);
+  return s->a[t - 1] * s->beta[t] / (s->s[t] * (s->s[t] + alpha_sqrt * s->s[t - 1]));
+}
+
+double ctr_schedule_abar_N(const ctr_schedule *s) { return exp(s->log_abar[s->N]); }

@@ -1,0 +1,57 @@
+/* schedule.h: the forward noise schedule (math.md section 1).
+ *
+ * Steps t = 1..N. Arrays are 1-based (index 0 is unused) and hold, for every t,
+ * beta_t, a_t = sqrt(abar_t) and s_t = sqrt(1 - abar_t), all computed without
+ * cancellation: log abar_t is a running sum of log1p(-beta_k) and s_t comes from
+ * expm1, so s_1 = sqrt(beta_1) ~ 1e-7 keeps its digits. */
+#ifndef CTR_SCHEDULE_H
+#define CTR_SCHEDULE_H
+
+#include <stdint.h>
+
+#include "common.h"
+
+typedef enum { CTR_SCHED_PAPER, CTR_SCHED_LINEAR, CTR_SCHED_COSINE } ctr_schedule_kind;
+
+typedef struct {
+  ctr_schedule_kind kind;
+  int64_t N;       /* number of steps, 2 <= N <= CTR_SCHEDULE_NMAX */
+  double c0, c1;   /* paper: beta_1 = N^-c0, saturation c1 log N / N; need c1 > c0 > 0 */
+  double beta_min; /* linear (DDPM): betas at N = 1000, rescaled by 1000/N */
+  double beta_max;
+  double cosine_s; /* cosine (Nichol-Dhariwal) offset, >= 0 */
+} ctr_schedule_params;
+
+#define CTR_SCHEDULE_NMAX 100000000LL /* 1e8: arrays of 3 x 8 bytes per step */
+
+typedef struct {
+  int64_t N;
+  double *beta;     /* beta[t], t = 1..N */
+  double *log_abar; /* log abar_t = sum_{k<=t} log1p(-beta_k) */
+  double *a;        /* a_t = sqrt(abar_t) */
+  double *s;        /* s_t = sqrt(1 - abar_t) = sqrt(-expm1(log abar_t)) */
+} ctr_schedule;
+
+/* Documented defaults: paper schedule, c0 = 2, c1 = 8 (math.md: c0 = 2, c1 in [4, 16]);
+ * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008. N is left at 1000. */
+void ctr_schedule_params_default(ctr_schedule_params *p);
+
+/* Parse "paper", "linear", "cosine"; CTR_EINPUT naming the accepted names. */
+ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err);
+const char *ctr_schedule_kind_name(ctr_schedule_kind kind);
+
+/* Refuse parameters that do not give a valid schedule (every beta_t in (0, 1)),
+ * with a message naming the value and what would be accepted. */
+ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err);
+
+/* Check, allocate and fill. Free with ctr_schedule_free (NULL-safe). */
+ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, ctr_error *err);
+void ctr_schedule_free(ctr_schedule *s);
+
+/* c_t = a_{t-1} - a_t s_{t-1}/s_t, cancellation-free (math.md section 2), t >= 2. */
+double ctr_schedule_c(const ctr_schedule *s, int64_t t);
+
+/* abar_N = exp(log abar_N) (may be tiny: report it, math.md section 1). */
+double ctr_schedule_abar_N(const ctr_schedule *s);
+
+#endif

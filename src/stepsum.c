@@ -1,0 +1,63 @@
+#include "stepsum.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+struct ctr_stepsum {
+  int64_t *probe; /* increasing probe steps, probe[0] = 2, probe[np-1] = N */
+  int np, next;   /* count, index of the next probe to come */
+  double l1, rms; /* totals so far (closed segments and probe steps) */
+  double s0, s1;  /* open segment: sum rms_t and sum w(t) rms_t */
+  double ratio_prev;
+  int exact;
+};
+
+ctr_stepsum *ctr_stepsum_alloc(int64_t N, int probes) {
+  ctr_stepsum *s = calloc(1, sizeof *s);
+  if (probes < 2) probes = 2;
+  int64_t steps = N - 1;
+  int cap = steps <= probes ? (int)steps : probes;
+  if (s) s->probe = malloc(sizeof(int64_t) * (size_t)(cap > 0 ? cap : 1));
+  if (!s || !s->probe) return ctr_stepsum_free(s), NULL;
+  s->exact = steps <= probes;
+  for (int i = 0; i < cap; i++) {
+    int64_t t = s->exact ? 2 + i
+                         : (int64_t)llround(2.0 * pow((double)N / 2.0, (double)i / (cap - 1)));
+    if (s->np == 0 || t > s->probe[s->np - 1]) s->probe[s->np++] = t;
+  }
+  if (s->np > 0) s->probe[s->np - 1] = N;
+  return s;
+}
+
+void ctr_stepsum_free(ctr_stepsum *s) {
+  if (!s) return;
+  free(s->probe);
+  free(s);
+}
+
+int ctr_stepsum_is_probe(const ctr_stepsum *s, int64_t t) {
+  return s->next < s->np && s->probe[s->next] == t;
+}
+
+void ctr_stepsum_add(ctr_stepsum *s, int64_t t, double rms, double l1) {
+  s->rms += rms;
+  if (ctr_stepsum_is_probe(s, t)) {
+    double ratio = rms > 0 ? l1 / rms : 1.0;
+    /* close the segment since the previous probe: r(t) = r_a + (r_b - r_a) w(t) */
+    s->l1 += s->ratio_prev * s->s0 + (ratio - s->ratio_prev) * s->s1 + l1;
+    s->s0 = s->s1 = 0;
+    s->ratio_prev = ratio;
+    s->next++;
+    return;
+  }
+  double ta = (double)s->probe[s->next - 1], tb = (double)s->probe[s->next];
+  double w = log((double)t / ta) / log(tb / ta);
+  s->s0 += rms;
+  s->s1 += w * rms;
+}
+
+void ctr_stepsum_finish(ctr_stepsum *s, double *l1, double *rms, int *exact) {
+  *l1 = s->l1;
+  *rms = s->rms;
+  *exact = s->exact;
+}

@@ -1,0 +1,28 @@
+/* stepsum.h: sums over steps t = 2..N of E||G_t|| and (E||G_t||^2)^(1/2) for zero-mean
+ * Gaussian per-step errors G_t (math.md section 3: sum_t E||D_t||, sum_t E||e_t||).
+ *
+ * The RMS form is cheap and exact at every step. The L1 form needs a 1-D quadrature over
+ * d directions per step, too costly at N = 1e6, so it is evaluated exactly at `probes`
+ * log-spaced steps and, between them, the ratio L1/RMS (which lies in [sqrt(2/pi), 1]
+ * and varies slowly in t) is interpolated linearly in log t. When N - 1 <= probes every
+ * step is a probe and the sum is exact. Steps must be fed in increasing order. */
+#ifndef CTR_STEPSUM_H
+#define CTR_STEPSUM_H
+
+#include <stdint.h>
+
+typedef struct ctr_stepsum ctr_stepsum;
+
+ctr_stepsum *ctr_stepsum_alloc(int64_t N, int probes); /* NULL when out of memory */
+void ctr_stepsum_free(ctr_stepsum *s);
+
+/* 1 if the caller must pass the exact L1 value of step t. */
+int ctr_stepsum_is_probe(const ctr_stepsum *s, int64_t t);
+
+/* Record step t: its RMS and, at a probe step, its exact L1 (ignored otherwise). */
+void ctr_stepsum_add(ctr_stepsum *s, int64_t t, double rms, double l1);
+
+/* Totals; *exact = 1 when every step was a probe. */
+void ctr_stepsum_finish(ctr_stepsum *s, double *l1, double *rms, int *exact);
+
+#endif
