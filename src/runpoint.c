@@ -17,9 +17,13 @@ void ctr_point_spec_default(ctr_point_spec *spec) {
 ctr_status ctr_point_spec_check(const ctr_point_spec *spec, ctr_error *err) {
   ctr_status st = ctr_schedule_check(&spec->schedule, err);
   if (!st) st = ctr_errmodel_check(&spec->engine.error, err);
-  if (!st && spec->engine.engine == CTR_ENGINE_CD && spec->engine.error.kind == CTR_ERR_FIT_MATRIX)
-    st = ctr_fail(err, CTR_EINPUT, "error fit-matrix needs engine ct (cd composes DDIM steps on "
-                                   "the commuting path only)");
+  int full = spec->engine.force_full || spec->engine.error.kind == CTR_ERR_FIT_MATRIX;
+  if (!st && spec->engine.engine == CTR_ENGINE_CD && full)
+    st = ctr_fail(err, CTR_EINPUT,
+                  "engine cd with %s: cd composes DDIM steps on the commuting path only "
+                  "(accepted with cd: errors none, fit-bias, fit-scale, score-bias, score-scale, "
+                  "without --full)",
+                  spec->engine.force_full ? "--full" : "error fit-matrix");
   return st;
 }
 

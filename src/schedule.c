@@ -8,7 +8,7 @@ void ctr_schedule_params_default(ctr_schedule_params *p) {
   p->kind = CTR_SCHED_PAPER;
   p->N = 1000;
   p->c0 = 2.0;
-  p->c1 = 8.0;
+  p->c1 = 4.0;
   p->beta_min = 1e-4;
   p->beta_max = 0.02;
   p->cosine_s = 0.008;

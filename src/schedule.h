@@ -32,7 +32,7 @@ typedef struct {
   double *s;        /* s_t = sqrt(1 - abar_t) = sqrt(-expm1(log abar_t)) */
 } ctr_schedule;
 
-/* Documented defaults: paper schedule, c0 = 2, c1 = 8 (math.md: c0 = 2, c1 in [4, 16]);
+/* Documented defaults: paper schedule, c0 = 2, c1 = 4 (math.md: c0 = 2, c1 in [4, 16]; c1 = 4 keeps N >= 9 valid);
  * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008. N is left at 1000. */
 void ctr_schedule_params_default(ctr_schedule_params *p);
 

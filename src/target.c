@@ -119,15 +119,17 @@ static ctr_status read_matrix(const char *path, int d, double *S, ctr_error *err
   if (!f) return ctr_fail(err, CTR_EINPUT, "%s: cannot open covariance file (%s)", path,
                           strerror(errno));
   size_t want = (size_t)d * (size_t)d, got = 0;
-  char line[65536];
+  char *line = NULL; /* getline: rows of a d = 4096 matrix are longer than any fixed buffer */
+  size_t cap = 0;
   int lineno = 0;
   ctr_status st = CTR_OK;
-  while (!st && fgets(line, sizeof line, f)) {
+  while (!st && getline(&line, &cap, f) >= 0) {
     lineno++;
     char *hash = strchr(line, '#'), *q = line, *end;
     if (hash) *hash = '\0';
+    line[strcspn(line, "\r\n")] = '\0'; /* keep messages on one line */
     for (;;) {
-      while (*q == ' ' || *q == '\t' || *q == ',' || *q == '\n' || *q == '\r') q++;
+      while (*q == ' ' || *q == '\t' || *q == ',') q++;
       if (!*q) break;
       errno = 0;
       double v = strtod(q, &end);
@@ -140,6 +142,7 @@ static ctr_status read_matrix(const char *path, int d, double *S, ctr_error *err
       q = end;
     }
   }
+  free(line);
   fclose(f);
   if (!st && got != want)
     st = ctr_fail(err, CTR_EINPUT,

@@ -42,8 +42,10 @@ static ctr_status log_range(const char *opt, const char *text, double lo, double
   double x0, x1, cnt;
   ctr_status st = ctr_arg_double(opt, a, lo, hi, &x0, err);
   if (!st) st = ctr_arg_double(opt, b, lo, hi, &x1, err);
-  if (!st) st = ctr_arg_double(opt, c, 1, 10000, &cnt, err);
   if (st) return st;
+  if (ctr_arg_double(opt, c, 1, 10000, &cnt, err))
+    return ctr_fail(err, CTR_EINPUT, "%s '%s': the count '%s' of the log range lo:hi:count is "
+                    "invalid (accepted: an integer in 1..10000)", opt, text, c);
   if (x0 <= 0 || x1 < x0 || cnt != floor(cnt))
     return ctr_fail(err, CTR_EINPUT,
                     "%s '%s': a log range needs 0 < lo <= hi and an integer count in 1..10000", opt,

@@ -21,7 +21,7 @@
   X("seed", 1010, 1, "K", "seed of rotation, mean and error directions (1)")                      \
   X("schedule", 1011, 1, "NAME", "paper | linear | cosine (paper)")                               \
   X("c0", 1012, 1, "X", "paper schedule: beta_1 = N^-c0 (2)")                                     \
-  X("c1", 1013, 1, "X", "paper schedule: saturation c1 log N / N, needs c1 > c0 (8)")             \
+  X("c1", 1013, 1, "X", "paper schedule: saturation c1 log N / N, needs c1 > c0 (4)")             \
   X("beta-min", 1014, 1, "X", "linear schedule: first beta at N = 1000 (1e-4)")                   \
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
