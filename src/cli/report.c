@@ -53,31 +53,36 @@ static void print_slope(FILE *out, const char *what, const ctr_loglog_fit *f) {
 
 static void report_group(FILE *out, const ctr_point *const *g, size_t n) {
   const ctr_point *h = g[0];
-  fprintf(out, "\n%s target, d = %d, engine %s, error %s, eps %g, schedule %s\n", h->target, h->d,
-          h->engine, h->error, h->eps, h->schedule);
+  fprintf(out, "\n%s target, d = %d, engine %s, error %s, eps %g, schedule %s%s\n", h->target,
+          h->d, h->engine, h->error, h->eps, h->schedule,
+          h->eps == 0 && strcmp(h->error, "none") ? " (eps 0: no error)" : "");
   fprintf(out, "  %10s %12s %12s %12s %12s %12s %12s %s\n", "N", "W2(N(0,I))", "W1 lo",
           "W1 hi", "W2(q_N)", "E|f-Phi|q_N", "sum E|D_t|", "status");
   double *x = malloc(sizeof(double) * n), *y2 = malloc(sizeof(double) * n),
-         *y1 = malloc(sizeof(double) * n);
+         *y1 = malloc(sizeof(double) * n), *yl = malloc(sizeof(double) * n);
   for (size_t i = 0; i < n; i++) {
     const ctr_point *r = g[i];
     fprintf(out, "  %10lld %12.5g %12.5g %12.5g %12.5g %12.5g %12.5g %s\n", (long long)r->N,
             r->w2_normal, r->w1_lo_normal, r->w1_hi_normal, r->w2_qN, r->coupling_l1_qN,
             r->sum_D_l1, r->status ? r->message : "ok");
-    if (x && y1 && y2) x[i] = (double)r->N, y2[i] = r->w2_normal, y1[i] = r->w1_hi_normal;
+    if (x && y1 && y2 && yl)
+      x[i] = (double)r->N, y2[i] = r->w2_normal, y1[i] = r->w1_hi_normal,
+      yl[i] = r->w2_normal / log((double)r->N);
   }
-  ctr_loglog_fit f2, f1;
+  ctr_loglog_fit f2, f1, fl;
   ctr_error err;
-  if (x && y1 && y2 && n >= 2) {
+  if (x && y1 && y2 && yl && n >= 2) {
     ctr_fit_loglog(x, y2, n, &f2, &err);
     ctr_fit_loglog(x, y1, n, &f1, &err);
+    ctr_fit_loglog(x, yl, n, &fl, &err);
     print_slope(out, "W2", &f2);
     print_slope(out, "W1 hi", &f1);
+    print_slope(out, "W2/lnN", &fl);
     double Ngm = sqrt(x[0] * x[n - 1]);
     fprintf(out, "  bound's local slope -1 + 5/ln N: %+.4f at N = %.3g (geometric mid-range)\n",
             ctr_bound_local_slope(Ngm), Ngm);
   }
-  free(x), free(y1), free(y2);
+  free(x), free(y1), free(y2), free(yl);
 }
 
 void ctr_report_rates(FILE *out, const ctr_point *rows, size_t n) {
