@@ -40,6 +40,7 @@ fi
 : >"$TMP/c.jsonl"
 : >"$TMP/np.jsonl"
 for c in "${CASES[@]}"; do
+  # shellcheck disable=SC2086 # split "D N" on purpose
   set -- $c
   echo "case d=$1 N=$2 ..." >&2
   OMP_NUM_THREADS=1 "$BENCH" "$1" "$2" >>"$TMP/c.jsonl"
@@ -75,6 +76,7 @@ sys.exit(0 if ok else 1)
 EOF
 
 # thread determinism: same sweep with 1 and 2 threads must give bit-identical rows
+# shellcheck disable=SC2054 # the commas are ctrate value lists
 SWEEP=(sweep --d 4,64 --N 1000,100000 --target geometric --error none,fit-bias --eps 0.01 -q)
 det_ok=1
 for k in 1 2; do

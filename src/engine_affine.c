@@ -179,18 +179,29 @@ typedef struct {
 } run_ws;
 
 /* Diag path, one step: the recursion of engine_affine.h per distinct eigenvalue. */
-static void update_diag(run_ws *w, const step_coef *k) {
-  const geometry *g = &w->g;
-  const double *restrict lam = g->lam, *restrict iv = g->inv_v, *restrict Gp = g->Gp;
-  const double *restrict Dt = g->Dt;
-  double *restrict delta = w->r->delta, *restrict bcoef = w->r->bcoef;
-  const double aa = k->aa, ss = k->ss, c = k->c, cr = k->c * k->r_scale;
-  const double eta_s = k->eta_score, eta_f = k->eta_fit, ks = k->k_scale;
-  for (int j = 0; j < g->nd; j++) {
-    double m = (aa * lam[j] + ss) * iv[j], dl = delta[j];
-    bcoef[j] += c * (Gp[j] + dl) * eta_s + eta_f;
-    delta[j] = dl * (m + cr) + Dt[j] + cr * Gp[j] + ks;
+/* Diag path of ct, one step, fused with the geometry (one pass over the eigenvalues instead
+ * of two, the engine's hot loop): the recursion of engine_affine.h per distinct eigenvalue. */
+__attribute__((target_clones("avx2", "default"))) static void
+ct_diag_kernel(int nd, step_coef k, const double *restrict lam, const double *restrict sq1,
+               const double *restrict ivp, const double *restrict Gp, double *restrict inv_v,
+               double *restrict Gt, double *restrict tau2, double *restrict delta,
+               double *restrict bcoef) {
+  const double cr = k.c * k.r_scale;
+  for (int j = 0; j < nd; j++) {
+    double l = lam[j], iv = 1.0 / (k.a2 * l + k.s2);
+    double x = l * k.kap * iv * ivp[j], omc = x / (1.0 + sqrt(1.0 - x));
+    double G = sq1[j] * sqrt(iv), tau = sq1[j] * omc;
+    double m = (k.aa * l + k.ss) * iv, dl = delta[j];
+    bcoef[j] += k.c * (Gp[j] + dl) * k.eta_score + k.eta_fit;
+    delta[j] = dl * (m + cr) - G * omc + cr * Gp[j] + k.k_scale;
+    inv_v[j] = iv, Gt[j] = G, tau2[j] = tau * tau;
   }
+}
+
+static void update_diag(run_ws *w, const step_coef *k) {
+  geometry *g = &w->g;
+  ct_diag_kernel(g->nd, *k, g->lam, g->sq1, g->inv_vp, g->Gp, g->inv_v, g->Gt, g->tau2,
+                 w->r->delta, w->r->bcoef);
 }
 
 /* Distillation: compose the DDIM step Psi_t (slope from the denoiser form) directly. */
@@ -398,7 +409,7 @@ ctr_status ctr_affine_run(const ctr_affine_params *p, const ctr_schedule *s, con
   for (int64_t t = 2; !st && t <= s->N; t++) {
     step_coef k;
     step_coefs(s, tg, &p->error, t, &k);
-    geometry_step(&w.g, &k);
+    if (full || w.A) geometry_step(&w.g, &k);
     if (full) update_full(&w, &k);
     else if (w.A) update_cd(&w, &k);
     else update_diag(&w, &k);
