@@ -13,7 +13,10 @@
  *
  * Differences of two such expectations (the W1 lower bound) are ONE integral of
  * P_Y - P_X = P_X expm1(L_Y - L_X), with L_Y - L_X formed per coordinate without
- * cancellation, so the difference keeps its digits when it is 1e-9 of each term. */
+ * cancellation, so the difference keeps its digits when it is 1e-9 of each term.
+ * L_X and L_Y are plain sums over coordinates, so the pairing of X's coordinate i
+ * with Y's coordinate i is free: the full-covariance path pairs the i-th smallest
+ * eigenvalues of S1 and S2, each law in its own eigenbasis. */
 #include "wgauss.h"
 
 #include <float.h>
@@ -36,6 +39,8 @@
 #define WG_LIMIT 2000       /* QAGS subinterval limit */
 #define WG_CLAMP 1e-9       /* lo > hi by less than this relative is quadrature noise */
 #define WG_EIG_NEG 1e-12    /* negative eigenvalues above -WG_EIG_NEG * max are rounding */
+#define WG_NOISE_REL 1e-3   /* relative accuracy wanted of the (rounding-noise bound) integral */
+#define WG_ALLOW 4.0        /* safety factor on the error allowance of a difference integral */
 
 /* Local constants: M_SQRT2 etc. are not in strict C11. */
 static const double wg_inv_sqrt_pi = 0.56418958354775628694807945156077;
@@ -76,8 +81,9 @@ typedef struct {
   size_t n;
   const double *mult;
   double *A1, *B1, *A2, *B2, *dA;
-  double lim0; /* limit of the [0,1] integrand at t = 0 */
-  int diff;    /* 0: g = 1 - P;  1: g = P_Y - P_X */
+  double lim0, lim0n; /* limits of the [0,1] integrands (g and its noise bound) at t = 0 */
+  int diff;           /* 0: g = 1 - P;  1: g = P_Y - P_X */
+  int noise;          /* integrate the rounding-noise bound of g instead of g (diff mode) */
 } wq_data;
 
 static ctr_status wq_alloc(wq_data *w, size_t n, const double *mult, int diff, ctr_error *err) {
@@ -90,14 +96,20 @@ static ctr_status wq_alloc(wq_data *w, size_t n, const double *mult, int diff, c
 
 static void wq_free(wq_data *w) { free(w->A1); }
 
-/* Small-u limit of g(u^2)/u^2: -L/q for 1 - P, and -(L_Y - L_X)/q for the difference. */
+/* Noise-bound coefficient: (n + k) roundings of relative DBL_EPSILON/2 each, doubled for safety. */
+static double wq_eps(const wq_data *w, double k) { return ((double)w->n + k) * DBL_EPSILON; }
+
+/* Small-u limits: g/q -> -L/q for 1 - P, and (L_Y - L_X)/q = -sum m (A2/2 + B2 - A1/2 - B1) for the
+ * difference; the noise bound of wq_g divided by q tends to its T/q term (L_X -> 0, P_X -> 1). */
 static void wq_set_lim0(wq_data *w) {
-  double s = 0.0;
+  double s = 0.0, t = 0.0;
   for (size_t i = 0; i < w->n; i++) {
     double m = mult_at(w->mult, i);
     s += w->diff ? -m * (0.5 * w->dA[i] + w->B2[i] - w->B1[i]) : m * (0.5 * w->A1[i] + w->B1[i]);
+    t += m * (0.5 * fabs(w->dA[i]) + w->B1[i] + w->B2[i]);
   }
   w->lim0 = s;
+  w->lim0n = wq_eps(w, 6.0) * t + 3.0 * DBL_EPSILON * fabs(s);
 }
 
 /* q nu^2 / (1 + 2 q s^2), in the form that cannot overflow for large q. */
@@ -109,42 +121,66 @@ static double quad_term(double q, double A, double B) {
 static double log_term(double q, double A, double B) { return -0.5 * log1p(A * q) - quad_term(q, A, B); }
 
 /* l_Y - l_X for one coordinate without cancellation: the variance parts combine into
- * log1p(q dA / (1 + q A1)); the mean parts are subtracted (one of B1, B2 is 0 in use). */
-static double dlog_term(double q, double A1, double B1, double A2, double B2, double dA) {
+ * log1p(q dA / (1 + q A1)); the mean parts are subtracted (one of B1, B2 is 0 in use).
+ * *mag gets |variance part| + both mean parts, which bounds the term's rounding error / eps. */
+static double dlog_term(double q, double A1, double B1, double A2, double B2, double dA, double *mag) {
   double r = q <= 1.0 ? q * dA / (1.0 + q * A1) : dA / (1.0 / q + A1);
-  return -0.5 * log1p(fmax(r, -1.0)) /* 1 + r = (1 + q A2)/(1 + q A1) >= 0; guard rounding */ - (quad_term(q, A2, B2) - quad_term(q, A1, B1));
+  double v = -0.5 * log1p(fmax(r, -1.0)); /* 1 + r = (1 + q A2)/(1 + q A1) >= 0; guard rounding */
+  double b1 = quad_term(q, A1, B1), b2 = quad_term(q, A2, B2);
+  *mag = fabs(v) + b1 + b2;
+  return v - (b2 - b1);
 }
 
-/* g(q): 1 - P, or P_Y - P_X = P_X expm1(L_Y - L_X) (direct difference if the ratio is far from 1). */
-static double wq_g(const wq_data *w, double q) {
-  double L1 = 0.0, L2 = 0.0, dL = 0.0;
+/* g(q): 1 - P, or P_Y - P_X = P_X expm1(L_Y - L_X) (direct difference if the ratio is far from 1).
+ * In diff mode *noise bounds g's rounding error: each log term is good to a few eps relative and
+ * an n-term sum adds n eps of the sum of magnitudes (all L terms are <= 0, so that is |L|; for dL
+ * it is T = sum of the per-term magnitudes, since dL's terms may have either sign). Then
+ * dg = g dL_X + P_X e^|dL| d(dL). */
+static double wq_g(const wq_data *w, double q, double *noise) {
+  double L1 = 0.0, L2 = 0.0, dL = 0.0, T = 0.0;
   for (size_t i = 0; i < w->n; i++) {
-    double m = mult_at(w->mult, i);
+    double m = mult_at(w->mult, i), mag = 0.0;
     L1 += m * log_term(q, w->A1[i], w->B1[i]);
     if (!w->diff) continue;
     L2 += m * log_term(q, w->A2[i], w->B2[i]);
-    dL += m * dlog_term(q, w->A1[i], w->B1[i], w->A2[i], w->B2[i], w->dA[i]);
+    dL += m * dlog_term(q, w->A1[i], w->B1[i], w->A2[i], w->B2[i], w->dA[i], &mag);
+    T += m * mag;
   }
+  *noise = 0.0;
   if (!w->diff) return -expm1(L1);
-  if (fabs(dL) <= 1.0) return exp(L1) * expm1(dL);
-  return exp(L2) - exp(L1);
+  double P1 = exp(L1), P2 = exp(L2), g;
+  if (fabs(dL) <= 1.0) {
+    g = P1 * expm1(dL);
+    *noise = fabs(g) * (wq_eps(w, 4.0) * fabs(L1) + 3.0 * DBL_EPSILON) + P1 * exp(fabs(dL)) * wq_eps(w, 6.0) * T;
+  } else {
+    g = P2 - P1;
+    *noise = wq_eps(w, 4.0) * (P1 * fabs(L1) + P2 * fabs(L2)) + 2.0 * DBL_EPSILON * (P1 + P2);
+  }
+  return g;
 }
 
-static double wq_f_lo(double t, void *p) { /* g(t^2)/t^2 on [0,1] */
+/* The integrand proper: g, or its noise bound when w->noise is set. */
+static double wq_h(const wq_data *w, double q) {
+  double nz = 0.0, g = wq_g(w, q, &nz);
+  return w->noise ? nz : g;
+}
+
+static double wq_f_lo(double t, void *p) { /* h(t^2)/t^2 on [0,1] */
   const wq_data *w = p;
   double q = t * t;
-  return q > 0.0 ? wq_g(w, q) / q : w->lim0;
+  return q > 0.0 ? wq_h(w, q) / q : (w->noise ? w->lim0n : w->lim0);
 }
 
-static double wq_f_hi(double v, void *p) { /* g(1/v^2) on (0,1]: the [1,inf) tail */
+static double wq_f_hi(double v, void *p) { /* h(1/v^2) on (0,1]: the [1,inf) tail */
   double q = 1.0 / (v * v);
-  return wq_g(p, q < DBL_MAX ? q : DBL_MAX);
+  return wq_h(p, q < DBL_MAX ? q : DBL_MAX);
 }
 
 /* One QAGS run on [0,1]; a roundoff/iteration-limited result is accepted only if
- * its own error estimate is within WG_ACCEPT relative (or the absolute floor). */
+ * its own error estimate is within WG_ACCEPT relative (or the absolute floor). *abserr
+ * accumulates QAGS's error estimate. */
 static ctr_status wq_piece(gsl_function *F, gsl_integration_workspace *ws, double epsabs, double *res,
-                           ctr_error *err) {
+                           double *abserr, ctr_error *err) {
   double r = 0.0, e = 0.0;
   int st = gsl_integration_qags(F, 0.0, 1.0, epsabs, WG_EPSREL, WG_LIMIT, ws, &r, &e);
   if (!isfinite(r) || !isfinite(e))
@@ -153,20 +189,44 @@ static ctr_status wq_piece(gsl_function *F, gsl_integration_workspace *ws, doubl
     return ctr_fail(err, CTR_ENUMERIC, "wgauss: quadrature failed (%s): %.17g +- %.3g",
                     gsl_strerror(st), r, e);
   *res = r;
+  *abserr += e;
   return CTR_OK;
 }
 
-/* J = int_0^inf g(u^2)/u^2 du in scaled units (two pieces, see file header). */
-static ctr_status wq_integrate(wq_data *w, double *J, ctr_error *err) {
+/* Upper estimate (value + QAGS error) of the integral of g's rounding-noise bound. Only its
+ * size matters, so a loose tolerance, and any finite QAGS result is used. */
+static ctr_status wq_noise(wq_data *w, gsl_integration_workspace *ws, double *out, ctr_error *err) {
+  gsl_function F[2] = {{wq_f_lo, w}, {wq_f_hi, w}};
+  *out = 0.0;
+  w->noise = 1;
+  for (int k = 0; k < 2; k++) {
+    double r = 0.0, e = 0.0;
+    gsl_integration_qags(&F[k], 0.0, 1.0, 0.0, WG_NOISE_REL, WG_LIMIT, ws, &r, &e);
+    if (!isfinite(r) || !isfinite(e)) {
+      w->noise = 0;
+      return ctr_fail(err, CTR_ENUMERIC, "wgauss: noise quadrature gave a non-finite value (%g +- %g)", r, e);
+    }
+    *out += fabs(r) + e;
+  }
+  w->noise = 0;
+  return CTR_OK;
+}
+
+/* J = int_0^inf g(u^2)/u^2 du in scaled units (two pieces, see file header). If Jerr is
+ * not NULL (diff mode), it gets a bound on |J - computed J|: QAGS's error estimates plus
+ * the integrated rounding noise of g, times WG_ALLOW. */
+static ctr_status wq_integrate(wq_data *w, double *J, double *Jerr, ctr_error *err) {
   gsl_integration_workspace *ws = gsl_integration_workspace_alloc(WG_LIMIT);
   if (!ws) return ctr_fail(err, CTR_ENOMEM, "wgauss: cannot allocate quadrature workspace");
   wq_set_lim0(w);
-  double epsabs = w->diff ? WG_DIFF_ABS : 0.0, a = 0.0, b = 0.0;
+  double epsabs = w->diff ? WG_DIFF_ABS : 0.0, a = 0.0, b = 0.0, qerr = 0.0, nerr = 0.0;
   gsl_function Flo = {wq_f_lo, w}, Fhi = {wq_f_hi, w};
-  ctr_status st = wq_piece(&Flo, ws, epsabs, &a, err);
-  if (st == CTR_OK) st = wq_piece(&Fhi, ws, epsabs, &b, err);
+  ctr_status st = wq_piece(&Flo, ws, epsabs, &a, &qerr, err);
+  if (st == CTR_OK) st = wq_piece(&Fhi, ws, epsabs, &b, &qerr, err);
+  if (st == CTR_OK && Jerr && w->diff) st = wq_noise(w, ws, &nerr, err);
   gsl_integration_workspace_free(ws);
   *J = a + b;
+  if (Jerr) *Jerr = WG_ALLOW * (qerr + nerr);
   return st;
 }
 
@@ -218,7 +278,7 @@ ctr_status ctr_gauss_norm_mean(size_t n, const double *nu, const double *s2, con
     w.A1[i] = 2.0 * s * s;
     w.B1[i] = m * m;
   }
-  st = wq_integrate(&w, &J, err);
+  st = wq_integrate(&w, &J, NULL, err);
   wq_free(&w);
   if (st != CTR_OK) return st;
   *out = R * wg_inv_sqrt_pi * J;
@@ -278,7 +338,7 @@ static ctr_status diag_ediff(const ctr_diag_pair *p, int center_y, double *out, 
     w.B1[i] = center_y ? m2 : 0.0;
     w.B2[i] = center_y ? 0.0 : m2;
   }
-  st = wq_integrate(&w, &J, err);
+  st = wq_integrate(&w, &J, NULL, err);
   wq_free(&w);
   /* E_Y - E_X = (1/sqrt(pi)) int (P_X - P_Y)/u^2 du = -(R/sqrt(pi)) J */
   if (st == CTR_OK) *out = -R * wg_inv_sqrt_pi * J;

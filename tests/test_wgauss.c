@@ -400,6 +400,56 @@ static void test_full_vs_diag(void) {
   check_rel("w1_bracket_full lo rotation invariant", br.lo, bd.lo, 1e-8);
 }
 
+/* Q diag(l) Q^T for any d (the MAXD helpers above are for small d), symmetric by construction. */
+static void rotate_diag(size_t d, const double *Q, const double *l, double *out) {
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0.0;
+      for (size_t k = 0; k < d; k++) s += Q[i * d + k] * l[k] * Q[j * d + k];
+      out[i * d + j] = out[j * d + i] = s;
+    }
+}
+
+/* Full path on nearly equal laws (W1 ~ 1e-9 of E||X||), rotated by a random Q, against the
+ * cancellation-free diag path on the unrotated pair. lo used to be two quadratures subtracted
+ * minus a 4e-11 E||X|| allowance, which left ~nothing of a 1e-8 difference. */
+static void test_full_close(void) {
+  enum { D = 64 };
+  static double Q[D * D], S1[D * D], S2[D * D];
+  double sd[D], dsd[D], l1[D], l2[D], dm[D], zero[D] = {0}, m2[D], w[D], nw = 0.0;
+  ctr_error err = {0};
+  rand_orth(D, Q);
+  for (int i = 0; i < D; i++) w[i] = gauss(), nw += w[i] * w[i];
+  for (int i = 0; i < D; i++) {
+    double e = 1e-9 * (1.0 + i / 64.0);
+    l1[i] = 1.0 + i / 64.0, sd[i] = sqrt(l1[i]), dsd[i] = sd[i] * e;
+    l2[i] = l1[i] * (1.0 + e) * (1.0 + e);
+    w[i] *= 1e-9 / sqrt(nw);
+  }
+  rotate_diag(D, Q, l1, S1);
+  rotate_diag(D, Q, l2, S2);
+  matvec(D, Q, w, m2);
+  char name[160];
+  for (int shift = 0; shift < 2; shift++) {
+    for (int i = 0; i < D; i++) dm[i] = shift ? w[i] : 0.0;
+    ctr_diag_pair p = {D, dm, sd, dsd, NULL};
+    ctr_w1_bracket bd, bf;
+    check_ok("w1_bracket_diag close", ctr_w1_bracket_diag(&p, &bd, &err), &err);
+    check_ok("w1_bracket_full close", ctr_w1_bracket_full(D, zero, S1, shift ? m2 : zero, S2, &bf, &err), &err);
+    printf("# full vs diag lo, d=64 rotated, scale 1e-9%s: %.10g vs %.10g, rel %.2g\n", shift ? " + shift 1e-9" : "",
+           bf.lo, bd.lo, bf.lo / bd.lo - 1);
+    snprintf(name, sizeof name, "full close d=64 rotated%s: lo == diag lo to 1e-6", shift ? " + shift" : "");
+    check_rel(name, bf.lo, bd.lo, 1e-6);
+    snprintf(name, sizeof name, "full close d=64 rotated%s: lo <= hi", shift ? " + shift" : "");
+    check_true(name, bf.lo <= bf.hi, "lo %.17g hi %.17g", bf.lo, bf.hi);
+  }
+  /* same covariance, mean shift only: the expectation differences are O(|dm|^2), lo = ||dm|| */
+  ctr_w1_bracket bf;
+  check_ok("w1_bracket_full shift only", ctr_w1_bracket_full(D, zero, S1, m2, S1, &bf, &err), &err);
+  check_rel("full d=64 rotated, shift 1e-9 only: lo == ||dm||", bf.lo, 1e-9, 1e-12);
+  check_true("full d=64 rotated, shift 1e-9 only: lo <= hi", bf.lo <= bf.hi, "lo %.17g hi %.17g", bf.lo, bf.hi);
+}
+
 /* Singular covariances: GSL's Jacobi SVD returns zero singular vectors there, which
  * must not leak into the Procrustes rotation or the eigenbasis of X - T(X). */
 static void test_singular(void) {
@@ -430,6 +480,7 @@ int main(void) {
   test_1d();
   test_precision();
   test_full_vs_diag();
+  test_full_close();
   test_singular();
   if (n_fail) printf("# %d check(s) failed\n", n_fail);
   else printf("# all checks passed\n");

@@ -73,7 +73,9 @@ int ctr_cmd_run(int argc, char **argv) {
   if (rc < 0 && ctr_grid_check(&g, &err)) rc = ctr_exit_code(err.status);
   if (rc < 0) {
     ctr_grid_point(&g, 0, &spec);
-    ctr_run_info info = {ctr_command_line(), "", 1, spec.target.seed};
+    char desc[8192];
+    ctr_grid_describe(&g, desc, sizeof desc);
+    ctr_run_info info = {ctr_command_line(), desc, 1, spec.target.seed};
     ctr_status st = out ? ctr_results_open(out, &info, &file, &err) : CTR_OK;
     int ran = 0;
     if (!st) st = ctr_point_run(&spec, 0, &row, &err), ran = 1;

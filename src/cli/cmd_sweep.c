@@ -128,7 +128,9 @@ int ctr_cmd_sweep(int argc, char **argv) {
     rc = 1, fprintf(stderr, "ctrate sweep: out of memory for %zu rows\n", n);
   if (rc < 0 && o.out) {
     if (o.force) remove(o.out);
-    ctr_run_info info = {ctr_command_line(), "", o.threads, g.base.target.seed};
+    char desc[8192];
+    ctr_grid_describe(&g, desc, sizeof desc);
+    ctr_run_info info = {ctr_command_line(), desc, o.threads, g.base.target.seed};
     if (ctr_results_open(o.out, &info, &file, &err))
       rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
   }

@@ -1,5 +1,6 @@
 #include "grid.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,77 @@ ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
     ctr_target_free(t);
   }
   return st;
+}
+
+/* Append "--name value" to buf (a flag line that `ctrate sweep` accepts back). */
+static void put(char *buf, size_t size, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t size, const char *name, const char *fmt, ...) {
+  size_t n = strlen(buf);
+  if (n >= size) return;
+  n += (size_t)snprintf(buf + n, size - n, "--%s ", name);
+  if (n >= size || !fmt) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf + n, size - n, fmt, ap);
+  va_end(ap);
+  n = strlen(buf);
+  if (n + 1 < size) buf[n] = ' ', buf[n + 1] = '\0';
+}
+
+static void put_ints(char *buf, size_t size, const char *name, const int64_t *v, size_t n,
+                     int64_t dflt) {
+  char tmp[4096] = "";
+  size_t k = 0;
+  if (!n) snprintf(tmp, sizeof tmp, "%lld", (long long)dflt);
+  for (size_t i = 0; i < n && k < sizeof tmp; i++)
+    k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%s%lld", i ? "," : "", (long long)v[i]);
+  put(buf, size, name, "%s", tmp);
+}
+
+static void put_names(char *buf, size_t size, const char *name, const int *v, size_t n, int dflt,
+                      const char *(*namer)(int)) {
+  char tmp[1024] = "";
+  size_t k = 0;
+  if (!n) snprintf(tmp, sizeof tmp, "%s", namer(dflt));
+  for (size_t i = 0; i < n && k < sizeof tmp; i++)
+    k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%s%s", i ? "," : "", namer(v[i]));
+  put(buf, size, name, "%s", tmp);
+}
+
+static const char *engine_namer(int k) { return ctr_engine_name((ctr_engine_kind)k); }
+static const char *error_namer(int k) { return ctr_errmodel_name((ctr_errmodel_kind)k); }
+
+void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size) {
+  const ctr_point_spec *b = &g->base;
+  const ctr_target_params *t = &b->target;
+  const ctr_schedule_params *s = &b->schedule;
+  buf[0] = '\0';
+  put(buf, size, "target", "%s", ctr_target_kind_name(t->kind));
+  if (g->ndiag) put(buf, size, "diag", "%s", b->cov_source);
+  else put_ints(buf, size, "d", g->d, g->nd, t->d);
+  if (t->kind == CTR_TARGET_FILE) put(buf, size, "cov-file", "%s", t->cov_file);
+  put(buf, size, "lambda", "%.17g", t->lambda);
+  put(buf, size, "lambda-min", "%.17g", t->lambda_min);
+  put(buf, size, "lambda-max", "%.17g", t->lambda_max);
+  if (t->rotate) put(buf, size, "rotate", NULL);
+  put(buf, size, "mean-norm", "%.17g", t->mean_norm);
+  put(buf, size, "seed", "%llu", (unsigned long long)t->seed);
+  put_ints(buf, size, "N", g->N, g->nN, s->N);
+  put(buf, size, "schedule", "%s", ctr_schedule_kind_name(s->kind));
+  put(buf, size, "c0", "%.17g", s->c0);
+  put(buf, size, "c1", "%.17g", s->c1);
+  put(buf, size, "beta-min", "%.17g", s->beta_min);
+  put(buf, size, "beta-max", "%.17g", s->beta_max);
+  put(buf, size, "cosine-s", "%.17g", s->cosine_s);
+  put_names(buf, size, "engine", g->engine, g->nengine, b->engine.engine, engine_namer);
+  put_names(buf, size, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
+  char eps[4096] = "";
+  size_t k = 0;
+  if (!g->neps) snprintf(eps, sizeof eps, "%.17g", b->engine.error.eps);
+  for (size_t i = 0; i < g->neps && k < sizeof eps; i++)
+    k += (size_t)snprintf(eps + k, sizeof eps - k, "%s%.17g", i ? "," : "", g->eps[i]);
+  put(buf, size, "eps", "%s", eps);
+  if (b->engine.force_full) put(buf, size, "full", NULL);
+  put(buf, size, "probes", "%d", b->engine.probes > 0 ? b->engine.probes : 128);
 }

@@ -40,4 +40,8 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
  * the target for every d (this reads covariance files), engine/error combinations. */
 ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err);
 
+/* The resolved parameters as a flag line that `ctrate sweep` accepts back (stored in the
+ * result file's `spec` attribute, so a file can re-run itself). Truncated to size. */
+void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size);
+
 #endif
