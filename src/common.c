@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 ctr_status ctr_fail(ctr_error *err, ctr_status status, const char *fmt, ...) {
   if (err) {
@@ -27,3 +28,9 @@ const char *ctr_strerror(ctr_status status) {
 }
 
 double *ctr_dalloc(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
+
+int ctr_name_index(const char *const *names, int n, const char *name) {
+  for (int k = 0; k < n; k++)
+    if (strcmp(name, names[k]) == 0) return k;
+  return -1;
+}

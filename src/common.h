@@ -29,6 +29,10 @@ ctr_status ctr_fail(ctr_error *err, ctr_status status, const char *fmt, ...)
 
 const char *ctr_strerror(ctr_status status);
 
+/* Index of name in a table of n names, or -1: the one lookup behind every family's
+ * `_parse` (schedules, targets, engines, error models). */
+int ctr_name_index(const char *const *names, int n, const char *name);
+
 /* Allocation helpers that return NULL on failure (never abort). */
 double *ctr_dalloc(size_t n); /* zero-initialised doubles */
 

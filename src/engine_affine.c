@@ -16,11 +16,11 @@ static const char *const engine_names[] = {"ct", "cd"};
 const char *ctr_engine_name(ctr_engine_kind kind) { return engine_names[kind]; }
 
 ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err) {
-  for (int k = 0; k < 2; k++)
-    if (strcmp(name, engine_names[k]) == 0) {
-      *kind = (ctr_engine_kind)k;
-      return CTR_OK;
-    }
+  int k = ctr_name_index(engine_names, 2, name);
+  if (k >= 0) {
+    *kind = (ctr_engine_kind)k;
+    return CTR_OK;
+  }
   return ctr_fail(err, CTR_EINPUT, "engine '%s' is unknown (accepted: ct, cd)", name);
 }
 

@@ -9,11 +9,11 @@ static const char *const names[] = {"none",       "fit-bias",   "fit-scale",
 const char *ctr_errmodel_name(ctr_errmodel_kind kind) { return names[kind]; }
 
 ctr_status ctr_errmodel_parse(const char *name, ctr_errmodel_kind *kind, ctr_error *err) {
-  for (int k = 0; k < 6; k++)
-    if (strcmp(name, names[k]) == 0) {
-      *kind = (ctr_errmodel_kind)k;
-      return CTR_OK;
-    }
+  int k = ctr_name_index(names, 6, name);
+  if (k >= 0) {
+    *kind = (ctr_errmodel_kind)k;
+    return CTR_OK;
+  }
   return ctr_fail(err, CTR_EINPUT,
                   "error model '%s' is unknown (accepted: none, fit-bias, fit-scale, fit-matrix, "
                   "score-bias, score-scale)",

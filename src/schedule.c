@@ -19,11 +19,11 @@ static const char *const kind_names[] = {"paper", "linear", "cosine"};
 const char *ctr_schedule_kind_name(ctr_schedule_kind kind) { return kind_names[kind]; }
 
 ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err) {
-  for (int k = 0; k < 3; k++)
-    if (strcmp(name, kind_names[k]) == 0) {
-      *kind = (ctr_schedule_kind)k;
-      return CTR_OK;
-    }
+  int k = ctr_name_index(kind_names, 3, name);
+  if (k >= 0) {
+    *kind = (ctr_schedule_kind)k;
+    return CTR_OK;
+  }
   return ctr_fail(err, CTR_EINPUT, "schedule '%s' is unknown (accepted: paper, linear, cosine)",
                   name);
 }

@@ -17,11 +17,11 @@ static const char *const kind_names[] = {"isotropic", "geometric", "power", "dia
 const char *ctr_target_kind_name(ctr_target_kind kind) { return kind_names[kind]; }
 
 ctr_status ctr_target_kind_parse(const char *name, ctr_target_kind *kind, ctr_error *err) {
-  for (int k = 0; k < 5; k++)
-    if (strcmp(name, kind_names[k]) == 0) {
-      *kind = (ctr_target_kind)k;
-      return CTR_OK;
-    }
+  int k = ctr_name_index(kind_names, 5, name);
+  if (k >= 0) {
+    *kind = (ctr_target_kind)k;
+    return CTR_OK;
+  }
   return ctr_fail(err, CTR_EINPUT,
                   "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file)",
                   name);

@@ -609,32 +609,84 @@ static ctr_status full_hi(fullws *w, const double *m1, const double *m2, double 
   return st;
 }
 
-/* |a - b| minus the quadrature error allowance of the two separate integrals, so
- * that the bound stays a bound (and lo <= hi) when the laws are nearly equal. */
-static double diff_bound(double a, double b) {
-  return fmax(0.0, fabs(a - b) - 4.0 * WG_EPSREL * fmax(a, b));
+/* Eigenpairs of row-major S, eigenvalues ascending: the i-th of S1 pairs with the i-th of S2
+ * in the difference integrand, which keeps each per-coordinate dA small when S1 ~ S2. */
+static ctr_status sorted_eig(fullws *w, const double *S, const char *name, gsl_vector *l, gsl_matrix *V,
+                             ctr_error *err) {
+  ctr_status st = load_sym(w->d, S, w->m[0], name, err);
+  if (st == CTR_OK) st = psd_eig(w->m[0], l, V, w->ew, name, err);
+  if (st == CTR_OK) gsl_eigen_symmv_sort(l, V, GSL_EIGEN_SORT_VAL_ASC);
+  return st;
 }
 
-/* |E||Y - c|| - E||X - c||| for c in {m1, m2} from the eigenpairs of S1 and S2.
- * Two separate quadratures subtracted: this path loses digits when the laws are
- * very close (relative error ~ 1e-11 * E||X|| / W1); the diag path does not. */
+/* RMS scale of the pair, sqrt(sum max(lX, lY) + |nuX|^2 + |nuY|^2), via the max entry (no overflow). */
+static double pair_scale(const gsl_vector *lX, const gsl_vector *nuX, const gsl_vector *lY, const gsl_vector *nuY) {
+  double M = 0.0, r2 = 0.0;
+  for (size_t i = 0; i < lX->size; i++)
+    M = fmax(M, fmax(sqrt(fmax(lX->data[i], lY->data[i])), fmax(fabs(nuX->data[i]), fabs(nuY->data[i]))));
+  for (size_t i = 0; M > 0.0 && i < lX->size; i++) {
+    double a = sqrt(fmax(lX->data[i], lY->data[i])) / M, b = nuX->data[i] / M, c = nuY->data[i] / M;
+    r2 += a * a + b * b + c * c;
+  }
+  return M * sqrt(r2);
+}
+
+/* E||Y - c|| - E||X - c|| as ONE integral, X - c ~ nuX + N(0, diag(lX)) in S1's eigenbasis and
+ * Y - c ~ nuY + N(0, diag(lY)) in S2's (vectors calloc'd: stride 1). dA = lY - lX is exact for
+ * close eigenvalues (Sterbenz), so the integrand P_X expm1(L_Y - L_X) carries only the eigen-
+ * values' own rounding. *allow bounds the numerical error (QAGS estimate + integrand noise). */
+static ctr_status full_ediff(const gsl_vector *lX, const gsl_vector *nuX, const gsl_vector *lY,
+                             const gsl_vector *nuY, double *out, double *allow, ctr_error *err) {
+  size_t n = lX->size;
+  double R = pair_scale(lX, nuX, lY, nuY), J = 0.0, Jerr = 0.0;
+  *out = *allow = 0.0;
+  if (R == 0.0) return CTR_OK;
+  wq_data w;
+  ctr_status st = wq_alloc(&w, n, NULL, 1, err);
+  if (st != CTR_OK) return st;
+  for (size_t i = 0; i < n; i++) {
+    double x = lX->data[i], y = lY->data[i], bx = nuX->data[i] / R, by = nuY->data[i] / R;
+    w.A1[i] = 2.0 * (x / R) / R;
+    w.A2[i] = 2.0 * (y / R) / R;
+    w.dA[i] = 2.0 * ((y - x) / R) / R;
+    w.B1[i] = bx * bx;
+    w.B2[i] = by * by;
+  }
+  st = wq_integrate(&w, &J, &Jerr, err);
+  wq_free(&w);
+  /* as in diag_ediff: E_Y - E_X = -(R/sqrt(pi)) J */
+  *out = -R * wg_inv_sqrt_pi * J;
+  *allow = R * wg_inv_sqrt_pi * Jerr;
+  return st;
+}
+
+/* lo = max(||m1 - m2||, |E||Y-c|| - E||X-c||| - allowance for c in {m1, m2}), each difference
+ * ONE integral (full_ediff), so lo keeps its digits when W1 << E||X||. The allowance adds to
+ * full_ediff's the rotation error of nu = V^T (m2 - m1): E||nu + G|| is 1-Lipschitz in nu, and
+ * the computed nu is within d^1.5 eps ||m2 - m1|| of an exact rotation. Not covered: the
+ * eigensolver's backward error (~ d eps ||S||), a perturbation of the input laws of the size of
+ * the rounding of S's entries themselves. */
 static ctr_status full_lo(fullws *w, size_t d, const double *m1, const double *S1, const double *m2,
                           const double *S2, double *lo, ctr_error *err) {
-  double *dm = ctr_dalloc(d), e[4] = {0};
+  gsl_vector *lX = w->v[0], *lY = w->v[1], *nu = w->v[2], *zero = w->v[3];
+  double *dm = ctr_dalloc(d);
   if (!dm) return ctr_fail(err, CTR_ENOMEM, "wgauss: cannot allocate %zu doubles", d);
-  for (size_t i = 0; i < d; i++) dm[i] = m1[i] - m2[i];
-  const double *S[2] = {S1, S2};
-  ctr_status st = CTR_OK;
-  for (int k = 0; k < 2 && st == CTR_OK; k++) { /* k = 0: X ~ N(m1,S1); k = 1: Y ~ N(m2,S2) */
-    int far = k ? 2 : 1, own = k ? 3 : 0; /* centred at the other law's mean / at its own */
-    st = load_sym(d, S[k], w->m[0], k ? "S2" : "S1", err);
-    if (st == CTR_OK) st = psd_eig(w->m[0], w->v[0], w->m[3], w->ew, k ? "S2" : "S1", err);
-    if (st == CTR_OK) st = norm_mean_eig(w->v[0], w->m[3], dm, 0, w->v[1], &e[far], err);
-    if (st == CTR_OK) st = norm_mean_eig(w->v[0], w->m[3], dm, 1, w->v[1], &e[own], err);
+  for (size_t i = 0; i < d; i++) dm[i] = m2[i] - m1[i];
+  double nd = sqrt(mean_dist2(d, m1, m2)), nu_allow = (double)d * sqrt((double)d) * DBL_EPSILON * nd;
+  gsl_vector_set_zero(zero);
+  gsl_vector_const_view dmv = gsl_vector_const_view_array(dm, d);
+  ctr_status st = sorted_eig(w, S1, "S1", lX, w->m[1], err);
+  if (st == CTR_OK) st = sorted_eig(w, S2, "S2", lY, w->m[2], err);
+  *lo = nd;
+  for (int k = 0; k < 2 && st == CTR_OK; k++) {
+    /* k = 0, c = m1: X - c ~ N(0, S1), Y - c ~ N(m2 - m1, S2) (nu in S2's basis);
+     * k = 1, c = m2: X - c ~ N(m1 - m2, S1) (nu in S1's basis; its sign is irrelevant), Y - c ~ N(0, S2) */
+    double D = 0.0, a = 0.0;
+    gsl_blas_dgemv(CblasTrans, 1.0, k ? w->m[1] : w->m[2], &dmv.vector, 0.0, nu);
+    st = full_ediff(lX, k ? nu : zero, lY, k ? zero : nu, &D, &a, err);
+    *lo = fmax(*lo, fabs(D) - a - nu_allow);
   }
   free(dm);
-  /* e[0] = E||X-m1||, e[1] = E||X-m2||, e[2] = E||Y-m1||, e[3] = E||Y-m2|| */
-  *lo = fmax(sqrt(mean_dist2(d, m1, m2)), fmax(diff_bound(e[2], e[0]), diff_bound(e[3], e[1])));
   return st;
 }
 
@@ -668,8 +720,7 @@ static int full_isotropic(size_t d, const double *m1, const double *S1, const do
 
 /* math.md s4 bracket for general Gaussians. Singular S1: the map is taken from the second
  * law (W1 is symmetric); both singular: hi falls back to W2 (still an upper bound). lo
- * subtracts two separate quadratures, so it loses digits when the laws are very close
- * (it degrades towards ||m1 - m2||, never above W1); the diag path does not. */
+ * integrates each expectation difference as one integral (full_lo), as the diag path does. */
 ctr_status ctr_w1_bracket_full(size_t d, const double *m1, const double *S1, const double *m2,
                                const double *S2, ctr_w1_bracket *out, ctr_error *err) {
   ctr_status st = check_full(d, m1, S1, m2, S2, err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "report.h"
 #include "point.h"
 #include "results_h5.h"
 
@@ -100,17 +101,6 @@ static int default_selection(int csv, const ctr_field ***cols, size_t *ncols) {
 
 /* ---- formatting ------------------------------------------------------------ */
 
-/* One cell as text: %.6g for people, %.17g (round-trip) for CSV. */
-static void format_cell(const ctr_point *p, const ctr_field *f, int full, char *buf, size_t n) {
-  const char *at = (const char *)p + f->offset;
-  switch (f->kind) {
-  case CTR_KIND_I64: snprintf(buf, n, "%lld", (long long)*(const int64_t *)at); break;
-  case CTR_KIND_I32: snprintf(buf, n, "%d", (int)*(const int32_t *)at); break;
-  case CTR_KIND_F64: snprintf(buf, n, full ? "%.17g" : "%.6g", *(const double *)at); break;
-  case CTR_KIND_STR: snprintf(buf, n, "%.*s", (int)f->size, at); break;
-  }
-}
-
 static void csv_field(const char *s) {
   if (!strpbrk(s, ",\"\r\n")) {
     fputs(s, stdout);
@@ -131,7 +121,7 @@ static void print_csv(const ctr_point *rows, size_t nrows, const ctr_field **col
   for (size_t i = 0; i < nrows; i++) {
     for (size_t j = 0; j < ncols; j++) {
       if (j) putchar(',');
-      format_cell(&rows[i], cols[j], 1, cell, sizeof cell);
+      ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 1);
       csv_field(cell);
     }
     putchar('\n');
@@ -146,7 +136,7 @@ static int print_table(const ctr_point *rows, size_t nrows, const ctr_field **co
   for (size_t j = 0; j < ncols; j++) {
     width[j] = (int)strlen(cols[j]->name);
     for (size_t i = 0; i < nrows; i++) {
-      format_cell(&rows[i], cols[j], 0, cell, sizeof cell);
+      ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 0);
       if ((int)strlen(cell) > width[j]) width[j] = (int)strlen(cell);
     }
   }
@@ -156,7 +146,7 @@ static int print_table(const ctr_point *rows, size_t nrows, const ctr_field **co
   putchar('\n');
   for (size_t i = 0; i < nrows; i++) {
     for (size_t j = 0; j < ncols; j++) {
-      format_cell(&rows[i], cols[j], 0, cell, sizeof cell);
+      ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 0);
       printf("%s%*s", j ? "  " : "", cols[j]->kind == CTR_KIND_STR ? -width[j] : width[j], cell);
     }
     putchar('\n');
