@@ -18,47 +18,12 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 
+#include "check.h"
 #include "engine_affine.h"
 #include "metrics_gauss.h"
 #include "rng.h"
 #include "schedule.h"
 #include "target.h"
-
-static int n_fail = 0, n_ok = 0;
-
-static void pass(const char *name) {
-  printf("ok - %s\n", name);
-  n_ok++;
-}
-
-/* |got - want| <= max(rel |want|, abs) */
-static void check_close(const char *name, double got, double want, double rel, double abs) {
-  double e = fabs(got - want);
-  if (isfinite(got) && (e <= fmax(rel * fabs(want), abs) || got == want)) pass(name);
-  else {
-    printf("FAIL - %s: got %.17g want %.17g (abs err %.3g, rel err %.3g; tol rel %.3g abs %.3g)\n",
-           name, got, want, e, e / fabs(want), rel, abs);
-    n_fail++;
-  }
-}
-
-static void check_worst(const char *name, double worst, double lim, const char *where) {
-  if (worst <= lim) {
-    printf("ok - %s (worst %.3g <= %.3g)\n", name, worst, lim);
-    n_ok++;
-  } else {
-    printf("FAIL - %s: got worst %.3g want <= %.3g (%s)\n", name, worst, lim, where);
-    n_fail++;
-  }
-}
-
-static void check_true(const char *name, int cond, const char *detail) {
-  if (cond) pass(name);
-  else {
-    printf("FAIL - %s: %s\n", name, detail);
-    n_fail++;
-  }
-}
 
 static void die_if(ctr_status st, const ctr_error *err, const char *what) {
   if (st) {

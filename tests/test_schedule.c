@@ -10,42 +10,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "check.h"
 #include "schedule.h"
-
-static int n_fail = 0, n_ok = 0;
-
-static void pass(const char *name) {
-  printf("ok - %s\n", name);
-  n_ok++;
-}
-
-static void check_rel(const char *name, double got, double want, double tol) {
-  double e = fabs(got - want) / fmax(fabs(want), 1e-300);
-  if (isfinite(got) && (e <= tol || got == want)) pass(name);
-  else {
-    printf("FAIL - %s: got %.17g want %.17g (rel err %.3g > %.3g)\n", name, got, want, e, tol);
-    n_fail++;
-  }
-}
-
-/* A worst-case summary check: "what" is the worst value found, "lim" the limit. */
-static void check_worst(const char *name, double worst, double lim, const char *where) {
-  if (worst <= lim) {
-    printf("ok - %s (worst %.3g <= %.3g)\n", name, worst, lim);
-    n_ok++;
-  } else {
-    printf("FAIL - %s: got worst %.3g want <= %.3g (%s)\n", name, worst, lim, where);
-    n_fail++;
-  }
-}
-
-static void check_true(const char *name, int cond, const char *detail) {
-  if (cond) pass(name);
-  else {
-    printf("FAIL - %s: %s\n", name, detail);
-    n_fail++;
-  }
-}
 
 static const char *kname(ctr_schedule_kind k) {
   return k == CTR_SCHED_PAPER ? "paper" : k == CTR_SCHED_LINEAR ? "linear" : "cosine";
