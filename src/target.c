@@ -44,10 +44,13 @@ void ctr_target_free(ctr_target *t) {
   free(t);
 }
 
+/* Variances beyond 1e100 would overflow the squares the metrics take (tau^2, v^2). */
+#define CTR_VARIANCE_MAX 1e100
+
 static ctr_status check_variance(const char *what, double v, ctr_error *err) {
-  if (!isfinite(v) || v < 0)
-    return ctr_fail(err, CTR_EINPUT, "%s = %g is invalid (accepted: a finite variance >= 0)", what,
-                    v);
+  if (!isfinite(v) || v < 0 || v > CTR_VARIANCE_MAX)
+    return ctr_fail(err, CTR_EINPUT, "%s = %g is invalid (accepted: a variance in [0, %g])", what,
+                    v, CTR_VARIANCE_MAX);
   return CTR_OK;
 }
 
@@ -57,8 +60,8 @@ static ctr_status check_params(const ctr_target_params *p, ctr_error *err) {
   if (p->d < 1 || p->d > dmax)
     return ctr_fail(err, CTR_EINPUT, "d = %d is out of range (accepted: 1 <= d <= %d%s)", p->d,
                     dmax, matrix ? " for rotated or file covariances" : "");
-  if (!isfinite(p->mean_norm) || p->mean_norm < 0)
-    return ctr_fail(err, CTR_EINPUT, "mean norm = %g is invalid (accepted: finite, >= 0)",
+  if (!isfinite(p->mean_norm) || p->mean_norm < 0 || p->mean_norm > 1e50)
+    return ctr_fail(err, CTR_EINPUT, "mean norm = %g is invalid (accepted: 0 to 1e50)",
                     p->mean_norm);
   ctr_status st = CTR_OK;
   switch (p->kind) {
@@ -184,6 +187,9 @@ static ctr_status eigen_file(const ctr_target_params *p, ctr_target *t, ctr_erro
                     "%s: covariance is not positive semi-definite: smallest eigenvalue %.6g "
                     "(accepted: >= -1e-10 x largest = %.3g)",
                     p->cov_file, lmin, -1e-10 * lmax);
+    if (!st && lmax > CTR_VARIANCE_MAX)
+      st = ctr_fail(err, CTR_EINPUT, "%s: largest eigenvalue %.6g is too large (accepted: <= %g)",
+                    p->cov_file, lmax, CTR_VARIANCE_MAX);
     for (int i = 0; !st && i < d; i++) t->lambda[i] = fmax(gsl_vector_get(ev, i), 0.0);
     if (!st) memcpy(t->Q, V->data, sizeof(double) * d * d);
   }
