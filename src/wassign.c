@@ -1,0 +1,358 @@
+/* wassign.c: Jonker-Volgenant linear assignment for exact sample W_p (math.md section 7).
+ *
+ * R. Jonker, A. Volgenant, "A shortest augmenting path algorithm for dense and sparse linear
+ * assignment problems", Computing 38 (1987) 325-340: column reduction, reduction transfer and
+ * two passes of augmenting row reduction give a partial assignment with feasible column prices
+ * v; each row still free is then assigned by a Dijkstra search for the shortest augmenting path
+ * in reduced costs c(i, j) - v_j, after which the prices of the settled columns move by their
+ * distance. Row duals are implicit: u_i = c(i, x_i) - v_{x_i}.
+ *
+ * The algorithm is exact in exact arithmetic; in double a tie broken by one ulp can leave a
+ * reduced cost of order -1e-16 * scale. Rather than trust the invariants, the result is
+ * certified afterwards by one more pass over all n^2 reduced costs (ctr_assign_status).
+ *
+ * Costs are rows: the searches only ever need "all costs of row i", which is either a row of
+ * the stored matrix or n distances computed into one buffer from a coordinate-major copy of y
+ * (the inner loop runs over j and vectorises). Every cost is summed over the d coordinates
+ * in the same order, so a cost recomputed later is bit-identical to its first evaluation. */
+#include "wassign.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WA_ARR_PASSES 2  /* augmenting row reduction passes, as in JV's code */
+#define WA_ARR_BUDGET 8  /* at most this many ARR steps per row per pass: a heuristic phase,
+                          * cut short if float ties make it bounce (it would terminate, slowly) */
+
+typedef struct {
+  size_t n, d;
+  int p;
+  const double *x;
+  double *yt;    /* y transposed, d x n: column k holds coordinate k of every y_j */
+  double *dense; /* n x n costs, or NULL when they are recomputed */
+  double *buf;   /* one row of costs when not dense */
+} wa_costs;
+
+/* Solver state: x[i] = column of row i (-1 free), y[j] = row of column j (-1 free). */
+typedef struct {
+  int *x, *y, *freerows, *collist, *pred;
+  double *v, *dist;
+  int nfree;
+  long scans, augs;
+} wa_state;
+
+/* ------------------------------------------------------------------------- */
+/* costs                                                                     */
+
+static void row_compute(const wa_costs *c, size_t i, double *out) {
+  size_t n = c->n;
+  const double *xi = c->x + i * c->d;
+  for (size_t j = 0; j < n; j++) out[j] = 0.0;
+  for (size_t k = 0; k < c->d; k++) {
+    const double a = xi[k], *yk = c->yt + k * n;
+    for (size_t j = 0; j < n; j++) {
+      double t = a - yk[j];
+      out[j] += t * t;
+    }
+  }
+  if (c->p == 1)
+    for (size_t j = 0; j < n; j++) out[j] = sqrt(out[j]);
+}
+
+/* All n costs of row i; valid until the next call. */
+static const double *row_costs(const wa_costs *c, size_t i) {
+  if (c->dense) return c->dense + i * c->n;
+  row_compute(c, i, c->buf);
+  return c->buf;
+}
+
+static ctr_status costs_init(wa_costs *c, size_t n, size_t d, const double *x, const double *y,
+                             int p, ctr_error *err) {
+  memset(c, 0, sizeof *c);
+  c->n = n, c->d = d, c->p = p, c->x = x;
+  c->yt = malloc(n * d * sizeof(double));
+  int dense = n <= CTR_ASSIGN_DENSE_MAX / sizeof(double) / n;
+  c->dense = dense ? malloc(n * n * sizeof(double)) : NULL;
+  c->buf = dense ? NULL : malloc(n * sizeof(double));
+  if (!c->yt || (dense && !c->dense) || (!dense && !c->buf))
+    return ctr_fail(err, CTR_ENOMEM, "assignment: cannot allocate costs for n = %zu, d = %zu", n, d);
+  for (size_t j = 0; j < n; j++)
+    for (size_t k = 0; k < d; k++) c->yt[k * n + j] = y[j * d + k];
+  if (dense)
+    for (size_t i = 0; i < n; i++) row_compute(c, i, c->dense + i * n);
+  return CTR_OK;
+}
+
+static void costs_free(wa_costs *c) {
+  free(c->yt);
+  free(c->dense);
+  free(c->buf);
+}
+
+/* ------------------------------------------------------------------------- */
+/* initialisation: column reduction, reduction transfer                      */
+
+/* v_j = min_i c(i, j); each column goes to its first minimising row if that row is still
+ * unmatched (columns taken from the last, as JV do). collist/pred serve as scratch. */
+static void column_reduction(const wa_costs *c, wa_state *s) {
+  int n = (int)c->n, *argmin = s->pred, *matches = s->collist;
+  for (int j = 0; j < n; j++) s->v[j] = INFINITY, argmin[j] = 0;
+  for (int i = 0; i < n; i++) {
+    const double *ci = row_costs(c, (size_t)i);
+    for (int j = 0; j < n; j++)
+      if (ci[j] < s->v[j]) s->v[j] = ci[j], argmin[j] = i;
+  }
+  for (int i = 0; i < n; i++) s->x[i] = -1, matches[i] = 0;
+  for (int j = n - 1; j >= 0; j--) {
+    int i = argmin[j];
+    s->y[j] = -1;
+    if (matches[i]++ == 0) s->x[i] = j, s->y[j] = i;
+  }
+}
+
+/* A row that is the minimum of exactly one column passes its slack to that column's price
+ * (v_j -= second-smallest reduced cost), which keeps it optimal for the row and lowers v_j,
+ * so feasibility of every other row is kept. Rows matched to no column become free. */
+static void reduction_transfer(const wa_costs *c, wa_state *s) {
+  int n = (int)c->n, *matches = s->collist;
+  s->nfree = 0;
+  for (int i = 0; i < n; i++) {
+    if (matches[i] == 0) {
+      s->freerows[s->nfree++] = i;
+      continue;
+    }
+    if (matches[i] != 1) continue;
+    const double *ci = row_costs(c, (size_t)i);
+    int j1 = s->x[i];
+    double mu = INFINITY;
+    for (int j = 0; j < n; j++)
+      if (j != j1 && ci[j] - s->v[j] < mu) mu = ci[j] - s->v[j];
+    if (isfinite(mu)) s->v[j1] -= mu;
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* augmenting row reduction                                                  */
+
+/* Smallest and second-smallest reduced cost of row ci: (u1 at j1, u2 at j2). */
+static void two_smallest(const double *ci, const double *v, int n, double *u1, int *j1, double *u2,
+                         int *j2) {
+  double a = ci[0] - v[0], b = INFINITY;
+  int ja = 0, jb = -1;
+  for (int j = 1; j < n; j++) {
+    double h = ci[j] - v[j];
+    if (h >= b) continue;
+    if (h >= a) b = h, jb = j;
+    else b = a, jb = ja, a = h, ja = j;
+  }
+  *u1 = a, *j1 = ja, *u2 = b, *j2 = jb;
+}
+
+/* One ARR pass over the free list: each free row takes its best column, lowering that
+ * column's price by the gap to its second best; the evicted row is retried at once when
+ * the price moved (it now sees a worse column) and queued otherwise. */
+static void arr_pass(const wa_costs *c, wa_state *s) {
+  int n = (int)c->n, prev = s->nfree, k = 0;
+  long budget = (long)WA_ARR_BUDGET * (prev + 1);
+  s->nfree = 0;
+  while (k < prev) {
+    if (budget-- <= 0) { /* hand the rest to the augmentation phase unchanged */
+      while (k < prev) s->freerows[s->nfree++] = s->freerows[k++];
+      break;
+    }
+    int i = s->freerows[k++], j1, j2;
+    double u1, u2;
+    two_smallest(row_costs(c, (size_t)i), s->v, n, &u1, &j1, &u2, &j2);
+    int i0 = s->y[j1];
+    int moved = u1 < u2;
+    if (moved) s->v[j1] -= u2 - u1;
+    else if (i0 >= 0 && j2 >= 0) j1 = j2, i0 = s->y[j2];
+    if (i0 >= 0) s->x[i0] = -1;
+    s->x[i] = j1, s->y[j1] = i;
+    if (i0 < 0) continue;
+    if (moved) s->freerows[--k] = i0;
+    else s->freerows[s->nfree++] = i0;
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* shortest augmenting path                                                  */
+
+/* Move the columns of todo = collist[*up..n) with the smallest dist to the front of todo,
+ * making them the scan list; return the new minimum. */
+static double collect_min(wa_state *s, int n, int low, int *up) {
+  int *cl = s->collist;
+  double m = s->dist[cl[*up]];
+  (*up)++;
+  for (int k = *up; k < n; k++) {
+    int j = cl[k];
+    double h = s->dist[j];
+    if (h > m) continue;
+    if (h < m) *up = low, m = h;
+    cl[k] = cl[*up], cl[(*up)++] = j;
+  }
+  return m;
+}
+
+/* Scan the row matched to the first column of the scan list: relax every todo column.
+ * Returns an unmatched column reached at distance m, or -1. */
+static int scan_row(const wa_costs *c, wa_state *s, int n, double m, int *low, int *up) {
+  int *cl = s->collist, j1 = cl[(*low)++], i = s->y[j1];
+  const double *ci = row_costs(c, (size_t)i);
+  double h = ci[j1] - s->v[j1] - m;
+  s->scans++;
+  for (int k = *up; k < n; k++) {
+    int j = cl[k];
+    double v2 = ci[j] - s->v[j] - h;
+    if (!(v2 < s->dist[j])) continue;
+    s->pred[j] = i, s->dist[j] = v2;
+    if (v2 != m) continue;
+    if (s->y[j] < 0) return j;
+    cl[k] = cl[*up], cl[(*up)++] = j;
+  }
+  return -1;
+}
+
+/* Dijkstra from free row f over reduced costs; returns the unmatched column reached.
+ * Columns collist[0..*nready) end up settled (dist <= m). */
+static int shortest_path(const wa_costs *c, wa_state *s, int f, double *m, int *nready) {
+  int n = (int)c->n, low = 0, up = 0, end = -1;
+  const double *cf = row_costs(c, (size_t)f);
+  for (int j = 0; j < n; j++) s->dist[j] = cf[j] - s->v[j], s->pred[j] = f, s->collist[j] = j;
+  while (end < 0) {
+    if (up == low) {
+      *m = collect_min(s, n, low, &up);
+      for (int k = low; k < up && end < 0; k++)
+        if (s->y[s->collist[k]] < 0) end = s->collist[k];
+      if (end >= 0) break;
+    }
+    end = scan_row(c, s, n, *m, &low, &up);
+  }
+  *nready = low;
+  return end;
+}
+
+static void augment(const wa_costs *c, wa_state *s, int f) {
+  double m = 0.0;
+  int nready = 0, j = shortest_path(c, s, f, &m, &nready);
+  /* settled columns' prices move by their distance below m, keeping reduced costs >= 0 */
+  for (int k = 0; k < nready; k++) {
+    int j1 = s->collist[k];
+    s->v[j1] += s->dist[j1] - m;
+  }
+  int i;
+  do {
+    i = s->pred[j];
+    s->y[j] = i;
+    int next = s->x[i];
+    s->x[i] = j, j = next;
+  } while (i != f);
+  s->augs++;
+}
+
+/* ------------------------------------------------------------------------- */
+/* certificate                                                               */
+
+/* Neumaier-compensated running sum: the n-term sums below decide a 1e-9 gap test. */
+typedef struct {
+  double s, c;
+} wa_sum;
+
+static void sum_add(wa_sum *a, double t) {
+  double u = a->s + t;
+  a->c += fabs(a->s) >= fabs(t) ? (a->s - u) + t : (t - u) + a->s;
+  a->s = u;
+}
+
+/* u_i = c(i, x_i) - v_{x_i}; then min reduced cost, largest cost, primal and dual. */
+static void certify(const wa_costs *c, const wa_state *s, ctr_assign_status *st) {
+  size_t n = c->n;
+  wa_sum pr = {0, 0}, du = {0, 0};
+  double minrc = INFINITY, scale = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    const double *ci = row_costs(c, i);
+    int xi = s->x[i];
+    double ui = ci[xi] - s->v[xi];
+    sum_add(&pr, ci[xi]);
+    sum_add(&du, ui);
+    sum_add(&du, s->v[i]);
+    for (size_t j = 0; j < n; j++) {
+      double r = ci[j] - ui - s->v[j];
+      if (r < minrc) minrc = r;
+      if (ci[j] > scale) scale = ci[j];
+    }
+  }
+  st->primal = (pr.s + pr.c) / (double)n;
+  st->dual = (du.s + du.c) / (double)n;
+  st->min_reduced = minrc, st->scale = scale;
+  double gap_tol = CTR_ASSIGN_GAP_REL * fabs(st->primal) + 4.0 * (double)n * DBL_EPSILON * scale;
+  st->optimal = fabs(st->primal - st->dual) <= gap_tol && minrc >= -CTR_ASSIGN_RC_REL * scale;
+}
+
+/* ------------------------------------------------------------------------- */
+/* entry point                                                               */
+
+static ctr_status check_input(size_t n, size_t d, const double *x, const double *y, int p,
+                              ctr_error *err) {
+  if (p != 1 && p != 2) return ctr_fail(err, CTR_EINPUT, "assignment: p = %d, want 1 or 2", p);
+  if (n < 1 || d < 1 || n > (size_t)INT_MAX / 2 || d > SIZE_MAX / sizeof(double) / n)
+    return ctr_fail(err, CTR_EINPUT, "assignment: n = %zu, d = %zu, want 1 <= n <= %d, d >= 1",
+                    n, d, INT_MAX / 2);
+  if (!x || !y) return ctr_fail(err, CTR_EINPUT, "assignment: NULL point set");
+  for (size_t k = 0; k < n * d; k++)
+    if (!isfinite(x[k]) || !isfinite(y[k]))
+      return ctr_fail(err, CTR_EINPUT, "assignment: non-finite coordinate at row %zu, column %zu "
+                      "(want finite)", k / d, k % d);
+  return CTR_OK;
+}
+
+static ctr_status state_alloc(wa_state *s, size_t n, ctr_error *err) {
+  memset(s, 0, sizeof *s);
+  s->x = malloc(5 * n * sizeof(int));
+  s->v = malloc(2 * n * sizeof(double));
+  if (!s->x || !s->v) {
+    free(s->x), free(s->v);
+    return ctr_fail(err, CTR_ENOMEM, "assignment: cannot allocate work arrays for n = %zu", n);
+  }
+  s->y = s->x + n, s->freerows = s->x + 2 * n, s->collist = s->x + 3 * n, s->pred = s->x + 4 * n;
+  s->dist = s->v + n;
+  return CTR_OK;
+}
+
+static void solve(const wa_costs *c, wa_state *s) {
+  column_reduction(c, s);
+  reduction_transfer(c, s);
+  for (int pass = 0; pass < WA_ARR_PASSES && s->nfree > 0; pass++) arr_pass(c, s);
+  for (int k = 0; k < s->nfree; k++) augment(c, s, s->freerows[k]);
+}
+
+ctr_status ctr_assign_wp(size_t n, size_t d, const double *x, const double *y, int p, size_t *perm,
+                         double *wp, ctr_assign_status *st, ctr_error *err) {
+  ctr_status rc = check_input(n, d, x, y, p, err);
+  if (rc != CTR_OK) return rc;
+  wa_costs c;
+  wa_state s;
+  rc = costs_init(&c, n, d, x, y, p, err);
+  if (rc == CTR_OK) rc = state_alloc(&s, n, err);
+  if (rc != CTR_OK) {
+    costs_free(&c);
+    return rc;
+  }
+  solve(&c, &s);
+  ctr_assign_status loc;
+  certify(&c, &s, &loc);
+  loc.iterations = s.scans, loc.augmentations = s.augs, loc.dense = c.dense != NULL;
+  if (perm)
+    for (size_t i = 0; i < n; i++) perm[i] = (size_t)s.x[i];
+  free(s.x), free(s.v);
+  costs_free(&c);
+  if (!isfinite(loc.primal))
+    return ctr_fail(err, CTR_ENUMERIC, "assignment: non-finite mean cost %g", loc.primal);
+  if (wp) *wp = p == 1 ? loc.primal : sqrt(fmax(loc.primal, 0.0));
+  if (st) *st = loc;
+  return CTR_OK;
+}
