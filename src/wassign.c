@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WA_BLOCK 256     /* columns per block of a computed cost row (2 KiB of partial sums) */
 #define WA_ARR_PASSES 2  /* augmenting row reduction passes, as in JV's code */
 #define WA_ARR_BUDGET 8  /* at most this many ARR steps per row per pass: a heuristic phase,
                           * cut short if float ties make it bounce (it would terminate, slowly) */
@@ -48,19 +49,24 @@ typedef struct {
 /* ------------------------------------------------------------------------- */
 /* costs                                                                     */
 
-static void row_compute(const wa_costs *c, size_t i, double *out) {
-  size_t n = c->n;
-  const double *xi = c->x + i * c->d;
-  for (size_t j = 0; j < n; j++) out[j] = 0.0;
+/* Costs of row i against columns [j0, j0 + m): the partial sums stay in L1 while the d
+ * coordinate rows of yt stream past. */
+static void row_block(const wa_costs *c, const double *xi, size_t j0, size_t m, double *o) {
+  for (size_t j = 0; j < m; j++) o[j] = 0.0;
   for (size_t k = 0; k < c->d; k++) {
-    const double a = xi[k], *yk = c->yt + k * n;
-    for (size_t j = 0; j < n; j++) {
+    const double a = xi[k], *yk = c->yt + k * c->n + j0;
+    for (size_t j = 0; j < m; j++) {
       double t = a - yk[j];
-      out[j] += t * t;
+      o[j] += t * t;
     }
   }
   if (c->p == 1)
-    for (size_t j = 0; j < n; j++) out[j] = sqrt(out[j]);
+    for (size_t j = 0; j < m; j++) o[j] = sqrt(o[j]);
+}
+
+static void row_compute(const wa_costs *c, size_t i, double *out) {
+  for (size_t j0 = 0; j0 < c->n; j0 += WA_BLOCK)
+    row_block(c, c->x + i * c->d, j0, c->n - j0 < WA_BLOCK ? c->n - j0 : WA_BLOCK, out + j0);
 }
 
 /* All n costs of row i; valid until the next call. */
