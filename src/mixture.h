@@ -71,7 +71,8 @@ ctr_status ctr_mixture_alloc(int K, int d, const double *weight, const double *m
                              const ctr_mixture_cov *cov, ctr_mixture **out, ctr_error *err);
 void ctr_mixture_free(ctr_mixture *m);
 
-/* Moments of X_0: mean (length d) and covariance (d x d row-major), caller's buffers. */
+/* Moments of X_0: mean (length d) and covariance (d x d row-major), caller's buffers. The
+ * covariance allocates 2 d-sized temporaries and is filled with NaN if that fails. */
 void ctr_mixture_mean(const ctr_mixture *m, double *mean);
 void ctr_mixture_covariance(const ctr_mixture *m, double *cov);
 /* Sigma_k (d x d row-major), rebuilt from its eigendecomposition. */

@@ -238,7 +238,7 @@ static ctr_status read_components(tokens *t, int K, int d, double *w, double *mu
 }
 
 static ctr_status read_body(tokens *t, ctr_mixture **out, ctr_error *err) {
-  int K, d;
+  int K = 0, d = 0; /* set by read_int; initialised for -O3 -Wmaybe-uninitialized */
   ctr_status st;
   if ((st = read_int(t, "K", 1, CTR_MIXTURE_KMAX, &K, err)) ||
       (st = read_int(t, "d", 1, CTR_MIXTURE_DMAX, &d, err)))
