@@ -69,16 +69,13 @@ static void step_coefs(const ctr_schedule *s, const ctr_target *tg, const ctr_er
 /* Unit vector u (bias direction) drawn in original coordinates, stored in eigen ones. */
 static void error_direction(const ctr_target *tg, uint64_t seed, double *u) {
   int d = tg->d;
-  double *g = ctr_dalloc(d), n2 = 0;
+  double *g = ctr_dalloc(d);
   if (!g) return;
-  ctr_rng r;
-  ctr_rng_init(&r, seed, CTR_RNG_ERRDIR, (uint64_t)d, 0);
-  ctr_rng_normals(&r, d, g);
-  for (int i = 0; i < d; i++) n2 += g[i] * g[i];
+  ctr_errmodel_direction(seed, d, g);
   for (int j = 0; j < d; j++) {
     double acc = 0;
     for (int i = 0; i < d; i++) acc += (tg->Q ? tg->Q[i * d + j] : (i == j)) * g[i];
-    u[j] = acc / sqrt(n2);
+    u[j] = acc;
   }
   free(g);
 }

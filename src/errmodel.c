@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "rng.h"
+
 static const char *const names[] = {"none",       "fit-bias",   "fit-scale",
                                     "fit-matrix", "score-bias", "score-scale"};
 
@@ -33,4 +35,13 @@ int ctr_errmodel_is_bias(ctr_errmodel_kind kind) {
 
 int ctr_errmodel_is_fit(ctr_errmodel_kind kind) {
   return kind == CTR_ERR_FIT_BIAS || kind == CTR_ERR_FIT_SCALE || kind == CTR_ERR_FIT_MATRIX;
+}
+
+void ctr_errmodel_direction(uint64_t seed, int d, double *u) {
+  ctr_rng r;
+  ctr_rng_init(&r, seed, CTR_RNG_ERRDIR, (uint64_t)d, 0);
+  ctr_rng_normals(&r, (size_t)d, u);
+  double n2 = 0;
+  for (int i = 0; i < d; i++) n2 += u[i] * u[i];
+  for (int i = 0; i < d; i++) u[i] /= sqrt(n2);
 }

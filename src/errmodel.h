@@ -41,4 +41,8 @@ ctr_status ctr_errmodel_check(const ctr_errmodel *e, ctr_error *err);
 int ctr_errmodel_is_bias(ctr_errmodel_kind kind);
 int ctr_errmodel_is_fit(ctr_errmodel_kind kind);
 
+/* The unit direction u of bias errors, drawn in original coordinates from (seed, d): the same
+ * for every N and every engine. */
+void ctr_errmodel_direction(uint64_t seed, int d, double *u);
+
 #endif

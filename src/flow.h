@@ -8,9 +8,11 @@
  * the 1/sin(phi) singularity is gone, phi_1 ~ 1e-7 is u_1 ~ -16, and because
  * gradD = (a/s^2) Cov[X_0 | x] is positive semi-definite, a I - gradD <= a I: going down in u the
  * flow contracts at rate at most 1 (never stiff); it may expand fast (between mixture modes),
- * which is the Lipschitz constant being measured, not a solver problem. The solver is GSL's
- * explicit Prince-Dormand 8(7) (rk8pd): at the 1e-12 tolerances the tests need, an 8th-order
- * method takes a few dozen steps where rkf45 would take thousands.
+ * which is the Lipschitz constant being measured, not a solver problem. (Measured on Gaussians,
+ * tol 1e-12: the error stays ~4e-13 from N = 1e3 to 1e7 in u; in phi it grew to 1.6e-12 at
+ * N = 1e7.) The solver is GSL's explicit Prince-Dormand 8(7) (rk8pd): non-stiff problem, tight
+ * tolerances; at 1e-12 it takes ~45-65 steps (~600-850 denoiser calls) where rkf45 takes ~215
+ * steps (~1300 calls) for a 4x larger error.
  *
  * Every call owns its workspace (driver, scratch): several threads may call at once, provided
  * the denoiser's eval is itself thread-safe (denoiser.h requires it). */
@@ -43,8 +45,10 @@ typedef struct {
 void ctr_flow_tol_default(ctr_flow_tol *tol);
 
 /* y = Phi(x) (length d = den->d). When y_err != NULL the integration is repeated with both
- * tolerances halved: y is the halved run and y_err[i] = |difference| (an estimate of y's error,
- * typically an overestimate by ~2). */
+ * tolerances halved: y is the halved run and y_err[i] = |difference|, an order-of-magnitude
+ * estimate of y's error (math.md 5). Measured on Gaussians: at tol <= 1e-11 always within x100
+ * of the true error or both below 1e-12; at tol 1e-10..1e-5, where rk8pd takes only 10-30 steps,
+ * ~0.7% of coordinates fall outside x100, in either direction. x and y may alias. */
 ctr_status ctr_flow_map(const ctr_denoiser *den, const ctr_flow_span *span,
                         const ctr_flow_tol *tol, const double *x, double *y, double *y_err,
                         ctr_error *err);
