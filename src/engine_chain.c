@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <omp.h>
-
 #include "flow.h"
+#include "parfor.h"
 #include "rng.h"
 
 /* Random stream purposes of this engine (rng.h lists 1-6 elsewhere). */
@@ -36,27 +35,30 @@ typedef struct {
   double *x, *phi, *phierr, *y, *x0, *sum, *work;
 } chain_ws;
 
-static void ws_free(chain_ws *w) {
+static void ws_free(void *p) {
+  chain_ws *w = p;
+  if (!w) return;
   free(w->x), free(w->phi), free(w->phierr), free(w->y), free(w->x0), free(w->sum), free(w->work);
+  free(w);
 }
 
-static int ws_alloc(chain_ws *w, const ctr_mixture *m) {
+static void *ws_alloc(void *ctx) {
+  const ctr_mixture *m = ((const chain_ctx *)ctx)->m;
   int d = m->d;
+  chain_ws *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
   w->x = ctr_dalloc(d), w->phi = ctr_dalloc(d), w->phierr = ctr_dalloc(d), w->y = ctr_dalloc(d);
   w->x0 = ctr_dalloc(d), w->sum = ctr_dalloc(d), w->work = ctr_dalloc(ctr_mixture_work_len(m));
-  return w->x && w->phi && w->phierr && w->y && w->x0 && w->sum && w->work;
+  if (w->x && w->phi && w->phierr && w->y && w->x0 && w->sum && w->work) return w;
+  ws_free(w);
+  return NULL;
 }
 
 /* x ~ q_N: a_N X_0 + s_N Z. */
 static ctr_status start_point(const chain_ctx *c, int i, chain_ws *w, ctr_error *err) {
-  int d = c->m->d;
   ctr_rng r;
-  ctr_rng_init(&r, c->p->seed, CTR_RNG_CHAIN_START, (uint64_t)d, (uint64_t)i);
-  ctr_status st = ctr_mixture_sample(c->m, &r, 1, w->x0, err);
-  ctr_rng_normals(&r, d, w->y);
-  double aN = c->s->a[c->s->N], sN = c->s->s[c->s->N];
-  for (int k = 0; k < d; k++) w->x[k] = aN * w->x0[k] + sN * w->y[k];
-  return st;
+  ctr_rng_init(&r, c->p->seed, CTR_RNG_CHAIN_START, (uint64_t)c->m->d, (uint64_t)i);
+  return ctr_mixture_sample_noised(c->m, c->s->a[c->s->N], c->s->s[c->s->N], &r, 1, w->x, err);
 }
 
 /* One chain Y_N = x -> Y_1 (math.md 5), into w->y. */
@@ -81,8 +83,10 @@ static ctr_status run_chain(const chain_ctx *c, int i, int j, chain_ws *w, ctr_e
 }
 
 /* Point i: Phi(x), M chains, the pair U-statistic and the conservative L1 term. */
-static ctr_status one_point(const chain_ctx *c, int i, chain_ws *w, ctr_error *err) {
-  int d = c->m->d, M = c->p->chains;
+static ctr_status one_point(void *ctx, size_t ip, void *wp, ctr_error *err) {
+  const chain_ctx *c = ctx;
+  chain_ws *w = wp;
+  int i = (int)ip, d = c->m->d, M = c->p->chains;
   ctr_status st = start_point(c, i, w, err);
   if (!st) st = ctr_flow_map(&c->den, &c->span, &c->tol, w->x, w->phi, w->phierr, err);
   double sumsq = 0;
@@ -103,14 +107,6 @@ static ctr_status one_point(const chain_ctx *c, int i, chain_ws *w, ctr_error *e
   return CTR_OK;
 }
 
-static void mean_se(const double *v, int n, double *mean, double *se) {
-  double m = 0, q = 0;
-  for (int i = 0; i < n; i++) m += v[i];
-  m /= n;
-  for (int i = 0; i < n; i++) q += (v[i] - m) * (v[i] - m);
-  *mean = m, *se = sqrt(q / (n - 1) / n);
-}
-
 static ctr_status check(const ctr_chain_params *p, ctr_error *err) {
   if (p->points < 2 || p->points > 100000000)
     return ctr_fail(err, CTR_EINPUT, "chain points = %d out of range (accepted: 2 to 1e8)",
@@ -123,24 +119,6 @@ static ctr_status check(const ctr_chain_params *p, ctr_error *err) {
   if (!st && k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && k != CTR_ERR_SCORE_BIAS)
     return ctr_fail(err, CTR_EINPUT, "engine chain: error %s is not implemented (accepted: none, "
                     "fit-bias, score-bias)", ctr_errmodel_name(k));
-  return st;
-}
-
-/* Points in parallel (one slot each, reduced in order: results do not depend on threads). */
-static ctr_status run_points(const chain_ctx *c, ctr_error *err) {
-  ctr_status st = CTR_OK;
-#pragma omp parallel
-  {
-    chain_ws w = {0};
-    ctr_error e = {0};
-    ctr_status mine = ws_alloc(&w, c->m) ? CTR_OK : ctr_fail(&e, CTR_ENOMEM, "chain: out of memory");
-#pragma omp for schedule(dynamic, 4)
-    for (int i = 0; i < c->p->points; i++)
-      if (!mine) mine = one_point(c, i, &w, &e);
-#pragma omp critical(ctr_chain_err)
-    if (mine && !st) st = mine, *err = e;
-    ws_free(&w);
-  }
   return st;
 }
 
@@ -157,10 +135,11 @@ ctr_status ctr_chain_run(const ctr_chain_params *p, const ctr_schedule *s, const
   if (!st && (!c.U || !c.L1 || !c.ferr || (ctr_errmodel_is_bias(p->error.kind) && !c.u)))
     st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for %d points", p->points);
   if (!st && c.u) ctr_errmodel_direction(p->seed, m->d, c.u);
-  if (!st) st = run_points(&c, err);
+  ctr_parfor job = {&c, ws_alloc, ws_free, one_point};
+  if (!st) st = ctr_parfor_run(&job, (size_t)p->points, err);
   if (!st) {
-    mean_se(c.U, p->points, &out->sq, &out->sq_se);
-    mean_se(c.L1, p->points, &out->l1, &out->l1_se);
+    ctr_mean_se(c.U, (size_t)p->points, &out->sq, &out->sq_se);
+    ctr_mean_se(c.L1, (size_t)p->points, &out->l1, &out->l1_se);
     out->w2_hi = sqrt(fmax(0.0, out->sq + 1.96 * out->sq_se));
     out->w1_hi = out->l1 + 1.96 * out->l1_se;
     for (int i = 0; i < p->points; i++) out->flow_err = fmax(out->flow_err, c.ferr[i]);

@@ -314,6 +314,22 @@ ctr_status ctr_mixture_sample(const ctr_mixture *m, ctr_rng *rng, size_t n, doub
   return CTR_OK;
 }
 
+ctr_status ctr_mixture_sample_noised(const ctr_mixture *m, double a, double s, ctr_rng *rng,
+                                     size_t n, double *out, ctr_error *err) {
+  int d = m->d;
+  double *z = ctr_dalloc(d);
+  if (!z) return ctr_fail(err, CTR_ENOMEM, "mixture sample: out of memory at d = %d", d);
+  ctr_status st = CTR_OK;
+  for (size_t t = 0; t < n && !st; t++) {
+    double *x = out + t * d;
+    st = ctr_mixture_sample(m, rng, 1, x, err);
+    ctr_rng_normals(rng, d, z);
+    for (int i = 0; i < d; i++) x[i] = a * x[i] + s * z[i];
+  }
+  free(z);
+  return st;
+}
+
 /* --------------------------------------------- posterior at noise level (a, s) */
 /* Notation (math.md 5): y = x - a mu_k, S_k = a^2 Sigma_k + s^2 I with eigenvalues
  * v_r = a^2 l_r + s^2 in Sigma_k's eigenbasis, z = U^T y (z = y when U = I). */

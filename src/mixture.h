@@ -82,6 +82,11 @@ void ctr_mixture_component_cov(const ctr_mixture *m, int k, double *Sigma);
 ctr_status ctr_mixture_sample(const ctr_mixture *m, ctr_rng *rng, size_t n, double *out,
                               ctr_error *err);
 
+/* n draws of a X_0 + s Z (the law q_t at a = a_t, s = s_t), n x d row-major; each draw takes
+ * its X_0 and then its Z from rng, in that order. */
+ctr_status ctr_mixture_sample_noised(const ctr_mixture *m, double a, double s, ctr_rng *rng,
+                                     size_t n, double *out, ctr_error *err);
+
 /* ---- posterior at noise level (a, s): x = a X_0 + s Z, 0 <= a <= 1e50, 1e-150 <= s <= 1e50 */
 
 /* Scratch length (doubles) that the calls below need: K + 4d. */
