@@ -11,19 +11,6 @@
 #include "stepsum.h"
 #include "wgauss.h"
 
-static const char *const engine_names[] = {"ct", "cd"};
-
-const char *ctr_engine_name(ctr_engine_kind kind) { return engine_names[kind]; }
-
-ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err) {
-  int k = ctr_name_index(engine_names, 2, name);
-  if (k >= 0) {
-    *kind = (ctr_engine_kind)k;
-    return CTR_OK;
-  }
-  return ctr_fail(err, CTR_EINPUT, "engine '%s' is unknown (accepted: ct, cd)", name);
-}
-
 void ctr_affine_params_default(ctr_affine_params *p) {
   memset(p, 0, sizeof *p);
   p->engine = CTR_ENGINE_CT;
@@ -340,6 +327,9 @@ static ctr_status ws_alloc(run_ws *w, ctr_error *err) {
 static ctr_status check_combination(const ctr_affine_params *p, int full, ctr_error *err) {
   ctr_status st = ctr_errmodel_check(&p->error, err);
   if (st) return st;
+  if (!ctr_engine_is_affine(p->engine))
+    return ctr_fail(err, CTR_EINPUT, "engine %s is not a closed-form engine (accepted: ct, cd)",
+                    ctr_engine_name(p->engine));
   if (p->engine == CTR_ENGINE_CD && full)
     return ctr_fail(err, CTR_EINPUT, "engine cd composes DDIM steps on the commuting path only "
                                      "(accepted with cd: none, fit-bias, fit-scale, score-bias, "

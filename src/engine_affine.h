@@ -25,17 +25,13 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "engines.h"
 #include "errmodel.h"
 #include "schedule.h"
 #include "target.h"
 
-typedef enum { CTR_ENGINE_CT, CTR_ENGINE_CD } ctr_engine_kind;
-
-ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
-const char *ctr_engine_name(ctr_engine_kind kind);
-
 typedef struct {
-  ctr_engine_kind engine;
+  ctr_engine_kind engine; /* ct or cd */
   ctr_errmodel error;
   uint64_t seed;   /* error directions (u, R) come from (seed, d): same for every N */
   int force_full;  /* 1: take the full-matrix path even when diag would do */

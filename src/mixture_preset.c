@@ -10,7 +10,7 @@
 #include "mixture.h"
 
 static const char *const preset_names[] = {"two_modes",  "simplex",      "sphere",
-                                           "cloud_ball", "cloud_sphere", "file"};
+                                           "cloud_ball", "cloud_sphere", "mixture_file"};
 
 const char *ctr_mixture_preset_name(ctr_mixture_preset kind) { return preset_names[kind]; }
 
@@ -21,7 +21,7 @@ ctr_status ctr_mixture_preset_parse(const char *name, ctr_mixture_preset *kind, 
     return CTR_OK;
   }
   return ctr_fail(err, CTR_EINPUT, "mixture '%s' is unknown (accepted: two_modes, simplex, "
-                  "sphere, cloud_ball, cloud_sphere, file)", name);
+                  "sphere, cloud_ball, cloud_sphere, mixture_file)", name);
 }
 
 void ctr_mixture_params_default(ctr_mixture_params *p) {

@@ -15,7 +15,9 @@
 #define CTR_POINT_FIELDS(X)                                                                        \
   X(I64, point_id, 0, "stable id of the point within its sweep (0-based grid index)")              \
   X(I64, seed, 0, "master seed of the point's random streams (rotation, mean, error direction)")   \
-  X(STR, target, 16, "target family: isotropic, geometric, power, diagonal or file")               \
+  X(STR, target, 16,                                                                               \
+    "target: isotropic, geometric, power, diagonal, file (Gaussian); two_modes, simplex, sphere, "  \
+    "cloud_ball, cloud_sphere, mixture_file (mixtures and point clouds)")                         \
   X(I32, d, 0, "dimension")                                                                        \
   X(I64, N, 0, "number of steps (the paper's T); training steps are t = 2..N")                     \
   X(F64, lambda, 0, "variance of the isotropic family")                                            \
@@ -24,18 +26,27 @@
   X(STR, cov_source, 128, "diagonal list or covariance file the spectrum came from (else empty)")  \
   X(I32, rotate, 0, "1 if the covariance was rotated by a Haar-random orthogonal matrix")          \
   X(F64, mean_norm, 0, "norm of the random mean (0: zero mean)")                                   \
+  X(I32, K, 0, "mixture components (1 for a Gaussian target)")                                     \
+  X(F64, sigma, 0, "mixture presets: standard deviation of every mode (0: point masses)")          \
+  X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1")                                         \
+  X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth)")     \
   X(STR, schedule, 16, "noise schedule: paper, linear or cosine")                                  \
   X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \
   X(F64, c1, 0, "paper schedule: saturation level c1 log N / N")                                   \
   X(F64, beta_min, 0, "linear schedule: first beta (at N = 1000, rescaled by 1000/N)")             \
   X(F64, beta_max, 0, "linear schedule: last beta (at N = 1000, rescaled by 1000/N)")              \
   X(F64, cosine_s, 0, "cosine schedule offset s")                                                  \
-  X(STR, engine, 8, "ct (ideal consistency training) or cd (consistency distillation, DDIM)")      \
+  X(STR, engine, 8,                                                                                \
+    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target)")                 \
   X(STR, error, 16, "error model: none, fit-bias, fit-scale, fit-matrix, score-bias, score-scale") \
   X(F64, eps, 0, "error size: total sum_t eps_t for fit errors, per-step size for score errors")   \
   X(STR, path, 8, "algebra used: diag (commuting, per eigenvalue) or full (d x d matrices)")       \
+  X(I32, points, 0, "chain, distill: starting points x_i ~ q_N")                                  \
+  X(I32, chains, 0, "chain: independent chains per point")                                        \
   X(F64, abar_N, 0, "abar_N = prod alpha_t, how far q_N is from N(0, I)")                          \
-  X(F64, lipschitz, 0, "flow-map Lipschitz constant L = max(1, max_i sqrt(v_1/v_N))")              \
+  X(F64, lipschitz, 0,                                                                             \
+    "flow-map Lipschitz constant L: exact max(1, max_i sqrt(v_1/v_N)) for Gaussians, the largest " \
+    "Jacobian norm over sampled points for mixtures (a lower estimate)")                           \
   X(F64, w2_normal, 0, "exact W2(f_N(N(0,I)), X_1)")                                               \
   X(F64, w1_lo_normal, 0, "certified lower bound on W1(f_N(N(0,I)), X_1)")                         \
   X(F64, w1_hi_normal, 0, "certified upper bound on W1(f_N(N(0,I)), X_1)")                         \
@@ -46,6 +57,18 @@
   X(F64, coupling_rms_normal, 0, "(E||f_N(Z) - Phi(Z)||^2)^(1/2), Z ~ N(0, I)")                    \
   X(F64, coupling_l1_qN, 0, "E||f_N(X) - Phi(X)||, X ~ q_N (bounds W1 of the q_N input)")          \
   X(F64, coupling_rms_qN, 0, "(E||f_N(X) - Phi(X)||^2)^(1/2), X ~ q_N (bounds W2)")                \
+  X(F64, coupling_l1_se_qN, 0, "standard error of coupling_l1_qN (0 when exact)")                 \
+  X(F64, coupling_sq_qN, 0, "E||f_N(X) - Phi(X)||^2, X ~ q_N (chain: unbiased, may be < 0)")      \
+  X(F64, coupling_sq_se_qN, 0, "standard error of coupling_sq_qN (0 when exact)")                 \
+  X(STR, bracket_source, 48, "where the W1 bracket comes from (closed form, 95% bounds, ...)")     \
+  X(F64, flow_err, 0, "largest error estimate of the ODE flow map Phi (mixture engines)")        \
+  X(F64, disc_err, 0, "grid engine: discretisation error estimated by refinement")               \
+  X(I32, sample_n, 0, "distill: sample size n of the sampled distances (0: none)")                 \
+  X(F64, w1_sample_normal, 0, "exact W1 between n samples of f_N(N(0,I)) and n of X_1")          \
+  X(F64, w1_floor, 0, "same-law floor: exact W1 between two independent n-samples of X_1")       \
+  X(F64, sliced_w1_normal, 0, "sliced W1 (mean over 64 random unit directions) of those samples") \
+  X(F64, maxsliced_w1_normal, 0, "max-sliced W1 of those samples (<= their W1)")                  \
+  X(I32, assign_optimal, 0, "1 if the assignment solver certified both W1 values optimal")       \
   X(F64, sum_e_l1, 0, "sum_t E_{q_t}||e_t|| over t = 2..N (injected fit error, paper's eps)")      \
   X(F64, sum_e_rms, 0, "sum_t (E_{q_t}||e_t||^2)^(1/2)")                                           \
   X(F64, sum_D_l1, 0, "sum_t E_{q_t}||D_t|| (ideal per-step CT bias, math.md 3)")                  \

@@ -1,29 +1,104 @@
 #include "runpoint.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
 
+#include "engine_chain.h"
+#include "engine_distill.h"
+#include "flow.h"
 #include "metrics_gauss.h"
+#include "metrics_sample.h"
+#include "rng.h"
+
+#define CTR_RNG_LIPSCHITZ 10 /* starting points of the empirical Lipschitz constant: (seed, d) */
 
 void ctr_point_spec_default(ctr_point_spec *spec) {
   memset(spec, 0, sizeof *spec);
   ctr_target_params_default(&spec->target);
+  ctr_mixture_params_default(&spec->mixture);
   ctr_schedule_params_default(&spec->schedule);
   ctr_affine_params_default(&spec->engine);
+  spec->points = 1000, spec->chains = 4, spec->lip_points = 32, spec->sample_n = 1000;
+}
+
+ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_error *err) {
+  ctr_error quiet;
+  if (!ctr_target_kind_parse(name, &spec->target.kind, &quiet)) return spec->is_mixture = 0, CTR_OK;
+  if (!ctr_mixture_preset_parse(name, &spec->mixture.kind, &quiet)) return spec->is_mixture = 1, CTR_OK;
+  return ctr_fail(err, CTR_EINPUT,
+                  "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file; "
+                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file)",
+                  name);
+}
+
+/* What the mixture engines implement (engine_chain.h, engine_distill.h). */
+static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *err) {
+  ctr_errmodel_kind k = spec->engine.error.kind;
+  const char *e = ctr_engine_name(spec->engine.engine);
+  if (k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && k != CTR_ERR_SCORE_BIAS)
+    return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not implemented (accepted: none, "
+                    "fit-bias, score-bias)", e, ctr_errmodel_name(k));
+  if (spec->points < 2 || spec->points > 100000000)
+    return ctr_fail(err, CTR_EINPUT, "--points %d is out of range (accepted: 2 to 1e8)",
+                    spec->points);
+  if (spec->engine.engine == CTR_ENGINE_CHAIN && (spec->chains < 2 || spec->chains > 1000000))
+    return ctr_fail(err, CTR_EINPUT, "--chains %d is out of range (accepted: 2 to 1e6)",
+                    spec->chains);
+  if (spec->sample_n < 0 || spec->sample_n == 1 || spec->sample_n > 20000)
+    return ctr_fail(err, CTR_EINPUT, "--sample-n %d is out of range (accepted: 0 or 2 to 20000)",
+                    spec->sample_n);
+  if (spec->lip_points < 1 || spec->lip_points > 1000000)
+    return ctr_fail(err, CTR_EINPUT, "--lip-points %d is out of range (accepted: 1 to 1e6)",
+                    spec->lip_points);
+  return CTR_OK;
 }
 
 ctr_status ctr_point_spec_check(const ctr_point_spec *spec, ctr_error *err) {
   ctr_status st = ctr_schedule_check(&spec->schedule, err);
   if (!st) st = ctr_errmodel_check(&spec->engine.error, err);
+  if (st) return st;
+  int affine = ctr_engine_is_affine(spec->engine.engine);
+  if (affine && spec->is_mixture)
+    return ctr_fail(err, CTR_EINPUT, "engine %s needs a Gaussian target, not %s (accepted for "
+                    "mixtures: chain, distill)", ctr_engine_name(spec->engine.engine),
+                    ctr_mixture_preset_name(spec->mixture.kind));
+  if (!affine) return check_mixture_engine(spec, err);
   int full = spec->engine.force_full || spec->engine.error.kind == CTR_ERR_FIT_MATRIX;
-  if (!st && spec->engine.engine == CTR_ENGINE_CD && full)
-    st = ctr_fail(err, CTR_EINPUT,
-                  "engine cd with %s: cd composes DDIM steps on the commuting path only "
-                  "(accepted with cd: errors none, fit-bias, fit-scale, score-bias, score-scale, "
-                  "without --full)",
-                  spec->engine.force_full ? "--full" : "error fit-matrix");
+  if (spec->engine.engine == CTR_ENGINE_CD && full)
+    return ctr_fail(err, CTR_EINPUT,
+                    "engine cd with %s: cd composes DDIM steps on the commuting path only "
+                    "(accepted with cd: errors none, fit-bias, fit-scale, score-bias, score-scale, "
+                    "without --full)",
+                    spec->engine.force_full ? "--full" : "error fit-matrix");
+  return CTR_OK;
+}
+
+/* A Gaussian target as a one-component mixture: diagonal, or full when rotated. */
+static ctr_status gaussian_as_mixture(const ctr_target *t, ctr_mixture **out, ctr_error *err) {
+  int d = t->d;
+  double w = 1, *S = t->Q ? ctr_dalloc((size_t)d * d) : NULL;
+  if (t->Q && !S) return ctr_fail(err, CTR_ENOMEM, "target: out of memory at d = %d", d);
+  if (S) ctr_target_covariance(t, S);
+  ctr_mixture_cov cov = {S ? CTR_COV_FULL : CTR_COV_DIAG, S ? S : t->lambda};
+  ctr_status st = ctr_mixture_alloc(1, d, &w, t->mu, &cov, out, err);
+  free(S);
+  return st;
+}
+
+ctr_status ctr_point_spec_mixture(const ctr_point_spec *spec, ctr_mixture **out, ctr_error *err) {
+  *out = NULL;
+  if (spec->is_mixture) {
+    ctr_mixture_params mp = spec->mixture;
+    mp.d = spec->target.d, mp.seed = spec->target.seed;
+    return ctr_mixture_from_params(&mp, out, err);
+  }
+  ctr_target *t = NULL;
+  ctr_status st = ctr_target_alloc(&spec->target, &t, err);
+  if (!st) st = gaussian_as_mixture(t, out, err);
+  ctr_target_free(t);
   return st;
 }
 
@@ -32,18 +107,36 @@ double ctr_bound_shape(double L, int d, int64_t N) {
   return L * L * L * pow((double)d, 2.5) * pow(lg, 5) / (double)N;
 }
 
-static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) {
+static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
   const ctr_target_params *tp = &spec->target;
-  const ctr_schedule_params *sp = &spec->schedule;
-  ctr_point_clear(row);
-  row->point_id = id, row->seed = (int64_t)tp->seed;
+  const ctr_mixture_params *mp = &spec->mixture;
+  row->d = tp->d;
+  CTR_SET_STR(row->cov_source, spec->cov_source);
+  if (spec->is_mixture) {
+    CTR_SET_STR(row->target, ctr_mixture_preset_name(mp->kind));
+    row->sigma = mp->sigma;
+    if (mp->kind == CTR_MIXTURE_TWO_MODES) row->mode_m = mp->m, row->K = 2;
+    else if (mp->kind != CTR_MIXTURE_FILE) {
+      row->K = mp->K;
+      row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
+    }
+    if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE) row->sigma = 0;
+    return;
+  }
   CTR_SET_STR(row->target, ctr_target_kind_name(tp->kind));
-  row->d = tp->d, row->N = sp->N;
+  row->K = 1;
   if (tp->kind == CTR_TARGET_ISOTROPIC) row->lambda = tp->lambda;
   if (tp->kind == CTR_TARGET_GEOMETRIC || tp->kind == CTR_TARGET_POWER)
     row->lambda_min = tp->lambda_min, row->lambda_max = tp->lambda_max;
-  CTR_SET_STR(row->cov_source, spec->cov_source);
   row->rotate = tp->rotate, row->mean_norm = tp->mean_norm;
+}
+
+static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) {
+  const ctr_schedule_params *sp = &spec->schedule;
+  ctr_point_clear(row);
+  row->point_id = id, row->seed = (int64_t)spec->target.seed;
+  fill_target(spec, row);
+  row->N = sp->N;
   CTR_SET_STR(row->schedule, ctr_schedule_kind_name(sp->kind));
   if (sp->kind == CTR_SCHED_PAPER) row->c0 = sp->c0, row->c1 = sp->c1;
   if (sp->kind == CTR_SCHED_LINEAR) row->beta_min = sp->beta_min, row->beta_max = sp->beta_max;
@@ -51,9 +144,11 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
   CTR_SET_STR(row->engine, ctr_engine_name(spec->engine.engine));
   CTR_SET_STR(row->error, ctr_errmodel_name(spec->engine.error.kind));
   row->eps = spec->engine.error.eps;
+  if (!ctr_engine_is_affine(spec->engine.engine)) row->points = spec->points;
+  if (spec->engine.engine == CTR_ENGINE_CHAIN) row->chains = spec->chains;
 }
 
-static void fill_metrics(const ctr_affine_result *r, const ctr_gauss_metrics *m, ctr_point *row) {
+static void fill_affine(const ctr_affine_result *r, const ctr_gauss_metrics *m, ctr_point *row) {
   CTR_SET_STR(row->path, r->full ? "full" : "diag");
   row->abar_N = r->abar_N, row->lipschitz = m->lipschitz;
   row->w2_normal = m->normal.w2, row->w1_lo_normal = m->normal.w1_lo;
@@ -61,10 +156,95 @@ static void fill_metrics(const ctr_affine_result *r, const ctr_gauss_metrics *m,
   row->w2_qN = m->qN.w2, row->w1_lo_qN = m->qN.w1_lo, row->w1_hi_qN = m->qN.w1_hi;
   row->coupling_l1_normal = m->normal.coupling_l1, row->coupling_rms_normal = m->normal.coupling_rms;
   row->coupling_l1_qN = m->qN.coupling_l1, row->coupling_rms_qN = m->qN.coupling_rms;
+  row->coupling_l1_se_qN = 0, row->coupling_sq_se_qN = 0;
+  row->coupling_sq_qN = m->qN.coupling_rms * m->qN.coupling_rms;
+  CTR_SET_STR(row->bracket_source, "exact Gaussian laws (math.md 4)");
   row->sum_e_l1 = r->sum_e_l1, row->sum_e_rms = r->sum_e_rms;
   row->sum_D_l1 = r->sum_D_l1, row->sum_D_rms = r->sum_D_rms;
   row->sums_exact = r->sums_exact, row->shrink_max = m->shrink_max;
   row->bound_shape = ctr_bound_shape(m->lipschitz, row->d, row->N);
+}
+
+static ctr_status run_affine(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                             ctr_error *err) {
+  ctr_target *tg = NULL;
+  ctr_affine_result *r = NULL;
+  ctr_gauss_metrics m;
+  ctr_affine_params ep = spec->engine;
+  ep.seed = spec->target.seed;
+  ctr_status st = ctr_target_alloc(&spec->target, &tg, err);
+  if (!st) st = ctr_affine_run(&ep, s, tg, &r, err);
+  if (!st) st = ctr_gauss_metrics_compute(r, tg, &m, err);
+  if (!st) fill_affine(r, &m, row);
+  ctr_affine_result_free(r), ctr_target_free(tg);
+  return st;
+}
+
+/* Empirical L over lip_points starting points x ~ q_N (math.md 5: a lower estimate). */
+static ctr_status mixture_lipschitz(const ctr_point_spec *spec, const ctr_schedule *s,
+                                    const ctr_mixture *m, double *L, ctr_error *err) {
+  size_t n = (size_t)spec->lip_points;
+  double *xs = ctr_dalloc(n * (size_t)m->d);
+  if (!xs) return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
+  ctr_rng r;
+  ctr_rng_init(&r, spec->target.seed, CTR_RNG_LIPSCHITZ, (uint64_t)m->d, 0);
+  ctr_denoiser den = ctr_mixture_denoiser(m);
+  ctr_flow_span span;
+  ctr_flow_tol tol;
+  ctr_flow_lip lip;
+  ctr_flow_tol_default(&tol);
+  ctr_status st = ctr_mixture_sample_noised(m, s->a[s->N], s->s[s->N], &r, n, xs, err);
+  if (!st) st = ctr_flow_span_steps(s, s->N, 1, &span, err);
+  if (!st) st = ctr_flow_lipschitz(&den, &span, &tol, n, xs, &lip, err);
+  if (!st) *L = lip.L;
+  free(xs);
+  return st;
+}
+
+/* chain and distill: a 95% upper bound on W1 and W2 of the q_N input, from the coupling. */
+static ctr_status run_sampled(const ctr_point_spec *spec, const ctr_schedule *s,
+                              const ctr_mixture *m, ctr_point *row, ctr_error *err) {
+  ctr_status st;
+  if (spec->engine.engine == CTR_ENGINE_CHAIN) {
+    ctr_chain_params p = {spec->points, spec->chains, spec->target.seed, spec->engine.error};
+    ctr_chain_result r;
+    st = ctr_chain_run(&p, s, m, &r, err);
+    row->coupling_l1_qN = r.l1, row->coupling_l1_se_qN = r.l1_se, row->w1_hi_qN = r.w1_hi;
+    row->coupling_sq_qN = r.sq, row->coupling_sq_se_qN = r.sq_se, row->flow_err = r.flow_err;
+    CTR_SET_STR(row->bracket_source, "hi: 95% UCL of chain coupling (Jensen); lo: 0");
+  } else {
+    ctr_distill_params p = {spec->points, spec->target.seed, spec->engine.error};
+    ctr_distill_result r;
+    st = ctr_distill_run(&p, s, m, &r, err);
+    row->coupling_l1_qN = r.l1, row->coupling_l1_se_qN = r.l1_se, row->w1_hi_qN = r.w1_hi;
+    row->coupling_sq_qN = r.sq, row->coupling_sq_se_qN = r.sq_se, row->flow_err = r.flow_err;
+    row->coupling_rms_qN = sqrt(r.sq);
+    CTR_SET_STR(row->bracket_source, "hi: 95% UCL of the coupling E||f_N - Phi||; lo: 0");
+    row->sample_n = spec->sample_n;
+    ctr_sampled_w w;
+    if (!st && spec->sample_n > 0) st = ctr_sampled_w_distill(&p, s, m, spec->sample_n, &w, err);
+    if (!st && spec->sample_n > 0) {
+      row->w1_sample_normal = w.w1, row->w1_floor = w.floor, row->assign_optimal = w.optimal;
+      row->sliced_w1_normal = w.sliced, row->maxsliced_w1_normal = w.maxsliced;
+    }
+  }
+  row->w1_lo_qN = 0;
+  return st;
+}
+
+static ctr_status run_mixture(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                              ctr_error *err) {
+  ctr_mixture *m = NULL;
+  double L = NAN;
+  ctr_status st = ctr_point_spec_mixture(spec, &m, err);
+  if (!st) st = run_sampled(spec, s, m, row, err);
+  if (!st) st = mixture_lipschitz(spec, s, m, &L, err);
+  if (!st) {
+    row->K = m->K, row->lipschitz = L, row->abar_N = ctr_schedule_abar_N(s);
+    row->bound_shape = ctr_bound_shape(L, row->d, row->N);
+  }
+  ctr_mixture_free(m);
+  return st;
 }
 
 ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point *row,
@@ -72,20 +252,13 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   double t0 = omp_get_wtime();
   fill_params(spec, point_id, row);
   ctr_schedule *s = NULL;
-  ctr_target *tg = NULL;
-  ctr_affine_result *r = NULL;
-  ctr_gauss_metrics m;
-  ctr_affine_params ep = spec->engine;
-  ep.seed = spec->target.seed;
   ctr_status st = ctr_point_spec_check(spec, err);
   if (!st) st = ctr_schedule_alloc(&spec->schedule, &s, err);
-  if (!st) st = ctr_target_alloc(&spec->target, &tg, err);
-  if (!st) st = ctr_affine_run(&ep, s, tg, &r, err);
-  if (!st) st = ctr_gauss_metrics_compute(r, tg, &m, err);
-  if (!st) fill_metrics(r, &m, row);
+  if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
+  else if (!st) st = run_mixture(spec, s, row, err);
   row->status = (int32_t)st;
   if (st) CTR_SET_STR(row->message, err->msg);
   row->wall_time = omp_get_wtime() - t0;
-  ctr_affine_result_free(r), ctr_target_free(tg), ctr_schedule_free(s);
+  ctr_schedule_free(s);
   return st;
 }

@@ -1,5 +1,7 @@
 /* runpoint.h: simulate one point (schedule + target + engine + error) and fill its row.
- * The only place that knows how the modules fit together for one point. */
+ * The only place that knows how the modules fit together for one point: Gaussian targets
+ * with ct/cd go to the closed-form engine (engine_affine.h, metrics_gauss.h); any target with
+ * chain/distill goes to the mixture engines (a Gaussian as a one-component mixture). */
 #ifndef CTR_RUNPOINT_H
 #define CTR_RUNPOINT_H
 
@@ -7,21 +9,33 @@
 
 #include "common.h"
 #include "engine_affine.h"
+#include "mixture.h"
 #include "point.h"
 #include "schedule.h"
 #include "target.h"
 
 typedef struct {
-  ctr_target_params target;
+  int is_mixture;               /* 1: `mixture` describes the target, else `target` */
+  ctr_target_params target;     /* Gaussian families */
+  ctr_mixture_params mixture;   /* mixture and point-cloud presets (d taken from target.d) */
   ctr_schedule_params schedule;
-  ctr_affine_params engine;
-  char cov_source[128]; /* how the spectrum was given, for the row (diag list or file) */
+  ctr_affine_params engine;     /* engine kind, error model (and ct/cd options) */
+  int points, chains;           /* chain and distill: x_i ~ q_N, chains per point */
+  int lip_points;               /* mixtures: points for the empirical Lipschitz constant */
+  int sample_n;                 /* distill: sample size of sampled W and its floor (0: none) */
+  char cov_source[128];         /* how the spectrum or mixture was given, for the row */
 } ctr_point_spec;
 
 void ctr_point_spec_default(ctr_point_spec *spec);
 
-/* Check every parameter without running anything (for sweeps: refuse before the first point). */
+/* Parse a target name: a Gaussian family or a mixture preset (sets is_mixture). */
+ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_error *err);
+
+/* Check every parameter that can be checked without building the target. */
 ctr_status ctr_point_spec_check(const ctr_point_spec *spec, ctr_error *err);
+
+/* Build the target as a mixture (a Gaussian becomes one component); checks it fully. */
+ctr_status ctr_point_spec_mixture(const ctr_point_spec *spec, ctr_mixture **out, ctr_error *err);
 
 /* Run and fill *row (parameters, metrics, status, wall time). On failure the row carries
  * the status and message and its metrics stay NaN; the status is also returned. */

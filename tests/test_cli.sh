@@ -96,6 +96,12 @@ bad() {
 
 for sub in run sweep; do
   bad $sub "--N|1|accepted|2" --N 1
+  bad $sub "ct|two_modes|accepted|chain" --target two_modes --engine ct
+  bad $sub "simplex|K|accepted" --target simplex --K 5 --d 2 --engine distill
+  bad $sub "chain|fit-scale|accepted" --target two_modes --engine chain --error fit-scale
+  bad $sub "--chains|1|accepted" --target two_modes --engine chain --chains 1
+  bad $sub "--sigma|-1|accepted" --target two_modes --engine distill --sigma -1
+  bad $sub "no_such_mixture|mixture" --target mixture_file --mixture-file no_such_mixture --engine distill
   bad $sub "--N|1.5|accepted" --N 1.5
   bad $sub "--N|abc|accepted" --N abc
   bad $sub "--N|1e9|accepted|1e+08" --N 1e9
@@ -193,7 +199,11 @@ if want >= 0 and len(p) != want:
     bad.append("rows %d != %d" % (len(p), want))
 if len(p) == 0:
     bad.append("no rows")
-metric = names[names.index("path") + 1:]
+# the closed-form engine fills these for every point; mixture-engine columns stay NaN
+metric = ["abar_N", "lipschitz", "w2_normal", "w1_lo_normal", "w1_hi_normal", "w2_qN",
+          "w1_lo_qN", "w1_hi_qN", "coupling_l1_normal", "coupling_rms_normal", "coupling_l1_qN",
+          "coupling_rms_qN", "coupling_sq_qN", "sum_e_l1", "sum_e_rms", "sum_D_l1", "sum_D_rms",
+          "shrink_max", "bound_shape"]
 for r in p:
     pid = int(r["point_id"])
     if r["status"] != 0:

@@ -9,7 +9,9 @@
 
 /* X(name, code, has_arg, metavar, help): one table for getopt and for --help. */
 #define GRID_OPTIONS(X)                                                                            \
-  X("target", 1000, 1, "NAME", "isotropic | geometric | power | diagonal | file (isotropic)")     \
+  X("target", 1000, 1, "NAME",                                                                    \
+    "Gaussian: isotropic | geometric | power | diagonal | file (isotropic); mixtures: "            \
+    "two_modes | simplex | sphere | cloud_ball | cloud_sphere | mixture_file")                     \
   X("d", 1001, 1, "LIST", "dimension(s) (1)")                                                     \
   X("N", 1002, 1, "LIST", "number(s) of steps, 2..1e8 (1000)")                                   \
   X("lambda", 1003, 1, "X", "isotropic variance (1)")                                             \
@@ -26,12 +28,23 @@
   X("beta-min", 1014, 1, "X", "linear schedule: first beta at N = 1000 (1e-4)")                   \
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
-  X("engine", 1017, 1, "LIST", "ct | cd (ct)")                                                    \
+  X("engine", 1017, 1, "LIST",                                                                    \
+    "ct | cd (Gaussian closed forms) | chain | distill (ct; chain for mixtures)")                  \
   X("error", 1018, 1, "LIST",                                                                     \
     "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
   X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \
   X("full", 1020, 0, "", "use the full-matrix path even when the diagonal one applies")           \
-  X("probes", 1021, 1, "K", "steps with exact L1 per-step sums, 2..100000 (128)")
+  X("probes", 1021, 1, "K", "steps with exact L1 per-step sums, 2..100000 (128)")                 \
+  X("K", 1022, 1, "K", "mixture components (simplex, sphere, clouds) (2)")                         \
+  X("sigma", 1023, 1, "X", "mixture mode width, standard deviation (0.1)")                        \
+  X("m", 1024, 1, "X", "two_modes: modes at +-m e_1 (1)")                                        \
+  X("radius", 1025, 1, "X", "simplex, sphere, clouds: radius R (1)")                              \
+  X("radius-growing", 1026, 0, "", "R = radius sqrt(d) instead of a fixed R")                     \
+  X("mixture-file", 1027, 1, "FILE", "mixture read from FILE (target mixture_file)")              \
+  X("points", 1028, 1, "K", "chain, distill: starting points x ~ q_N (1000)")                     \
+  X("chains", 1029, 1, "K", "chain: chains per point, >= 2 (4)")                                  \
+  X("lip-points", 1030, 1, "K", "mixtures: points for the empirical Lipschitz constant (32)")    \
+  X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
@@ -74,9 +87,7 @@ static ctr_status apply_target(ctr_grid *g, int code, const char *arg, ctr_error
   int64_t seed;
   ctr_status st;
   switch (code) {
-  case 1000:
-    st = ctr_target_kind_parse(arg, &t->kind, err);
-    return st;
+  case 1000: return ctr_point_spec_target(&g->base, arg, err);
   case 1003: return ctr_arg_double("--lambda", arg, 0, big, &t->lambda, err);
   case 1004: return ctr_arg_double("--lambda-min", arg, 0, big, &t->lambda_min, err);
   case 1005: return ctr_arg_double("--lambda-max", arg, 0, big, &t->lambda_max, err);
@@ -112,6 +123,32 @@ static ctr_status apply_schedule(ctr_grid *g, int code, const char *arg, ctr_err
   return CTR_EINPUT;
 }
 
+static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  ctr_mixture_params *m = &g->base.mixture;
+  int64_t k = 0;
+  ctr_status st = CTR_OK;
+  switch (code) {
+  case 1022: st = ctr_arg_int("--K", arg, 1, 10000000, &k, err), m->K = (int)k; break;
+  case 1023: return ctr_arg_double("--sigma", arg, 0, 1e50, &m->sigma, err);
+  case 1024: return ctr_arg_double("--m", arg, -1e50, 1e50, &m->m, err);
+  case 1025: return ctr_arg_double("--radius", arg, 0, 1e50, &m->radius, err);
+  case 1026: m->radius_growing = 1; break;
+  case 1027:
+    m->file = arg;
+    snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
+    break;
+  case 1028: st = ctr_arg_int("--points", arg, 2, 100000000, &k, err), g->base.points = (int)k; break;
+  case 1029: st = ctr_arg_int("--chains", arg, 2, 1000000, &k, err), g->base.chains = (int)k; break;
+  case 1030:
+    st = ctr_arg_int("--lip-points", arg, 1, 1000000, &k, err), g->base.lip_points = (int)k;
+    break;
+  case 1031:
+    st = ctr_arg_int("--sample-n", arg, 0, 20000, &k, err), g->base.sample_n = (int)k;
+    break;
+  }
+  return st;
+}
+
 ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err) {
   int64_t k;
   ctr_status st;
@@ -136,6 +173,7 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     g->base.engine.probes = (int)k;
     return st;
   }
+  if (code >= 1022 && code <= 1031) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
   if (code >= 1011 && code <= 1016) return apply_schedule(g, code, arg, err);
   return CTR_EINPUT;
@@ -159,6 +197,7 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
   if (g->neps) spec->engine.error.eps = g->eps[ie];
   if (g->nerror) spec->engine.error.kind = (ctr_errmodel_kind)g->error[ik];
   if (g->nengine) spec->engine.engine = (ctr_engine_kind)g->engine[ig];
+  else if (spec->is_mixture) spec->engine.engine = CTR_ENGINE_CHAIN; /* ideal CT on mixtures */
 }
 
 ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
@@ -170,6 +209,12 @@ ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
   }
   for (size_t i = 0; !st && i < LEN(g->nd); i++) { /* the target depends on d only */
     ctr_grid_point(g, i * LEN(g->nN), &spec);
+    if (spec.is_mixture) {
+      ctr_mixture *m = NULL;
+      st = ctr_point_spec_mixture(&spec, &m, err);
+      ctr_mixture_free(m);
+      continue;
+    }
     ctr_target *t = NULL;
     st = ctr_target_alloc(&spec.target, &t, err);
     ctr_target_free(t);
@@ -221,7 +266,21 @@ void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size) {
   const ctr_target_params *t = &b->target;
   const ctr_schedule_params *s = &b->schedule;
   buf[0] = '\0';
-  put(buf, size, "target", "%s", ctr_target_kind_name(t->kind));
+  const ctr_mixture_params *mp = &b->mixture;
+  put(buf, size, "target", "%s",
+      b->is_mixture ? ctr_mixture_preset_name(mp->kind) : ctr_target_kind_name(t->kind));
+  if (b->is_mixture) {
+    put(buf, size, "K", "%d", mp->K);
+    put(buf, size, "sigma", "%.17g", mp->sigma);
+    put(buf, size, "m", "%.17g", mp->m);
+    put(buf, size, "radius", "%.17g", mp->radius);
+    if (mp->radius_growing) put(buf, size, "radius-growing", NULL);
+    if (mp->file) put(buf, size, "mixture-file", "%s", mp->file);
+    put(buf, size, "points", "%d", b->points);
+    put(buf, size, "chains", "%d", b->chains);
+    put(buf, size, "lip-points", "%d", b->lip_points);
+    put(buf, size, "sample-n", "%d", b->sample_n);
+  }
   if (g->ndiag) put(buf, size, "diag", "%s", b->cov_source);
   else put_ints(buf, size, "d", g->d, g->nd, t->d);
   if (t->kind == CTR_TARGET_FILE) put(buf, size, "cov-file", "%s", t->cov_file);
@@ -238,7 +297,8 @@ void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size) {
   put(buf, size, "beta-min", "%.17g", s->beta_min);
   put(buf, size, "beta-max", "%.17g", s->beta_max);
   put(buf, size, "cosine-s", "%.17g", s->cosine_s);
-  put_names(buf, size, "engine", g->engine, g->nengine, b->engine.engine, engine_namer);
+  put_names(buf, size, "engine", g->engine, g->nengine,
+            b->is_mixture ? CTR_ENGINE_CHAIN : b->engine.engine, engine_namer);
   put_names(buf, size, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
   char eps[4096] = "";
   size_t k = 0;

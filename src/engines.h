@@ -1,0 +1,21 @@
+/* engines.h: the registry of engines, so that the CLI, the rows and --help share one list.
+ *   ct, cd   Gaussian targets, closed form (engine_affine.h)
+ *   chain    ideal CT on any target by backward chains (engine_chain.h)
+ *   distill  consistency distillation on any target, DDIM composition (engine_distill.h)
+ * A Gaussian target given to chain or distill runs as a one-component mixture. */
+#ifndef CTR_ENGINES_H
+#define CTR_ENGINES_H
+
+#include "common.h"
+
+typedef enum { CTR_ENGINE_CT, CTR_ENGINE_CD, CTR_ENGINE_CHAIN, CTR_ENGINE_DISTILL } ctr_engine_kind;
+
+#define CTR_ENGINE_COUNT 4
+
+ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
+const char *ctr_engine_name(ctr_engine_kind kind);
+
+/* 1 for ct and cd, which need a Gaussian target. */
+int ctr_engine_is_affine(ctr_engine_kind kind);
+
+#endif
