@@ -9,11 +9,12 @@
 
 #include "engine_distill.h"
 
+/* Every value is a mean over 4 independent replicates (fresh Z and fresh target samples). */
 typedef struct {
   double w1;        /* exact W1 between n samples of f_N(N(0, I)) and n samples of X_1 */
   double floor;     /* exact W1 between two independent n-samples of X_1 */
   double sliced, maxsliced; /* sliced and max-sliced W1 of the first pair */
-  int optimal;      /* both assignments certified optimal */
+  int optimal;      /* every assignment certified optimal */
 } ctr_sampled_w;
 
 /* Distillation's output for Z ~ N(0, I) against X_1 = a_1 X_0 + s_1 Z', n >= 2. */

@@ -64,8 +64,8 @@
   X(F64, flow_err, 0, "largest error estimate of the ODE flow map Phi (mixture engines)")        \
   X(F64, disc_err, 0, "grid engine: discretisation error estimated by refinement")               \
   X(I32, sample_n, 0, "distill: sample size n of the sampled distances (0: none)")                 \
-  X(F64, w1_sample_normal, 0, "exact W1 between n samples of f_N(N(0,I)) and n of X_1")          \
-  X(F64, w1_floor, 0, "same-law floor: exact W1 between two independent n-samples of X_1")       \
+  X(F64, w1_sample_normal, 0, "exact W1 between n samples of f_N(N(0,I)) and n of X_1, mean of 4")  \
+  X(F64, w1_floor, 0, "same-law floor: W1 between two independent n-samples of X_1, mean of 4") \
   X(F64, sliced_w1_normal, 0, "sliced W1 (mean over 64 random unit directions) of those samples") \
   X(F64, maxsliced_w1_normal, 0, "max-sliced W1 of those samples (<= their W1)")                  \
   X(I32, assign_optimal, 0, "1 if the assignment solver certified both W1 values optimal")       \

@@ -27,7 +27,7 @@ void ctr_report_point(FILE *out, const ctr_point *row) {
 }
 
 static int same_group(const ctr_point *a, const ctr_point *b) {
-  return a->d == b->d && strcmp(a->target, b->target) == 0 && strcmp(a->engine, b->engine) == 0 &&
+  return a->d == b->d && a->sigma == b->sigma && a->K == b->K && strcmp(a->target, b->target) == 0 && strcmp(a->engine, b->engine) == 0 &&
          strcmp(a->error, b->error) == 0 && a->eps == b->eps &&
          strcmp(a->schedule, b->schedule) == 0;
 }
@@ -51,11 +51,42 @@ static void print_slope(FILE *out, const char *what, const ctr_loglog_fit *f) {
             f->slope_lo, f->slope_hi, f->n);
 }
 
+static int is_affine_row(const ctr_point *r) {
+  return !strcmp(r->engine, "ct") || !strcmp(r->engine, "cd");
+}
+
+/* Mixture engines: the coupling estimate with its standard error, the 95% upper bound,
+ * distill's sampled W1 and its same-law floor, the empirical Lipschitz constant. */
+static void report_sampled(FILE *out, const ctr_point *const *g, size_t n) {
+  fprintf(out, "  %10s %12s %10s %12s %12s %12s %12s %8s %s\n", "N", "E|f-Phi|q_N", "+- se",
+          "W1 hi (95%)", "E|f-Phi|^2", "sampled W1", "floor", "L", "status");
+  double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
+  for (size_t i = 0; i < n; i++) {
+    const ctr_point *r = g[i];
+    fprintf(out, "  %10lld %12.5g %10.2g %12.5g %12.5g %12.5g %12.5g %8.4g %s\n",
+            (long long)r->N, r->coupling_l1_qN, r->coupling_l1_se_qN, r->w1_hi_qN,
+            r->coupling_sq_qN, r->w1_sample_normal, r->w1_floor, r->lipschitz,
+            r->status ? r->message : "ok");
+    if (x && y) x[i] = (double)r->N, y[i] = r->coupling_l1_qN;
+  }
+  ctr_loglog_fit f;
+  ctr_error err;
+  if (x && y && n >= 2 && !ctr_fit_loglog(x, y, n, &f, &err))
+    print_slope(out, "E|f-Phi|", &f);
+  free(x), free(y);
+}
+
 static void report_group(FILE *out, const ctr_point *const *g, size_t n) {
   const ctr_point *h = g[0];
-  fprintf(out, "\n%s target, d = %d, engine %s, error %s, eps %g, schedule %s%s\n", h->target,
-          h->d, h->engine, h->error, h->eps, h->schedule,
+  char mix[64] = "";
+  if (h->K > 1) snprintf(mix, sizeof mix, " (K = %d, sigma = %g)", h->K, h->sigma);
+  fprintf(out, "\n%s target%s, d = %d, engine %s, error %s, eps %g, schedule %s%s\n", h->target,
+          mix, h->d, h->engine, h->error, h->eps, h->schedule,
           h->eps == 0 && strcmp(h->error, "none") ? " (eps 0: no error)" : "");
+  if (!is_affine_row(h)) {
+    report_sampled(out, g, n);
+    return;
+  }
   fprintf(out, "  %10s %12s %12s %12s %12s %12s %12s %s\n", "N", "W2(N(0,I))", "W1 lo",
           "W1 hi", "W2(q_N)", "E|f-Phi|q_N", "sum E|D_t|", "status");
   double *x = malloc(sizeof(double) * n), *y2 = malloc(sizeof(double) * n),
