@@ -26,8 +26,14 @@ void ctr_report_point(FILE *out, const ctr_point *row) {
   }
 }
 
+/* Total order on doubles with every NaN equal (sigma is NaN for Gaussian rows). */
+static int cmp_num(double x, double y) {
+  if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
+  return (x > y) - (x < y);
+}
+
 static int same_group(const ctr_point *a, const ctr_point *b) {
-  return a->d == b->d && a->sigma == b->sigma && a->K == b->K && strcmp(a->target, b->target) == 0 && strcmp(a->engine, b->engine) == 0 &&
+  return a->d == b->d && !cmp_num(a->sigma, b->sigma) && a->K == b->K && strcmp(a->target, b->target) == 0 && strcmp(a->engine, b->engine) == 0 &&
          strcmp(a->error, b->error) == 0 && a->eps == b->eps &&
          strcmp(a->schedule, b->schedule) == 0;
 }
@@ -37,6 +43,8 @@ static int by_group_then_N(const void *pa, const void *pb) {
   int c = strcmp(a->engine, b->engine);
   if (!c) c = strcmp(a->error, b->error);
   if (!c) c = (a->eps > b->eps) - (a->eps < b->eps);
+  if (!c) c = (a->K > b->K) - (a->K < b->K);
+  if (!c) c = cmp_num(a->sigma, b->sigma);
   if (!c) c = (a->d > b->d) - (a->d < b->d);
   if (!c) c = (a->N > b->N) - (a->N < b->N);
   if (!c) c = (a->point_id > b->point_id) - (a->point_id < b->point_id);
