@@ -2,15 +2,22 @@
  *   ct, cd   Gaussian targets, closed form (engine_affine.h)
  *   chain    ideal CT on any target by backward chains (engine_chain.h)
  *   distill  consistency distillation on any target, DDIM composition (engine_distill.h)
+ *   grid     ideal CT in d = 1, exact up to a discretisation it estimates (engine_grid.h)
  * A Gaussian target given to chain or distill runs as a one-component mixture. */
 #ifndef CTR_ENGINES_H
 #define CTR_ENGINES_H
 
 #include "common.h"
 
-typedef enum { CTR_ENGINE_CT, CTR_ENGINE_CD, CTR_ENGINE_CHAIN, CTR_ENGINE_DISTILL } ctr_engine_kind;
+typedef enum {
+  CTR_ENGINE_CT,
+  CTR_ENGINE_CD,
+  CTR_ENGINE_CHAIN,
+  CTR_ENGINE_DISTILL,
+  CTR_ENGINE_GRID
+} ctr_engine_kind;
 
-#define CTR_ENGINE_COUNT 4
+#define CTR_ENGINE_COUNT 5
 
 ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
 const char *ctr_engine_name(ctr_engine_kind kind);

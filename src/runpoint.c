@@ -8,6 +8,7 @@
 
 #include "engine_chain.h"
 #include "engine_distill.h"
+#include "engine_grid.h"
 #include "flow.h"
 #include "metrics_gauss.h"
 #include "metrics_sample.h"
@@ -38,9 +39,13 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
 static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *err) {
   ctr_errmodel_kind k = spec->engine.error.kind;
   const char *e = ctr_engine_name(spec->engine.engine);
-  if (k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && k != CTR_ERR_SCORE_BIAS)
+  int grid = spec->engine.engine == CTR_ENGINE_GRID;
+  if (k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && (grid || k != CTR_ERR_SCORE_BIAS))
     return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not implemented (accepted: none, "
-                    "fit-bias, score-bias)", e, ctr_errmodel_name(k));
+                    "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
+  if (grid && spec->target.d != 1)
+    return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not implemented (accepted: d = 1; "
+                    "chain and distill take any d)", spec->target.d);
   if (spec->points < 2 || spec->points > 100000000)
     return ctr_fail(err, CTR_EINPUT, "--points %d is out of range (accepted: 2 to 1e8)",
                     spec->points);
@@ -144,7 +149,8 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
   CTR_SET_STR(row->engine, ctr_engine_name(spec->engine.engine));
   CTR_SET_STR(row->error, ctr_errmodel_name(spec->engine.error.kind));
   row->eps = spec->engine.error.eps;
-  if (!ctr_engine_is_affine(spec->engine.engine)) row->points = spec->points;
+  if (spec->engine.engine == CTR_ENGINE_CHAIN || spec->engine.engine == CTR_ENGINE_DISTILL)
+    row->points = spec->points;
   if (spec->engine.engine == CTR_ENGINE_CHAIN) row->chains = spec->chains;
 }
 
@@ -201,6 +207,25 @@ static ctr_status mixture_lipschitz(const ctr_point_spec *spec, const ctr_schedu
   return st;
 }
 
+/* grid (d = 1): exact W1 and W2 for both inputs from quantile functions, up to disc_err. */
+static ctr_status run_grid(const ctr_point_spec *spec, const ctr_schedule *s,
+                           const ctr_mixture *m, ctr_point *row, ctr_error *err) {
+  ctr_grid_params p;
+  ctr_grid_params_default(&p);
+  p.error = spec->engine.error, p.seed = spec->target.seed;
+  ctr_grid_result *r = NULL;
+  ctr_status st = ctr_grid_run(&p, s, m, &r, err);
+  if (st) return st;
+  const ctr_grid_metrics *b = &r->base;
+  row->w2_normal = b->w2_gauss, row->w1_lo_normal = row->w1_hi_normal = b->w1_gauss;
+  row->w2_qN = b->w2_qN, row->w1_lo_qN = row->w1_hi_qN = b->w1_qN;
+  row->coupling_l1_qN = b->coupling, row->coupling_l1_se_qN = 0;
+  row->disc_err = r->disc_max, row->flow_err = r->flow_err;
+  CTR_SET_STR(row->bracket_source, "exact 1-D quantile integrals, up to disc_err");
+  ctr_grid_result_free(r);
+  return CTR_OK;
+}
+
 /* chain and distill: a 95% upper bound on W1 and W2 of the q_N input, from the coupling. */
 static ctr_status run_sampled(const ctr_point_spec *spec, const ctr_schedule *s,
                               const ctr_mixture *m, ctr_point *row, ctr_error *err) {
@@ -237,7 +262,8 @@ static ctr_status run_mixture(const ctr_point_spec *spec, const ctr_schedule *s,
   ctr_mixture *m = NULL;
   double L = NAN;
   ctr_status st = ctr_point_spec_mixture(spec, &m, err);
-  if (!st) st = run_sampled(spec, s, m, row, err);
+  if (!st && spec->engine.engine == CTR_ENGINE_GRID) st = run_grid(spec, s, m, row, err);
+  else if (!st) st = run_sampled(spec, s, m, row, err);
   if (!st) st = mixture_lipschitz(spec, s, m, &L, err);
   if (!st) {
     row->K = m->K, row->lipschitz = L, row->abar_N = ctr_schedule_abar_N(s);
