@@ -21,8 +21,8 @@ static int single_values(const ctr_grid *g) {
   const struct {
     const char *opt;
     size_t n;
-  } lists[] = {{"--d", g->nd},     {"--N", g->nN},         {"--eps", g->neps},
-               {"--error", g->nerror}, {"--engine", g->nengine}};
+  } lists[] = {{"--d", g->nd},         {"--N", g->nN},           {"--eps", g->neps},
+               {"--error", g->nerror}, {"--engine", g->nengine}, {"--sigma", g->nsigma}};
   for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
     if (lists[i].n > 1) {
       fprintf(stderr, "ctrate run: %s takes one value here (got %zu; use ctrate sweep for lists)\n",

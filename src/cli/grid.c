@@ -36,7 +36,7 @@
   X("full", 1020, 0, "", "use the full-matrix path even when the diagonal one applies")           \
   X("probes", 1021, 1, "K", "steps with exact L1 per-step sums, 2..100000 (128)")                 \
   X("K", 1022, 1, "K", "mixture components (simplex, sphere, clouds) (2)")                         \
-  X("sigma", 1023, 1, "X", "mixture mode width, standard deviation (0.1)")                        \
+  X("sigma", 1023, 1, "LIST", "mixture mode width(s), standard deviation (0.1)")                  \
   X("m", 1024, 1, "X", "two_modes: modes at +-m e_1 (1)")                                        \
   X("radius", 1025, 1, "X", "simplex, sphere, clouds: radius R (1)")                              \
   X("radius-growing", 1026, 0, "", "R = radius sqrt(d) instead of a fixed R")                     \
@@ -64,6 +64,7 @@ void ctr_grid_init(ctr_grid *g) {
 
 void ctr_grid_free(ctr_grid *g) {
   free(g->d), free(g->N), free(g->eps), free(g->diag), free(g->engine), free(g->error);
+  free(g->sigma);
   memset(g, 0, sizeof *g);
 }
 
@@ -129,7 +130,9 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   ctr_status st = CTR_OK;
   switch (code) {
   case 1022: st = ctr_arg_int("--K", arg, 1, 10000000, &k, err), m->K = (int)k; break;
-  case 1023: return ctr_arg_double("--sigma", arg, 0, 1e50, &m->sigma, err);
+  case 1023:
+    free(g->sigma);
+    return ctr_arg_double_list("--sigma", arg, 0, 1e50, &g->sigma, &g->nsigma, err);
   case 1024: return ctr_arg_double("--m", arg, -1e50, 1e50, &m->m, err);
   case 1025: return ctr_arg_double("--radius", arg, 0, 1e50, &m->radius, err);
   case 1026: m->radius_growing = 1; break;
@@ -182,19 +185,22 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
 #define LEN(n) ((n) ? (n) : 1)
 
 size_t ctr_grid_count(const ctr_grid *g) {
-  return LEN(g->nN) * LEN(g->nd) * LEN(g->neps) * LEN(g->nerror) * LEN(g->nengine);
+  return LEN(g->nN) * LEN(g->nd) * LEN(g->nsigma) * LEN(g->neps) * LEN(g->nerror) *
+         LEN(g->nengine);
 }
 
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
   *spec = g->base;
   size_t iN = i % LEN(g->nN), id = (i /= LEN(g->nN)) % LEN(g->nd);
-  size_t ie = (i /= LEN(g->nd)) % LEN(g->neps), ik = (i /= LEN(g->neps)) % LEN(g->nerror);
+  size_t is = (i /= LEN(g->nd)) % LEN(g->nsigma);
+  size_t ie = (i /= LEN(g->nsigma)) % LEN(g->neps), ik = (i /= LEN(g->neps)) % LEN(g->nerror);
   size_t ig = (i / LEN(g->nerror)) % LEN(g->nengine);
   if (g->nN) spec->schedule.N = g->N[iN];
   if (g->ndiag) spec->target.diag = g->diag, spec->target.ndiag = (int)g->ndiag,
                 spec->target.d = (int)g->ndiag;
   if (g->nd) spec->target.d = (int)g->d[id];
   if (g->neps) spec->engine.error.eps = g->eps[ie];
+  if (g->nsigma) spec->mixture.sigma = g->sigma[is];
   if (g->nerror) spec->engine.error.kind = (ctr_errmodel_kind)g->error[ik];
   if (g->nengine) spec->engine.engine = (ctr_engine_kind)g->engine[ig];
   else if (spec->is_mixture) spec->engine.engine = CTR_ENGINE_CHAIN; /* ideal CT on mixtures */
@@ -207,7 +213,7 @@ ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
     ctr_grid_point(g, i, &spec);
     st = ctr_point_spec_check(&spec, err);
   }
-  for (size_t i = 0; !st && i < LEN(g->nd); i++) { /* the target depends on d only */
+  for (size_t i = 0; !st && i < LEN(g->nd) * LEN(g->nsigma); i++) { /* target: (d, sigma) */
     ctr_grid_point(g, i * LEN(g->nN), &spec);
     if (spec.is_mixture) {
       ctr_mixture *m = NULL;
@@ -271,7 +277,12 @@ void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size) {
       b->is_mixture ? ctr_mixture_preset_name(mp->kind) : ctr_target_kind_name(t->kind));
   if (b->is_mixture) {
     put(buf, size, "K", "%d", mp->K);
-    put(buf, size, "sigma", "%.17g", mp->sigma);
+    char sig[2048] = "";
+    size_t k = 0;
+    if (!g->nsigma) snprintf(sig, sizeof sig, "%.17g", mp->sigma);
+    for (size_t i = 0; i < g->nsigma && k < sizeof sig; i++)
+      k += (size_t)snprintf(sig + k, sizeof sig - k, "%s%.17g", i ? "," : "", g->sigma[i]);
+    put(buf, size, "sigma", "%s", sig);
     put(buf, size, "m", "%.17g", mp->m);
     put(buf, size, "radius", "%.17g", mp->radius);
     if (mp->radius_growing) put(buf, size, "radius-growing", NULL);

@@ -14,9 +14,9 @@
 typedef struct {
   ctr_point_spec base; /* everything not swept */
   int64_t *d, *N;
-  double *eps, *diag;
+  double *eps, *diag, *sigma;
   int *engine, *error;
-  size_t nd, nN, neps, nengine, nerror, ndiag;
+  size_t nd, nN, neps, nengine, nerror, ndiag, nsigma;
 } ctr_grid;
 
 /* getopt_long table of the flags shared by run and sweep (terminated by a zero entry), and
@@ -33,7 +33,7 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
 
 size_t ctr_grid_count(const ctr_grid *g);
 
-/* Point i (0-based, N innermost, then d, eps, error, engine). */
+/* Point i (0-based, N innermost, then d, sigma, eps, error, engine). */
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
 
 /* Check every point before anything runs or any file is created: schedules for every N,

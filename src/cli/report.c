@@ -66,13 +66,16 @@ static int is_affine_row(const ctr_point *r) {
 /* Mixture engines: the coupling estimate with its standard error, the 95% upper bound,
  * distill's sampled W1 and its same-law floor, the empirical Lipschitz constant. */
 static void report_sampled(FILE *out, const ctr_point *const *g, size_t n) {
-  fprintf(out, "  %10s %12s %10s %12s %12s %12s %12s %8s %s\n", "N", "E|f-Phi|q_N", "+- se",
-          "W1 hi (95%)", "E|f-Phi|^2", "sampled W1", "floor", "L", "status");
+  fprintf(out, "  %10s %12s %10s %12s %7s %12s %12s %12s %8s %s\n", "N", "E|f-Phi|q_N", "+- se",
+          "W1 hi (95%)", "local", "E|f-Phi|^2", "sampled W1", "floor", "L", "status");
   double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
   for (size_t i = 0; i < n; i++) {
     const ctr_point *r = g[i];
-    fprintf(out, "  %10lld %12.5g %10.2g %12.5g %12.5g %12.5g %12.5g %8.4g %s\n",
-            (long long)r->N, r->coupling_l1_qN, r->coupling_l1_se_qN, r->w1_hi_qN,
+    /* local slope of W1 hi between successive N (math.md 8) */
+    double local = i ? log(r->w1_hi_qN / g[i - 1]->w1_hi_qN) / log((double)r->N / g[i - 1]->N)
+                     : NAN;
+    fprintf(out, "  %10lld %12.5g %10.2g %12.5g %7.3f %12.5g %12.5g %12.5g %8.4g %s\n",
+            (long long)r->N, r->coupling_l1_qN, r->coupling_l1_se_qN, r->w1_hi_qN, local,
             r->coupling_sq_qN, r->w1_sample_normal, r->w1_floor, r->lipschitz,
             r->status ? r->message : "ok");
     if (x && y) x[i] = (double)r->N, y[i] = r->coupling_l1_qN;
