@@ -213,6 +213,8 @@ static ctr_status run_grid(const ctr_point_spec *spec, const ctr_schedule *s,
   ctr_grid_params p;
   ctr_grid_params_default(&p);
   p.error = spec->engine.error, p.seed = spec->target.seed;
+  if (spec->grid_G) p.G = spec->grid_G;
+  if (spec->grid_Q) p.Q = spec->grid_Q;
   ctr_grid_result *r = NULL;
   ctr_status st = ctr_grid_run(&p, s, m, &r, err);
   if (st) return st;

@@ -44,7 +44,9 @@
   X("points", 1028, 1, "K", "chain, distill: starting points x ~ q_N (1000)")                     \
   X("chains", 1029, 1, "K", "chain: chains per point, >= 2 (4)")                                  \
   X("lip-points", 1030, 1, "K", "mixtures: points for the empirical Lipschitz constant (32)")    \
-  X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")
+  X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")  \
+  X("grid-points", 1032, 1, "G", "grid: grid points, 5..1e6 (2001; raise it for N > 1e3)")        \
+  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20)")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
@@ -148,6 +150,8 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   case 1031:
     st = ctr_arg_int("--sample-n", arg, 0, 20000, &k, err), g->base.sample_n = (int)k;
     break;
+  case 1032: st = ctr_arg_int("--grid-points", arg, 5, 1000000, &k, err), g->base.grid_G = (int)k; break;
+  case 1033: st = ctr_arg_int("--hermite", arg, 1, 200, &k, err), g->base.grid_Q = (int)k; break;
   }
   return st;
 }
@@ -176,7 +180,7 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     g->base.engine.probes = (int)k;
     return st;
   }
-  if (code >= 1022 && code <= 1031) return apply_mixture(g, code, arg, err);
+  if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
   if (code >= 1011 && code <= 1016) return apply_schedule(g, code, arg, err);
   return CTR_EINPUT;
