@@ -9,22 +9,13 @@
 #include <omp.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "engine_affine.h"
 #include "engine_chain.h"
 #include "metrics_gauss.h"
 #include "mixture.h"
 #include "schedule.h"
 #include "target.h"
-
-static ctr_schedule *sched(int64_t N) {
-  ctr_schedule_params p;
-  ctr_schedule_params_default(&p);
-  p.N = N;
-  ctr_schedule *s = NULL;
-  ctr_error e;
-  if (ctr_schedule_alloc(&p, &s, &e)) printf("# schedule: %s\n", e.msg);
-  return s;
-}
 
 /* One isotropic Gaussian N(0, lambda I_d) as a mixture and as an affine target. */
 static ctr_mixture *gauss_mixture(int d, double lambda) {
@@ -56,7 +47,7 @@ static double affine_sq(const ctr_schedule *s, int d, double lambda, double *l1)
 }
 
 static void test_vs_affine(int d, int64_t N, double lambda) {
-  ctr_schedule *s = sched(N);
+  ctr_schedule *s = fixture_schedule(N);
   ctr_mixture *m = gauss_mixture(d, lambda);
   ctr_chain_params p;
   ctr_chain_params_default(&p);
@@ -81,7 +72,7 @@ static void test_vs_affine(int d, int64_t N, double lambda) {
 }
 
 static void test_threads_and_errors(void) {
-  ctr_schedule *s = sched(30);
+  ctr_schedule *s = fixture_schedule(30);
   ctr_mixture *m = gauss_mixture(2, 0.5);
   ctr_chain_params p;
   ctr_chain_params_default(&p);

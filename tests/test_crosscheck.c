@@ -10,6 +10,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "engine_chain.h"
 #include "engine_distill.h"
 #include "engine_grid.h"
@@ -18,16 +19,6 @@
 #include "parfor.h"
 #include "rng.h"
 #include "schedule.h"
-
-static ctr_schedule *sched(int64_t N) {
-  ctr_schedule_params p;
-  ctr_schedule_params_default(&p);
-  p.N = N;
-  ctr_schedule *s = NULL;
-  ctr_error e;
-  if (ctr_schedule_alloc(&p, &s, &e)) printf("# schedule: %s\n", e.msg);
-  return s;
-}
 
 /* E||f_N - Phi||^2 over n draws x ~ q_N with f_N from the grid: mean and standard error. */
 static void grid_sq(const ctr_grid_result *g, const ctr_schedule *s, const ctr_mixture *m, int n,
@@ -53,12 +44,9 @@ static void grid_sq(const ctr_grid_result *g, const ctr_schedule *s, const ctr_m
 }
 
 static void crosscheck(double sigma, int64_t N) {
-  ctr_schedule *s = sched(N);
-  double w[2] = {0.5, 0.5}, mu[2] = {-1, 1}, var = sigma * sigma;
-  ctr_mixture_cov cov[2] = {{CTR_COV_ISO, &var}, {CTR_COV_ISO, &var}};
-  ctr_mixture *m = NULL;
+  ctr_schedule *s = fixture_schedule(N);
+  ctr_mixture *m = fixture_two_modes(sigma);
   ctr_error e;
-  ctr_mixture_alloc(2, 1, w, mu, cov, &m, &e);
   ctr_grid_params gp;
   ctr_grid_params_default(&gp);
   gp.refine = 0, gp.coupling = 0;

@@ -8,6 +8,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "engine_affine.h"
 #include "engine_distill.h"
 #include "metrics_gauss.h"
@@ -15,18 +16,8 @@
 #include "schedule.h"
 #include "target.h"
 
-static ctr_schedule *sched(int64_t N) {
-  ctr_schedule_params p;
-  ctr_schedule_params_default(&p);
-  p.N = N;
-  ctr_schedule *s = NULL;
-  ctr_error e;
-  if (ctr_schedule_alloc(&p, &s, &e)) printf("# schedule: %s\n", e.msg);
-  return s;
-}
-
 static void test_gaussian(int64_t N, double lambda) {
-  ctr_schedule *s = sched(N);
+  ctr_schedule *s = fixture_schedule(N);
   double w = 1, mu[1] = {0.7};
   ctr_mixture_cov cov = {CTR_COV_ISO, &lambda};
   ctr_mixture *m = NULL;
@@ -70,12 +61,9 @@ static void test_gaussian(int64_t N, double lambda) {
 }
 
 static double two_mode_l1(int64_t N, double sigma) {
-  ctr_schedule *s = sched(N);
-  double w[2] = {0.5, 0.5}, mu[2] = {-1, 1}, v = sigma * sigma;
-  ctr_mixture_cov cov[2] = {{CTR_COV_ISO, &v}, {CTR_COV_ISO, &v}};
-  ctr_mixture *m = NULL;
+  ctr_schedule *s = fixture_schedule(N);
+  ctr_mixture *m = fixture_two_modes(sigma);
   ctr_error e;
-  ctr_mixture_alloc(2, 1, w, mu, cov, &m, &e);
   ctr_distill_params p;
   ctr_distill_params_default(&p);
   p.points = 2000;
