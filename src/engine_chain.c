@@ -8,9 +8,6 @@
 #include "parfor.h"
 #include "rng.h"
 
-/* Random stream purposes of this engine (rng.h lists 1-6 elsewhere). */
-#define CTR_RNG_CHAIN_START 7 /* starting point x_i ~ q_N: (seed, d, i) */
-#define CTR_RNG_CHAIN_STEP 8  /* chain j from point i: (seed, i, j) */
 
 void ctr_chain_params_default(ctr_chain_params *p) {
   memset(p, 0, sizeof *p);

@@ -8,7 +8,6 @@
 #include "rng.h"
 #include "parfor.h"
 
-#define CTR_RNG_DISTILL_START 9 /* x_i ~ q_N: (seed, d, i) */
 
 void ctr_distill_params_default(ctr_distill_params *p) {
   memset(p, 0, sizeof *p);

@@ -5,7 +5,6 @@
 #include "rng.h"
 #include "wsample.h"
 
-#define CTR_RNG_SAMPLED 11 /* Z for the model, then two X_1 samples: (seed, d, which) */
 #define CTR_SLICE_DIRECTIONS 64
 #define CTR_SAMPLED_REPLICATES 4 /* one draw is too noisy to set beside a floor (math.md 7) */
 

@@ -25,10 +25,7 @@
 #include "denoiser.h"
 #include "rng.h"
 
-/* RNG purpose for preset geometry (mode locations, point clouds), keyed by
- * (seed, d, K | preset << 32); rng.h's enum stops at 4 (99 for tests), 5 is left free.
- * Passed where a ctr_rng_purpose is expected. */
-#define CTR_RNG_MIXTURE 6
+/* Random presets draw their geometry from stream (seed, CTR_RNG_MIXTURE, d, K | ball << 32). */
 
 #define CTR_MIXTURE_DMAX 1000000      /* isotropic and diagonal components */
 #define CTR_MIXTURE_DMAX_FULL 4096    /* a full covariance needs d x d storage and O(d^3) */

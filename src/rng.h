@@ -9,12 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Purposes: one per use, so that no two uses ever share numbers. */
+/* Purposes: one per use, so that no two uses ever share numbers (all listed here). */
 typedef enum {
   CTR_RNG_ROTATION = 1, /* Haar rotation of the covariance (keyed by seed, d) */
   CTR_RNG_MEAN = 2,     /* random mean direction (seed, d) */
   CTR_RNG_ERRDIR = 3,   /* direction of bias errors (seed, d) */
   CTR_RNG_ERRMAT = 4,   /* random symmetric matrix of fit-matrix errors (seed, d) */
+  CTR_RNG_SLICE = 5,    /* sliced-W directions (seed, d, direction) */
+  CTR_RNG_MIXTURE = 6,  /* geometry of random mixture presets (seed, d, K | ball << 32) */
+  CTR_RNG_CHAIN_START = 7, /* chain engine: starting point x_i ~ q_N (seed, d, i) */
+  CTR_RNG_CHAIN_STEP = 8,  /* chain engine: chain j from point i (seed, i, j) */
+  CTR_RNG_DISTILL_START = 9, /* distill engine: x_i ~ q_N (seed, d, i) */
+  CTR_RNG_LIPSCHITZ = 10,    /* starting points of the empirical Lipschitz constant (seed, d) */
+  CTR_RNG_SAMPLED = 11,      /* sampled W: Z, then two X_1 samples (seed, d, 3 rep + which) */
   CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
 } ctr_rng_purpose;
 

@@ -14,7 +14,6 @@
 #include "metrics_sample.h"
 #include "rng.h"
 
-#define CTR_RNG_LIPSCHITZ 10 /* starting points of the empirical Lipschitz constant: (seed, d) */
 
 void ctr_point_spec_default(ctr_point_spec *spec) {
   memset(spec, 0, sizeof *spec);

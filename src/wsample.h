@@ -17,11 +17,8 @@
 #include "common.h"
 #include "wassign.h"
 
-/* Random stream purpose for slicing directions. Not in rng.h's enum (owned elsewhere): the
- * value must stay distinct from every ctr_rng_purpose there (1..4 and 99 at the time of
- * writing). Direction k of a run is drawn from stream (seed, CTR_RNG_SLICE, d, k), so the
+/* Direction k of a run is drawn from stream (seed, CTR_RNG_SLICE, d, k) (rng.h), so the
  * first m directions do not depend on how many are asked for. */
-#define CTR_RNG_SLICE 5
 
 /* Exact 1-D W_p (p >= 1) between the uniform laws on a[na] and b[nb], both SORTED ascending:
  * W_p^p = int_0^1 |F_a^-1(t) - F_b^-1(t)|^p dt, the quantile functions merged exactly on the
