@@ -42,9 +42,9 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
   if (k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && (grid || k != CTR_ERR_SCORE_BIAS))
     return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not implemented (accepted: none, "
                     "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
-  if (grid && spec->target.d != 1)
-    return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not implemented (accepted: d = 1; "
-                    "chain and distill take any d)", spec->target.d);
+  if (grid && spec->target.d > 2)
+    return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not implemented (accepted: d = 1 "
+                    "or 2; chain and distill take any d)", spec->target.d);
   if (spec->points < 2 || spec->points > 100000000)
     return ctr_fail(err, CTR_EINPUT, "--points %d is out of range (accepted: 2 to 1e8)",
                     spec->points);
@@ -206,11 +206,12 @@ static ctr_status mixture_lipschitz(const ctr_point_spec *spec, const ctr_schedu
   return st;
 }
 
-/* grid (d = 1): exact W1 and W2 for both inputs from quantile functions, up to disc_err. */
+/* grid: exact CT up to disc_err. d = 1: W1 and W2 for both inputs from quantile functions;
+ * d = 2: the coupling E||f_N - Phi|| (an upper bound on W1 of the q_N input) by cubature. */
 static ctr_status run_grid(const ctr_point_spec *spec, const ctr_schedule *s,
                            const ctr_mixture *m, ctr_point *row, ctr_error *err) {
   ctr_grid_params p;
-  ctr_grid_params_default(&p);
+  ctr_grid_params_default_d(&p, m->d);
   p.error = spec->engine.error, p.seed = spec->target.seed;
   if (spec->grid_G) p.G = spec->grid_G;
   if (spec->grid_Q) p.Q = spec->grid_Q;
@@ -218,11 +219,18 @@ static ctr_status run_grid(const ctr_point_spec *spec, const ctr_schedule *s,
   ctr_status st = ctr_grid_run(&p, s, m, &r, err);
   if (st) return st;
   const ctr_grid_metrics *b = &r->base;
-  row->w2_normal = b->w2_gauss, row->w1_lo_normal = row->w1_hi_normal = b->w1_gauss;
-  row->w2_qN = b->w2_qN, row->w1_lo_qN = row->w1_hi_qN = b->w1_qN;
-  row->coupling_l1_qN = b->coupling, row->coupling_l1_se_qN = 0;
+  row->coupling_l1_qN = b->coupling, row->coupling_sq_qN = b->coupling_sq;
+  row->coupling_rms_qN = sqrt(b->coupling_sq);
+  row->coupling_l1_se_qN = row->coupling_sq_se_qN = 0;
   row->disc_err = r->disc_max, row->flow_err = r->flow_err;
-  CTR_SET_STR(row->bracket_source, "exact 1-D quantile integrals, up to disc_err");
+  if (m->d == 1) {
+    row->w2_normal = b->w2_gauss, row->w1_lo_normal = row->w1_hi_normal = b->w1_gauss;
+    row->w2_qN = b->w2_qN, row->w1_lo_qN = row->w1_hi_qN = b->w1_qN;
+    CTR_SET_STR(row->bracket_source, "exact 1-D quantile integrals, up to disc_err");
+  } else {
+    row->w1_lo_qN = 0, row->w1_hi_qN = b->coupling;
+    CTR_SET_STR(row->bracket_source, "hi: coupling by cubature, up to disc_err; lo: 0");
+  }
   ctr_grid_result_free(r);
   return CTR_OK;
 }
