@@ -10,6 +10,15 @@
 #   W2 agrees to 1e-10 relative in every case;
 #   ctrate sweep with --threads 1 and --threads 2 gives bit-identical rows
 #   (ctrate show --csv, wall_time column removed, sorted by point_id).
+#
+# Then (no speed thresholds, agreement only):
+#   chain and distill engines (bench_mixture, single thread) against bench/ref_mixture.py:
+#     1-D two-mode mixture, N = 200, 2000 points, 4 chains; C and numpy rates (posterior
+#     samples/s, DDIM denoiser calls/s), ratio, and checks: sq and l1 agree within 3 joint
+#     standard errors (independent random numbers), the DDIM map f_N and the flow map Phi at
+#     fixed x agree to 1e-10 and 1e-8;
+#   assignment solver (tests/wassign_cli) against POT (bench/bench_assign.py), n = 1000, 3000,
+#     d = 10: W1 + W2 solves/s, ratio, and W1, W2 agree to 1e-9 relative with the C certificate.
 # Exit status 1 if a check fails, 2 on setup errors.
 set -euo pipefail
 
@@ -109,6 +118,85 @@ EOF
   fi
 fi
 [ $det_ok = 1 ] || fail=1
+
+# ---- chain and distill engines versus numpy; assignment solver versus POT ----
+# Speed ratios are reported only (no thresholds); the checks are on agreement.
+"$PY" -c 'import scipy, ot' 2>/dev/null || { echo "run_bench: $PY has no scipy or POT (ot)" >&2; exit 2; }
+BENCH_MIX=$BUILD/bench/bench_mixture
+WCLI=$BUILD/tests/wassign_cli
+for prog in bench/bench_mixture tests/wassign_cli; do
+  exe=$BUILD/$prog
+  [ -x "$exe" ] && continue
+  exe=$TMP/$(basename "$prog")
+  # shellcheck disable=SC2046
+  gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
+    -I"$BUILD" "$ROOT/$prog.c" "$BUILD/libctrate.a" \
+    $(pkg-config --cflags --libs gsl hdf5) -lhdf5_serial_hl -lm -o "$exe" ||
+    { echo "run_bench: cannot build $prog" >&2; exit 2; }
+  case $prog in bench/*) BENCH_MIX=$exe ;; *) WCLI=$exe ;; esac
+done
+
+echo "mixture engines (N=200, 2000 points, 4 chains) ..." >&2
+mix_ok=1
+OMP_NUM_THREADS=1 "$BENCH_MIX" >"$TMP/mix_c.jsonl" || mix_ok=0
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" "$ROOT/bench/ref_mixture.py" >"$TMP/mix_np.jsonl" || mix_ok=0
+echo "assignment solver (n=1000, 3000, d=10) ..." >&2
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" "$ROOT/bench/bench_assign.py" "$WCLI" >"$TMP/assign.jsonl" || mix_ok=0
+[ $mix_ok = 1 ] || { echo "FAIL a mixture or assignment benchmark run failed"; fail=1; }
+
+"$PY" - "$TMP/mix_c.jsonl" "$TMP/mix_np.jsonl" "$TMP/assign.jsonl" <<'EOF' || fail=1
+import json, math, sys
+load = lambda p: {r.get("engine"): r for r in map(json.loads, open(p))}
+c, p = load(sys.argv[1]), load(sys.argv[2])
+asg = [json.loads(l) for l in open(sys.argv[3])]
+checks, rows = [], []
+for eng, key, unit in (("chain", "samples_per_s", "post. samples/s"),
+                       ("distill", "calls_per_s", "DDIM calls/s")):
+    if eng not in c or eng not in p:
+        checks.append((f"{eng}: missing output", False))
+        continue
+    a, b = c[eng], p[eng]
+    zs = {}
+    for q in ("sq", "l1"):
+        z = (a[q] - b[q]) / math.hypot(a[q + "_se"], b[q + "_se"])
+        zs[q] = z
+        checks.append((f"{eng} {q} agrees within 3 joint SE: C {a[q]:.6g} +- {a[q + '_se']:.2g}, "
+                       f"numpy {b[q]:.6g} +- {b[q + '_se']:.2g}, z = {z:+.2f}", abs(z) <= 3))
+    rows.append((f"{eng} ({unit})", a[key], b[key], a[key] / b[key],
+                 b["cpu_seconds"] / a["cpu_seconds"],
+                 f"z(sq)={zs['sq']:+.2f} z(l1)={zs['l1']:+.2f}"))
+    print(f"# {eng}: C {a['seconds']:.3g} s (flow map part {a['seconds_flow']:.3g} s), "
+          f"numpy {b['seconds']:.3g} s (flow part {b['seconds_flow']:.3g} s); "
+          f"flow_err C {a['flow_err']:.2g}, numpy {b['flow_err']:.2g}; without the flow map "
+          f"C/numpy ~ {(b['seconds'] - b['seconds_flow']) / (a['seconds'] - a['seconds_flow']):.2f}")
+if "maps" in c and "maps" in p:
+    a, b = c["maps"], p["maps"]
+    df = max(abs(u - v) for u, v in zip(a["fN"], b["fN"]))
+    dp = max(abs(u - v) for u, v in zip(a["phi"], b["phi"]))
+    checks.append((f"DDIM map f_N at 13 fixed x agrees to 1e-10: max diff {df:.2e}", df <= 1e-10))
+    checks.append((f"flow map Phi at 13 fixed x agrees to 1e-8: max diff {dp:.2e} "
+                   f"(numpy RK4 vs solve_ivp {b['solve_ivp_diff']:.1e})", dp <= 1e-8))
+else:
+    checks.append(("maps: missing output", False))
+for r in asg:
+    rows.append((f"assign n={r['n']} d={r['d']} (W1+W2 solves/s)", 2 / r["c_seconds"],
+                 2 / r["pot_seconds"], r["ratio"], float("nan"), f"rel diff {r['rel_diff']:.1e}"))
+    checks.append((f"assign n={r['n']}: W1, W2 = ot.emd2 to 1e-9 relative ({r['rel_diff']:.1e}), "
+                   f"certified optimal", r["rel_diff"] <= 1e-9 and r["optimal"] == 1))
+if len(asg) != 2:
+    checks.append((f"assign: {len(asg)} of 2 cases ran", False))
+print(f"{'engine':>38} {'C rate':>10} {'ref rate':>10} {'C/ref':>7} {'cpu C/ref':>9}  agreement")
+for name, cr, rr, ratio, cpu, agree in rows:
+    cpu_s = "-" if math.isnan(cpu) else f"{cpu:.2f}"
+    print(f"{name:>38} {cr:10.3e} {rr:10.3e} {ratio:7.2f} {cpu_s:>9}  {agree}")
+print("# reference: numpy (bench/ref_mixture.py) for chain and distill, POT ot.dist + ot.emd2 "
+      "for assign; ratios informative only (no threshold); cpu C/ref from process CPU time")
+ok = True
+for msg, good in checks:
+    print(("PASS " if good else "FAIL ") + msg)
+    ok = ok and good
+sys.exit(0 if ok else 1)
+EOF
 
 if [ $fail = 0 ]; then echo "ALL CHECKS PASS"; else echo "SOME CHECKS FAILED"; fi
 exit $fail

@@ -1,0 +1,200 @@
+/* bench_mixture.c: wall time of the chain engine (ideal CT by backward chains) and of the
+ * distillation engine (DDIM with the exact denoiser) on the 1-D two-mode mixture
+ * (modes at +-1, weights 1/2, sigma 0.1: ctr_mixture_params_default, set explicitly), on the
+ * paper schedule with the documented defaults (ctr_schedule_params_default: c0 = 2, c1 = 4).
+ *
+ * Run single-threaded (omp_set_num_threads(1)) so that the ratio against the numpy reference
+ * (bench/ref_mixture.py) is a fair one-core comparison. Each engine is run a few times and the
+ * best wall time (omp_get_wtime) of ctr_chain_run / ctr_distill_run alone is reported. Both
+ * engines compute the flow map Phi_{N->1}(x) of every starting point (rk8pd, tolerance 1e-12,
+ * repeated at halved tolerance for the error estimate); "seconds_flow" is the best time of that
+ * part alone (ctr_flow_map on the same number of points from q_N), so the chain / DDIM part
+ * costs about seconds - seconds_flow.
+ *
+ * "cpu_seconds" is the process CPU time (clock()) of the same best run: less sensitive than
+ * the wall time to other jobs sharing the machine.
+ *
+ * Rates: chain: posterior samples per second = points * chains * (N - 1) / seconds;
+ *        distill: DDIM denoiser calls per second = points * (N - 1) / seconds
+ *        (the flow map's own denoiser calls are not counted in either).
+ *
+ * usage: bench_mixture [N POINTS CHAINS]   (default: 200 2000 4)
+ * Output, one JSON line each: {"engine": "chain", ...}, {"engine": "distill", ...} with the
+ * estimates (sq, l1 and standard errors) for the statistical cross-check, and
+ * {"engine": "maps", "x": [...], "phi": [...], "fN": [...]}: Phi(x) and the DDIM map f_N(x)
+ * at fixed x = -3, -2.5, ..., 3 for a deterministic cross-check.
+ * Exit status 1 if a run fails, 2 on bad usage. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <omp.h>
+
+#include "engine_chain.h"
+#include "engine_distill.h"
+#include "flow.h"
+#include "mixture.h"
+#include "rng.h"
+#include "schedule.h"
+
+#define REPS 3
+#define NFIX 13
+
+static int fail(const char *what, const ctr_error *err) {
+  fprintf(stderr, "bench_mixture: %s: %s\n", what, err->msg);
+  return 1;
+}
+
+/* Best time of ctr_flow_map (with the halved-tolerance estimate, as the engines call it) over
+ * `points` starting points from q_N. */
+static int time_flow(const ctr_schedule *s, const ctr_mixture *m, int points, double *best) {
+  ctr_error err = {0};
+  ctr_denoiser den = ctr_mixture_denoiser(m);
+  ctr_flow_span span;
+  ctr_flow_tol tol;
+  ctr_flow_tol_default(&tol);
+  if (ctr_flow_span_steps(s, s->N, 1, &span, &err)) return fail("flow span", &err);
+  double *x = malloc(sizeof(double) * (size_t)points);
+  if (!x) return fail("flow", &(ctr_error){.msg = "out of memory"});
+  ctr_rng r;
+  ctr_rng_init(&r, 12345, CTR_RNG_TEST, 0, 0);
+  if (ctr_mixture_sample_noised(m, s->a[s->N], s->s[s->N], &r, (size_t)points, x, &err)) {
+    free(x);
+    return fail("flow start points", &err);
+  }
+  *best = INFINITY;
+  for (int rep = 0; rep < REPS; rep++) {
+    double t0 = omp_get_wtime();
+    for (int i = 0; i < points; i++) {
+      double y, yerr;
+      if (ctr_flow_map(&den, &span, &tol, x + i, &y, &yerr, &err)) {
+        free(x);
+        return fail("flow map", &err);
+      }
+    }
+    double t = omp_get_wtime() - t0;
+    if (t < *best) *best = t;
+  }
+  free(x);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  long N = 200, points = 2000, chains = 4;
+  if (argc != 1 && argc != 4) {
+    fprintf(stderr, "usage: bench_mixture [N POINTS CHAINS]   (default: 200 2000 4)\n");
+    return 2;
+  }
+  if (argc == 4) {
+    char *e1, *e2, *e3;
+    N = strtol(argv[1], &e1, 10), points = strtol(argv[2], &e2, 10);
+    chains = strtol(argv[3], &e3, 10);
+    if (*e1 || *e2 || *e3 || N < 9 || N > 100000000 || points < 2 || points > 100000000 ||
+        chains < 2 || chains > 1000000) {
+      fprintf(stderr, "bench_mixture: bad arguments (accepted: N 9..1e8, POINTS >= 2, "
+                      "CHAINS >= 2)\n");
+      return 2;
+    }
+  }
+  omp_set_num_threads(1);
+
+  ctr_error err = {0};
+  ctr_schedule_params sp;
+  ctr_schedule_params_default(&sp); /* paper, c0 = 2, c1 = 4 */
+  sp.N = N;
+  ctr_mixture_params mp;
+  ctr_mixture_params_default(&mp);
+  mp.kind = CTR_MIXTURE_TWO_MODES, mp.d = 1, mp.m = 1.0, mp.sigma = 0.1; /* explicit */
+  ctr_schedule *s = NULL;
+  ctr_mixture *m = NULL;
+  if (ctr_schedule_alloc(&sp, &s, &err)) return fail("schedule", &err);
+  if (ctr_mixture_from_params(&mp, &m, &err)) return fail("mixture", &err);
+  int rc = 0;
+
+  double t_flow;
+  if (time_flow(s, m, (int)points, &t_flow)) rc = 1;
+
+  /* chain engine */
+  ctr_chain_params cp;
+  ctr_chain_params_default(&cp);
+  cp.points = (int)points, cp.chains = (int)chains, cp.seed = 1;
+  ctr_chain_result cr;
+  double best = INFINITY, cpu = INFINITY;
+  for (int rep = 0; !rc && rep < REPS; rep++) {
+    double t0 = omp_get_wtime();
+    clock_t c0 = clock();
+    if (ctr_chain_run(&cp, s, m, &cr, &err)) rc = fail("chain", &err);
+    double t = omp_get_wtime() - t0, c = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    if (t < best) best = t;
+    if (c < cpu) cpu = c;
+  }
+  if (!rc) {
+    double samples = (double)points * (double)chains * (double)(N - 1);
+    printf("{\"impl\": \"c\", \"engine\": \"chain\", \"N\": %ld, \"points\": %ld, "
+           "\"chains\": %ld, \"reps\": %d, \"seconds\": %.6g, \"cpu_seconds\": %.6g, "
+           "\"seconds_flow\": %.6g, "
+           "\"samples_per_s\": %.6g, \"sq\": %.17g, \"sq_se\": %.17g, \"l1\": %.17g, "
+           "\"l1_se\": %.17g, \"flow_err\": %.3g}\n",
+           N, points, chains, REPS, best, cpu, t_flow, samples / best, cr.sq, cr.sq_se, cr.l1,
+           cr.l1_se, cr.flow_err);
+    fflush(stdout);
+  }
+
+  /* distillation engine */
+  ctr_distill_params dp;
+  ctr_distill_params_default(&dp);
+  dp.points = (int)points, dp.seed = 1;
+  ctr_distill_result dr;
+  best = INFINITY, cpu = INFINITY;
+  for (int rep = 0; !rc && rep < REPS; rep++) {
+    double t0 = omp_get_wtime();
+    clock_t c0 = clock();
+    if (ctr_distill_run(&dp, s, m, &dr, &err)) rc = fail("distill", &err);
+    double t = omp_get_wtime() - t0, c = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    if (t < best) best = t;
+    if (c < cpu) cpu = c;
+  }
+  if (!rc) {
+    double calls = (double)points * (double)(N - 1);
+    printf("{\"impl\": \"c\", \"engine\": \"distill\", \"N\": %ld, \"points\": %ld, "
+           "\"reps\": %d, \"seconds\": %.6g, \"cpu_seconds\": %.6g, \"seconds_flow\": %.6g, "
+           "\"calls_per_s\": %.6g, "
+           "\"sq\": %.17g, \"sq_se\": %.17g, \"l1\": %.17g, \"l1_se\": %.17g, "
+           "\"flow_err\": %.3g}\n",
+           N, points, REPS, best, cpu, t_flow, calls / best, dr.sq, dr.sq_se, dr.l1, dr.l1_se,
+           dr.flow_err);
+    fflush(stdout);
+  }
+
+  /* deterministic maps at fixed x */
+  double x[NFIX], phi[NFIX], fN[NFIX];
+  for (int i = 0; i < NFIX; i++) x[i] = -3.0 + 0.5 * i;
+  if (!rc) {
+    ctr_denoiser den = ctr_mixture_denoiser(m);
+    ctr_flow_span span;
+    ctr_flow_tol tol;
+    ctr_flow_tol_default(&tol);
+    if (ctr_flow_span_steps(s, s->N, 1, &span, &err)) rc = fail("flow span", &err);
+    for (int i = 0; !rc && i < NFIX; i++) {
+      double e;
+      if (ctr_flow_map(&den, &span, &tol, x + i, phi + i, &e, &err)) rc = fail("flow", &err);
+    }
+    if (!rc && ctr_distill_map(&dp, s, m, NFIX, x, fN, &err)) rc = fail("distill map", &err);
+  }
+  if (!rc) {
+    const char *names[3] = {"x", "phi", "fN"};
+    const double *vals[3] = {x, phi, fN};
+    printf("{\"impl\": \"c\", \"engine\": \"maps\", \"N\": %ld", N);
+    for (int k = 0; k < 3; k++) {
+      printf(", \"%s\": [", names[k]);
+      for (int i = 0; i < NFIX; i++) printf("%s%.17g", i ? ", " : "", vals[k][i]);
+      printf("]");
+    }
+    printf("}\n");
+  }
+  ctr_mixture_free(m);
+  ctr_schedule_free(s);
+  return rc;
+}
