@@ -39,7 +39,10 @@ ctr_status ctr_sampled_w_distill(const ctr_distill_params *p, const ctr_schedule
     if (!st)
       st = ctr_sample_bracket_compute(n, (size_t)m->d, b, a, 1, CTR_SLICE_DIRECTIONS, p->seed,
                                       &same, err);
+    double gb = 0;
+    if (!st) st = ctr_gelbrich_w2((size_t)m->d, n, y, n, a, &gb, err);
     if (st) break;
+    out->gelbrich += gb / CTR_SAMPLED_REPLICATES;
     out->w1 += model.upper / CTR_SAMPLED_REPLICATES;
     out->floor += same.upper / CTR_SAMPLED_REPLICATES;
     out->sliced += model.sliced.mean / CTR_SAMPLED_REPLICATES;

@@ -14,6 +14,7 @@ typedef struct {
   double w1;        /* exact W1 between n samples of f_N(N(0, I)) and n samples of X_1 */
   double floor;     /* exact W1 between two independent n-samples of X_1 */
   double sliced, maxsliced; /* sliced and max-sliced W1 of the first pair */
+  double gelbrich;  /* Gelbrich lower bound on W2 of the first pair (math.md 7) */
   int optimal;      /* every assignment certified optimal */
 } ctr_sampled_w;
 

@@ -68,6 +68,7 @@
   X(F64, w1_floor, 0, "same-law floor: W1 between two independent n-samples of X_1, mean of 4") \
   X(F64, sliced_w1_normal, 0, "sliced W1 (mean over 64 random unit directions) of those samples") \
   X(F64, maxsliced_w1_normal, 0, "max-sliced W1 of those samples (<= their W1)")                  \
+  X(F64, gelbrich_w2_normal, 0, "Gelbrich bound (moment-matched Gaussians, 1/n covariances) <= W2") \
   X(I32, assign_optimal, 0, "1 if the assignment solver certified both W1 values optimal")       \
   X(F64, sum_e_l1, 0, "sum_t E_{q_t}||e_t|| over t = 2..N (injected fit error, paper's eps)")      \
   X(F64, sum_e_rms, 0, "sum_t (E_{q_t}||e_t||^2)^(1/2)")                                           \

@@ -260,6 +260,7 @@ static ctr_status run_sampled(const ctr_point_spec *spec, const ctr_schedule *s,
     if (!st && spec->sample_n > 0) {
       row->w1_sample_normal = w.w1, row->w1_floor = w.floor, row->assign_optimal = w.optimal;
       row->sliced_w1_normal = w.sliced, row->maxsliced_w1_normal = w.maxsliced;
+      row->gelbrich_w2_normal = w.gelbrich;
     }
   }
   row->w1_lo_qN = 0;
