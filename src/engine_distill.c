@@ -41,7 +41,7 @@ static ctr_status check(const ctr_distill_params *p, ctr_error *err) {
   ctr_errmodel_kind k = p->error.kind;
   ctr_status st = ctr_errmodel_check(&p->error, err);
   if (!st && k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && k != CTR_ERR_SCORE_BIAS)
-    return ctr_fail(err, CTR_EINPUT, "engine distill: error %s is not implemented (accepted: "
+    return ctr_fail(err, CTR_EINPUT, "engine distill: error %s is not supported (accepted: "
                     "none, fit-bias, score-bias)", ctr_errmodel_name(k));
   return st;
 }

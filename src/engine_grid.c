@@ -1094,7 +1094,7 @@ static ctr_status check_params(const ctr_grid_params *p, const ctr_mixture *m, c
   ctr_status st = ctr_errmodel_check(&p->error, err);
   if (st) return st;
   if (p->error.kind != CTR_ERR_NONE && p->error.kind != CTR_ERR_FIT_BIAS)
-    return ctr_fail(err, CTR_EINPUT, "grid engine: error model '%s' is not implemented "
+    return ctr_fail(err, CTR_EINPUT, "grid engine: error model '%s' is not supported "
                     "(accepted: none, fit-bias)", ctr_errmodel_name(p->error.kind));
   return CTR_OK;
 }

@@ -40,10 +40,10 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
   const char *e = ctr_engine_name(spec->engine.engine);
   int grid = spec->engine.engine == CTR_ENGINE_GRID;
   if (k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && (grid || k != CTR_ERR_SCORE_BIAS))
-    return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not implemented (accepted: none, "
+    return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not supported (accepted: none, "
                     "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
   if (grid && spec->target.d > 2)
-    return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not implemented (accepted: d = 1 "
+    return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not supported (accepted: d = 1 "
                     "or 2; chain and distill take any d)", spec->target.d);
   if (spec->points < 2 || spec->points > 100000000)
     return ctr_fail(err, CTR_EINPUT, "--points %d is out of range (accepted: 2 to 1e8)",
