@@ -54,10 +54,10 @@ static void step_coefs(const ctr_schedule *s, const ctr_target *tg, const ctr_er
 }
 
 /* Unit vector u (bias direction) drawn in original coordinates, stored in eigen ones. */
-static void error_direction(const ctr_target *tg, uint64_t seed, double *u) {
+static ctr_status error_direction(const ctr_target *tg, uint64_t seed, double *u, ctr_error *err) {
   int d = tg->d;
   double *g = ctr_dalloc(d);
-  if (!g) return;
+  if (!g) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory at d = %d", d);
   ctr_errmodel_direction(seed, d, g);
   for (int j = 0; j < d; j++) {
     double acc = 0;
@@ -65,6 +65,7 @@ static void error_direction(const ctr_target *tg, uint64_t seed, double *u) {
     u[j] = acc;
   }
   free(g);
+  return CTR_OK;
 }
 
 /* Random symmetric R with ||R||_F = 1, drawn in original coordinates, returned as
@@ -351,9 +352,10 @@ static ctr_status ws_init(run_ws *w, ctr_error *err) {
     if (w->A) w->A[j] = 1.0;
   }
   r->a1 = a1, r->aN = aN, r->abar_N = ctr_schedule_abar_N(s);
-  if (ctr_errmodel_is_bias(w->p->error.kind)) error_direction(tg, w->p->seed, r->u);
-  if (!w->Rp) return CTR_OK;
-  ctr_status st = error_matrix(tg, w->p->seed, w->Rp, err);
+  ctr_status st = CTR_OK;
+  if (ctr_errmodel_is_bias(w->p->error.kind)) st = error_direction(tg, w->p->seed, r->u, err);
+  if (st || !w->Rp) return st;
+  st = error_matrix(tg, w->p->seed, w->Rp, err);
   for (int i = 0; !st && i < tg->d; i++)
     for (int j = 0; j < tg->d; j++) w->rcol2[j] += w->Rp[i * tg->d + j] * w->Rp[i * tg->d + j];
   return st;

@@ -301,17 +301,3 @@ void ctr_target_covariance(const ctr_target *t, double *S) {
       S[i * d + j] = acc;
     }
 }
-
-void ctr_target_to_original(const ctr_target *t, const double *x, double *y) {
-  int d = t->d;
-  if (!t->Q) {
-    if (y != x) memcpy(y, x, sizeof(double) * d);
-    return;
-  }
-  double *tmp = ctr_dalloc(d);
-  if (!tmp) return;
-  for (int i = 0; i < d; i++)
-    for (int k = 0; k < d; k++) tmp[i] += t->Q[i * d + k] * x[k];
-  memcpy(y, tmp, sizeof(double) * d);
-  free(tmp);
-}

@@ -62,7 +62,4 @@ void ctr_target_free(ctr_target *t);
 /* Sigma in original coordinates (d x d row-major, caller's buffer). */
 void ctr_target_covariance(const ctr_target *t, double *S);
 
-/* Rotate a vector from eigen-coordinates to original ones (y = Q x); x == y allowed. */
-void ctr_target_to_original(const ctr_target *t, const double *x, double *y);
-
 #endif
