@@ -3,18 +3,29 @@
 #define CTR_TEST_FIXTURES_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "check.h"
 #include "mixture.h"
 #include "schedule.h"
 
-/* The default paper schedule (c0 = 2, c1 = 4) with N steps; NULL (and a note) on failure. */
+/* A setup step that must not fail: report it as a failed check and stop the program. */
+static inline void die_if(ctr_status st, const ctr_error *err, const char *what) {
+  if (st) {
+    printf("FAIL - %s: status %d (%s)\n", what, (int)st, err->msg);
+    printf("# %d passed, %d failed (aborted)\n", n_ok, n_fail + 1);
+    exit(1);
+  }
+}
+
+/* The default paper schedule (c0 = 2, c1 = 4) with N steps. */
 static inline ctr_schedule *fixture_schedule(int64_t N) {
   ctr_schedule_params p;
   ctr_schedule_params_default(&p);
   p.N = N;
   ctr_schedule *s = NULL;
-  ctr_error e;
-  if (ctr_schedule_alloc(&p, &s, &e)) printf("# schedule: %s\n", e.msg);
+  ctr_error e = {0};
+  die_if(ctr_schedule_alloc(&p, &s, &e), &e, "schedule alloc");
   return s;
 }
 

@@ -19,19 +19,12 @@
 #include <gsl/gsl_odeiv2.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "engine_affine.h"
 #include "metrics_gauss.h"
 #include "rng.h"
 #include "schedule.h"
 #include "target.h"
-
-static void die_if(ctr_status st, const ctr_error *err, const char *what) {
-  if (st) {
-    printf("FAIL - %s: status %d (%s)\n", what, (int)st, err->msg);
-    printf("# %d passed, %d failed (aborted)\n", n_ok, n_fail + 1);
-    exit(1);
-  }
-}
 
 static ctr_schedule *make_sched(int64_t N, double c0, double c1) {
   ctr_schedule_params p;

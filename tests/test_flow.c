@@ -18,26 +18,9 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "flow.h"
 #include "schedule.h"
-
-static void die_if(ctr_status st, const ctr_error *err, const char *what) {
-  if (st) {
-    printf("FAIL - %s: status %d (%s)\n", what, (int)st, err->msg);
-    printf("# %d passed, %d failed (aborted)\n", n_ok, n_fail + 1);
-    exit(1);
-  }
-}
-
-static ctr_schedule *make_sched(int64_t N) {
-  ctr_schedule_params p;
-  ctr_schedule_params_default(&p); /* paper, c0 = 2, c1 = 4 */
-  p.N = N;
-  ctr_schedule *s = NULL;
-  ctr_error err = {0};
-  die_if(ctr_schedule_alloc(&p, &s, &err), &err, "schedule alloc");
-  return s;
-}
 
 /* Deterministic normals for the test (splitmix64 + Box-Muller): the library's rng.c is not
  * part of this test's build. */
@@ -208,7 +191,7 @@ static void test_gauss(void) {
   static const double lams[] = {1e-4, 0.3, 1.0, 25.0};
   gauss_worst w = {0};
   for (size_t in = 0; in < 2; in++) {
-    ctr_schedule *s = make_sched(Ns[in]);
+    ctr_schedule *s = fixture_schedule(Ns[in]);
     ctr_flow_span sp;
     ctr_error err = {0};
     die_if(ctr_flow_span_steps(s, s->N, 1, &sp, &err), &err, "span");
@@ -380,7 +363,7 @@ static void test_mixture(void) {
   mix_ctx m3 = {1, {0.5, 0.5}, {{-1.0}, {1.0}}, {0.01, 0.01}};
   static const int64_t Ns[] = {1000, 100000};
   for (int in = 0; in < 2; in++) {
-    ctr_schedule *s = make_sched(Ns[in]);
+    ctr_schedule *s = fixture_schedule(Ns[in]);
     ctr_flow_span sp;
     ctr_error err = {0};
     die_if(ctr_flow_span_steps(s, s->N, 1, &sp, &err), &err, "span");
@@ -437,7 +420,7 @@ static void *thread_main(void *arg) {
 static void test_threads(void) {
   static const double xs[NTHREAD][2] = {{-1.0, 0.5}, {0.1, -0.2}, {0.3, 0.4}, {1.5, -0.7}};
   mix_ctx mx = {2, {0.45, 0.55}, {{-1.0, 0.5}, {1.2, -0.3}}, {0.1, 0.3}};
-  ctr_schedule *s = make_sched(1000);
+  ctr_schedule *s = fixture_schedule(1000);
   ctr_flow_span sp;
   ctr_error err = {0};
   die_if(ctr_flow_span_steps(s, s->N, 1, &sp, &err), &err, "span");
@@ -515,7 +498,7 @@ static void test_errors(void) {
   expect("g: Jacobian buffer of the wrong dimension refused",
          ctr_flow_jacobian(&den, &sp, &tol, x, 0, jac, &err), CTR_EINPUT, &err, "dimension");
   ctr_flow_jac_free(jac);
-  ctr_schedule *s = make_sched(1000);
+  ctr_schedule *s = fixture_schedule(1000);
   ctr_flow_span sp2;
   expect("g: span step out of range refused", ctr_flow_span_steps(s, 1001, 1, &sp2, &err),
          CTR_EINPUT, &err, "out of range");

@@ -27,28 +27,11 @@
 #include <gsl/gsl_integration.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "engine_grid.h"
 #include "errmodel.h"
 #include "mixture.h"
 #include "schedule.h"
-
-static void die_if(ctr_status st, const ctr_error *err, const char *what) {
-  if (st) {
-    printf("FAIL - %s: status %d (%s)\n", what, (int)st, err->msg);
-    printf("# %d passed, %d failed (aborted)\n", n_ok, n_fail + 1);
-    exit(1);
-  }
-}
-
-static ctr_schedule *make_sched(int64_t N) {
-  ctr_schedule_params p;
-  ctr_schedule_params_default(&p); /* paper, c0 = 2, c1 = 4 */
-  p.N = N;
-  ctr_schedule *s = NULL;
-  ctr_error err = {0};
-  die_if(ctr_schedule_alloc(&p, &s, &err), &err, "schedule alloc");
-  return s;
-}
 
 /* Symmetric K = 2 mixture +-m with variance v each (v = 0: point cloud), or K = 1 at mu. */
 static ctr_mixture *make_mix(int K, double m, double v) {
@@ -95,7 +78,7 @@ static void check_bounded(const char *name, double got, double want, double est,
 }
 
 static void gauss_case(int64_t N, double mu, double lam) {
-  ctr_schedule *s = make_sched(N);
+  ctr_schedule *s = fixture_schedule(N);
   ctr_mixture *m = make_mix(1, mu, lam);
   ctr_grid_params p;
   ctr_grid_params_default(&p);
@@ -138,7 +121,7 @@ static void gauss_case(int64_t N, double mu, double lam) {
 }
 
 static void bias_case(void) {
-  ctr_schedule *s = make_sched(200);
+  ctr_schedule *s = fixture_schedule(200);
   ctr_mixture *m = make_mix(1, 0.3, 0.5);
   ctr_grid_params p;
   ctr_grid_params_default(&p);
@@ -158,7 +141,7 @@ static void two_modes(void) {
   double prev = INFINITY;
   ctr_mixture *m = make_mix(2, 1.0, 0.01);
   for (int i = 0; i < 4; i++) {
-    ctr_schedule *s = make_sched(Ns[i]);
+    ctr_schedule *s = fixture_schedule(Ns[i]);
     ctr_grid_params p;
     ctr_grid_params_default(&p);
     ctr_grid_result *r = run(&p, s, m, "two-mode run");
@@ -180,7 +163,7 @@ static void two_modes(void) {
 
 /* A coarse run's refinement estimate against its distance to a much finer run. */
 static void estimate_vs_reference(void) {
-  ctr_schedule *s = make_sched(100);
+  ctr_schedule *s = fixture_schedule(100);
   ctr_mixture *m = make_mix(2, 1.0, 0.01);
   ctr_grid_params p;
   ctr_grid_params_default(&p);
@@ -197,7 +180,7 @@ static void estimate_vs_reference(void) {
 }
 
 static void point_cloud(void) {
-  ctr_schedule *s = make_sched(200);
+  ctr_schedule *s = fixture_schedule(200);
   ctr_mixture *m = make_mix(2, 1.0, 0.0);
   ctr_grid_params p;
   ctr_grid_params_default(&p);
@@ -212,7 +195,7 @@ static void point_cloud(void) {
 }
 
 static void refusals(void) {
-  ctr_schedule *s = make_sched(50);
+  ctr_schedule *s = fixture_schedule(50);
   double w = 1, mu[3] = {0, 0, 0}, v = 1;
   ctr_mixture_cov cov = {CTR_COV_ISO, &v};
   ctr_mixture *m2 = NULL, *m1 = make_mix(1, 0, 1);
@@ -255,7 +238,7 @@ static double gauss_enorm2(double s20, double s21) {
 /* Single Gaussian N(mu, R diag(lam) R^T), R the rotation by angle th (th = 0 with kind DIAG:
  * a diagonal covariance), against math.md 4 per eigen-direction. */
 static void gauss2_case(int64_t N, const double *mu, const double *lam, double th, int G, int Q) {
-  ctr_schedule *s = make_sched(N);
+  ctr_schedule *s = fixture_schedule(N);
   double c = cos(th), sn = sin(th), R[4] = {c, -sn, sn, c}, Sig[4], w = 1;
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 2; j++) Sig[i * 2 + j] = R[i * 2] * lam[0] * R[j * 2] + R[i * 2 + 1] * lam[1] * R[j * 2 + 1];
@@ -336,7 +319,7 @@ static ctr_mixture *two_modes2(double sigma) {
 }
 
 static void bias2_case(void) {
-  ctr_schedule *s = make_sched(60);
+  ctr_schedule *s = fixture_schedule(60);
   ctr_mixture *m = two_modes2(0.3);
   ctr_grid_params p;
   ctr_grid_params_default_d(&p, 2);
@@ -357,7 +340,7 @@ static void bias2_case(void) {
  * loaded machine, as the d = 1 limit does. */
 /* Two modes at (+-1, 0), sigma 0.2, N = 200, K = 2 on a small grid (timings: bench/). */
 static void two_modes2_case(void) {
-  ctr_schedule *s = make_sched(200);
+  ctr_schedule *s = fixture_schedule(200);
   ctr_mixture *m = two_modes2(0.2);
   ctr_grid_params p;
   ctr_grid_params_default_d(&p, 2);
