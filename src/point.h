@@ -15,6 +15,7 @@
 #define CTR_POINT_FIELDS(X)                                                                        \
   X(I64, point_id, 0, "stable id of the point within its sweep (0-based grid index)")              \
   X(I64, seed, 0, "master seed of the point's random streams (rotation, mean, error direction)")   \
+  X(I32, replicate, 0, "replicate index r of the sweep (its seed is the spec's seed + r)")          \
   X(STR, target, 16,                                                                               \
     "target: isotropic, geometric, power, diagonal, file (Gaussian); two_modes, simplex, sphere, "  \
     "cloud_ball, cloud_sphere, mixture_file (mixtures and point clouds)")                         \

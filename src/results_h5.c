@@ -164,7 +164,7 @@ static herr_t put_str(hid_t loc, const char *name, const char *value) {
   return rc;
 }
 
-static void iso_now(char *buf, size_t n) {
+void ctr_results_now(char *buf, size_t n) {
   time_t now = time(NULL);
   struct tm tm;
   if (!localtime_r(&now, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%S%z", &tm))
@@ -174,7 +174,8 @@ static void iso_now(char *buf, size_t n) {
 /* All root attributes; returns the name of the one that failed, or NULL. */
 static const char *put_root_attrs(hid_t file, const ctr_run_info *info, const char *layout) {
   char created[64], host[256], h5ver[64];
-  iso_now(created, sizeof created);
+  if (info && info->created && *info->created) snprintf(created, sizeof created, "%s", info->created);
+  else ctr_results_now(created, sizeof created);
   if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "unknown");
   host[sizeof host - 1] = '\0';
   unsigned maj = 0, min = 0, rel = 0;
@@ -196,6 +197,10 @@ static const char *put_root_attrs(hid_t file, const ctr_run_info *info, const ch
   if (put_attr(file, "master_seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0)
     return "master_seed";
   if (put_str(file, "row_layout", layout) < 0) return "row_layout";
+  long long plan = info ? info->plan_points : 0;
+  if (put_str(file, "shard", info && info->shard ? info->shard : "") < 0) return "shard";
+  if (put_attr(file, "plan_points", H5T_STD_I64LE, H5T_NATIVE_LLONG, &plan) < 0)
+    return "plan_points";
   return NULL;
 }
 
@@ -307,7 +312,8 @@ static void attr_line(strbuf *b, hid_t loc, const char *name) {
 /* The attributes this module writes, in the order it writes them. */
 static const char *const known_attrs[] = {
     "software", "version", "created", "host",   "command_line", "spec",
-    "hdf5_version", "gsl_version", "threads", "rng", "master_seed", "row_layout"};
+    "hdf5_version", "gsl_version", "threads", "rng", "master_seed", "row_layout",
+    "shard", "plan_points"};
 #define NKNOWN (sizeof known_attrs / sizeof known_attrs[0])
 
 static herr_t other_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
@@ -403,8 +409,8 @@ static ctr_status open_existing(ctr_results *r, ctr_error *err) {
 }
 
 /* Chunked, extendible, compressed if the library has deflate. */
-static hid_t create_points(hid_t file, hid_t memtype) {
-  hsize_t dim = 0, maxdim = H5S_UNLIMITED, chunk = CHUNK_ROWS;
+static hid_t create_points(hid_t file, hid_t memtype, hsize_t dim, hsize_t chunk) {
+  hsize_t maxdim = H5S_UNLIMITED;
   hid_t ft = H5Tcopy(memtype);
   hid_t sp = H5Screate_simple(1, &dim, &maxdim);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -421,7 +427,7 @@ static hid_t create_points(hid_t file, hid_t memtype) {
 static ctr_status create_new(ctr_results *r, const ctr_run_info *info, ctr_error *err) {
   r->file = H5Fcreate(r->path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
   if (r->file < 0) return h5_fail(err, r->path, "create the file");
-  r->points = create_points(r->file, r->memtype);
+  r->points = create_points(r->file, r->memtype, 0, CHUNK_ROWS);
   if (r->points < 0) return h5_fail(err, r->path, "create /" POINTS);
   char *layout = row_layout();
   if (!layout) return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", r->path);
@@ -597,4 +603,98 @@ ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, c
   H5Fclose(f);
   H5Eclear2(H5E_DEFAULT);
   return s;
+}
+
+/* ---- whole files ----------------------------------------------------------- */
+
+/* Rows [0, n) in blocks of sanitized copies (no caller bytes beyond a string's NUL). */
+static herr_t write_block_rows(hid_t ds, hid_t memtype, const ctr_point *const *rows, size_t n) {
+  enum { BLOCK = 1024 };
+  ctr_point *buf = malloc(sizeof *buf * BLOCK);
+  herr_t rc = buf ? 0 : -1;
+  for (size_t at = 0; rc >= 0 && at < n; at += BLOCK) {
+    hsize_t start = at, count = n - at < BLOCK ? n - at : BLOCK;
+    for (hsize_t i = 0; i < count; i++) buf[i] = *rows[at + i], sanitize(&buf[i]);
+    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, &count, NULL);
+    rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    if (rc >= 0) rc = H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, buf);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+  }
+  free(buf);
+  return rc;
+}
+
+static ctr_status write_whole(const char *tmp, const ctr_run_info *info, const ctr_point *const *rows,
+                              size_t n, ctr_error *err) {
+  hid_t mt = point_memtype(-1, NULL);
+  hid_t f = mt < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t ds = f < 0 ? -1 : create_points(f, mt, n, 1024);
+  char *layout = row_layout();
+  const char *bad = ds < 0 ? "/" POINTS : !layout ? "row_layout" : NULL;
+  if (!bad && write_block_rows(ds, mt, rows, n) < 0) bad = "rows";
+  if (!bad) bad = put_root_attrs(f, info, layout);
+  free(layout);
+  herr_t rc = 0;
+  if (ds >= 0 && H5Dclose(ds) < 0) rc = -1;
+  if (f >= 0 && H5Fclose(f) < 0) rc = -1;
+  if (mt >= 0) H5Tclose(mt);
+  if (!bad && rc < 0) bad = "the file";
+  if (!bad) return CTR_OK;
+  char what[96];
+  snprintf(what, sizeof what, "write %s", bad);
+  return h5_fail(err, tmp, what);
+}
+
+ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
+                                  const ctr_point *const *rows, size_t n, ctr_error *err) {
+  h5_quiet();
+  size_t len = strlen(path);
+  char *tmp = malloc(len + 5);
+  if (!tmp) return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", path);
+  memcpy(tmp, path, len), memcpy(tmp + len, ".tmp", 5);
+  ctr_status s = write_whole(tmp, info, rows, n, err);
+  if (s == CTR_OK && rename(tmp, path) != 0)
+    s = ctr_fail(err, CTR_EIO, "%s: cannot rename %s into place (%s)", path, tmp, strerror(errno));
+  if (s != CTR_OK) unlink(tmp);
+  free(tmp);
+  H5Eclear2(H5E_DEFAULT);
+  return s;
+}
+
+ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_error *err) {
+  memset(m, 0, sizeof *m);
+  h5_quiet();
+  hid_t f;
+  ctr_status s = open_checked(path, H5F_ACC_RDONLY, &f, err);
+  if (s != CTR_OK) return s;
+  m->spec = get_str(f, "spec");
+  m->shard = get_str(f, "shard");
+  m->created = get_str(f, "created");
+  m->plan_points = -1;
+  if (H5Aexists(f, "master_seed") > 0) {
+    hid_t a = H5Aopen(f, "master_seed", H5P_DEFAULT);
+    if (a < 0 || H5Aread(a, H5T_NATIVE_ULLONG, &m->master_seed) < 0) m->master_seed = 0;
+    if (a >= 0) H5Aclose(a);
+  }
+  if (H5Aexists(f, "plan_points") > 0) {
+    hid_t a = H5Aopen(f, "plan_points", H5P_DEFAULT);
+    if (a < 0 || H5Aread(a, H5T_NATIVE_LLONG, &m->plan_points) < 0) m->plan_points = -1;
+    if (a >= 0) H5Aclose(a);
+  }
+  H5Fclose(f);
+  H5Eclear2(H5E_DEFAULT);
+  if (!m->spec) m->spec = calloc(1, 1);
+  if (!m->shard) m->shard = calloc(1, 1);
+  if (!m->created) m->created = calloc(1, 1);
+  if (!m->spec || !m->shard || !m->created) {
+    ctr_results_meta_free(m);
+    return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", path);
+  }
+  return CTR_OK;
+}
+
+void ctr_results_meta_free(ctr_results_meta *m) {
+  free(m->spec), free(m->shard), free(m->created);
+  memset(m, 0, sizeof *m);
 }

@@ -21,6 +21,9 @@ typedef struct {
   const char *spec_text;    /* resolved parameters as text (may be "") */
   int threads;              /* OpenMP thread count used */
   unsigned long long master_seed;
+  const char *shard;        /* "I/N" for a shard of a sweep, else "" or NULL */
+  long long plan_points;    /* points in the whole sweep plan (0: not a sweep) */
+  const char *created;      /* creation time to keep (ISO 8601), or NULL for now */
 } ctr_run_info;
 
 /* Open FILE for appending rows. If it does not exist it is created with /points
@@ -36,6 +39,25 @@ ctr_status ctr_results_append(ctr_results *r, const ctr_point *row, ctr_error *e
 
 /* Close (NULL-safe). */
 ctr_status ctr_results_close(ctr_results *r, ctr_error *err);
+
+/* Write a complete file at once: rows *rows[0..n) in that order, and the root attributes go to PATH.tmp, which is
+ * then renamed over PATH. PATH is therefore always either its old self or the new file, never
+ * a torn one, whenever the process dies. */
+ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
+                                  const ctr_point *const *rows, size_t n, ctr_error *err);
+
+/* What identifies a sweep's file: its resolved spec, shard ("I/N" or ""), plan size (-1 if
+ * absent) and creation time. Strings are malloc'ed ("" when absent). */
+typedef struct {
+  char *spec, *shard, *created;
+  long long plan_points;
+  unsigned long long master_seed;
+} ctr_results_meta;
+ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_error *err);
+void ctr_results_meta_free(ctr_results_meta *m);
+
+/* The current local time, ISO 8601 with zone. */
+void ctr_results_now(char *buf, size_t n);
 
 /* Read every row of a result file into a malloc'ed array (*rows, caller frees),
  * with the root attributes as "name = value" lines into a malloc'ed string *attrs

@@ -139,6 +139,7 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
   const ctr_schedule_params *sp = &spec->schedule;
   ctr_point_clear(row);
   row->point_id = id, row->seed = (int64_t)spec->target.seed;
+  row->replicate = spec->replicate;
   fill_target(spec, row);
   row->N = sp->N;
   CTR_SET_STR(row->schedule, ctr_schedule_kind_name(sp->kind));

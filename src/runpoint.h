@@ -23,6 +23,7 @@ typedef struct {
   int points, chains;           /* chain and distill: x_i ~ q_N, chains per point */
   int lip_points;               /* mixtures: points for the empirical Lipschitz constant */
   int sample_n;                 /* distill: sample size of sampled W and its floor (0: none) */
+  int replicate;                /* replicate index (its seed is already in target.seed) */
   int grid_G, grid_Q;           /* grid: grid points and Gauss-Hermite nodes (0: defaults) */
   char cov_source[128];         /* how the spectrum or mixture was given, for the row */
 } ctr_point_spec;

@@ -271,8 +271,9 @@ check $? "plot with gnuplot not on PATH: exit 1 (got $RC), .dat written, says ap
 run plot "$T/missing.h5" -o "$T/fig2"
 [ "$RC" -eq 2 ] && has_err missing.h5; check $? "plot on a missing file: exit 2 naming it (got $RC)"
 
-# ---- crash safety: kill -9 mid-sweep leaves a readable file of complete rows ---------------
-KS="--d 1:50:30 --N 1000:200000:25 --target geometric --threads 1 -q"
+# ---- crash safety: kill -9 mid-sweep leaves a readable file of complete rows (rewritten after
+# every point here, --checkpoint 0; tests/test_sweep.sh kills at random moments and resumes) --
+KS="--d 1:50:30 --N 1000:200000:25 --target geometric --threads 1 -q --checkpoint 0"
 "$CT" sweep $KS -o "$T/k.h5" >/dev/null 2>"$T/k.err" &
 BGPID=$!
 sleep 1.5

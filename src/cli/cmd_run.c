@@ -1,6 +1,7 @@
 /* ctrate run: one point from flags. */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,30 @@ static int parse(int argc, char **argv, ctr_grid *g, const char **out) {
   return single_values(g) ? -1 : 2;
 }
 
+/* Add ROW to PATH by rewriting the whole file (temp + rename), so a kill never leaves a torn
+ * file. A sweep's file is refused: its rows must match its plan. */
+static ctr_status append_row(const char *path, const ctr_run_info *info, const ctr_point *row,
+                             ctr_error *err) {
+  ctr_point *rows = NULL;
+  size_t n = 0;
+  ctr_results_meta m = {0};
+  ctr_status st = access(path, F_OK) ? CTR_OK : ctr_results_meta_read(path, &m, err);
+  if (!st && m.plan_points > 0)
+    st = ctr_fail(err, CTR_EINPUT, "%s holds a sweep (%lld points); write single runs to "
+                  "another file", path, m.plan_points);
+  if (!st && m.spec) st = ctr_results_read(path, &rows, &n, NULL, err);
+  const ctr_point **all = st ? NULL : malloc(sizeof *all * (n + 1));
+  if (!st && !all) st = ctr_fail(err, CTR_ENOMEM, "out of memory");
+  for (size_t i = 0; all && i < n; i++) all[i] = &rows[i];
+  if (all) all[n] = row;
+  ctr_run_info keep = *info;
+  if (m.created && *m.created) keep.created = m.created;
+  if (!st) st = ctr_results_write_file(path, &keep, all, n + 1, err);
+  free(all), free(rows);
+  if (m.spec) ctr_results_meta_free(&m);
+  return st;
+}
+
 int ctr_cmd_run(int argc, char **argv) {
   ctr_grid g;
   ctr_grid_init(&g);
@@ -69,22 +94,18 @@ int ctr_cmd_run(int argc, char **argv) {
   ctr_error err = {0};
   ctr_point row;
   ctr_point_spec spec;
-  ctr_results *file = NULL;
   if (rc < 0 && ctr_grid_check(&g, &err)) rc = ctr_exit_code(err.status);
   if (rc < 0) {
     ctr_grid_point(&g, 0, &spec);
-    char desc[8192];
-    ctr_grid_describe(&g, desc, sizeof desc);
-    ctr_run_info info = {ctr_command_line(), desc, 1, spec.target.seed};
-    ctr_status st = out ? ctr_results_open(out, &info, &file, &err) : CTR_OK;
-    int ran = 0;
-    if (!st) st = ctr_point_run(&spec, 0, &row, &err), ran = 1;
-    if (ran) ctr_report_point(stdout, &row);
+    char *desc = ctr_grid_describe(&g);
+    ctr_run_info info = {ctr_command_line(), desc ? desc : "", 1, spec.target.seed, "", 0, NULL};
+    ctr_status st = ctr_point_run(&spec, 0, &row, &err);
+    ctr_report_point(stdout, &row);
     ctr_error werr = {0};
-    ctr_status wst = ran && file ? ctr_results_append(file, &row, &werr) : CTR_OK;
-    if (file && ctr_results_close(file, wst ? NULL : &werr) && !wst) wst = werr.status;
+    ctr_status wst = out ? append_row(out, &info, &row, &werr) : CTR_OK;
     if (wst && !st) st = wst, err = werr;
     rc = ctr_exit_code(st);
+    free(desc);
   }
   if (rc > 0 && err.msg[0]) fprintf(stderr, "ctrate run: %s\n", err.msg);
   ctr_grid_free(&g);

@@ -1,5 +1,5 @@
-/* ctrate sweep: a grid of points from flags, run in parallel (one point per thread, so
- * results do not depend on the thread count), one HDF5 row flushed per finished point. */
+/* ctrate sweep: a grid of points from a spec file and/or flags, run in parallel, written
+ * crash-safe (sweepstore.h), resumable, shardable. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,136 +11,227 @@
 #include "args.h"
 #include "commands.h"
 #include "grid.h"
+#include "plan.h"
 #include "report.h"
-#include "results_h5.h"
+#include "spec.h"
+#include "sweep_run.h"
 
 typedef struct {
-  const char *out;
-  int force, quiet, threads, report;
+  char *out;         /* owned */
+  const char *from;  /* result file whose spec to re-run */
+  int force, resume, dry_run, report, shard_i, shard_n;
+  double checkpoint;
+  ctr_sweep_run_opts run;
 } sweep_opts;
 
 static void help(FILE *out) {
-  fprintf(out, "usage: ctrate sweep [OPTIONS] [-o FILE.h5]\n\n"
-               "Simulate every combination of the listed values (N innermost, then d, eps,\n"
-               "error, engine) and print W versus N per group with fitted log-log slopes.\n\n"
-               "  -o, --output FILE.h5  write one row per point (refuses an existing file)\n"
-               "      --force           replace an existing output file\n"
-               "  -j, --threads K       OpenMP threads (default: all cores); results do not\n"
-               "                        depend on K\n"
-               "  -q, --quiet           no progress and no rate table\n");
+  fprintf(out,
+          "usage: ctrate sweep [SPEC.cfg] [OPTIONS] [-o FILE.h5]\n\n"
+          "Simulate every combination of the listed values (N innermost, then d, sigma, eps,\n"
+          "error, engine, replicate) and print W versus N per group with log-log slopes.\n"
+          "SPEC.cfg (libconfig: `key = value;`, keys are the option names below, e.g.\n"
+          "`d = [1, 2, 4]; N = \"10:1e6:11\"; engine = [\"ct\", \"cd\"]; output = \"x.h5\";`)\n"
+          "sets the experiment; options given as well override its keys.\n\n"
+          "  -o, --output FILE.h5   write the rows (also: the spec's output key)\n"
+          "      --resume           continue FILE.h5 (same spec, same shard): run only the\n"
+          "                         points it lacks; starts it if it does not exist\n"
+          "      --force            replace an existing FILE.h5\n"
+          "      --shard I/N        run only part I of N (1-based) of the plan, balanced by cost\n"
+          "      --from FILE.h5     the spec stored in a result file (re-runs that experiment)\n"
+          "      --dry-run          print the plan with estimated costs and stop\n"
+          "  -j, --threads K        OpenMP threads (default: all cores); no result depends on K\n"
+          "      --checkpoint S     rewrite FILE.h5 at most every S seconds (10); every finished\n"
+          "                         point is in FILE.h5.journal at once in any case\n"
+          "      --progress-every S progress line interval off a terminal (60)\n"
+          "  -q, --quiet            no progress and no rate table\n");
   ctr_grid_help(out, 1);
-  fprintf(out, "  -h, --help           this text\n");
+  fprintf(out, "  -h, --help             this text\n\n"
+               "A kill at any moment leaves FILE.h5 complete (rows of finished points only) and\n"
+               "--resume loses at most the points in flight. SIGINT, SIGTERM, SIGHUP: finish the\n"
+               "points in flight, save, exit 1; a second signal abandons them. Exit status: 0 all\n"
+               "points ran, 1 a point failed or the sweep was interrupted, 2 bad usage or input.\n");
 }
 
-static int parse(int argc, char **argv, ctr_grid *g, sweep_opts *o) {
-  struct option opts[64];
+enum { OPT_FORCE = 'f', OPT_RESUME = 2000, OPT_SHARD, OPT_FROM, OPT_DRY, OPT_CKPT, OPT_EVERY };
+
+static void options(struct option *opts) {
   size_t n = 0;
   while (ctr_grid_options[n].name) opts[n] = ctr_grid_options[n], n++;
   opts[n++] = (struct option){"output", required_argument, 0, 'o'};
-  opts[n++] = (struct option){"force", no_argument, 0, 'f'};
+  opts[n++] = (struct option){"force", no_argument, 0, OPT_FORCE};
+  opts[n++] = (struct option){"resume", no_argument, 0, OPT_RESUME};
+  opts[n++] = (struct option){"shard", required_argument, 0, OPT_SHARD};
+  opts[n++] = (struct option){"from", required_argument, 0, OPT_FROM};
+  opts[n++] = (struct option){"dry-run", no_argument, 0, OPT_DRY};
+  opts[n++] = (struct option){"checkpoint", required_argument, 0, OPT_CKPT};
+  opts[n++] = (struct option){"progress-every", required_argument, 0, OPT_EVERY};
   opts[n++] = (struct option){"threads", required_argument, 0, 'j'};
   opts[n++] = (struct option){"quiet", no_argument, 0, 'q'};
   opts[n++] = (struct option){"help", no_argument, 0, 'h'};
   opts[n] = (struct option){0, 0, 0, 0};
+}
+
+static ctr_status parse_shard(const char *text, sweep_opts *o, ctr_error *err) {
+  char *end;
+  long i = strtol(text, &end, 10), n = *end == '/' ? strtol(end + 1, &end, 10) : 0;
+  if (*end || n < 1 || n > 100000 || i < 1 || i > n)
+    return ctr_fail(err, CTR_EINPUT, "--shard '%s' is not I/N with 1 <= I <= N <= 100000", text);
+  o->shard_i = (int)i, o->shard_n = (int)n;
+  return CTR_OK;
+}
+
+/* Pass 1 reads the sweep's own options (not the grid's), pass 2 the grid's, so that flags
+ * override the spec whatever their position. Returns -1 to go on, else an exit status. */
+static int parse_pass(int argc, char **argv, int pass, ctr_grid *g, sweep_opts *o) {
+  struct option opts[96];
+  options(opts);
   optind = 1, opterr = 0;
   int c;
   int64_t k;
-  ctr_error err = {0};
+  double x;
   while ((c = getopt_long(argc, argv, ":o:j:qh", opts, NULL)) != -1) {
+    ctr_error err = {0};
     ctr_status st = CTR_OK;
-    if (c == 'h') return help(stdout), 0;
-    if (c == 'o') o->out = optarg;
-    else if (c == 'f') o->force = 1;
-    else if (c == 'q') o->quiet = 1, o->report = 0;
-    else if (c == 'j') st = ctr_arg_int("--threads", optarg, 1, 1024, &k, &err), o->threads = (int)k;
-    else if (c == '?' || c == ':') {
+    if (c == '?' || c == ':') {
       fprintf(stderr, "ctrate sweep: %s '%s' (see ctrate sweep --help)\n",
               c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
       return 2;
-    } else st = ctr_grid_apply(g, c, optarg, &err);
+    }
+    if (pass == 2) {
+      if (c >= 1000 && c < 2000 && (st = ctr_grid_apply(g, c, optarg, &err)))
+        return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
+      continue;
+    }
+    if (c == 'h') return help(stdout), 0;
+    else if (c == 'o') free(o->out), o->out = strdup(optarg);
+    else if (c == OPT_FORCE) o->force = 1;
+    else if (c == OPT_RESUME) o->resume = 1;
+    else if (c == OPT_DRY) o->dry_run = 1;
+    else if (c == OPT_FROM) o->from = optarg;
+    else if (c == OPT_SHARD) st = parse_shard(optarg, o, &err);
+    else if (c == 'q') o->run.quiet = 1, o->report = 0;
+    else if (c == 'j') st = ctr_arg_int("--threads", optarg, 1, 1024, &k, &err), o->run.threads = (int)k;
+    else if (c == OPT_CKPT) st = ctr_arg_double("--checkpoint", optarg, 0, 1e6, &o->checkpoint, &err);
+    else if (c == OPT_EVERY)
+      st = ctr_arg_double("--progress-every", optarg, 0.1, 1e6, &x, &err), o->run.progress_every = x;
     if (st) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), 2;
   }
-  if (optind < argc) return fprintf(stderr, "ctrate sweep: unexpected argument '%s'\n", argv[optind]), 2;
   return -1;
 }
 
-/* Most expensive points first (cost ~ N x distinct eigenvalues), for load balance. */
-static double cost(const ctr_grid *g, size_t i) {
-  ctr_point_spec s;
-  ctr_grid_point(g, i, &s);
-  return (double)s.schedule.N * (s.target.kind == CTR_TARGET_ISOTROPIC ? 1 : s.target.d);
-}
-
-static const ctr_grid *sort_grid;
-static int by_cost(const void *a, const void *b) {
-  double ca = cost(sort_grid, *(const size_t *)a), cb = cost(sort_grid, *(const size_t *)b);
-  if (ca != cb) return ca < cb ? 1 : -1;
-  return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
-}
-
-static void progress(size_t done, size_t n, double t0) {
-  double el = omp_get_wtime() - t0, eta = done ? el / (double)done * (double)(n - done) : 0;
-  fprintf(stderr, "\r  %zu/%zu points, %.1f s elapsed, ETA %.1f s   ", done, n, el, eta);
-  if (done == n) fputc('\n', stderr);
-}
-
-static int run_all(const ctr_grid *g, const sweep_opts *o, ctr_results *file, ctr_point *rows) {
-  size_t n = ctr_grid_count(g), done = 0, *order = malloc(sizeof(size_t) * n);
-  if (!order) return fprintf(stderr, "ctrate sweep: out of memory\n"), 1;
-  for (size_t i = 0; i < n; i++) order[i] = i;
-  sort_grid = g;
-  qsort(order, n, sizeof *order, by_cost);
-  int failed = 0, write_failed = 0, show = !o->quiet && isatty(2);
-  double t0 = omp_get_wtime();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(o->threads)
-  for (size_t k = 0; k < n; k++) {
-    ctr_point_spec spec;
-    ctr_error err = {0};
-    ctr_grid_point(g, order[k], &spec);
-    ctr_status st = ctr_point_run(&spec, (int64_t)order[k], &rows[order[k]], &err);
-#pragma omp critical(ctr_sweep_write)
-    {
-      ctr_error werr = {0};
-      if (st) failed++, fprintf(stderr, "ctrate sweep: point %zu: %s\n", order[k], err.msg);
-      if (file && !write_failed && ctr_results_append(file, &rows[order[k]], &werr))
-        write_failed = 1, fprintf(stderr, "ctrate sweep: %s\n", werr.msg);
-      if (show) progress(++done, n, t0);
+static int load_spec(int argc, char **argv, ctr_grid *g, sweep_opts *o) {
+  ctr_error err = {0};
+  ctr_status st = CTR_OK;
+  char *spec_out = NULL;
+  if (argc - optind > 1)
+    return fprintf(stderr, "ctrate sweep: unexpected argument '%s' (one spec file at most)\n",
+                   argv[optind + 1]), 2;
+  if (o->from && optind < argc)
+    return fprintf(stderr, "ctrate sweep: give a spec file or --from, not both\n"), 2;
+  if (optind < argc) st = ctr_spec_load_file(argv[optind], g, &spec_out, &err);
+  if (o->from) {
+    ctr_results_meta m;
+    if (!(st = ctr_results_meta_read(o->from, &m, &err))) {
+      char name[600];
+      snprintf(name, sizeof name, "%s:spec", o->from);
+      if (!*m.spec) st = ctr_fail(&err, CTR_EINPUT, "%s: the file holds no spec", o->from);
+      else st = ctr_spec_load_text(name, m.spec, g, NULL, &err);
+      ctr_results_meta_free(&m);
     }
   }
-  free(order);
-  return failed || write_failed ? 1 : 0;
+  if (st) return free(spec_out), fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
+  if (!o->out) o->out = spec_out;
+  else free(spec_out);
+  return -1;
+}
+
+static int parse(int argc, char **argv, ctr_grid *g, sweep_opts *o) {
+  int rc = parse_pass(argc, argv, 1, g, o);
+  if (rc < 0) rc = load_spec(argc, argv, g, o);
+  if (rc < 0) rc = parse_pass(argc, argv, 2, g, o);
+  if (rc >= 0) return rc;
+  if ((o->resume || o->shard_n > 1) && !o->out)
+    return fprintf(stderr, "ctrate sweep: --resume and --shard need an output file (-o)\n"), 2;
+  if (o->resume && o->force)
+    return fprintf(stderr, "ctrate sweep: --resume and --force contradict each other\n"), 2;
+  return -1;
+}
+
+static void report(const ctr_plan *plan, ctr_store *store, ctr_point *rows) {
+  if (store) { /* every row of this plan, resumed ones included */
+    size_t n = ctr_store_count(store);
+    rows = malloc(sizeof *rows * (n ? n : 1));
+    if (!rows) return;
+    for (size_t i = 0; i < n; i++) rows[i] = *ctr_store_row(store, i);
+    ctr_report_rates(stdout, rows, n);
+    free(rows);
+  } else {
+    ctr_report_rates(stdout, rows, plan->n);
+  }
+}
+
+static int finish(const sweep_opts *o, const ctr_plan *plan, const ctr_sweep_outcome *r,
+                  ctr_store *store) {
+  if (r->signal) {
+    fprintf(stderr, "ctrate sweep: interrupted by signal %d: %zu of %zu points are in %s; "
+            "resume with:\n  %s%s\n", r->signal, store ? ctr_store_count(store) : 0, plan->n,
+            o->out, ctr_command_line(), o->resume ? "" : " --resume");
+    return 1;
+  }
+  if (o->out && !o->run.quiet)
+    printf("\n%zu points in %s (%zu run now)\n", store ? ctr_store_count(store) : 0, o->out, r->ran);
+  return r->failed || r->write_failed ? 1 : 0;
+}
+
+static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, const char *spec) {
+  ctr_error err = {0};
+  ctr_store *store = NULL;
+  ctr_point *rows = NULL;
+  char shard[32] = "";
+  if (o->shard_n > 1) snprintf(shard, sizeof shard, "%d/%d", o->shard_i, o->shard_n);
+  if (o->out) {
+    ctr_store_params sp = {o->out, {ctr_command_line(), spec, o->run.threads,
+                                    g->base.target.seed, shard, (long long)plan->total, NULL},
+                           o->resume, o->force, o->checkpoint};
+    ctr_status st = ctr_store_open(&sp, &store, &err);
+    if (st) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
+    if (o->resume && !o->run.quiet)
+      fprintf(stderr, "ctrate sweep: resuming %s: %zu of %zu points already done\n", o->out,
+              ctr_store_count(store), plan->n);
+  } else if (!(rows = calloc(plan->n ? plan->n : 1, sizeof *rows))) {
+    return fprintf(stderr, "ctrate sweep: out of memory for %zu rows\n", plan->n), 1;
+  }
+  ctr_sweep_outcome r;
+  ctr_sweep_run(g, plan, store, rows, &o->run, &r);
+  int rc = finish(o, plan, &r, store);
+  if (o->report && !r.signal) report(plan, store, rows);
+  if (ctr_store_close(store, &err)) rc = 1, fprintf(stderr, "ctrate sweep: %s\n", err.msg);
+  free(rows);
+  return rc;
 }
 
 int ctr_cmd_sweep(int argc, char **argv) {
   ctr_grid g;
   ctr_grid_init(&g);
-  sweep_opts o = {.threads = omp_get_max_threads(), .report = 1};
+  sweep_opts o = {.run = {omp_get_max_threads(), 0, 60}, .report = 1, .shard_i = 1,
+                  .shard_n = 1, .checkpoint = 10};
   int rc = parse(argc, argv, &g, &o);
   ctr_error err = {0};
-  ctr_results *file = NULL;
-  ctr_point *rows = NULL;
-  size_t n = ctr_grid_count(&g);
+  ctr_plan plan = {0};
+  char *spec = NULL;
   if (rc < 0 && ctr_grid_check(&g, &err))
     rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
-  if (rc < 0 && o.out && !o.force && access(o.out, F_OK) == 0)
-    rc = 2, fprintf(stderr, "ctrate sweep: %s exists (use --force to replace it)\n", o.out);
-  if (rc < 0 && !(rows = calloc(n, sizeof *rows)))
-    rc = 1, fprintf(stderr, "ctrate sweep: out of memory for %zu rows\n", n);
-  if (rc < 0 && o.out) {
-    if (o.force) remove(o.out);
-    char desc[8192];
-    ctr_grid_describe(&g, desc, sizeof desc);
-    ctr_run_info info = {ctr_command_line(), desc, o.threads, g.base.target.seed};
-    if (ctr_results_open(o.out, &info, &file, &err))
-      rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
+  if (rc < 0 && !(spec = ctr_grid_describe(&g))) rc = 1, fprintf(stderr, "ctrate sweep: out of memory\n");
+  if (rc < 0 && ctr_plan_make(&g, o.shard_i, o.shard_n, &plan, &err))
+    rc = 1, fprintf(stderr, "ctrate sweep: %s\n", err.msg);
+  if (rc < 0 && o.dry_run) {
+    printf("# resolved spec\n%s\n", spec);
+    ctr_plan_print(stdout, &g, &plan, o.run.threads);
+    rc = 0;
   }
-  if (rc < 0) {
-    rc = run_all(&g, &o, file, rows);
-    if (ctr_results_close(file, &err)) rc = 1, fprintf(stderr, "ctrate sweep: %s\n", err.msg);
-    if (o.report) ctr_report_rates(stdout, rows, n);
-    if (o.out && !o.quiet) printf("\n%zu points written to %s\n", n, o.out);
-  }
-  free(rows);
+  if (rc < 0) rc = run(&g, &o, &plan, spec);
+  free(spec), free(o.out);
+  ctr_plan_free(&plan);
   ctr_grid_free(&g);
   return rc;
 }

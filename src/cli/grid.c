@@ -46,10 +46,13 @@
   X("lip-points", 1030, 1, "K", "mixtures: points for the empirical Lipschitz constant (32)")    \
   X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")  \
   X("grid-points", 1032, 1, "G", "grid: grid points, 5..1e6 (2001; raise it for N > 1e3)")        \
-  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20)")
+  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20)")                           \
+  X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
+#define AS_INFO(name, code, has, meta, help) {name, code, has, meta},
+const ctr_grid_option ctr_grid_option_table[] = {GRID_OPTIONS(AS_INFO){0, 0, 0, 0}};
 
 void ctr_grid_help(FILE *out, int lists) {
 #define AS_HELP(name, code, has, meta, help)                                                       \
@@ -66,7 +69,7 @@ void ctr_grid_init(ctr_grid *g) {
 
 void ctr_grid_free(ctr_grid *g) {
   free(g->d), free(g->N), free(g->eps), free(g->diag), free(g->engine), free(g->error);
-  free(g->sigma);
+  free(g->sigma), free(g->cov_file), free(g->mixture_file);
   memset(g, 0, sizeof *g);
 }
 
@@ -100,7 +103,8 @@ static ctr_status apply_target(ctr_grid *g, int code, const char *arg, ctr_error
     if (!st) snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
     return st;
   case 1007:
-    t->cov_file = arg;
+    free(g->cov_file);
+    if (!(t->cov_file = g->cov_file = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
     snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
     return CTR_OK;
   case 1008: t->rotate = 1; return CTR_OK;
@@ -139,7 +143,8 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   case 1025: return ctr_arg_double("--radius", arg, 0, 1e50, &m->radius, err);
   case 1026: m->radius_growing = 1; break;
   case 1027:
-    m->file = arg;
+    free(g->mixture_file);
+    if (!(m->file = g->mixture_file = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
     snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
     break;
   case 1028: st = ctr_arg_int("--points", arg, 2, 100000000, &k, err), g->base.points = (int)k; break;
@@ -179,6 +184,10 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     st = ctr_arg_int("--probes", arg, 2, 100000, &k, err);
     g->base.engine.probes = (int)k;
     return st;
+  case 1034:
+    st = ctr_arg_int("--replicates", arg, 1, 100000, &k, err);
+    g->replicates = (int)k;
+    return st;
   }
   if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
@@ -190,7 +199,7 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
 
 size_t ctr_grid_count(const ctr_grid *g) {
   return LEN(g->nN) * LEN(g->nd) * LEN(g->nsigma) * LEN(g->neps) * LEN(g->nerror) *
-         LEN(g->nengine);
+         LEN(g->nengine) * (size_t)LEN(g->replicates);
 }
 
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
@@ -198,7 +207,9 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
   size_t iN = i % LEN(g->nN), id = (i /= LEN(g->nN)) % LEN(g->nd);
   size_t is = (i /= LEN(g->nd)) % LEN(g->nsigma);
   size_t ie = (i /= LEN(g->nsigma)) % LEN(g->neps), ik = (i /= LEN(g->neps)) % LEN(g->nerror);
-  size_t ig = (i / LEN(g->nerror)) % LEN(g->nengine);
+  size_t ig = (i /= LEN(g->nerror)) % LEN(g->nengine), ir = i / LEN(g->nengine);
+  spec->replicate = (int)ir;
+  spec->target.seed = g->base.target.seed + ir; /* replicate r: its own streams */
   if (g->nN) spec->schedule.N = g->N[iN];
   if (g->ndiag) spec->target.diag = g->diag, spec->target.ndiag = (int)g->ndiag,
                 spec->target.d = (int)g->ndiag;
@@ -232,95 +243,123 @@ ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
   return st;
 }
 
-/* Append "--name value" to buf (a flag line that `ctrate sweep` accepts back). */
-static void put(char *buf, size_t size, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void put(char *buf, size_t size, const char *name, const char *fmt, ...) {
-  size_t n = strlen(buf);
-  if (n >= size) return;
-  n += (size_t)snprintf(buf + n, size - n, "--%s ", name);
-  if (n >= size || !fmt) return;
+/* The resolved spec as libconfig text: a growing buffer whose OOM is sticky. */
+typedef struct {
+  char *p;
+  size_t len, cap;
+  int oom;
+} text;
+
+static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(text *t, const char *fmt, ...) {
   va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf + n, size - n, fmt, ap);
-  va_end(ap);
-  n = strlen(buf);
-  if (n + 1 < size) buf[n] = ' ', buf[n + 1] = '\0';
+  for (int pass = 0; pass < 2 && !t->oom; pass++) {
+    va_start(ap, fmt);
+    int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) t->oom = 1;
+    else if (t->p && t->len + (size_t)n < t->cap) t->len += (size_t)n, pass = 2;
+    else {
+      size_t cap = 2 * (t->cap + (size_t)n) + 256;
+      char *q = realloc(t->p, cap);
+      if (!q) t->oom = 1;
+      else t->p = q, t->cap = cap;
+    }
+  }
 }
 
-static void put_ints(char *buf, size_t size, const char *name, const int64_t *v, size_t n,
-                     int64_t dflt) {
-  char tmp[4096] = "";
-  size_t k = 0;
-  if (!n) snprintf(tmp, sizeof tmp, "%lld", (long long)dflt);
-  for (size_t i = 0; i < n && k < sizeof tmp; i++)
-    k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%s%lld", i ? "," : "", (long long)v[i]);
-  put(buf, size, name, "%s", tmp);
+/* A double that libconfig reads back as a float, bit for bit. */
+static void add_float(text *t, double v) {
+  char b[64];
+  snprintf(b, sizeof b, "%.17g", v);
+  add(t, "%s%s", b, strpbrk(b, ".en") ? "" : ".0");
 }
 
-static void put_names(char *buf, size_t size, const char *name, const int *v, size_t n, int dflt,
+static void add_string(text *t, const char *key, const char *v) {
+  add(t, "%s = \"", key);
+  for (const char *c = v; *c; c++) add(t, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+  add(t, "\";\n");
+}
+
+static void add_number(text *t, const char *key, double v) {
+  add(t, "%s = ", key);
+  add_float(t, v);
+  add(t, ";\n");
+}
+
+static void add_floats(text *t, const char *key, const double *v, size_t n, double dflt) {
+  add(t, "%s = [", key);
+  for (size_t i = 0; i < (n ? n : 1); i++) add(t, "%s", i ? ", " : ""), add_float(t, n ? v[i] : dflt);
+  add(t, "];\n");
+}
+
+static void add_ints(text *t, const char *key, const int64_t *v, size_t n, int64_t dflt) {
+  add(t, "%s = [", key);
+  for (size_t i = 0; i < (n ? n : 1); i++)
+    add(t, "%s%lld", i ? ", " : "", (long long)(n ? v[i] : dflt));
+  add(t, "];\n");
+}
+
+static void add_names(text *t, const char *key, const int *v, size_t n, int dflt,
                       const char *(*namer)(int)) {
-  char tmp[1024] = "";
-  size_t k = 0;
-  if (!n) snprintf(tmp, sizeof tmp, "%s", namer(dflt));
-  for (size_t i = 0; i < n && k < sizeof tmp; i++)
-    k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%s%s", i ? "," : "", namer(v[i]));
-  put(buf, size, name, "%s", tmp);
+  add(t, "%s = [", key);
+  for (size_t i = 0; i < (n ? n : 1); i++) add(t, "%s\"%s\"", i ? ", " : "", namer(n ? v[i] : dflt));
+  add(t, "];\n");
 }
 
 static const char *engine_namer(int k) { return ctr_engine_name((ctr_engine_kind)k); }
 static const char *error_namer(int k) { return ctr_errmodel_name((ctr_errmodel_kind)k); }
 
-void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size) {
+static void describe_mixture(const ctr_grid *g, text *t) {
   const ctr_point_spec *b = &g->base;
-  const ctr_target_params *t = &b->target;
-  const ctr_schedule_params *s = &b->schedule;
-  buf[0] = '\0';
   const ctr_mixture_params *mp = &b->mixture;
-  put(buf, size, "target", "%s",
-      b->is_mixture ? ctr_mixture_preset_name(mp->kind) : ctr_target_kind_name(t->kind));
-  if (b->is_mixture) {
-    put(buf, size, "K", "%d", mp->K);
-    char sig[2048] = "";
-    size_t k = 0;
-    if (!g->nsigma) snprintf(sig, sizeof sig, "%.17g", mp->sigma);
-    for (size_t i = 0; i < g->nsigma && k < sizeof sig; i++)
-      k += (size_t)snprintf(sig + k, sizeof sig - k, "%s%.17g", i ? "," : "", g->sigma[i]);
-    put(buf, size, "sigma", "%s", sig);
-    put(buf, size, "m", "%.17g", mp->m);
-    put(buf, size, "radius", "%.17g", mp->radius);
-    if (mp->radius_growing) put(buf, size, "radius-growing", NULL);
-    if (mp->file) put(buf, size, "mixture-file", "%s", mp->file);
-    put(buf, size, "points", "%d", b->points);
-    put(buf, size, "chains", "%d", b->chains);
-    put(buf, size, "lip-points", "%d", b->lip_points);
-    put(buf, size, "sample-n", "%d", b->sample_n);
-  }
-  if (g->ndiag) put(buf, size, "diag", "%s", b->cov_source);
-  else put_ints(buf, size, "d", g->d, g->nd, t->d);
-  if (t->kind == CTR_TARGET_FILE) put(buf, size, "cov-file", "%s", t->cov_file);
-  put(buf, size, "lambda", "%.17g", t->lambda);
-  put(buf, size, "lambda-min", "%.17g", t->lambda_min);
-  put(buf, size, "lambda-max", "%.17g", t->lambda_max);
-  if (t->rotate) put(buf, size, "rotate", NULL);
-  put(buf, size, "mean-norm", "%.17g", t->mean_norm);
-  put(buf, size, "seed", "%llu", (unsigned long long)t->seed);
-  put_ints(buf, size, "N", g->N, g->nN, s->N);
-  put(buf, size, "schedule", "%s", ctr_schedule_kind_name(s->kind));
-  put(buf, size, "c0", "%.17g", s->c0);
-  put(buf, size, "c1", "%.17g", s->c1);
-  put(buf, size, "beta-min", "%.17g", s->beta_min);
-  put(buf, size, "beta-max", "%.17g", s->beta_max);
-  put(buf, size, "cosine-s", "%.17g", s->cosine_s);
-  put_names(buf, size, "engine", g->engine, g->nengine,
+  add(t, "K = %d;\n", mp->K);
+  add_floats(t, "sigma", g->sigma, g->nsigma, mp->sigma);
+  add_number(t, "m", mp->m);
+  add_number(t, "radius", mp->radius);
+  if (mp->radius_growing) add(t, "radius-growing = true;\n");
+  if (mp->file) add_string(t, "mixture-file", mp->file);
+  add(t, "points = %d;\nchains = %d;\nlip-points = %d;\nsample-n = %d;\n", b->points, b->chains,
+      b->lip_points, b->sample_n);
+}
+
+static void describe_target(const ctr_grid *g, text *t) {
+  const ctr_target_params *tp = &g->base.target;
+  if (g->ndiag) add_string(t, "diag", g->base.cov_source);
+  else add_ints(t, "d", g->d, g->nd, tp->d);
+  if (tp->kind == CTR_TARGET_FILE) add_string(t, "cov-file", tp->cov_file);
+  add_number(t, "lambda", tp->lambda);
+  add_number(t, "lambda-min", tp->lambda_min);
+  add_number(t, "lambda-max", tp->lambda_max);
+  if (tp->rotate) add(t, "rotate = true;\n");
+  add_number(t, "mean-norm", tp->mean_norm);
+  add(t, "seed = %lld%s;\n", (long long)tp->seed, tp->seed > 2147483647ull ? "L" : "");
+  add(t, "replicates = %d;\n", g->replicates > 1 ? g->replicates : 1);
+}
+
+char *ctr_grid_describe(const ctr_grid *g) {
+  const ctr_point_spec *b = &g->base;
+  const ctr_schedule_params *s = &b->schedule;
+  text t = {0};
+  add_string(&t, "target",
+             b->is_mixture ? ctr_mixture_preset_name(b->mixture.kind) : ctr_target_kind_name(b->target.kind));
+  if (b->is_mixture) describe_mixture(g, &t);
+  describe_target(g, &t);
+  add_ints(&t, "N", g->N, g->nN, s->N);
+  add_string(&t, "schedule", ctr_schedule_kind_name(s->kind));
+  add_number(&t, "c0", s->c0);
+  add_number(&t, "c1", s->c1);
+  add_number(&t, "beta-min", s->beta_min);
+  add_number(&t, "beta-max", s->beta_max);
+  add_number(&t, "cosine-s", s->cosine_s);
+  add_names(&t, "engine", g->engine, g->nengine,
             b->is_mixture ? CTR_ENGINE_CHAIN : b->engine.engine, engine_namer);
-  put_names(buf, size, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
-  char eps[4096] = "";
-  size_t k = 0;
-  if (!g->neps) snprintf(eps, sizeof eps, "%.17g", b->engine.error.eps);
-  for (size_t i = 0; i < g->neps && k < sizeof eps; i++)
-    k += (size_t)snprintf(eps + k, sizeof eps - k, "%s%.17g", i ? "," : "", g->eps[i]);
-  put(buf, size, "eps", "%s", eps);
-  if (b->engine.force_full) put(buf, size, "full", NULL);
-  put(buf, size, "probes", "%d", b->engine.probes > 0 ? b->engine.probes : 128);
+  add_names(&t, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
+  add_floats(&t, "eps", g->eps, g->neps, b->engine.error.eps);
+  if (b->engine.force_full) add(&t, "full = true;\n");
+  add(&t, "probes = %d;\n", b->engine.probes > 0 ? b->engine.probes : 128);
+  if (b->grid_G) add(&t, "grid-points = %d;\n", b->grid_G);
+  if (b->grid_Q) add(&t, "hermite = %d;\n", b->grid_Q);
+  if (t.oom) free(t.p), t.p = NULL;
+  return t.p;
 }

@@ -17,7 +17,18 @@ typedef struct {
   double *eps, *diag, *sigma;
   int *engine, *error;
   size_t nd, nN, neps, nengine, nerror, ndiag, nsigma;
+  int replicates;                /* 0 or 1: one replicate */
+  char *cov_file, *mixture_file; /* owned copies of file names */
 } ctr_grid;
+
+/* The grid options with their value kind (meta "" for a flag, "LIST", "NAME", "FILE", or a
+ * number's letter): what spec files check a setting's type against. Zero-terminated. */
+typedef struct {
+  const char *name;
+  int code, has_arg;
+  const char *meta;
+} ctr_grid_option;
+extern const ctr_grid_option ctr_grid_option_table[];
 
 /* getopt_long table of the flags shared by run and sweep (terminated by a zero entry), and
  * their help text. Option codes are >= 1000. */
@@ -33,15 +44,17 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
 
 size_t ctr_grid_count(const ctr_grid *g);
 
-/* Point i (0-based, N innermost, then d, sigma, eps, error, engine). */
+/* Point i (0-based, N innermost, then d, sigma, eps, error, engine, replicate). */
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
 
 /* Check every point before anything runs or any file is created: schedules for every N,
  * the target for every d (this reads covariance files), engine/error combinations. */
 ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err);
 
-/* The resolved parameters as a flag line that `ctrate sweep` accepts back (stored in the
- * result file's `spec` attribute, so a file can re-run itself). Truncated to size. */
-void ctr_grid_describe(const ctr_grid *g, char *buf, size_t size);
+/* The resolved parameters as spec text (libconfig, one key per line, every list spelled out)
+ * that `ctrate sweep` reads back to the same grid: the result file's `spec` attribute, so a
+ * file can re-run itself, and the identity a resumed or merged sweep is checked against.
+ * malloc'ed; NULL when out of memory. */
+char *ctr_grid_describe(const ctr_grid *g);
 
 #endif

@@ -1,0 +1,100 @@
+#include "plan.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Seconds per unit of work, measured on a 2-core x86-64 workstation (bench/ has the numbers);
+ * only the ordering and the dry-run estimate use them, never a result. */
+#define SEC_AFFINE_STEP 4e-9  /* ct/cd: one step of one distinct eigenvalue */
+#define SEC_FULL_STEP 1e-9    /* ct/cd full-matrix path: one step, per d^3 */
+#define SEC_FLOW_STEP 2e-8    /* chain/distill: one step of one sample, per component x d */
+#define SEC_GRID_STEP 3e-9    /* grid: one step, per grid point x Hermite node */
+#define SEC_POINT 2e-5        /* fixed cost of any point */
+
+double ctr_plan_cost(const ctr_point_spec *s) {
+  double N = (double)s->schedule.N, d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
+  if (s->is_mixture && s->mixture.kind == CTR_MIXTURE_TWO_MODES) K = 2;
+  switch (s->engine.engine) {
+  case CTR_ENGINE_CT:
+  case CTR_ENGINE_CD:
+    if (s->engine.force_full || s->target.rotate || s->engine.error.kind == CTR_ERR_FIT_MATRIX)
+      return SEC_POINT + SEC_FULL_STEP * N * d * d * d;
+    return SEC_POINT + SEC_AFFINE_STEP * N * (s->target.kind == CTR_TARGET_ISOTROPIC ? 1 : d);
+  case CTR_ENGINE_CHAIN:
+    return SEC_POINT + SEC_FLOW_STEP * N * K * d * s->points * (1 + s->chains);
+  case CTR_ENGINE_DISTILL:
+    return SEC_POINT + SEC_FLOW_STEP * N * K * d * (s->points + s->sample_n);
+  case CTR_ENGINE_GRID: {
+    double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
+    return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
+  }
+  }
+  return SEC_POINT;
+}
+
+static const double *sort_cost;
+static int by_cost(const void *a, const void *b) {
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  if (sort_cost[i] != sort_cost[j]) return sort_cost[i] < sort_cost[j] ? 1 : -1;
+  return (i > j) - (i < j);
+}
+
+ctr_status ctr_plan_make(const ctr_grid *g, int shard_i, int shard_n, ctr_plan *p,
+                         ctr_error *err) {
+  size_t n = ctr_grid_count(g);
+  p->total = n, p->n = 0, p->seconds = 0;
+  p->ids = malloc(sizeof *p->ids * n), p->cost = malloc(sizeof *p->cost * n);
+  double *all = malloc(sizeof *all * n), *load = calloc((size_t)shard_n, sizeof *load);
+  if (!p->ids || !p->cost || !all || !load) {
+    free(all), free(load), ctr_plan_free(p);
+    return ctr_fail(err, CTR_ENOMEM, "out of memory for a plan of %zu points", n);
+  }
+  ctr_point_spec spec;
+  for (size_t i = 0; i < n; i++) ctr_grid_point(g, i, &spec), all[i] = ctr_plan_cost(&spec);
+  size_t *order = p->ids; /* sorted in place, then filtered down to this shard */
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  sort_cost = all;
+  qsort(order, n, sizeof *order, by_cost);
+  for (size_t k = 0; k < n; k++) {
+    int best = 0; /* longest-first greedy: the least loaded shard takes the next point */
+    for (int s = 1; s < shard_n; s++)
+      if (load[s] < load[best]) best = s;
+    load[best] += all[order[k]];
+    if (best == shard_i - 1) p->cost[p->n] = all[order[k]], p->ids[p->n++] = order[k];
+  }
+  for (size_t k = 0; k < p->n; k++) p->seconds += p->cost[k];
+  free(all), free(load);
+  return CTR_OK;
+}
+
+void ctr_plan_free(ctr_plan *p) {
+  free(p->ids), free(p->cost);
+  p->ids = NULL, p->cost = NULL, p->n = 0;
+}
+
+static void human(double s, char *buf, size_t n) {
+  if (s < 120) snprintf(buf, n, "%.1f s", s);
+  else if (s < 7200) snprintf(buf, n, "%.1f min", s / 60);
+  else snprintf(buf, n, "%.1f h", s / 3600);
+}
+
+void ctr_plan_print(FILE *out, const ctr_grid *g, const ctr_plan *p, int threads) {
+  fprintf(out, "%8s  %-12s %-8s %6s %9s %-10s %10s %8s %4s %10s\n", "id", "target", "engine",
+          "d", "N", "error", "eps", "sigma", "rep", "est. cost");
+  ctr_point_spec s;
+  for (size_t k = 0; k < p->n; k++) {
+    char c[32];
+    ctr_grid_point(g, p->ids[k], &s);
+    human(p->cost[k], c, sizeof c);
+    fprintf(out, "%8zu  %-12s %-8s %6d %9lld %-10s %10.3g %8.3g %4d %10s\n", p->ids[k],
+            s.is_mixture ? ctr_mixture_preset_name(s.mixture.kind) : ctr_target_kind_name(s.target.kind),
+            ctr_engine_name(s.engine.engine), s.target.d, (long long)s.schedule.N,
+            ctr_errmodel_name(s.engine.error.kind), s.engine.error.eps,
+            s.is_mixture ? s.mixture.sigma : NAN, s.replicate, c);
+  }
+  char tot[32], wall[32];
+  human(p->seconds, tot, sizeof tot);
+  human(fmax(p->seconds / (threads > 0 ? threads : 1), p->n ? p->cost[0] : 0), wall, sizeof wall);
+  fprintf(out, "\n%zu of %zu points; estimated %s of one core, about %s on %d threads "
+          "(a rough model: see ctrate sweep --help)\n", p->n, p->total, tot, wall, threads);
+}

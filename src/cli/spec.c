@@ -1,0 +1,163 @@
+/* Spec files: each libconfig setting becomes the text its flag would take, then goes through
+ * ctr_grid_apply, so the spec and the command line share one parser and one set of ranges. */
+#include "spec.h"
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { KIND_FLAG, KIND_LIST, KIND_NUMBER, KIND_TEXT };
+
+static int option_kind(const ctr_grid_option *o) {
+  if (!o->has_arg) return KIND_FLAG;
+  if (!strcmp(o->meta, "LIST") || !strcmp(o->meta, "V1,V2,..")) return KIND_LIST;
+  if (!strcmp(o->meta, "NAME") || !strcmp(o->meta, "FILE")) return KIND_TEXT;
+  return KIND_NUMBER;
+}
+
+static size_t edit_distance(const char *a, const char *b) {
+  size_t n = strlen(b), row[64], prev;
+  if (n >= 64) return 64;
+  for (size_t j = 0; j <= n; j++) row[j] = j;
+  for (size_t i = 1; a[i - 1]; i++) {
+    prev = row[0], row[0] = i;
+    for (size_t j = 1; j <= n; j++) {
+      size_t sub = prev + (a[i - 1] != b[j - 1]), del = row[j] + 1, ins = row[j - 1] + 1;
+      prev = row[j];
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+  }
+  return row[n];
+}
+
+static const char *nearest_key(const char *key) {
+  const char *best = "output";
+  size_t dbest = edit_distance(key, best);
+  for (const ctr_grid_option *o = ctr_grid_option_table; o->name; o++) {
+    size_t dist = edit_distance(key, o->name);
+    if (dist < dbest) dbest = dist, best = o->name;
+  }
+  return best;
+}
+
+/* A scalar setting as the text a flag would carry; 0 if it is not a number or a string. */
+static int scalar_text(const config_setting_t *s, char *buf, size_t size) {
+  switch (config_setting_type(s)) {
+  case CONFIG_TYPE_INT: snprintf(buf, size, "%d", config_setting_get_int(s)); return 1;
+  case CONFIG_TYPE_INT64: snprintf(buf, size, "%lld", config_setting_get_int64(s)); return 1;
+  case CONFIG_TYPE_FLOAT: snprintf(buf, size, "%.17g", config_setting_get_float(s)); return 1;
+  case CONFIG_TYPE_STRING: snprintf(buf, size, "%s", config_setting_get_string(s)); return 1;
+  }
+  return 0;
+}
+
+static const char *type_name(int type) {
+  static const char *const names[] = {"nothing", "a group", "an integer", "an integer",
+                                      "a number", "a string", "a boolean", "an array", "a list"};
+  return type >= 0 && type <= CONFIG_TYPE_LIST ? names[type] : "unknown";
+}
+
+/* The flag text of setting S for option O (a list becomes "a,b,c"). */
+static ctr_status setting_text(const config_setting_t *s, const ctr_grid_option *o, char *buf,
+                               size_t size, const char *where, ctr_error *err) {
+  int kind = option_kind(o), type = config_setting_type(s);
+  static const char *const wanted[] = {"true or false", "a list [a, b, ...] or a string",
+                                       "a number", "a string"};
+  int ok = (kind == KIND_FLAG && type == CONFIG_TYPE_BOOL) ||
+           (kind == KIND_NUMBER && config_setting_is_number(s)) ||
+           (kind == KIND_TEXT && type == CONFIG_TYPE_STRING) ||
+           (kind == KIND_LIST && (config_setting_is_scalar(s) || config_setting_is_array(s) ||
+                                  config_setting_is_list(s)) && type != CONFIG_TYPE_BOOL);
+  if (!ok)
+    return ctr_fail(err, CTR_EINPUT, "%s: %s must be %s, not %s", where, o->name, wanted[kind],
+                    type_name(type));
+  if (kind == KIND_FLAG) return snprintf(buf, size, "%d", config_setting_get_bool(s)), CTR_OK;
+  if (config_setting_is_scalar(s)) return scalar_text(s, buf, size), CTR_OK;
+  int n = config_setting_length(s);
+  if (n == 0)
+    return ctr_fail(err, CTR_EINPUT, "%s: %s is an empty list (the sweep would have no points)",
+                    where, o->name);
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < n && k < size; i++) {
+    const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+    char item[512];
+    if (!scalar_text(e, item, sizeof item))
+      return ctr_fail(err, CTR_EINPUT, "%s: %s: element %d is %s (accepted: numbers or strings)",
+                      where, o->name, i + 1, type_name(config_setting_type(e)));
+    k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? "," : "", item);
+  }
+  if (k >= size) return ctr_fail(err, CTR_EINPUT, "%s: %s: list too long", where, o->name);
+  return CTR_OK;
+}
+
+static ctr_status apply_setting(const config_setting_t *s, const char *name, ctr_grid *g,
+                                char **output, ctr_error *err) {
+  const char *key = config_setting_name(s);
+  char where[600], text[16384];
+  snprintf(where, sizeof where, "%s:%u", name, config_setting_source_line(s));
+  if (!strcmp(key, "output")) {
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+      return ctr_fail(err, CTR_EINPUT, "%s: output must be a string (a file name), not %s", where,
+                      type_name(config_setting_type(s)));
+    if (output) free(*output), *output = strdup(config_setting_get_string(s));
+    return CTR_OK;
+  }
+  const ctr_grid_option *o = ctr_grid_option_table;
+  while (o->name && strcmp(o->name, key)) o++;
+  if (!o->name)
+    return ctr_fail(err, CTR_EINPUT, "%s: unknown key '%s' (did you mean '%s'? see ctrate sweep "
+                    "--help for every key)", where, key, nearest_key(key));
+  ctr_status st = setting_text(s, o, text, sizeof text, where, err);
+  if (st || (option_kind(o) == KIND_FLAG && !strcmp(text, "0"))) return st;
+  if ((st = ctr_grid_apply(g, o->code, text, err)) != CTR_OK) {
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    return ctr_fail(err, st, "%s: %s: %s", where, key, msg);
+  }
+  return CTR_OK;
+}
+
+static ctr_status apply_config(config_t *c, const char *name, ctr_grid *g, char **output,
+                               ctr_error *err) {
+  config_setting_t *root = config_root_setting(c);
+  int n = config_setting_length(root);
+  for (int i = 0; i < n; i++) {
+    ctr_status st = apply_setting(config_setting_get_elem(root, (unsigned)i), name, g, output, err);
+    if (st) return st;
+  }
+  return CTR_OK;
+}
+
+static ctr_status parse_error(config_t *c, const char *name, ctr_error *err) {
+  const char *why = config_error_text(c);
+  const char *hint = why && strstr(why, "mismatched element type")
+                         ? " (an array [..] holds one type: write 1.0 for floats, or use a list (..))"
+                         : "";
+  return ctr_fail(err, CTR_EINPUT, "%s:%d: syntax error: %s%s", name, config_error_line(c),
+                  why ? why : "unreadable", hint);
+}
+
+ctr_status ctr_spec_load_text(const char *name, const char *text, ctr_grid *g, char **output,
+                              ctr_error *err) {
+  config_t c;
+  config_init(&c);
+  ctr_status st = config_read_string(&c, text) == CONFIG_TRUE
+                      ? apply_config(&c, name, g, output, err)
+                      : parse_error(&c, name, err);
+  config_destroy(&c);
+  return st;
+}
+
+ctr_status ctr_spec_load_file(const char *path, ctr_grid *g, char **output, ctr_error *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) return ctr_fail(err, CTR_EINPUT, "%s: cannot read the spec file", path);
+  fclose(f);
+  config_t c;
+  config_init(&c);
+  ctr_status st = config_read_file(&c, path) == CONFIG_TRUE ? apply_config(&c, path, g, output, err)
+                                                            : parse_error(&c, path, err);
+  config_destroy(&c);
+  return st;
+}
