@@ -198,5 +198,34 @@ for msg, good in checks:
 sys.exit(0 if ok else 1)
 EOF
 
+# ---- the sweep machinery (issue 4): bookkeeping against the same points run directly ------
+echo
+echo "== sweep bookkeeping: ctrate sweep -j 1 against ctr_point_run in a loop (best of runs)"
+BSWEEP=$BUILD/bench/bench_sweep
+if [ -x "$BSWEEP" ]; then
+  "$BSWEEP" "$CTRATE" "$ROOT/bench/data_trivial.cfg" 3 | tee "$TMP/trivial.txt"
+  "$BSWEEP" "$CTRATE" "$ROOT/experiments/gaussian_rate.cfg" 2 | tee "$TMP/rate.txt"
+  share=$(sed -n 's/.*in engines *\([0-9.]*\)%.*/\1/p' "$TMP/rate.txt")
+  if awk -v s="$share" 'BEGIN { exit !(s >= 95) }'; then
+    echo "PASS gaussian_rate.cfg spends $share% of the sweep's wall time in engines (>= 95%)"
+  else
+    echo "FAIL gaussian_rate.cfg spends $share% of the sweep's wall time in engines (< 95%)"; fail=1
+  fi
+  "$CTRATE" sweep "$ROOT/bench/data_trivial_1e5.cfg" -q -o "$TMP/big.h5" --force
+  best=99
+  for _ in 1 2 3; do
+    t0=$(date +%s.%N)
+    "$CTRATE" sweep "$ROOT/bench/data_trivial_1e5.cfg" -q -o "$TMP/big.h5" --resume
+    best=$(awk -v a="$t0" -v b="$(date +%s.%N)" -v m="$best" 'BEGIN { t = b - a; print (t < m ? t : m) }')
+  done
+  if awk -v t="$best" 'BEGIN { exit !(t < 1) }'; then
+    printf "PASS resuming a finished 10^5-point sweep takes %.2f s (< 1 s)\n" "$best"
+  else
+    printf "FAIL resuming a finished 10^5-point sweep takes %.2f s (>= 1 s)\n" "$best"; fail=1
+  fi
+else
+  echo "run_bench: $BSWEEP not built (meson -Dbench=true)"; fail=1
+fi
+
 if [ $fail = 0 ]; then echo "ALL CHECKS PASS"; else echo "SOME CHECKS FAILED"; fi
 exit $fail

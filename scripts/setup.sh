@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(gcc libc6-dev meson ninja-build pkg-config git libgsl-dev libhdf5-dev librandom123-dev libconfig-dev
+      munge slurmctld slurmd slurm-client
       gnuplot-nox python3 python3-h5py python3-numpy python3-mpmath python3-pot)
 missing=()
 for p in "${pkgs[@]}"; do

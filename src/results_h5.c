@@ -164,6 +164,8 @@ static herr_t put_str(hid_t loc, const char *name, const char *value) {
   return rc;
 }
 
+const char *ctr_results_version(void) { return CTR_VERSION; }
+
 void ctr_results_now(char *buf, size_t n) {
   time_t now = time(NULL);
   struct tm tm;
@@ -669,6 +671,7 @@ ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_erro
   ctr_status s = open_checked(path, H5F_ACC_RDONLY, &f, err);
   if (s != CTR_OK) return s;
   m->spec = get_str(f, "spec");
+  m->version = get_str(f, "version");
   m->shard = get_str(f, "shard");
   m->created = get_str(f, "created");
   m->plan_points = -1;
@@ -687,7 +690,8 @@ ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_erro
   if (!m->spec) m->spec = calloc(1, 1);
   if (!m->shard) m->shard = calloc(1, 1);
   if (!m->created) m->created = calloc(1, 1);
-  if (!m->spec || !m->shard || !m->created) {
+  if (!m->version) m->version = calloc(1, 1);
+  if (!m->spec || !m->shard || !m->created || !m->version) {
     ctr_results_meta_free(m);
     return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", path);
   }
@@ -695,6 +699,6 @@ ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_erro
 }
 
 void ctr_results_meta_free(ctr_results_meta *m) {
-  free(m->spec), free(m->shard), free(m->created);
+  free(m->spec), free(m->shard), free(m->created), free(m->version);
   memset(m, 0, sizeof *m);
 }

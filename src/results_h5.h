@@ -47,14 +47,17 @@ ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
                                   const ctr_point *const *rows, size_t n, ctr_error *err);
 
 /* What identifies a sweep's file: its resolved spec, shard ("I/N" or ""), plan size (-1 if
- * absent) and creation time. Strings are malloc'ed ("" when absent). */
+ * absent), creation time and the ctrate version that wrote it. Strings are malloc'ed ("" when absent). */
 typedef struct {
-  char *spec, *shard, *created;
+  char *spec, *shard, *created, *version;
   long long plan_points;
   unsigned long long master_seed;
 } ctr_results_meta;
 ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_error *err);
 void ctr_results_meta_free(ctr_results_meta *m);
+
+/* The version written into files (git describe of the build). */
+const char *ctr_results_version(void);
 
 /* The current local time, ISO 8601 with zone. */
 void ctr_results_now(char *buf, size_t n);

@@ -138,7 +138,11 @@ static ctr_status check_same_sweep(ctr_store *s, ctr_error *err) {
   ctr_status st = ctr_results_meta_read(s->path, &m, err);
   if (st) return st;
   char diff[400];
-  if (strcmp(m.spec, s->spec)) {
+  if (strcmp(m.version, ctr_results_version())) {
+    st = ctr_fail(err, CTR_EINPUT, "%s was written by ctrate %s, this is %s: resuming would mix "
+                  "the rows of two versions (--force starts over)", s->path, m.version,
+                  ctr_results_version());
+  } else if (strcmp(m.spec, s->spec)) {
     first_difference(m.spec, s->spec, diff, sizeof diff);
     st = ctr_fail(err, CTR_EINPUT, "%s was made by a different spec (%s); refusing to add to it: "
                   "write to a new file", s->path, diff);

@@ -54,6 +54,9 @@ static int check_inputs(int nfiles, char **files, ctr_results_meta *meta, ctr_er
     if (f && (strcmp(meta[f].spec, meta[0].spec) || meta[f].plan_points != meta[0].plan_points))
       return ctr_fail(err, CTR_EINPUT, "%s and %s come from different specs; refusing to merge",
                       files[0], files[f]), 2;
+    if (strcmp(meta[f].version, ctr_results_version())) /* the merged file names one version */
+      return ctr_fail(err, CTR_EINPUT, "%s was written by ctrate %s; merge it with that ctrate "
+                      "(this is %s)", files[f], meta[f].version, ctr_results_version()), 2;
   }
   return -1;
 }

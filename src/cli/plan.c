@@ -3,13 +3,17 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* Seconds per unit of work, measured on a 2-core x86-64 workstation (bench/ has the numbers);
- * only the ordering and the dry-run estimate use them, never a result. */
-#define SEC_AFFINE_STEP 4e-9  /* ct/cd: one step of one distinct eigenvalue */
-#define SEC_FULL_STEP 1e-9    /* ct/cd full-matrix path: one step, per d^3 */
-#define SEC_FLOW_STEP 2e-8    /* chain/distill: one step of one sample, per component x d */
-#define SEC_GRID_STEP 3e-9    /* grid: one step, per grid point x Hermite node */
-#define SEC_POINT 2e-5        /* fixed cost of any point */
+/* Seconds of one core per unit of work, fitted to single points timed on a 2-core x86-64
+ * workstation (ctrate sweep -j 1 on one point). Only the order of the points and the dry-run
+ * estimate use them, never a result; expect them to be off by a factor of 2 either way. */
+#define SEC_AFFINE_STEP 1.2e-7 /* ct/cd: one step, fixed part */
+#define SEC_AFFINE_EIG 8e-9    /* ct/cd: one step of one distinct eigenvalue */
+#define SEC_FULL_STEP 1e-9     /* ct/cd full-matrix path: one step, per d^3 */
+#define SEC_SAMPLE_STEP 5e-7   /* chain/distill: one step of one sample, fixed part */
+#define SEC_CHAIN_KD 5e-8      /* chain: one step of one sample, per component x dimension */
+#define SEC_DISTILL_KD 1.7e-7  /* distill: one step of one point, per component x dimension */
+#define SEC_GRID_STEP 1.7e-7   /* grid: one step, per grid point x Hermite node */
+#define SEC_POINT 2e-4         /* fixed cost of any point */
 
 double ctr_plan_cost(const ctr_point_spec *s) {
   double N = (double)s->schedule.N, d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
@@ -19,11 +23,12 @@ double ctr_plan_cost(const ctr_point_spec *s) {
   case CTR_ENGINE_CD:
     if (s->engine.force_full || s->target.rotate || s->engine.error.kind == CTR_ERR_FIT_MATRIX)
       return SEC_POINT + SEC_FULL_STEP * N * d * d * d;
-    return SEC_POINT + SEC_AFFINE_STEP * N * (s->target.kind == CTR_TARGET_ISOTROPIC ? 1 : d);
+    return SEC_POINT +
+           N * (SEC_AFFINE_STEP + SEC_AFFINE_EIG * (s->target.kind == CTR_TARGET_ISOTROPIC ? 1 : d));
   case CTR_ENGINE_CHAIN:
-    return SEC_POINT + SEC_FLOW_STEP * N * K * d * s->points * (1 + s->chains);
+    return SEC_POINT + N * s->points * (1.0 + s->chains) * (SEC_SAMPLE_STEP + SEC_CHAIN_KD * K * d);
   case CTR_ENGINE_DISTILL:
-    return SEC_POINT + SEC_FLOW_STEP * N * K * d * (s->points + s->sample_n);
+    return SEC_POINT + N * (s->points + s->sample_n) * (SEC_SAMPLE_STEP + SEC_DISTILL_KD * K * d);
   case CTR_ENGINE_GRID: {
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
     return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
@@ -73,7 +78,8 @@ void ctr_plan_free(ctr_plan *p) {
 }
 
 static void human(double s, char *buf, size_t n) {
-  if (s < 120) snprintf(buf, n, "%.1f s", s);
+  if (s < 1) snprintf(buf, n, "%.2g s", s);
+  else if (s < 120) snprintf(buf, n, "%.1f s", s);
   else if (s < 7200) snprintf(buf, n, "%.1f min", s / 60);
   else snprintf(buf, n, "%.1f h", s / 3600);
 }
