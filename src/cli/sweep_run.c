@@ -70,7 +70,7 @@ static void progress_line(progress *p) {
   if (slow_id >= 0) {
     ctr_point_spec s;
     ctr_grid_point(p->g, (size_t)slow_id, &s);
-    snprintf(sl, sizeof sl, ", slowest #%lld (%s d=%d N=%lld) %.0f s", (long long)slow_id,
+    snprintf(sl, sizeof sl, ", slowest #%lld (%s d=%d N=%lld) %.1f s", (long long)slow_id,
              ctr_engine_name(s.engine.engine), s.target.d, (long long)s.schedule.N, slow);
   }
   fprintf(stderr, "%s  %zu/%zu points, %.3g/s, %s elapsed, ETA %s%s%s", p->tty ? "\r" : "",
