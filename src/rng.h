@@ -22,6 +22,7 @@ typedef enum {
   CTR_RNG_DISTILL_START = 9, /* distill engine: x_i ~ q_N (seed, d, i) */
   CTR_RNG_LIPSCHITZ = 10,    /* starting points of the empirical Lipschitz constant (seed, d) */
   CTR_RNG_SAMPLED = 11,      /* sampled W: Z, then two X_1 samples (seed, d, 3 rep + which) */
+  CTR_RNG_BOOTSTRAP = 12,    /* ctrate fit: replicate resampling (fit seed, group) */
   CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
 } ctr_rng_purpose;
 

@@ -8,6 +8,7 @@
 
 int ctr_cmd_run(int argc, char **argv);
 int ctr_cmd_sweep(int argc, char **argv);
+int ctr_cmd_fit(int argc, char **argv);
 int ctr_cmd_merge(int argc, char **argv);
 int ctr_cmd_show(int argc, char **argv);
 int ctr_cmd_plot(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct {
 } commands[] = {
     {"run", ctr_cmd_run, "simulate one point from flags; print it, -o FILE.h5 appends the row"},
     {"sweep", ctr_cmd_sweep, "simulate a grid of points (lists and log ranges) in parallel"},
+    {"fit", ctr_cmd_fit, "scaling fits against the bound: report, and /analysis in the file"},
     {"merge", ctr_cmd_merge, "join the shard files of one sweep, checking they cover its plan"},
     {"show", ctr_cmd_show, "what a result file holds, as a table (--csv for other tools)"},
     {"plot", ctr_cmd_plot, "rate-curve figure (PDF and PNG) from a result file, with gnuplot"},
@@ -52,6 +53,6 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "ctrate: '%s' is not a command (accepted: run, sweep, merge, show, plot)\n", argv[1]);
+  fprintf(stderr, "ctrate: '%s' is not a command (accepted: run, sweep, fit, merge, show, plot)\n", argv[1]);
   return 2;
 }

@@ -1,0 +1,218 @@
+#include "analysis_h5.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "results_h5.h"
+
+static ctr_status copy_file(const char *from, const char *to, ctr_error *err) {
+  FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+  char buf[1 << 16];
+  size_t k;
+  int bad = !in || !out;
+  while (!bad && (k = fread(buf, 1, sizeof buf, in)) > 0) bad = fwrite(buf, 1, k, out) != k;
+  bad = bad || (in && ferror(in));
+  if (in) fclose(in);
+  if (out && fclose(out)) bad = 1;
+  return bad ? ctr_fail(err, CTR_EIO, "%s: cannot copy to %s (%s)", from, to, strerror(errno))
+             : CTR_OK;
+}
+
+static herr_t put_strings(hid_t g, const char *name, const char *const *v, size_t n) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  hsize_t dim = n;
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  herr_t rc = t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ? -1 : 0;
+  hid_t ds = rc ? -1 : H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (ds < 0 || (n && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)) rc = -1;
+  if (ds >= 0) H5Dclose(ds);
+  if (sp >= 0) H5Sclose(sp);
+  if (t >= 0) H5Tclose(t);
+  return rc;
+}
+
+static herr_t put_string_attr(hid_t loc, const char *name, const char *v) {
+  return H5LTset_attribute_string(loc, ".", name, v ? v : "");
+}
+
+/* A table: a subgroup with one column per call; `rc` is sticky. */
+typedef struct {
+  hid_t g;
+  hsize_t n;
+  herr_t rc;
+  double *d;
+  int *i;
+  const char **s;
+} table;
+
+static void table_open(table *t, hid_t parent, const char *name, size_t n) {
+  t->g = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  t->n = n, t->rc = t->g < 0 ? -1 : 0;
+  t->d = malloc(sizeof(double) * (n ? n : 1)), t->i = malloc(sizeof(int) * (n ? n : 1));
+  t->s = malloc(sizeof(char *) * (n ? n : 1));
+  if (!t->d || !t->i || !t->s) t->rc = -1;
+}
+
+static void col_d(table *t, const char *name) {
+  if (!t->rc && H5LTmake_dataset_double(t->g, name, 1, &t->n, t->d) < 0) t->rc = -1;
+}
+static void col_i(table *t, const char *name) {
+  if (!t->rc && H5LTmake_dataset_int(t->g, name, 1, &t->n, t->i) < 0) t->rc = -1;
+}
+static void col_s(table *t, const char *name) {
+  if (!t->rc && put_strings(t->g, name, t->s, t->n) < 0) t->rc = -1;
+}
+static herr_t table_close(table *t) {
+  if (t->g >= 0 && H5Gclose(t->g) < 0) t->rc = -1;
+  free(t->d), free(t->i), free(t->s);
+  return t->rc;
+}
+
+#define FILL(t, n, arr, expr) for (size_t k_ = 0; k_ < (n); k_++) (t).arr[k_] = (expr)
+#define COLD(t, n, name, expr) do { if (!(t).rc) FILL(t, n, d, expr); col_d(&(t), name); } while (0)
+#define COLI(t, n, name, expr) do { if (!(t).rc) FILL(t, n, i, expr); col_i(&(t), name); } while (0)
+#define COLS(t, n, name, expr) do { if (!(t).rc) FILL(t, n, s, expr); col_s(&(t), name); } while (0)
+
+static herr_t write_groups(hid_t a, const ctr_scaling *s) {
+  table t;
+  size_t n = s->ngroups;
+  const ctr_scaling_group *g = s->groups;
+  table_open(&t, a, "groups", n);
+  COLS(t, n, "label", g[k_].label);
+  COLI(t, n, "d", g[k_].d);
+  COLD(t, n, "eps", g[k_].eps);
+  COLI(t, n, "n_N", (int)g[k_].nN);
+  COLI(t, n, "replicates", (int)g[k_].replicates);
+  COLI(t, n, "skipped", g[k_].skipped);
+  COLI(t, n, "slope_points", (int)g[k_].slope.n);
+  COLD(t, n, "slope", g[k_].slope.slope);
+  COLD(t, n, "slope_lo", g[k_].slope.slope_lo);
+  COLD(t, n, "slope_hi", g[k_].slope.slope_hi);
+  COLD(t, n, "boot_lo", g[k_].boot_lo);
+  COLD(t, n, "boot_hi", g[k_].boot_hi);
+  COLI(t, n, "floor_ok", g[k_].floor.ok);
+  COLD(t, n, "floor_a", g[k_].floor.a);
+  COLD(t, n, "floor_p", g[k_].floor.p);
+  COLD(t, n, "floor_p_se", g[k_].floor.p_se);
+  COLD(t, n, "floor_c", g[k_].floor.c);
+  COLD(t, n, "floor_c_se", g[k_].floor.c_se);
+  COLD(t, n, "ratio_max", g[k_].ratio_max);
+  COLI(t, n, "sums_checked", (int)g[k_].sums_checked);
+  COLI(t, n, "sums_held", (int)g[k_].sums_held);
+  return table_close(&t);
+}
+
+static herr_t write_curves(hid_t a, const ctr_scaling *s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->ngroups; i++) n += s->groups[i].nN;
+  int *gi = malloc(sizeof(int) * (n ? n : 1));
+  size_t *at = malloc(sizeof(size_t) * (n ? n : 1)); /* index within its group */
+  if (!gi || !at) return free(gi), free(at), -1;
+  for (size_t i = 0, r = 0; i < s->ngroups; i++)
+    for (size_t k = 0; k < s->groups[i].nN; k++, r++) gi[r] = (int)i, at[r] = k;
+  table t;
+  const ctr_scaling_group *g = s->groups;
+  table_open(&t, a, "curves", n);
+  COLI(t, n, "group", gi[k_]);
+  COLD(t, n, "N", g[gi[k_]].N[at[k_]]);
+  COLD(t, n, "mean", g[gi[k_]].mean[at[k_]]);
+  COLD(t, n, "lo", g[gi[k_]].lo[at[k_]]);
+  COLD(t, n, "hi", g[gi[k_]].hi[at[k_]]);
+  COLI(t, n, "replicates", g[gi[k_]].reps[at[k_]]);
+  /* local slope from this N to the next one of the group (NaN at the last N) */
+  COLD(t, n, "local_slope", at[k_] + 1 < g[gi[k_]].nN ? g[gi[k_]].local[at[k_]] : NAN);
+  COLD(t, n, "bound_local_slope", at[k_] + 1 < g[gi[k_]].nN ? g[gi[k_]].bound_local[at[k_]] : NAN);
+  free(gi), free(at);
+  return table_close(&t);
+}
+
+static herr_t write_families(hid_t a, const ctr_scaling *s) {
+  table t;
+  size_t n = s->ndexp;
+  table_open(&t, a, "d_exponents", n);
+  COLS(t, n, "family", s->dexp[k_].family);
+  COLD(t, n, "N", s->dexp[k_].N);
+  COLI(t, n, "n_d", (int)s->dexp[k_].n);
+  COLD(t, n, "exponent", s->dexp[k_].fit.slope);
+  COLD(t, n, "lo", s->dexp[k_].fit.slope_lo);
+  COLD(t, n, "hi", s->dexp[k_].fit.slope_hi);
+  herr_t rc = table_close(&t);
+  n = s->nnstar;
+  table_open(&t, a, "nstar", n);
+  COLS(t, n, "family", s->nstar[k_].family);
+  COLI(t, n, "d", s->nstar[k_].d);
+  COLD(t, n, "eps", s->nstar[k_].eps);
+  COLD(t, n, "nstar", s->nstar[k_].nstar);
+  rc |= table_close(&t);
+  n = s->nnfit;
+  table_open(&t, a, "nstar_fit", n);
+  COLS(t, n, "family", s->nfit[k_].family);
+  COLI(t, n, "n", (int)s->nfit[k_].n);
+  COLI(t, n, "ok", s->nfit[k_].ok);
+  COLD(t, n, "alpha", s->nfit[k_].alpha);
+  COLD(t, n, "alpha_lo", s->nfit[k_].alpha_lo);
+  COLD(t, n, "alpha_hi", s->nfit[k_].alpha_hi);
+  COLD(t, n, "beta", s->nfit[k_].beta);
+  COLD(t, n, "beta_lo", s->nfit[k_].beta_lo);
+  COLD(t, n, "beta_hi", s->nfit[k_].beta_hi);
+  COLD(t, n, "const", s->nfit[k_].konst);
+  rc |= table_close(&t);
+  n = s->nconsts;
+  table_open(&t, a, "constants", n);
+  COLS(t, n, "family", s->consts[k_].family);
+  COLD(t, n, "C", s->consts[k_].C);
+  COLI(t, n, "rows", (int)s->consts[k_].rows);
+  COLI(t, n, "held", (int)s->consts[k_].held);
+  rc |= table_close(&t);
+  return rc;
+}
+
+static ctr_status write_analysis(const char *tmp, const ctr_scaling *s, const char *report,
+                                 ctr_error *err) {
+  hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (f < 0) return ctr_fail(err, CTR_EIO, "%s: cannot open for writing", tmp);
+  if (H5Lexists(f, "analysis", H5P_DEFAULT) > 0) H5Ldelete(f, "analysis", H5P_DEFAULT);
+  hid_t a = H5Gcreate2(f, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  char now[64];
+  ctr_results_now(now, sizeof now);
+  herr_t rc = a < 0 ? -1 : 0;
+  if (!rc) rc = put_string_attr(a, "metric", s->metric);
+  if (!rc) rc = put_string_attr(a, "created", now);
+  if (!rc) rc = put_string_attr(a, "version", ctr_results_version());
+  if (!rc) rc = put_string_attr(a, "report", report);
+  if (!rc) rc = write_groups(a, s);
+  if (!rc) rc = write_curves(a, s);
+  if (!rc) rc = write_families(a, s);
+  if (a >= 0 && H5Gclose(a) < 0) rc = -1;
+  if (H5Fclose(f) < 0) rc = -1;
+  return rc < 0 ? ctr_fail(err, CTR_EIO, "%s: cannot write /analysis", tmp) : CTR_OK;
+}
+
+ctr_status ctr_analysis_write(const char *path, const ctr_scaling *s, const char *report,
+                              ctr_error *err) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  size_t len = strlen(path);
+  char *tmp = malloc(len + 5), *journal = malloc(len + 9);
+  if (!tmp || !journal) return free(tmp), free(journal), ctr_fail(err, CTR_ENOMEM, "out of memory");
+  memcpy(tmp, path, len), memcpy(tmp + len, ".tmp", 5);
+  memcpy(journal, path, len), memcpy(journal + len, ".journal", 9);
+  ctr_status st = access(journal, F_OK)
+                      ? CTR_OK
+                      : ctr_fail(err, CTR_EINPUT, "%s: a sweep is writing it or was interrupted "
+                                 "(%s exists); finish it first", path, journal);
+  if (!st) st = copy_file(path, tmp, err);
+  if (!st) st = write_analysis(tmp, s, report, err);
+  if (!st && rename(tmp, path) != 0)
+    st = ctr_fail(err, CTR_EIO, "%s: cannot rename %s into place (%s)", path, tmp, strerror(errno));
+  if (st) unlink(tmp);
+  free(tmp), free(journal);
+  H5Eclear2(H5E_DEFAULT);
+  return st;
+}

@@ -1,0 +1,127 @@
+/* ctrate fit: the scaling verdict of a result file (analysis/scaling.h): a markdown report on
+ * stdout and beside the file, and the same numbers in the file's /analysis group. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_h5.h"
+#include "args.h"
+#include "commands.h"
+#include "fit_report.h"
+#include "results_h5.h"
+
+static void help(FILE *out) {
+  fprintf(out,
+          "usage: ctrate fit FILE.h5 [OPTIONS]\n\n"
+          "Group the rows by every parameter but N and the replicate, and report per group the\n"
+          "slope of log W on log N (t and bootstrap 95%% intervals), local slopes beside the\n"
+          "bound's, the floor model a N^-p + c where an error is injected, W <= sum e + sum D;\n"
+          "across groups the exponent of d at fixed N, N*(d, eps) and the fit of log N* on\n"
+          "log d and log 1/eps, and the bound's empirical constant. Writes the report to\n"
+          "stdout and FILE.fit.md, and the numbers to /analysis in FILE.h5.\n\n"
+          "  --metric COLUMN    W column (auto: w1_hi_normal for ct/cd, w1_hi_qN for grid,\n"
+          "                     coupling_l1_qN for chain/distill)\n"
+          "  --range LO:HI      slopes over LO <= N <= HI only (default: every N)\n"
+          "  --bootstrap B      bootstrap resamples, 0 or 20..100000 (1000)\n"
+          "  --report FILE.md   where the markdown goes (default FILE.fit.md)\n"
+          "  --no-write         leave FILE.h5 unchanged and write no report file\n"
+          "  -q, --quiet        nothing on stdout\n"
+          "  -h, --help         this text\n");
+}
+
+typedef struct {
+  const char *file, *report;
+  int no_write, quiet;
+} fit_opts;
+
+static ctr_status parse_range(const char *t, ctr_scaling_opts *o, ctr_error *err) {
+  char a[64], *colon;
+  snprintf(a, sizeof a, "%s", t);
+  if (!(colon = strchr(a, ':'))) return ctr_fail(err, CTR_EINPUT, "--range '%s' is not LO:HI", t);
+  *colon = '\0';
+  ctr_status st = ctr_arg_double("--range", a, 2, 1e12, &o->n_lo, err);
+  if (!st) st = ctr_arg_double("--range", colon + 1, 2, 1e12, &o->n_hi, err);
+  if (!st && o->n_hi < o->n_lo) st = ctr_fail(err, CTR_EINPUT, "--range '%s': LO > HI", t);
+  return st;
+}
+
+static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
+  static const struct option opts[] = {
+      {"metric", required_argument, 0, 'm'}, {"range", required_argument, 0, 'r'},
+      {"bootstrap", required_argument, 0, 'b'}, {"report", required_argument, 0, 'R'},
+      {"no-write", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
+      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  optind = 1, opterr = 0;
+  int c;
+  int64_t k;
+  while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+    ctr_error err = {0};
+    ctr_status st = CTR_OK;
+    if (c == 'h') return help(stdout), 0;
+    if (c == 'm') o->metric = optarg;
+    else if (c == 'r') st = parse_range(optarg, o, &err);
+    else if (c == 'b') {
+      st = ctr_arg_int("--bootstrap", optarg, 0, 100000, &k, &err), o->bootstrap = (int)k;
+      if (!st && k > 0 && k < 20) st = ctr_fail(&err, CTR_EINPUT, "--bootstrap %lld: use 0 or 20..100000", (long long)k);
+    } else if (c == 'R') f->report = optarg;
+    else if (c == 'n') f->no_write = 1;
+    else if (c == 'q') f->quiet = 1;
+    else {
+      fprintf(stderr, "ctrate fit: %s '%s' (see ctrate fit --help)\n",
+              c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+      return 2;
+    }
+    if (st) return fprintf(stderr, "ctrate fit: %s\n", err.msg), 2;
+  }
+  if (argc - optind != 1) return fprintf(stderr, "ctrate fit: give one result file\n"), 2;
+  f->file = argv[optind];
+  return -1;
+}
+
+static int write_outputs(const fit_opts *f, const ctr_scaling *s, const char *text) {
+  ctr_error err = {0};
+  char md[4200];
+  size_t len = strlen(f->file);
+  if (f->report) snprintf(md, sizeof md, "%s", f->report);
+  else snprintf(md, sizeof md, "%.*s.fit.md", (int)(len > 3 && !strcmp(f->file + len - 3, ".h5") ? len - 3 : len), f->file);
+  FILE *out = fopen(md, "w");
+  if (!out || fputs(text, out) < 0 || fclose(out))
+    return fprintf(stderr, "ctrate fit: cannot write %s\n", md), 1;
+  ctr_status st = ctr_analysis_write(f->file, s, text, &err);
+  if (st) return fprintf(stderr, "ctrate fit: %s\n", err.msg), ctr_exit_code(st);
+  if (!f->quiet) printf("\nreport: %s; numbers: %s:/analysis\n", md, f->file);
+  return 0;
+}
+
+int ctr_cmd_fit(int argc, char **argv) {
+  fit_opts f = {0};
+  ctr_scaling_opts o;
+  ctr_scaling_opts_default(&o);
+  int rc = parse(argc, argv, &f, &o);
+  if (rc >= 0) return rc;
+  ctr_error err = {0};
+  ctr_point *rows = NULL;
+  size_t n = 0;
+  ctr_scaling s;
+  ctr_status st = ctr_results_read(f.file, &rows, &n, NULL, &err);
+  if (!st && !n) st = ctr_fail(&err, CTR_EINPUT, "%s holds no rows", f.file);
+  if (!st) st = ctr_scaling_run(rows, n, &o, &s, &err);
+  if (st) {
+    free(rows);
+    fprintf(stderr, "ctrate fit: %s%s%s\n", strstr(err.msg, f.file) ? "" : f.file,
+            strstr(err.msg, f.file) ? "" : ": ", err.msg);
+    return ctr_exit_code(st);
+  }
+  char *text = NULL;
+  size_t tlen = 0;
+  FILE *mem = open_memstream(&text, &tlen);
+  if (mem) ctr_fit_report(mem, f.file, &s, &o), fclose(mem);
+  if (!text) rc = 1, fprintf(stderr, "ctrate fit: out of memory\n");
+  if (text && !f.quiet) fputs(text, stdout);
+  if (text && !f.no_write) rc = write_outputs(&f, &s, text);
+  free(text);
+  ctr_scaling_free(&s);
+  free(rows);
+  return rc < 0 ? 0 : rc;
+}
