@@ -60,20 +60,32 @@ static int cmp_field(const ctr_point *a, const ctr_point *b, const ctr_field *f)
   return 0;
 }
 
-/* The parameters are the columns from `target` to `chains` (point.h order). */
-static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
+/* The parameters are the columns from `target` to `chains` (point.h order) but N and path
+ * (derived); d and eps are listed apart because families skip them. Found once, by name. */
+static const ctr_field *param_fields[64], *field_d, *field_eps;
+static size_t nparams;
+
+static void find_params(void) {
+  if (nparams) return;
   int in = 0;
-  for (size_t i = 0; i < ctr_point_nfields; i++) {
+  for (size_t i = 0; i < ctr_point_nfields && nparams < 64; i++) {
     const ctr_field *f = &ctr_point_fields[i];
     if (!strcmp(f->name, "target")) in = 1;
     if (!in || !strcmp(f->name, "N") || !strcmp(f->name, "path")) continue;
-    if ((skip & SKIP_D) && !strcmp(f->name, "d")) continue;
-    if ((skip & SKIP_EPS) && !strcmp(f->name, "eps")) continue;
-    int c = cmp_field(a, b, f);
-    if (c) return c;
+    if (!strcmp(f->name, "d")) field_d = f;
+    else if (!strcmp(f->name, "eps")) field_eps = f;
+    else param_fields[nparams++] = f;
     if (!strcmp(f->name, "chains")) break;
   }
-  return 0;
+}
+
+static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
+  for (size_t i = 0; i < nparams; i++) {
+    int c = cmp_field(a, b, param_fields[i]);
+    if (c) return c;
+  }
+  int c = skip & SKIP_D ? 0 : cmp_field(a, b, field_d);
+  return c || (skip & SKIP_EPS) ? c : cmp_field(a, b, field_eps);
 }
 
 static int by_params_N_seed(const void *pa, const void *pb) {
@@ -363,6 +375,7 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
     return ctr_fail(err, CTR_EINPUT, "fit: '%s' is not a numeric column (see docs/results-format.md)",
                     metric);
   snprintf(s->metric, sizeof s->metric, "%s", metric);
+  find_params();
   const ctr_point **r = malloc(sizeof *r * (n ? n : 1));
   double *w = malloc(sizeof(double) * (n ? n : 1));
   s->groups = calloc(n ? n : 1, sizeof *s->groups);

@@ -38,8 +38,17 @@ static herr_t put_strings(hid_t g, const char *name, const char *const *v, size_
   return rc;
 }
 
+/* Variable-length UTF-8, as the root attributes: h5py reads str, not bytes. */
 static herr_t put_string_attr(hid_t loc, const char *name, const char *v) {
-  return H5LTset_attribute_string(loc, ".", name, v ? v : "");
+  hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+  herr_t rc = t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ? -1 : 0;
+  hid_t a = rc ? -1 : H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  const char *value = v ? v : "";
+  if (a < 0 || H5Awrite(a, t, &value) < 0) rc = -1;
+  if (a >= 0) H5Aclose(a);
+  if (sp >= 0) H5Sclose(sp);
+  if (t >= 0) H5Tclose(t);
+  return rc;
 }
 
 /* A table: a subgroup with one column per call; `rc` is sticky. */

@@ -308,5 +308,31 @@ else
   fail "crash-safety sweep finished before the kill at 1.5 s: make it bigger"
 fi
 
+# ---- ctrate fit: the report, /analysis, and bad input ---------------------------------------
+"$CT" sweep --target geometric --d 1,4,16 --N 10:1e4:6 --error fit-bias --eps 0,1e-2 -q -o "$T/f.h5" 2>"$T/err"
+run fit "$T/f.h5"
+[ "$RC" -eq 0 ] && grep -q "## Rate in N" "$T/out" && [ -s "$T/f.fit.md" ] &&
+  "$PY" -c "
+import h5py, sys
+a = h5py.File(sys.argv[1])['analysis']
+n = len(a['groups/label']); c = len(a['curves/N'])
+sys.exit(0 if n == 6 and c == 36 and 'Rate in N' in a.attrs['report'] else 1)" "$T/f.h5"
+check $? "fit: exit 0, markdown report on stdout and in f.fit.md, /analysis with 6 groups and 36 curve rows"
+run fit "$T/f.h5" --metric no_such_column
+[ "$RC" -eq 2 ] && has_err "no_such_column"; check $? "fit --metric of a missing column: exit 2 naming it (got $RC)"
+run fit "$T/missing.h5"
+[ "$RC" -eq 2 ] && has_err missing.h5; check $? "fit on a missing file: exit 2 naming it (got $RC)"
+"$PY" -c "
+import h5py, shutil, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], 'a') as f:
+    f['points'].resize((0,))" "$T/f.h5" "$T/empty.h5"
+run fit "$T/empty.h5"
+[ "$RC" -eq 2 ] && has_err "no rows"; check $? "fit on a file with no rows: exit 2, says no rows (got $RC)"
+"$CT" run --target isotropic --d 2 --N 100 -o "$T/one.h5" >/dev/null 2>"$T/err"
+run fit "$T/one.h5" --no-write
+[ "$RC" -eq 0 ] && grep -q "Skipped (fewer than 2 distinct N" "$T/out" && [ ! -e "$T/one.fit.md" ]
+check $? "fit on a one-point group: names it as skipped; --no-write writes nothing (got $RC)"
+
 echo "# $((NCHECK - FAILS)) of $NCHECK checks passed"
 [ "$FAILS" -eq 0 ]
