@@ -34,3 +34,25 @@ int ctr_name_index(const char *const *names, int n, const char *name) {
     if (strcmp(name, names[k]) == 0) return k;
   return -1;
 }
+
+void ctr_text_add(ctr_text *t, const char *fmt, ...) {
+  if (t->oom) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (t->len + (size_t)n + 1 > t->cap) {
+    size_t cap = 2 * t->cap + (size_t)n + 256;
+    char *q = realloc(t->p, cap);
+    if (!q) {
+      t->oom = 1;
+      return;
+    }
+    t->p = q, t->cap = cap;
+  }
+  va_start(ap, fmt);
+  vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+  va_end(ap);
+  t->len += (size_t)n;
+}

@@ -33,6 +33,15 @@ const char *ctr_strerror(ctr_status status);
  * `_parse` (schedules, targets, engines, error models). */
 int ctr_name_index(const char *const *names, int n, const char *name);
 
+/* A growing text buffer (p is NUL-terminated once anything was added); running out of memory
+ * is sticky (oom) and checked once at the end, so building text needs no error paths. */
+typedef struct {
+  char *p;
+  size_t len, cap;
+  int oom;
+} ctr_text;
+void ctr_text_add(ctr_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Allocation helpers that return NULL on failure (never abort). */
 double *ctr_dalloc(size_t n); /* zero-initialised doubles */
 

@@ -240,72 +240,41 @@ static char *get_str(hid_t loc, const char *name) {
   return out;
 }
 
-/* A growing text buffer; OOM is sticky and checked once at the end. */
-typedef struct {
-  char *p;
-  size_t len, cap;
-  int oom;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(strbuf *b, const char *fmt, ...) {
-  if (b->oom) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if (b->len + (size_t)n + 1 > b->cap) {
-    size_t cap = (b->cap ? 2 * b->cap : 256) + (size_t)n;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  va_start(ap, fmt);
-  vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
 /* Continuation lines of a multi-line value (the spec) are indented, so every
  * line that starts in column 0 begins a new "name = value". */
-static void sb_value(strbuf *b, const char *v) {
+static void sb_value(ctr_text *b, const char *v) {
   for (const char *nl; (nl = strchr(v, '\n')) && nl[1]; v = nl + 1)
-    sb_add(b, "%.*s\n    ", (int)(nl - v), v);
-  sb_add(b, "%.*s", (int)strcspn(v, "\n"), v); /* a final newline is not part of the value */
+    ctr_text_add(b, "%.*s\n    ", (int)(nl - v), v);
+  ctr_text_add(b, "%.*s", (int)strcspn(v, "\n"), v); /* a final newline is not part of the value */
 }
 
 /* One "name = value\n" line for attribute A. */
-static void attr_line(strbuf *b, hid_t loc, const char *name) {
+static void attr_line(ctr_text *b, hid_t loc, const char *name) {
   hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
   hid_t ft = a < 0 ? -1 : H5Aget_type(a);
   hid_t sp = a < 0 ? -1 : H5Aget_space(a);
   H5T_class_t c = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
   hssize_t npts = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-  sb_add(b, "%s = ", name);
+  ctr_text_add(b, "%s = ", name);
   if (npts != 1) {
-    sb_add(b, "(%lld values)", (long long)npts);
+    ctr_text_add(b, "(%lld values)", (long long)npts);
   } else if (c == H5T_STRING) {
     char *v = get_str(loc, name);
     sb_value(b, v ? v : "(unreadable)");
     free(v);
   } else if (c == H5T_INTEGER && H5Tget_sign(ft) == H5T_SGN_NONE) {
     unsigned long long v = 0;
-    if (H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0) sb_add(b, "%llu", v);
+    if (H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0) ctr_text_add(b, "%llu", v);
   } else if (c == H5T_INTEGER) {
     long long v = 0;
-    if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) sb_add(b, "%lld", v);
+    if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) ctr_text_add(b, "%lld", v);
   } else if (c == H5T_FLOAT) {
     double v = 0;
-    if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) sb_add(b, "%.17g", v);
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) ctr_text_add(b, "%.17g", v);
   } else {
-    sb_add(b, "(unsupported type)");
+    ctr_text_add(b, "(unsupported type)");
   }
-  sb_add(b, "\n");
+  ctr_text_add(b, "\n");
   if (sp >= 0) H5Sclose(sp);
   close_type(ft);
   if (a >= 0) H5Aclose(a);
@@ -328,7 +297,7 @@ static herr_t other_attr(hid_t loc, const char *name, const H5A_info_t *info, vo
 
 /* Known attributes first in a fixed order, then any others by name. */
 static char *attrs_text(hid_t file) {
-  strbuf b = {0};
+  ctr_text b = {0};
   for (size_t i = 0; i < NKNOWN; i++)
     if (H5Aexists(file, known_attrs[i]) > 0) attr_line(&b, file, known_attrs[i]);
   hsize_t idx = 0;

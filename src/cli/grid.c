@@ -243,87 +243,62 @@ ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
   return st;
 }
 
-/* The resolved spec as libconfig text: a growing buffer whose OOM is sticky. */
-typedef struct {
-  char *p;
-  size_t len, cap;
-  int oom;
-} text;
-
-static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(text *t, const char *fmt, ...) {
-  va_list ap;
-  for (int pass = 0; pass < 2 && !t->oom; pass++) {
-    va_start(ap, fmt);
-    int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) t->oom = 1;
-    else if (t->p && t->len + (size_t)n < t->cap) t->len += (size_t)n, pass = 2;
-    else {
-      size_t cap = 2 * (t->cap + (size_t)n) + 256;
-      char *q = realloc(t->p, cap);
-      if (!q) t->oom = 1;
-      else t->p = q, t->cap = cap;
-    }
-  }
-}
-
 /* A double that libconfig reads back as a float, bit for bit. */
-static void add_float(text *t, double v) {
+static void add_float(ctr_text *t, double v) {
   char b[64];
   snprintf(b, sizeof b, "%.17g", v);
-  add(t, "%s%s", b, strpbrk(b, ".en") ? "" : ".0");
+  ctr_text_add(t, "%s%s", b, strpbrk(b, ".en") ? "" : ".0");
 }
 
-static void add_string(text *t, const char *key, const char *v) {
-  add(t, "%s = \"", key);
-  for (const char *c = v; *c; c++) add(t, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
-  add(t, "\";\n");
+static void add_string(ctr_text *t, const char *key, const char *v) {
+  ctr_text_add(t, "%s = \"", key);
+  for (const char *c = v; *c; c++) ctr_text_add(t, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+  ctr_text_add(t, "\";\n");
 }
 
-static void add_number(text *t, const char *key, double v) {
-  add(t, "%s = ", key);
+static void add_number(ctr_text *t, const char *key, double v) {
+  ctr_text_add(t, "%s = ", key);
   add_float(t, v);
-  add(t, ";\n");
+  ctr_text_add(t, ";\n");
 }
 
-static void add_floats(text *t, const char *key, const double *v, size_t n, double dflt) {
-  add(t, "%s = [", key);
-  for (size_t i = 0; i < (n ? n : 1); i++) add(t, "%s", i ? ", " : ""), add_float(t, n ? v[i] : dflt);
-  add(t, "];\n");
+static void add_floats(ctr_text *t, const char *key, const double *v, size_t n, double dflt) {
+  ctr_text_add(t, "%s = [", key);
+  for (size_t i = 0; i < (n ? n : 1); i++) ctr_text_add(t, "%s", i ? ", " : ""), add_float(t, n ? v[i] : dflt);
+  ctr_text_add(t, "];\n");
 }
 
-static void add_ints(text *t, const char *key, const int64_t *v, size_t n, int64_t dflt) {
-  add(t, "%s = [", key);
+static void add_ints(ctr_text *t, const char *key, const int64_t *v, size_t n, int64_t dflt) {
+  ctr_text_add(t, "%s = [", key);
   for (size_t i = 0; i < (n ? n : 1); i++)
-    add(t, "%s%lld", i ? ", " : "", (long long)(n ? v[i] : dflt));
-  add(t, "];\n");
+    ctr_text_add(t, "%s%lld", i ? ", " : "", (long long)(n ? v[i] : dflt));
+  ctr_text_add(t, "];\n");
 }
 
-static void add_names(text *t, const char *key, const int *v, size_t n, int dflt,
+static void add_names(ctr_text *t, const char *key, const int *v, size_t n, int dflt,
                       const char *(*namer)(int)) {
-  add(t, "%s = [", key);
-  for (size_t i = 0; i < (n ? n : 1); i++) add(t, "%s\"%s\"", i ? ", " : "", namer(n ? v[i] : dflt));
-  add(t, "];\n");
+  ctr_text_add(t, "%s = [", key);
+  for (size_t i = 0; i < (n ? n : 1); i++) ctr_text_add(t, "%s\"%s\"", i ? ", " : "", namer(n ? v[i] : dflt));
+  ctr_text_add(t, "];\n");
 }
 
 static const char *engine_namer(int k) { return ctr_engine_name((ctr_engine_kind)k); }
 static const char *error_namer(int k) { return ctr_errmodel_name((ctr_errmodel_kind)k); }
 
-static void describe_mixture(const ctr_grid *g, text *t) {
+static void describe_mixture(const ctr_grid *g, ctr_text *t) {
   const ctr_point_spec *b = &g->base;
   const ctr_mixture_params *mp = &b->mixture;
-  add(t, "K = %d;\n", mp->K);
+  ctr_text_add(t, "K = %d;\n", mp->K);
   add_floats(t, "sigma", g->sigma, g->nsigma, mp->sigma);
   add_number(t, "m", mp->m);
   add_number(t, "radius", mp->radius);
-  if (mp->radius_growing) add(t, "radius-growing = true;\n");
+  if (mp->radius_growing) ctr_text_add(t, "radius-growing = true;\n");
   if (mp->file) add_string(t, "mixture-file", mp->file);
-  add(t, "points = %d;\nchains = %d;\nlip-points = %d;\nsample-n = %d;\n", b->points, b->chains,
+  ctr_text_add(t, "points = %d;\nchains = %d;\nlip-points = %d;\nsample-n = %d;\n", b->points, b->chains,
       b->lip_points, b->sample_n);
 }
 
-static void describe_target(const ctr_grid *g, text *t) {
+static void describe_target(const ctr_grid *g, ctr_text *t) {
   const ctr_target_params *tp = &g->base.target;
   if (g->ndiag) add_string(t, "diag", g->base.cov_source);
   else add_ints(t, "d", g->d, g->nd, tp->d);
@@ -331,16 +306,16 @@ static void describe_target(const ctr_grid *g, text *t) {
   add_number(t, "lambda", tp->lambda);
   add_number(t, "lambda-min", tp->lambda_min);
   add_number(t, "lambda-max", tp->lambda_max);
-  if (tp->rotate) add(t, "rotate = true;\n");
+  if (tp->rotate) ctr_text_add(t, "rotate = true;\n");
   add_number(t, "mean-norm", tp->mean_norm);
-  add(t, "seed = %lld%s;\n", (long long)tp->seed, tp->seed > 2147483647ull ? "L" : "");
-  add(t, "replicates = %d;\n", g->replicates > 1 ? g->replicates : 1);
+  ctr_text_add(t, "seed = %lld%s;\n", (long long)tp->seed, tp->seed > 2147483647ull ? "L" : "");
+  ctr_text_add(t, "replicates = %d;\n", g->replicates > 1 ? g->replicates : 1);
 }
 
 char *ctr_grid_describe(const ctr_grid *g) {
   const ctr_point_spec *b = &g->base;
   const ctr_schedule_params *s = &b->schedule;
-  text t = {0};
+  ctr_text t = {0};
   add_string(&t, "target",
              b->is_mixture ? ctr_mixture_preset_name(b->mixture.kind) : ctr_target_kind_name(b->target.kind));
   if (b->is_mixture) describe_mixture(g, &t);
@@ -356,10 +331,10 @@ char *ctr_grid_describe(const ctr_grid *g) {
             b->is_mixture ? CTR_ENGINE_CHAIN : b->engine.engine, engine_namer);
   add_names(&t, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
   add_floats(&t, "eps", g->eps, g->neps, b->engine.error.eps);
-  if (b->engine.force_full) add(&t, "full = true;\n");
-  add(&t, "probes = %d;\n", b->engine.probes > 0 ? b->engine.probes : 128);
-  if (b->grid_G) add(&t, "grid-points = %d;\n", b->grid_G);
-  if (b->grid_Q) add(&t, "hermite = %d;\n", b->grid_Q);
+  if (b->engine.force_full) ctr_text_add(&t, "full = true;\n");
+  ctr_text_add(&t, "probes = %d;\n", b->engine.probes > 0 ? b->engine.probes : 128);
+  if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
+  if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);
   if (t.oom) free(t.p), t.p = NULL;
   return t.p;
 }
