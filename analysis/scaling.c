@@ -62,7 +62,7 @@ static int cmp_field(const ctr_point *a, const ctr_point *b, const ctr_field *f)
 
 /* The parameters are the columns from `target` to `chains` (point.h order) but N and path
  * (derived); d and eps are listed apart because families skip them. Found once, by name. */
-static const ctr_field *param_fields[64], *field_d, *field_eps;
+static const ctr_field *param_fields[64], *field_d, *field_eps, *field_radius;
 static size_t nparams;
 
 static void find_params(void) {
@@ -73,10 +73,19 @@ static void find_params(void) {
     if (!strcmp(f->name, "target")) in = 1;
     if (!in || !strcmp(f->name, "N") || !strcmp(f->name, "path")) continue;
     if (!strcmp(f->name, "d")) field_d = f;
+    else if (!strcmp(f->name, "radius")) field_radius = f;
     else if (!strcmp(f->name, "eps")) field_eps = f;
     else param_fields[nparams++] = f;
     if (!strcmp(f->name, "chains")) break;
   }
+}
+
+/* A radius that grows like sqrt(d) is one family's radius at every d (compared as R / sqrt(d)). */
+static int cmp_radius(const ctr_point *a, const ctr_point *b, int skip) {
+  if (!(skip & SKIP_D) || !a->radius_growing || !b->radius_growing) return cmp_field(a, b, field_radius);
+  double x = a->radius / sqrt(a->d), y = b->radius / sqrt(b->d);
+  if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
+  return (x > y) - (x < y);
 }
 
 static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
@@ -84,6 +93,8 @@ static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
     int c = cmp_field(a, b, param_fields[i]);
     if (c) return c;
   }
+  int r = cmp_radius(a, b, skip);
+  if (r) return r;
   int c = skip & SKIP_D ? 0 : cmp_field(a, b, field_d);
   return c || (skip & SKIP_EPS) ? c : cmp_field(a, b, field_eps);
 }

@@ -31,6 +31,7 @@
   X(F64, sigma, 0, "mixture presets: standard deviation of every mode (0: point masses)")          \
   X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1")                                         \
   X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth)")     \
+  X(I32, radius_growing, 0, "1 if the radius grows as radius sqrt(d) (--radius-growing)")     \
   X(STR, schedule, 16, "noise schedule: paper, linear or cosine")                                  \
   X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \
   X(F64, c1, 0, "paper schedule: saturation level c1 log N / N")                                   \

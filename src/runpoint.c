@@ -123,6 +123,7 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
     else if (mp->kind != CTR_MIXTURE_FILE) {
       row->K = mp->K;
       row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
+      row->radius_growing = mp->radius_growing;
     }
     if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE) row->sigma = 0;
     return;
