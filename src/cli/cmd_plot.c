@@ -1,106 +1,287 @@
-/* ctrate plot: the rate-curve figure. The numbers go to a .dat table first, so they exist
- * even without gnuplot; gnuplot (run time only) turns them into PDF and PNG. */
+/* ctrate plot: the paper figures. The numbers go to one gnuplot data file per figure first
+ * (plot_data.c), so they exist even without gnuplot; gnuplot (run time only) then draws each
+ * figure with its script NAME.gp (and the common style.gp) in every format asked for, all
+ * figures at once, each gnuplot in the output directory so that cairolatex's .tex includes
+ * its graphics by a relative name. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "plot_data.h"
 #include "results_h5.h"
 
 #ifndef CTR_FIGURES_DIR
 #define CTR_FIGURES_DIR "paper_figures"
 #endif
 
+static const char *const formats[] = {"pdf", "png", "tex"};
+enum { NFMT = 3 };
+
 static void help(FILE *out) {
-  fprintf(out, "usage: ctrate plot FILE.h5 [-o DIR] [--script FILE.gp]\n\n"
-               "Rate-curve figure: W2 and the W1 bracket (input N(0, I)) versus N, one colour per\n"
-               "d, for the error-free ct points of FILE.h5, with a reference slope -1.\n"
-               "Writes DIR/data/rate_curve.dat, DIR/rate_curve.pdf and DIR/rate_curve.png.\n\n"
-               "  -o, --output DIR     where to write (default %s)\n"
-               "      --script FILE    gnuplot script (default %s/rate_curve.gp)\n"
-               "  -h, --help           this text\n",
-          CTR_FIGURES_DIR, CTR_FIGURES_DIR);
+  fprintf(
+      out,
+      "usage: ctrate plot FILE.h5 [FILE2.h5 ...] [-o DIR] [--figure NAME[,NAME]] [--format "
+      "pdf,png,tex]\n\n"
+      "Paper figures from the rows of the given result files, analysed together as by ctrate\n"
+      "fit (groups: every parameter but N and the seed; W averaged over replicates):\n"
+      "  rate_curve        W versus N per d (error-free groups of the first family), 95%% "
+      "intervals\n"
+      "                    over replicates, the bound C d^(5/2) ln^5 N / N with the family's\n"
+      "                    fitted C (dashed), reference slopes N^-1 and N^-1/2 (grey)\n"
+      "  w_vs_d            W versus d at the largest N and one mid N, with d^(1/2) and d^(5/2)\n"
+      "  nstar             N*(d, eps) (where W falls to 2 eps) versus d per eps, with "
+      "d^(5/2)/eps\n"
+      "  w_vs_eps          W at the largest N versus eps > 0, per d, with the line W = eps\n"
+      "  local_slope       local slope of W versus N per d, with the bound's secant and -1\n"
+      "  gauss_vs_mixture  W versus N for Gaussian and mixture targets at one d (1 preferred)\n"
+      "A figure the data do not allow is skipped with a line saying why. Writes\n"
+      "DIR/data/NAME.dat always (columns in its header), then with gnuplot DIR/NAME.pdf,\n"
+      "DIR/NAME.png and DIR/NAME.tex with DIR/NAME-inc.pdf (LaTeX: \\input{NAME.tex}).\n\n"
+      "  -o, --output DIR     where to write (default %s)\n"
+      "  -f, --figure LIST    figures, comma-separated (default: every one the data allow)\n"
+      "  -F, --format LIST    pdf, png, tex, comma-separated (default all three)\n"
+      "  -m, --metric COL     W: a float column of docs/results-format.md (default auto: the "
+      "W1\n"
+      "                       upper bound; for chain and distill the coupling E||f_N - Phi||)\n"
+      "      --scripts DIR    the gnuplot scripts NAME.gp and style.gp (default %s)\n"
+      "  -h, --help           this text\n\n"
+      "exit status: 0 ok, 1 runtime failure (gnuplot missing or failing), 2 bad input\n",
+      CTR_FIGURES_DIR, CTR_FIGURES_DIR);
 }
 
-static int cmp_dN(const void *pa, const void *pb) {
-  const ctr_point *a = pa, *b = pb;
-  if (a->d != b->d) return a->d < b->d ? -1 : 1;
-  return (a->N > b->N) - (a->N < b->N);
-}
-
-static int clean(const ctr_point *r) {
-  return r->status == 0 && !strcmp(r->engine, "ct") && (!strcmp(r->error, "none") || r->eps == 0);
-}
-
-/* One gnuplot data block per d (blocks separated by two blank lines: gnuplot's index). */
-static int write_dat(const char *path, ctr_point *rows, size_t n) {
-  FILE *f = fopen(path, "w");
-  if (!f) return 0;
-  qsort(rows, n, sizeof *rows, cmp_dN);
-  int prev = -1, blocks = 0;
-  fprintf(f, "# N W2_normal W1_lo_normal W1_hi_normal W2_qN coupling_l1_qN d\n");
-  for (size_t i = 0; i < n; i++) {
-    if (!clean(&rows[i])) continue;
-    if (rows[i].d != prev) fprintf(f, "%s# d = %d\n", blocks++ ? "\n\n" : "", rows[i].d);
-    prev = rows[i].d;
-    fprintf(f, "%lld %.10g %.10g %.10g %.10g %.10g %d\n", (long long)rows[i].N, rows[i].w2_normal,
-            rows[i].w1_lo_normal, rows[i].w1_hi_normal, rows[i].w2_qN, rows[i].coupling_l1_qN,
-            rows[i].d);
+/* Comma list of names from table: a bit mask, or -1 naming the first bad word. */
+static long parse_list(const char *opt, const char *arg, const char *const *tab, int n) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", arg);
+  long mask = 0;
+  for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+    int i = ctr_name_index(tab, n, w);
+    if (i < 0) {
+      fprintf(stderr, "ctrate plot: %s '%s' is not accepted (accepted:", opt, w);
+      for (int j = 0; j < n; j++)
+        fprintf(stderr, "%s %s", j ? "," : "", tab[j]);
+      return fprintf(stderr, ")\n"), -1;
+    }
+    mask |= 1L << i;
   }
-  return fclose(f) == 0 ? (blocks ? blocks : -1) : 0;
+  return mask ? mask : -1;
 }
 
-static int run_gnuplot(const char *script, const char *dat, const char *outbase) {
-  if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    fprintf(stderr, "ctrate plot: gnuplot is not installed, so no figure was drawn; the numbers "
-                    "are in %s. Install it with: apt-get install gnuplot-nox\n", dat);
-    return 1;
+/* gnuplot on PATH (the shell's lookup, without a shell). */
+static int have_gnuplot(void) {
+  const char *path = getenv("PATH");
+  char buf[4096], file[4200];
+  snprintf(buf, sizeof buf, "%s", path ? path : "/usr/bin:/bin");
+  for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    snprintf(file, sizeof file, "%s/gnuplot", *d ? d : ".");
+    if (access(file, X_OK) == 0) return 1;
   }
-  char cmd[8192];
-  snprintf(cmd, sizeof cmd, "gnuplot -e \"datafile='%s'; outbase='%s'\" '%s'", dat, outbase,
-           script);
-  int rc = system(cmd);
-  if (rc != 0) {
-    fprintf(stderr, "ctrate plot: gnuplot failed (status %d) on %s\n", WEXITSTATUS(rc), script);
-    return 1;
-  }
-  printf("figure: %s.pdf and %s.png\n", outbase, outbase);
   return 0;
 }
 
+/* Append name='value' to a gnuplot -e string (a quote inside is doubled). */
+static void gp_str(char *buf, size_t n, const char *name, const char *value) {
+  size_t k = strlen(buf);
+  k += (size_t)snprintf(buf + k, n > k ? n - k : 0, "%s='", name);
+  for (; *value && k + 3 < n; value++) {
+    if (*value == '\'') buf[k++] = '\'';
+    buf[k++] = *value;
+  }
+  if (k + 3 < n) buf[k++] = '\'', buf[k++] = ';', buf[k] = '\0';
+}
+
+/* Start gnuplot on one figure in directory dir; its pid, or -1. */
+static pid_t spawn_gnuplot(const char *dir, const char *script, const char *vars) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir) != 0) _exit(127);
+    execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+static long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Every file, read and checked; rows appended to *rows. Exit status or 0. */
+static int read_all(char **files, int nf, const char *metric, ctr_point **rows, size_t *n) {
+  for (int i = 0; i < nf; i++) {
+    ctr_point *r = NULL;
+    size_t m = 0, usable = 0;
+    ctr_error err = {0};
+    if (ctr_results_read(files[i], &r, &m, NULL, &err))
+      return fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
+    for (size_t j = 0; j < m; j++) {
+      double w = ctr_scaling_metric(&r[j], metric);
+      usable += r[j].status == 0 && isfinite(w) && w > 0;
+    }
+    if (!usable) {
+      fprintf(stderr,
+              m ? "ctrate plot: %s: no row has status 0 and a positive value of W (%s): "
+                  "the column is missing or every point failed\n"
+                : "ctrate plot: %s holds no rows\n",
+              files[i], metric);
+      return free(r), 2;
+    }
+    ctr_point *all = realloc(*rows, sizeof **rows * (*n + m));
+    if (!all) return free(r), fprintf(stderr, "ctrate plot: out of memory\n"), 1;
+    memcpy(all + *n, r, sizeof *r * m);
+    *rows = all, *n += m;
+    free(r);
+  }
+  return 0;
+}
+
+/* Draw the exported figures; 0 or 1. */
+static int draw(const char *dir, const char *scripts, long fmts, const int *want,
+                const ctr_fig_meta *meta) {
+  if (!have_gnuplot()) {
+    fprintf(stderr,
+            "ctrate plot: gnuplot is not installed, so no figure was drawn; the numbers "
+            "are in %s/data. Install it with: apt-get install gnuplot-nox\n",
+            dir);
+    return 1;
+  }
+  char sdir[4096], fmtlist[32] = "";
+  if (!realpath(scripts, sdir))
+    return fprintf(stderr, "ctrate plot: no script directory %s\n", scripts), 1;
+  for (int k = 0; k < NFMT; k++)
+    if (fmts >> k & 1) strcat(fmtlist, fmtlist[0] ? " " : ""), strcat(fmtlist, formats[k]);
+  pid_t pid[CTR_NFIG] = {0};
+  int rc = 0;
+  for (int f = 0; f < CTR_NFIG; f++) {
+    if (!want[f]) continue;
+    char script[4200], vars[12288] = "", path[4200];
+    snprintf(script, sizeof script, "%s/%s.gp", sdir, ctr_fig_names[f]);
+    if (access(script, R_OK)) {
+      fprintf(stderr, "ctrate plot: cannot read %s\n", script), rc = 1;
+      continue;
+    }
+    static const char *const stale[] = {".pdf", ".png", ".tex", "-inc.tex", "-inc.pdf"};
+    for (int k = 0; k < 5; k++) /* no stale figure may survive a failed run */
+      snprintf(path, sizeof path, "%s/%s%s", dir, ctr_fig_names[f], stale[k]), unlink(path);
+    snprintf(path, sizeof path, "data/%s.dat", ctr_fig_names[f]);
+    gp_str(vars, sizeof vars, "datafile", path);
+    gp_str(vars, sizeof vars, "outbase", ctr_fig_names[f]);
+    gp_str(vars, sizeof vars, "formats", fmtlist);
+    gp_str(vars, sizeof vars, "scriptdir", sdir);
+    gp_str(vars, sizeof vars, "keys_e", meta[f].keys_e);
+    gp_str(vars, sizeof vars, "keys_t", meta[f].keys_t);
+    gp_str(vars, sizeof vars, "wsym_e", meta[f].wsym_e);
+    gp_str(vars, sizeof vars, "wsym_t", meta[f].wsym_t);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%d", meta[f].blocks);
+    pid[f] = spawn_gnuplot(dir, script, vars);
+    if (pid[f] < 0) perror("ctrate plot: fork"), rc = 1;
+  }
+  for (int f = 0; f < CTR_NFIG; f++) {
+    int st = 0;
+    if (pid[f] <= 0 || waitpid(pid[f], &st, 0) < 0) continue;
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+      fprintf(stderr, "ctrate plot: gnuplot failed (status %d) on %s/%s.gp\n",
+              WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), sdir, ctr_fig_names[f]);
+      rc = 1;
+      continue;
+    }
+    char from[4200], to[4200], made[256] = "";
+    snprintf(from, sizeof from, "%s/%s-inc.tex", dir, ctr_fig_names[f]);
+    snprintf(to, sizeof to, "%s/%s.tex", dir, ctr_fig_names[f]);
+    if (fmts & 4 && rename(from, to)) perror(from);
+    for (int k = 0; k < NFMT; k++) {
+      if (!(fmts >> k & 1)) continue;
+      snprintf(to, sizeof to, "%s/%s.%s", dir, ctr_fig_names[f], formats[k]);
+      if (file_size(to) <= 0)
+        fprintf(stderr, "ctrate plot: gnuplot did not write %s\n", to), rc = 1;
+      else
+        snprintf(made + strlen(made), sizeof made - strlen(made), "%s%s", made[0] ? ", " : "",
+                 formats[k]);
+    }
+    printf("figure: %s/%s (%s)\n", dir, ctr_fig_names[f], made);
+  }
+  return rc;
+}
+
 int ctr_cmd_plot(int argc, char **argv) {
-  const char *dir = CTR_FIGURES_DIR, *script = CTR_FIGURES_DIR "/rate_curve.gp";
+  const char *dir = CTR_FIGURES_DIR, *scripts = CTR_FIGURES_DIR, *metric = "auto";
+  long figs = (1L << CTR_NFIG) - 1, fmts = 7;
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                       {"script", required_argument, 0, 's'},
+                                       {"figure", required_argument, 0, 'f'},
+                                       {"format", required_argument, 0, 'F'},
+                                       {"metric", required_argument, 0, 'm'},
+                                       {"scripts", required_argument, 0, 's'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   optind = 1, opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:f:F:m:h", opts, NULL)) != -1) {
     if (c == 'h') return help(stdout), 0;
-    if (c == 'o') dir = optarg;
-    else if (c == 's') script = optarg;
-    else return fprintf(stderr, "ctrate plot: bad option '%s' (see --help)\n", argv[optind - 1]), 2;
+    if (c == 'o')
+      dir = optarg;
+    else if (c == 's')
+      scripts = optarg;
+    else if (c == 'm')
+      metric = optarg;
+    else if (c == 'f')
+      figs = parse_list("--figure", optarg, ctr_fig_names, CTR_NFIG);
+    else if (c == 'F')
+      fmts = parse_list("--format", optarg, formats, NFMT);
+    else if (c == ':')
+      return fprintf(stderr, "ctrate plot: %s needs a value\n", argv[optind - 1]), 2;
+    else
+      return fprintf(stderr, "ctrate plot: bad option '%s' (see --help)\n", argv[optind - 1]), 2;
+    if (figs < 0 || fmts < 0) return 2;
   }
-  if (optind != argc - 1) return fprintf(stderr, "ctrate plot: expected one FILE.h5\n"), 2;
+  if (optind >= argc) return fprintf(stderr, "ctrate plot: expected FILE.h5 [FILE2.h5 ...]\n"), 2;
+  const ctr_field *mf = ctr_point_field(metric);
+  if (strcmp(metric, "auto") && (!mf || mf->kind != CTR_KIND_F64))
+    return fprintf(stderr,
+                   "ctrate plot: --metric '%s' is not a float column (see "
+                   "docs/results-format.md), nor auto\n",
+                   metric),
+           2;
   ctr_point *rows = NULL;
   size_t n = 0;
+  int rc = read_all(argv + optind, argc - optind, metric, &rows, &n);
+  if (rc) return free(rows), rc;
+  ctr_scaling_opts so;
+  ctr_scaling_opts_default(&so);
+  so.metric = metric, so.bootstrap = 0; /* figures need no bootstrap */
+  ctr_scaling s;
   ctr_error err = {0};
-  if (ctr_results_read(argv[optind], &rows, &n, NULL, &err))
-    return fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
-  char data[2048], dat[2100], base[2100];
+  if (ctr_scaling_run(rows, n, &so, &s, &err))
+    return free(rows), fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
+  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric};
+  char data[4200], path[4400];
   snprintf(data, sizeof data, "%s/data", dir);
-  snprintf(dat, sizeof dat, "%s/rate_curve.dat", data);
-  snprintf(base, sizeof base, "%s/rate_curve", dir);
   mkdir(dir, 0777), mkdir(data, 0777);
-  int blocks = write_dat(dat, rows, n);
+  static ctr_fig_meta meta[CTR_NFIG];
+  int want[CTR_NFIG] = {0}, nwant = 0;
+  for (int f = 0; f < CTR_NFIG && rc != 1; f++) {
+    if (!(figs >> f & 1)) continue;
+    snprintf(path, sizeof path, "%s/%s.dat", data, ctr_fig_names[f]);
+    int r = ctr_fig_export(f, &in, path, &meta[f], &err);
+    if (r < 0)
+      fprintf(stderr, "ctrate plot: %s\n", err.msg), rc = 1;
+    else if (r == 0)
+      printf("skip %s: %s\n", ctr_fig_names[f], meta[f].why);
+    else
+      printf("data: %s (%d curve%s)\n", path, meta[f].blocks, meta[f].blocks > 1 ? "s" : ""),
+          want[f] = 1, nwant++;
+  }
+  ctr_scaling_free(&s);
   free(rows);
-  if (blocks == 0) return fprintf(stderr, "ctrate plot: cannot write %s\n", dat), 1;
-  if (blocks < 0)
-    return fprintf(stderr, "ctrate plot: %s holds no error-free ct points to plot\n", argv[optind]), 2;
-  printf("data: %s (%d values of d)\n", dat, blocks);
-  return run_gnuplot(script, dat, base);
+  if (rc) return rc;
+  if (!nwant)
+    return fprintf(stderr, "ctrate plot: the data of %s%s allow none of the figures asked for\n",
+                   argv[optind], argc - optind > 1 ? " etc." : ""),
+           2;
+  return draw(dir, scripts, fmts, want, meta);
 }

@@ -1,0 +1,60 @@
+# style.gp: the one style of every paper figure, loaded first by each NAME.gp.
+# ctrate plot runs, in the output directory,
+#   gnuplot -e "datafile='data/NAME.dat'; outbase='NAME'; formats='pdf png tex';
+#               scriptdir='...'; keys_e='...'; keys_t='...'; wsym_e='...'; wsym_t='...';
+#               nblocks=K" NAME.gp
+# keys_*: one title per data block, '|'-separated; *_e in gnuplot's enhanced text (pdf, png),
+# *_t in LaTeX (cairolatex, whose NAME-inc.tex ctrate renames to NAME.tex).
+if (!exists("formats")) formats = 'pdf png'
+if (!exists("outbase")) outbase = 'figure'
+if (!exists("keys_e")) keys_e = ''
+if (!exists("keys_t")) keys_t = keys_e
+if (!exists("wsym_e")) wsym_e = 'W'
+if (!exists("wsym_t")) wsym_t = '$W$'
+stats datafile using 1 nooutput
+if (!exists("nblocks")) nblocks = STATS_blocks
+xlo = STATS_min; xhi = STATS_max  # column 1: the x axis of every figure
+
+# terminals: eval start(fmt) opens one; text is L(enhanced, latex) of the current one
+tex = 0
+L(e, t) = tex ? t : e
+start(fmt) = fmt eq 'pdf' ? "set terminal pdfcairo enhanced color size 5in,3.75in font 'Helvetica,10' linewidth 1 pointscale 0.5; set output outbase.'.pdf'; tex = 0" : \
+             fmt eq 'png' ? "set terminal pngcairo enhanced color size 1200,900 font 'Helvetica,22' linewidth 2.4; set output outbase.'.png'; tex = 0" : \
+             "set terminal cairolatex pdf input color size 5in,3.75in linewidth 1 pointscale 0.5; set output outbase.'-inc.tex'; tex = 1"
+# the title of block i (1-based)
+bar(s) = strstrt(s, '|')
+field(s, i) = i <= 1 ? (bar(s) ? s[1:bar(s) - 1] : s) : (bar(s) ? field(s[bar(s) + 1:], i - 1) : '')
+key(i) = field(tex ? keys_t : keys_e, i)
+# log axes labelled 10^k (eval after eval start(fmt)); on x, data spanning under two decades
+# get tics at every factor 2 from the smallest x instead, as plain numbers
+logy = "set format y L('10^{%L}', '$10^{%L}$')"
+# (from the smallest x itself when it is a one-digit number times 10^k, else from 10^k)
+dec(x) = 10**floor(log10(x) + 1e-9)
+tic0(x) = abs(x / dec(x) - floor(x / dec(x) + 0.5)) < 1e-9 ? x : dec(x)
+logx(lo, hi) = log10(hi / lo) < 2 ? sprintf("set xtics %.17g, 2; set format x L('%%g', '$%%g$')", tic0(lo)) : \
+               "set xtics autofreq; set format x L('10^{%L}', '$10^{%L}$')"
+
+# colours: Okabe-Ito (colour-blind safe), one per curve, repeating after 8
+set linetype 1 lc rgb '#0072B2' lw 1.5 pt 7 ps 0.5
+set linetype 2 lc rgb '#D55E00' lw 1.5 pt 5 ps 0.5
+set linetype 3 lc rgb '#009E73' lw 1.5 pt 9 ps 0.6
+set linetype 4 lc rgb '#CC79A7' lw 1.5 pt 11 ps 0.6
+set linetype 5 lc rgb '#E69F00' lw 1.5 pt 13 ps 0.6
+set linetype 6 lc rgb '#56B4E9' lw 1.5 pt 15 ps 0.6
+set linetype 7 lc rgb '#332288' lw 1.5 pt 7 ps 0.5
+set linetype 8 lc rgb '#999933' lw 1.5 pt 5 ps 0.5
+set linetype cycle 8
+# references: thin grey, solid and dashed; the bound: black dashed (key entries)
+set style line 100 lc rgb '#888888' lw 0.8 dt 1
+set style line 101 lc rgb '#888888' lw 0.8 dt (6, 4)
+set style line 102 lc rgb '#000000' lw 1 dt (8, 4)
+set errorbars small
+
+set logscale xy
+set grid xtics ytics lc rgb '#e6e6e6' lw 0.6 dt 1
+set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width 1 height 0.6 maxrows 3 noautotitle
+set tics front
+set samples 300
+# x spans the data (no widening to the next decade), with a little room at both ends
+set autoscale xfix
+set offsets graph 0.03, graph 0.03, 0, 0

@@ -1,0 +1,49 @@
+/* plot_data.h: the numbers behind the paper figures of `ctrate plot`, one gnuplot data file per
+ * figure (a header comment naming the columns, one block per curve, blocks separated by two
+ * blank lines for gnuplot's `index`). Nothing is computed here that ctr_scaling_run
+ * (analysis/scaling.h) does not already give: this file selects and writes. */
+#ifndef CTR_PLOT_DATA_H
+#define CTR_PLOT_DATA_H
+
+#include <stddef.h>
+
+#include "common.h"
+#include "scaling.h"
+
+enum {
+  CTR_FIG_RATE_CURVE,       /* W vs N per d, 95% bars, the bound's shape with the fitted C */
+  CTR_FIG_W_VS_D,           /* W vs d at the largest N and one mid N */
+  CTR_FIG_NSTAR,            /* N*(d, eps) vs d per eps */
+  CTR_FIG_W_VS_EPS,         /* W at the largest N vs eps per d */
+  CTR_FIG_LOCAL_SLOPE,      /* local slope vs N per d, beside the bound's secant */
+  CTR_FIG_GAUSS_VS_MIXTURE, /* W vs N, Gaussian and mixture targets at one d */
+  CTR_NFIG
+};
+extern const char *const ctr_fig_names[CTR_NFIG];
+
+/* What a figure's gnuplot script needs beside its data file. Texts come twice: gnuplot
+ * enhanced text (pdf, png) and LaTeX (cairolatex); block titles are '|'-separated. */
+typedef struct {
+  int blocks;
+  char keys_e[4096], keys_t[4096]; /* one title per block */
+  char wsym_e[96], wsym_t[96];     /* the y axis: W's symbol */
+  char why[256];                   /* when the figure is skipped: why */
+} ctr_fig_meta;
+
+typedef struct {
+  const ctr_scaling *s;
+  const ctr_point *ref; /* first usable error-free row in input order: its family is "the
+                           first family" (NULL when there is none) */
+  const char *metric;   /* the metric asked for ("auto" or a column) */
+} ctr_plot_input;
+
+/* The first row of rows[0, n) (input order) with status 0, a positive finite W and no
+ * injected error; NULL if none. */
+const ctr_point *ctr_plot_ref_row(const ctr_point *rows, size_t n, const char *metric);
+
+/* Write figure fig's data to path. 1: written; 0: the data do not allow the figure (meta->why
+ * says why, nothing is written); -1: path cannot be written (err, CTR_EIO). */
+int ctr_fig_export(int fig, const ctr_plot_input *in, const char *path, ctr_fig_meta *meta,
+                   ctr_error *err);
+
+#endif
