@@ -12,7 +12,7 @@ do for [i=1:nblocks] { stats datafile index (i - 1) using 3 nooutput; E[i] = STA
 set yrange [Nmin / 3 : Nmax * 100]
 do for [fmt in formats] {
   eval start(fmt)
-  eval logx(xlo, xhi)
+  eval logd(xlo, xhi)
   eval logy
   set xlabel L('d', '$d$')
   set ylabel L('N*(d, {/Symbol e})', '$N^*(d, \varepsilon)$')

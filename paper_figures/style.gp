@@ -26,12 +26,14 @@ bar(s) = strstrt(s, '|')
 field(s, i) = i <= 1 ? (bar(s) ? s[1:bar(s) - 1] : s) : (bar(s) ? field(s[bar(s) + 1:], i - 1) : '')
 key(i) = field(tex ? keys_t : keys_e, i)
 # log axes labelled 10^k (eval after eval start(fmt)); on x, data spanning under two decades
-# get tics at every factor 2 from the smallest x instead, as plain numbers
+# get tics at 1, 2 and 5 times 10^k instead, as plain numbers
 logy = "set format y L('10^{%L}', '$10^{%L}$')"
-# (from the smallest x itself when it is a one-digit number times 10^k, else from 10^k)
-dec(x) = 10**floor(log10(x) + 1e-9)
-tic0(x) = abs(x / dec(x) - floor(x / dec(x) + 0.5)) < 1e-9 ? x : dec(x)
-logx(lo, hi) = log10(hi / lo) < 2 ? sprintf("set xtics %.17g, 2; set format x L('%%g', '$%%g$')", tic0(lo)) : \
+logx(lo, hi) = log10(hi / lo) < 2 ? \
+  sprintf("set xtics (1); do for [k=%d:%d] { set xtics add (10.0**k, 2*10.0**k, 5*10.0**k) }; set format x L('%%g', '$%%g$')", \
+          floor(log10(lo)), ceil(log10(hi))) : \
+  "set xtics autofreq; set format x L('10^{%L}', '$10^{%L}$')"
+# the same for an x axis of dimensions d, narrow ones with tics at every factor 2 from the smallest
+logd(lo, hi) = log10(hi / lo) < 2 ? sprintf("set xtics %.17g, 2; set format x L('%%g', '$%%g$')", lo) : \
                "set xtics autofreq; set format x L('10^{%L}', '$10^{%L}$')"
 
 # colours: Okabe-Ito (colour-blind safe), one per curve, repeating after 8

@@ -9,7 +9,7 @@ stats datafile index 0 every ::0::0 using 2 nooutput; W0 = STATS_min
 set yrange [Wmin / 3 : Wmax * 100]
 do for [fmt in formats] {
   eval start(fmt)
-  eval logx(xlo, xhi)
+  eval logd(xlo, xhi)
   eval logy
   set xlabel L('d', '$d$')
   set ylabel L(wsym_e, wsym_t)
