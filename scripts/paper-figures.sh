@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Every paper figure in one command: build if needed, run each canonical experiment
+# (experiments/*.cfg) whose result file does not exist yet (dimension_night, which takes hours,
+# only with --all), fit every result (ctrate fit: results/NAME.fit.md and /analysis), redraw
+# the figures with ctrate plot, and write paper_figures/README.md listing them.
+#
+# usage: scripts/paper-figures.sh [--all] [-- extra ctrate sweep flags, e.g. --threads 2]
+#
+# Layout: paper_figures/NAME.{pdf,png,tex} from results/gaussian_rate.h5 (the main job),
+# paper_figures/gauss_vs_mixture.* from it and a mixture experiment, and
+# paper_figures/EXPERIMENT/NAME.* for every other result file (the figures its data allow).
+# The numbers of each figure are in data/NAME.dat beside it. BUILD (build) and CTRATE
+# ($BUILD/ctrate) choose the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+all=0
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --all) all=1 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "paper-figures.sh: unknown argument '$1' (accepted: --all, -- sweep flags)" >&2; exit 2 ;;
+  esac
+  shift
+done
+export BUILD=${BUILD:-build}
+export CTRATE=${CTRATE:-$BUILD/ctrate}
+FIG=paper_figures
+say() { echo "paper-figures: $*"; }
+
+# (a) build (installs what is missing, then ninja)
+bash scripts/setup.sh
+
+# (b) the canonical experiments whose output is missing
+spec_output() { sed -n 's/^[[:space:]]*output[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1; }
+names=()
+outs=()
+for cfg in experiments/*.cfg; do
+  name=$(basename "$cfg" .cfg)
+  out=$(spec_output "$cfg")
+  if [ -z "$out" ]; then say "$cfg has no output key; skipped"; continue; fi
+  if [ ! -f "$out" ]; then
+    if [ "$name" = dimension_night ] && [ "$all" -eq 0 ]; then
+      say "$name not run (about 6.5 h on 2 cores; --all runs it)"
+      continue
+    fi
+    say "running $name -> $out"
+    experiments/run.sh "$name" -- "${extra[@]}"
+  elif [ -f "$out.journal" ]; then
+    say "$out has a journal beside it (interrupted or running): plotted as it is; finish it with experiments/run.sh $name"
+  fi
+  if [ -f "$out" ]; then names+=("$name"); outs+=("$out"); fi
+done
+[ ${#outs[@]} -gt 0 ] || { say "no result files"; exit 1; }
+
+# (c) fits
+if "$CTRATE" fit --help >/dev/null 2>&1; then
+  for out in "${outs[@]}"; do
+    if "$CTRATE" fit "$out" -q; then say "fit: ${out%.h5}.fit.md"; else say "ctrate fit $out failed (status $?)"; fi
+  done
+else
+  say "ctrate fit is not available in this build; fits skipped"
+fi
+
+# (d) figures; each ctrate plot line "figure: DIR/NAME (pdf, png, tex)" is kept for the README
+drawn=$(mktemp)
+trap 'rm -f "$drawn"' EXIT
+plot() { # plot ARGS...: ctrate plot, its output shown and its figure lines kept
+  local rc=0
+  say "ctrate plot $*"
+  "$CTRATE" plot "$@" | tee -a "$drawn" || rc=$?
+  [ "$rc" -eq 0 ] || say "ctrate plot $* exited $rc"
+}
+main=results/gaussian_rate.h5
+one=rate_curve,w_vs_d,nstar,w_vs_eps,local_slope # the figures of one result file
+mix=""
+for f in results/two_mode_width.h5 results/mixture_dimension.h5 results/point_cloud.h5; do
+  if [ -z "$mix" ] && [ -f "$f" ]; then mix=$f; fi
+done
+if [ -f "$main" ]; then
+  plot "$main" -o "$FIG" --figure "$one"
+  if [ -n "$mix" ]; then plot "$main" "$mix" -o "$FIG" --figure gauss_vs_mixture; fi
+else
+  say "$main is missing (bash scripts/main-job.sh makes it): no main figures"
+fi
+for i in "${!outs[@]}"; do
+  [ "${outs[$i]}" = "$main" ] && continue
+  rm -rf "${FIG:?}/${names[$i]}" # entirely generated: no stale figure survives
+  plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one"
+done
+
+# (e) paper_figures/README.md
+describe() {
+  case "$1" in
+    rate_curve) echo "W versus N per d (error-free groups), 95% intervals over replicates, the bound's shape C d^(5/2) ln^5 N / N with the fitted C (dashed), slopes N^-1 and N^-1/2 (grey)" ;;
+    w_vs_d) echo "W versus d at the largest N and one mid N, with d^(1/2) and d^(5/2) through the smallest d" ;;
+    nstar) echo "N*(d, eps), the N at which W falls to 2 eps, versus d per eps, with the bound's d^(5/2)/eps" ;;
+    w_vs_eps) echo "W at the largest N versus the injected error eps, per d, with W = eps (the additive floor)" ;;
+    local_slope) echo "local slope of log W on log N per d, beside the bound's own secant slope and -1" ;;
+    gauss_vs_mixture) echo "W versus N for a Gaussian and a mixture target on the same axes (one d)" ;;
+    *) echo "$1" ;;
+  esac
+}
+source_of() { # the result file(s) behind a figure directory
+  local dir=$1 name=$2
+  if [ "$dir" = "$FIG" ]; then
+    if [ "$name" = gauss_vs_mixture ]; then echo "\`$main\` + \`$mix\`"; else echo "\`$main\`"; fi
+  else
+    echo "\`results/$(basename "$dir").h5\`"
+  fi
+}
+{
+  echo "# Paper figures"
+  echo
+  echo "Made $(date -I) by \`bash scripts/paper-figures.sh\` with \`$("$CTRATE" --version)\`."
+  echo "Each figure is \`NAME.pdf\`, \`NAME.png\` and \`NAME.tex\` (cairolatex: \`\\input{NAME.tex}\`,"
+  echo "which includes \`NAME-inc.pdf\`); its numbers are in \`data/NAME.dat\` beside it (the header"
+  echo "names the columns), drawn by \`NAME.gp\` with the common \`style.gp\`. W is the metric of"
+  echo "\`ctrate fit\`: the certified W1 upper bound (the coupling E||f_N - Phi|| for chain and distill)."
+  echo "Fits of each result: \`results/NAME.fit.md\`."
+  prev=""
+  sed -n 's/^figure: \(.*\) (\(.*\))$/\1/p' "$drawn" | while read -r base; do
+    dir=$(dirname "$base") name=$(basename "$base")
+    if [ "$dir" != "$prev" ]; then
+      echo
+      if [ "$dir" = "$FIG" ]; then echo "## Main figures"; else echo "## $(basename "$dir")"; fi
+      prev=$dir
+    fi
+    rel=${base#"$FIG"/}
+    echo
+    echo "### $rel"
+    echo
+    echo "$(describe "$name"). From $(source_of "$dir" "$name")."
+    echo
+    echo "![$rel]($rel.png)"
+  done
+} >"$FIG/README.md"
+say "$(grep -c '^figure: ' "$drawn") figures; list in $FIG/README.md"
