@@ -99,6 +99,11 @@ static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
   return c || (skip & SKIP_EPS) ? c : cmp_field(a, b, field_eps);
 }
 
+int ctr_scaling_same_family(const ctr_point *a, const ctr_point *b, int skip_eps) {
+  find_params();
+  return !cmp_params(a, b, SKIP_D | (skip_eps ? SKIP_EPS : 0));
+}
+
 static int by_params_N_seed(const void *pa, const void *pb) {
   const ctr_point *a = *(const ctr_point *const *)pa, *b = *(const ctr_point *const *)pb;
   int c = cmp_params(a, b, SKIP_D | SKIP_EPS);
@@ -221,6 +226,7 @@ static ctr_status fit_group(ctr_scaling_group *g, const ctr_point *const *r, con
                             size_t n, const ctr_scaling_opts *o, size_t gi, ctr_error *err) {
   g->first = r[0], g->d = r[0]->d, g->eps = r[0]->eps;
   family_label(r[0], 0, g->label, sizeof g->label);
+  family_label(r[0], SKIP_D | SKIP_EPS, g->family, sizeof g->family);
   ctr_status st = per_N(g, r, w, n, err);
   if (st) return st;
   double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);

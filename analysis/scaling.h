@@ -33,6 +33,8 @@ typedef struct {
 
 typedef struct {
   char label[200];         /* "geometric d=64 ct fit-bias eps=0.001" */
+  char family[200];        /* the label without d and eps: the family string of ctr_nstar,
+                              ctr_nstar_fit and ctr_bound_constant */
   const ctr_point *first;  /* a row of the group (its parameters) */
   int d;
   double eps;
@@ -96,6 +98,10 @@ typedef struct {
   ctr_bound_constant *consts;
   size_t nconsts;
 } ctr_scaling;
+
+/* 1 when rows a and b are of one family as the analysis groups them: equal in every
+ * parameter but N and d (and eps, with skip_eps); a radius growing like sqrt(d) counts as one. */
+int ctr_scaling_same_family(const ctr_point *a, const ctr_point *b, int skip_eps);
 
 /* The headline metric of a row under opts (a column name; "auto" resolves per engine). */
 double ctr_scaling_metric(const ctr_point *row, const char *metric);

@@ -204,7 +204,7 @@ echo "== sweep bookkeeping: ctrate sweep -j 1 against ctr_point_run in a loop (b
 BSWEEP=$BUILD/bench/bench_sweep
 if [ -x "$BSWEEP" ]; then
   "$BSWEEP" "$CTRATE" "$ROOT/bench/data_trivial.cfg" 3 | tee "$TMP/trivial.txt"
-  "$BSWEEP" "$CTRATE" "$ROOT/experiments/gaussian_rate.cfg" 2 | tee "$TMP/rate.txt"
+  "$BSWEEP" "$CTRATE" "$ROOT/experiments/gaussian_rate.cfg" 3 | tee "$TMP/rate.txt"
   share=$(sed -n 's/.*in engines *\([0-9.]*\)%.*/\1/p' "$TMP/rate.txt")
   if awk -v s="$share" 'BEGIN { exit !(s >= 95) }'; then
     echo "PASS gaussian_rate.cfg spends $share% of the sweep's wall time in engines (>= 95%)"
@@ -222,6 +222,15 @@ if [ -x "$BSWEEP" ]; then
     printf "PASS resuming a finished 10^5-point sweep takes %.2f s (< 1 s)\n" "$best"
   else
     printf "FAIL resuming a finished 10^5-point sweep takes %.2f s (>= 1 s)\n" "$best"; fail=1
+  fi
+  # issue 5: fitting (bootstrap included) and plotting a 10^5-row file
+  t0=$(date +%s.%N)
+  "$CTRATE" fit "$TMP/big.h5" -q && "$CTRATE" plot "$TMP/big.h5" -o "$TMP/figs" >/dev/null
+  t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+  if awk -v t="$t" 'BEGIN { exit !(t < 5) }'; then
+    printf "PASS ctrate fit + plot of a 10^5-row file take %.2f s (< 5 s)\n" "$t"
+  else
+    printf "FAIL ctrate fit + plot of a 10^5-row file take %.2f s (>= 5 s)\n" "$t"; fail=1
   fi
 else
   echo "run_bench: $BSWEEP not built (meson -Dbench=true)"; fail=1

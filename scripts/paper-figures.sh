@@ -136,4 +136,40 @@ source_of() { # the result file(s) behind a figure directory
     echo "![$rel]($rel.png)"
   done
 } >"$FIG/README.md"
+# (f) the fitted exponents beside the bound's: in full in paper_figures/README.md, compact in
+# the block of README.md between the paper-figures markers (replaced, the rest untouched)
+results=()
+for f in results/gaussian_rate.h5 results/error_sweep.h5 results/mixture_dimension.h5 \
+  results/two_mode_width.h5 results/point_cloud.h5 results/dimension_night.h5; do
+  [ -f "$f" ] && results+=("$f")
+done
+if ((${#results[@]})); then
+  {
+    echo
+    echo "## Fitted exponents and the bound"
+    echo
+    /usr/bin/python3 scripts/exponents_table.py "${results[@]}"
+  } >>"$FIG/README.md"
+  block=$(mktemp)
+  {
+    echo "<!-- paper-figures:begin (written by scripts/paper-figures.sh; edits here are lost) -->"
+    echo "Made $(date -I) by \`bash scripts/paper-figures.sh\` with \`$("$CTRATE" --version)\`; every"
+    echo "figure and the full table: [paper_figures/README.md](paper_figures/README.md)."
+    echo
+    for n in rate_curve w_vs_d nstar local_slope w_vs_eps gauss_vs_mixture; do
+      [ -f "$FIG/$n.png" ] && echo "<img src=\"paper_figures/$n.png\" width=\"420\" alt=\"$n\">"
+    done
+    echo
+    /usr/bin/python3 scripts/exponents_table.py --compact "${results[@]}"
+    echo "<!-- paper-figures:end -->"
+  } >"$block"
+  if grep -q '^<!-- paper-figures:begin' README.md; then
+    awk -v blk="$block" '/^<!-- paper-figures:begin/ { while ((getline l < blk) > 0) print l; skip = 1; next }
+      /^<!-- paper-figures:end/ { skip = 0; next } !skip' README.md >README.md.new && mv README.md.new README.md
+    say "README.md: figures and exponent table updated"
+  else
+    say "README.md has no paper-figures markers: table left in $FIG/README.md only"
+  fi
+  rm -f "$block"
+fi
 say "$(grep -c '^figure: ' "$drawn") figures; list in $FIG/README.md"

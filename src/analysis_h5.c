@@ -95,6 +95,7 @@ static herr_t write_groups(hid_t a, const ctr_scaling *s) {
   const ctr_scaling_group *g = s->groups;
   table_open(&t, a, "groups", n);
   COLS(t, n, "label", g[k_].label);
+  COLS(t, n, "family", g[k_].family);
   COLI(t, n, "d", g[k_].d);
   COLD(t, n, "eps", g[k_].eps);
   COLI(t, n, "n_N", (int)g[k_].nN);

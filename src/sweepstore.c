@@ -103,7 +103,7 @@ static int by_id(const void *a, const void *b) {
  * the two leaves rows in both, which loading de-duplicates). */
 static ctr_status checkpoint(ctr_store *s, ctr_error *err) {
   double t0 = now_s();
-  qsort(s->rows, s->n, sizeof *s->rows, by_id);
+  if (s->n > 1) qsort(s->rows, s->n, sizeof *s->rows, by_id);
   ctr_status st = s->dirty ? ctr_results_write_file(s->path, &s->p.info,
                                                     (const ctr_point *const *)s->rows, s->n, err)
                            : CTR_OK;

@@ -23,7 +23,7 @@ static const struct {
     {"fit", ctr_cmd_fit, "scaling fits against the bound: report, and /analysis in the file"},
     {"merge", ctr_cmd_merge, "join the shard files of one sweep, checking they cover its plan"},
     {"show", ctr_cmd_show, "what a result file holds, as a table (--csv for other tools)"},
-    {"plot", ctr_cmd_plot, "rate-curve figure (PDF and PNG) from a result file, with gnuplot"},
+    {"plot", ctr_cmd_plot, "paper figures (PDF, PNG, LaTeX) from result files, with gnuplot"},
 };
 
 static void usage(FILE *out) {

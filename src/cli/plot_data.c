@@ -30,44 +30,6 @@ const ctr_point *ctr_plot_ref_row(const ctr_point *rows, size_t n, const char *m
   return NULL;
 }
 
-/* Parameters (point.h, `target` to `chains`) equal but for N, d, path and, with skip_eps, eps.
- * A radius counts as equal when it is equal relative to sqrt(d) (radius growing with d). */
-static int same_family(const ctr_point *a, const ctr_point *b, int skip_eps) {
-  int in = 0;
-  for (size_t i = 0; i < ctr_point_nfields; i++) {
-    const ctr_field *f = &ctr_point_fields[i];
-    const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
-    if (!strcmp(f->name, "target")) in = 1;
-    if (!in || !strcmp(f->name, "N") || !strcmp(f->name, "d") || !strcmp(f->name, "path") ||
-        (skip_eps && !strcmp(f->name, "eps")))
-      continue;
-    int eq;
-    if (f->kind == CTR_KIND_F64) {
-      double x = *(const double *)pa, y = *(const double *)pb;
-      eq = x == y || (isnan(x) && isnan(y));
-      if (!eq && !strcmp(f->name, "radius"))
-        eq = fabs(x / sqrt(a->d) - y / sqrt(b->d)) <= 1e-12 * fabs(x / sqrt(a->d));
-    } else if (f->kind == CTR_KIND_STR)
-      eq = !strncmp(pa, pb, f->size);
-    else
-      eq = !memcmp(pa, pb, f->size);
-    if (!eq) return 0;
-    if (!strcmp(f->name, "chains")) break;
-  }
-  return 1;
-}
-
-/* A group label without its "d=" and "eps=" words: the family label of scaling.c. */
-static void strip_label(const char *label, char *out, size_t n) {
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", label);
-  size_t k = 0;
-  out[0] = '\0';
-  for (char *save = NULL, *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
-    if (strncmp(w, "d=", 2) && strncmp(w, "eps=", 4) && k < n)
-      k += (size_t)snprintf(out + k, n - k, "%s%s", k ? " " : "", w);
-}
-
 static const ctr_scaling *g_s; /* qsort context */
 static int by_d(const void *a, const void *b) {
   int x = g_s->groups[*(const size_t *)a].d, y = g_s->groups[*(const size_t *)b].d;
@@ -88,7 +50,7 @@ static size_t family(const ctr_scaling *s, const ctr_point *ref, int skip_eps, i
     int dup = 0;
     for (size_t j = 0; j < m; j++)
       dup |= s->groups[idx[j]].d == g->d && s->groups[idx[j]].eps == g->eps;
-    if (!dup && keep(g) && same_family(g->first, ref, skip_eps)) idx[m++] = i;
+    if (!dup && keep(g) && ctr_scaling_same_family(g->first, ref, skip_eps)) idx[m++] = i;
   }
   g_s = s;
   qsort(idx, m, sizeof *idx, by_eps);
@@ -220,7 +182,7 @@ static int skip(ctr_fig_meta *m, const char *why) {
  * ambiguous, the same sup computed from the groups' ratio_max). */
 static double bound_C(const ctr_plot_input *in, grp *g0, char *src, size_t n) {
   char fam[256];
-  strip_label(g0->label, fam, sizeof fam);
+  snprintf(fam, sizeof fam, "%s", g0->family);
   size_t hit = 0, at = 0;
   for (size_t c = 0; c < in->s->nconsts; c++)
     if (!strcmp(in->s->consts[c].family, fam)) hit++, at = c;
@@ -228,7 +190,7 @@ static double bound_C(const ctr_plot_input *in, grp *g0, char *src, size_t n) {
   double C = NAN;
   for (size_t i = 0; i < in->s->ngroups; i++) {
     grp *g = &in->s->groups[i];
-    if (g->eps == 0 && same_family(g->first, g0->first, 1))
+    if (g->eps == 0 && ctr_scaling_same_family(g->first, g0->first, 1))
       C = isnan(C) ? g->ratio_max : fmax(C, g->ratio_max);
   }
   snprintf(src, n, "sup of ratio_max over the family's error-free groups");
@@ -242,7 +204,7 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
   if (!n) return skip(m, "no error-free group (eps = 0 or error none) with a usable W");
   if (nN < 2) return skip(m, "one value of N only");
   char fam[256], src[300];
-  strip_label(in->s->groups[idx[0]].label, fam, sizeof fam);
+  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
   double C = bound_C(in, &in->s->groups[idx[0]], src, sizeof src);
   FILE *f =
       open_dat(path, err,
@@ -284,7 +246,7 @@ static int fig_w_vs_d(const ctr_plot_input *in, const char *path, ctr_fig_meta *
       if (N >= lo && N < big && (dist < best || (dist == best && N < mid))) best = dist, mid = N;
     }
   char fam[256];
-  strip_label(in->s->groups[idx[0]].label, fam, sizeof fam);
+  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
   FILE *f = open_dat(path, err,
                      "# w_vs_d: W versus d at the largest N (block 0) and one mid N (block 1)\n"
                      "# family: %s; W: %s\n# columns: d W W_lo W_hi replicates N\n" WLOHI,
@@ -332,7 +294,7 @@ static int fig_nstar(const ctr_plot_input *in, const char *path, ctr_fig_meta *m
   size_t idx[MAXC * 8], n = 0;
   int ok = 0;
   if (family(in->s, in->ref, 0, keep_clean, idx)) { /* the first family, if it has N* */
-    strip_label(in->s->groups[idx[0]].label, fam, sizeof fam);
+    snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
     n = nstar_of(in->s, fam, e, &ok);
   }
   for (size_t i = 0; !ok && i < in->s->nnstar; i++) { /* else the first family that has */
@@ -380,7 +342,7 @@ static int fig_w_vs_eps(const ctr_plot_input *in, const char *path, ctr_fig_meta
       ok |= i != j && in->s->groups[idx[i]].d == in->s->groups[idx[j]].d;
   if (!ok) return skip(m, "needs two or more values of eps > 0 at one d");
   char fam[256];
-  strip_label(in->s->groups[idx[0]].label, fam, sizeof fam);
+  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
   FILE *f = open_dat(path, err,
                      "# w_vs_eps: W at each group's largest N versus eps > 0, one block per d\n"
                      "# family: %s; W: %s\n# columns: eps W W_lo W_hi replicates N d\n" WLOHI,
@@ -411,7 +373,7 @@ static int fig_local(const ctr_plot_input *in, const char *path, ctr_fig_meta *m
   if (nN < 3)
     return skip(m, n ? "needs three or more values of N" : "no error-free group with a usable W");
   char fam[256];
-  strip_label(in->s->groups[idx[0]].label, fam, sizeof fam);
+  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
   FILE *f =
       open_dat(path, err,
                "# local_slope: slope of log W between neighbouring N, at their geometric mean\n"
