@@ -55,13 +55,9 @@ done
 [ ${#outs[@]} -gt 0 ] || { say "no result files"; exit 1; }
 
 # (c) fits
-if "$CTRATE" fit --help >/dev/null 2>&1; then
-  for out in "${outs[@]}"; do
-    if "$CTRATE" fit "$out" -q; then say "fit: ${out%.h5}.fit.md"; else say "ctrate fit $out failed (status $?)"; fi
-  done
-else
-  say "ctrate fit is not available in this build; fits skipped"
-fi
+for out in "${outs[@]}"; do
+  if "$CTRATE" fit "$out" -q; then say "fit: ${out%.h5}.fit.md"; else say "ctrate fit $out failed (status $?)"; fi
+done
 
 # (d) figures; each ctrate plot line "figure: DIR/NAME (pdf, png, tex)" is kept for the README
 drawn=$(mktemp)
