@@ -200,7 +200,7 @@ do_start() {
   cat >"$CONF" <<EOF
 # Written by tests/slurm_cluster.sh: a throwaway single-node cluster under $DIR.
 ClusterName=ctrate-test
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$d_port
 SlurmUser=root
@@ -233,14 +233,14 @@ SelectTypeParameters=CR_CPU
 MinJobAge=300
 # scancel escalates from SIGTERM to SIGKILL after 5 s (default 30) so that stop is quick.
 KillWait=5
-NodeName=$HOST CPUs=$(nproc) RealMemory=$real_mem State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 NodeHostname=$HOST CPUs=$(nproc) RealMemory=$real_mem State=UNKNOWN
 PartitionName=debug Default=YES Nodes=ALL MaxTime=INFINITE State=UP
 EOF
   printf 'export SLURM_CONF=%q\n' "$CONF" >"$DIR/env.sh"
   export SLURM_CONF=$CONF
 
   slurmctld -f "$CONF" -c || die "slurmctld failed to start"
-  slurmd -f "$CONF" || die "slurmd failed to start"
+  slurmd -f "$CONF" -N "$HOST" || die "slurmd failed to start"
 
   state=
   for i in $(seq $((START_TIMEOUT * 5))); do
