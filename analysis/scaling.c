@@ -22,15 +22,20 @@ void ctr_scaling_opts_default(ctr_scaling_opts *o) {
 
 /* ---- which column is W --------------------------------------------------------------- */
 
-static const char *auto_metric(const ctr_point *r) {
-  if (!strcmp(r->engine, "chain") || !strcmp(r->engine, "distill")) return "coupling_l1_qN";
-  if (!strcmp(r->engine, "grid")) return "w1_hi_qN";
-  return "w1_hi_normal";
+/* The auto metric's three columns, found once by name (this runs once per row). */
+static const ctr_field *auto_field(const ctr_point *r) {
+  static const ctr_field *coupling, *w1_grid, *w1_gauss;
+  if (!coupling) {
+    coupling = ctr_point_field("coupling_l1_qN"), w1_grid = ctr_point_field("w1_hi_qN");
+    w1_gauss = ctr_point_field("w1_hi_normal");
+  }
+  if (!strcmp(r->engine, "chain") || !strcmp(r->engine, "distill")) return coupling;
+  return !strcmp(r->engine, "grid") ? w1_grid : w1_gauss;
 }
 
 double ctr_scaling_metric(const ctr_point *row, const char *metric) {
   const ctr_field *f =
-      ctr_point_field(!metric || !strcmp(metric, "auto") ? auto_metric(row) : metric);
+      !metric || !strcmp(metric, "auto") ? auto_field(row) : ctr_point_field(metric);
   if (!f || f->kind != CTR_KIND_F64) return NAN;
   return *(const double *)((const char *)row + f->offset);
 }

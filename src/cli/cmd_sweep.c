@@ -150,7 +150,7 @@ static int parse(int argc, char **argv, ctr_grid *g, sweep_opts *o) {
   if (rc < 0) rc = load_spec(argc, argv, g, o);
   if (rc < 0) rc = parse_pass(argc, argv, 2, g, o);
   if (rc >= 0) return rc;
-  if ((o->resume || o->shard_n > 1) && !o->out)
+  if ((o->resume || o->shard_n > 1) && !o->out && !o->dry_run)
     return fprintf(stderr, "ctrate sweep: --resume and --shard need an output file (-o)\n"), 2;
   if (o->resume && o->force)
     return fprintf(stderr, "ctrate sweep: --resume and --force contradict each other\n"), 2;

@@ -46,22 +46,24 @@ static void rates(FILE *out, const ctr_scaling *s) {
   }
 }
 
+static void dexp_row(FILE *out, const ctr_d_exponent *e) {
+  char t[48];
+  interval(t, sizeof t, e->fit.slope_lo, e->fit.slope_hi);
+  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s |\n", e->family, e->N, e->n, e->fit.slope, t);
+}
+
 /* The exponent of d at each family's middle and largest N (every N is in /analysis): with an
- * injected error the floor flattens it at large N. */
+ * injected error the floor flattens it at large N. A family's entries are contiguous. */
 static void dexp(FILE *out, const ctr_scaling *s) {
   if (!s->ndexp) return;
   fprintf(out, "\n## Exponent of d at fixed N (the bound: 5/2)\n\n| family | N | d values | "
                "exponent | 95%% |\n|---|---|---|---|---|\n");
-  for (size_t i = 0, first = 0; i < s->ndexp; i++) {
-    const ctr_d_exponent *e = &s->dexp[i];
-    if (i && strcmp(s->dexp[i - 1].family, e->family)) first = i;
-    int last = i + 1 == s->ndexp || strcmp(s->dexp[i + 1].family, e->family);
-    size_t end = i; /* index of the family's last entry, known at its middle only by scanning */
-    while (end + 1 < s->ndexp && !strcmp(s->dexp[end + 1].family, e->family)) end++;
-    if (!last && i != first + (end - first) / 2) continue;
-    char t[48];
-    interval(t, sizeof t, e->fit.slope_lo, e->fit.slope_hi);
-    fprintf(out, "| %s | %.3g | %zu | %+.3f | %s |\n", e->family, e->N, e->n, e->fit.slope, t);
+  for (size_t first = 0, last; first < s->ndexp; first = last + 1) {
+    last = first;
+    while (last + 1 < s->ndexp && !strcmp(s->dexp[last + 1].family, s->dexp[first].family)) last++;
+    size_t mid = first + (last - first) / 2;
+    if (mid != last) dexp_row(out, &s->dexp[mid]);
+    dexp_row(out, &s->dexp[last]);
   }
 }
 

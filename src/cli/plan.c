@@ -44,14 +44,32 @@ static int by_cost(const void *a, const void *b) {
   return (i > j) - (i < j);
 }
 
+/* Shards as a binary min-heap on (load, index): the least loaded shard, lowest index first, is
+ * heap[0], so a point is assigned in O(log shards) instead of a scan of every shard. */
+static int lighter(const double *load, int a, int b) {
+  return load[a] < load[b] || (load[a] == load[b] && a < b);
+}
+
+static void sift_down(int *heap, int n, const double *load) {
+  for (int i = 0;;) {
+    int l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && lighter(load, heap[l], heap[m])) m = l;
+    if (r < n && lighter(load, heap[r], heap[m])) m = r;
+    if (m == i) return;
+    int t = heap[i];
+    heap[i] = heap[m], heap[m] = t, i = m;
+  }
+}
+
 ctr_status ctr_plan_make(const ctr_grid *g, int shard_i, int shard_n, ctr_plan *p,
                          ctr_error *err) {
   size_t n = ctr_grid_count(g);
   p->total = n, p->n = 0, p->seconds = 0;
   p->ids = malloc(sizeof *p->ids * n), p->cost = malloc(sizeof *p->cost * n);
   double *all = malloc(sizeof *all * n), *load = calloc((size_t)shard_n, sizeof *load);
-  if (!p->ids || !p->cost || !all || !load) {
-    free(all), free(load), ctr_plan_free(p);
+  int *heap = malloc(sizeof *heap * (size_t)shard_n);
+  if (!p->ids || !p->cost || !all || !load || !heap) {
+    free(all), free(load), free(heap), ctr_plan_free(p);
     return ctr_fail(err, CTR_ENOMEM, "out of memory for a plan of %zu points", n);
   }
   ctr_point_spec spec;
@@ -60,15 +78,15 @@ ctr_status ctr_plan_make(const ctr_grid *g, int shard_i, int shard_n, ctr_plan *
   for (size_t i = 0; i < n; i++) order[i] = i;
   sort_cost = all;
   qsort(order, n, sizeof *order, by_cost);
+  for (int s = 0; s < shard_n; s++) heap[s] = s; /* all loads 0: already a heap */
   for (size_t k = 0; k < n; k++) {
-    int best = 0; /* longest-first greedy: the least loaded shard takes the next point */
-    for (int s = 1; s < shard_n; s++)
-      if (load[s] < load[best]) best = s;
+    int best = heap[0]; /* longest-first greedy: the least loaded shard takes the next point */
     load[best] += all[order[k]];
+    sift_down(heap, shard_n, load);
     if (best == shard_i - 1) p->cost[p->n] = all[order[k]], p->ids[p->n++] = order[k];
   }
   for (size_t k = 0; k < p->n; k++) p->seconds += p->cost[k];
-  free(all), free(load);
+  free(all), free(load), free(heap);
   return CTR_OK;
 }
 

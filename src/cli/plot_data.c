@@ -181,8 +181,7 @@ static int skip(ctr_fig_meta *m, const char *why) {
 /* The family's C of the bound (ctr_bound_constant, matched by family label; if the label is
  * ambiguous, the same sup computed from the groups' ratio_max). */
 static double bound_C(const ctr_plot_input *in, grp *g0, char *src, size_t n) {
-  char fam[256];
-  snprintf(fam, sizeof fam, "%s", g0->family);
+  const char *fam = g0->family;
   size_t hit = 0, at = 0;
   for (size_t c = 0; c < in->s->nconsts; c++)
     if (!strcmp(in->s->consts[c].family, fam)) hit++, at = c;
@@ -203,8 +202,8 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
     nN = in->s->groups[idx[i]].nN > nN ? in->s->groups[idx[i]].nN : nN;
   if (!n) return skip(m, "no error-free group (eps = 0 or error none) with a usable W");
   if (nN < 2) return skip(m, "one value of N only");
-  char fam[256], src[300];
-  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
+  char src[300];
+  const char *fam = in->s->groups[idx[0]].family;
   double C = bound_C(in, &in->s->groups[idx[0]], src, sizeof src);
   FILE *f =
       open_dat(path, err,
@@ -245,8 +244,7 @@ static int fig_w_vs_d(const ctr_plot_input *in, const char *path, ctr_fig_meta *
       double N = in->s->groups[idx[i]].N[k], dist = fabs(log(N / want));
       if (N >= lo && N < big && (dist < best || (dist == best && N < mid))) best = dist, mid = N;
     }
-  char fam[256];
-  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
+  const char *fam = in->s->groups[idx[0]].family;
   FILE *f = open_dat(path, err,
                      "# w_vs_d: W versus d at the largest N (block 0) and one mid N (block 1)\n"
                      "# family: %s; W: %s\n# columns: d W W_lo W_hi replicates N\n" WLOHI,
@@ -341,8 +339,7 @@ static int fig_w_vs_eps(const ctr_plot_input *in, const char *path, ctr_fig_meta
     for (size_t j = 0; j < n; j++)
       ok |= i != j && in->s->groups[idx[i]].d == in->s->groups[idx[j]].d;
   if (!ok) return skip(m, "needs two or more values of eps > 0 at one d");
-  char fam[256];
-  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
+  const char *fam = in->s->groups[idx[0]].family;
   FILE *f = open_dat(path, err,
                      "# w_vs_eps: W at each group's largest N versus eps > 0, one block per d\n"
                      "# family: %s; W: %s\n# columns: eps W W_lo W_hi replicates N d\n" WLOHI,
@@ -372,8 +369,7 @@ static int fig_local(const ctr_plot_input *in, const char *path, ctr_fig_meta *m
     nN = in->s->groups[idx[i]].nN > nN ? in->s->groups[idx[i]].nN : nN;
   if (nN < 3)
     return skip(m, n ? "needs three or more values of N" : "no error-free group with a usable W");
-  char fam[256];
-  snprintf(fam, sizeof fam, "%s", in->s->groups[idx[0]].family);
+  const char *fam = in->s->groups[idx[0]].family;
   FILE *f =
       open_dat(path, err,
                "# local_slope: slope of log W between neighbouring N, at their geometric mean\n"
