@@ -1,6 +1,6 @@
-/* plot_data.c: select the groups, N* values and constants each paper figure shows (from
- * ctr_scaling_run) and write them as gnuplot data files (plot_data.h). */
-#include "plot_data.h"
+/* analysis/figure_data.c: select the groups, N* values and constants each paper figure shows (from
+ * ctr_scaling_run) and write them as gnuplot data files (analysis/figure_data.h). */
+#include "analysis/figure_data.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -1,14 +1,14 @@
-/* plot_data.h: the numbers behind the paper figures of `ctrate plot`, one gnuplot data file per
+/* analysis/figure_data.h: the numbers behind the paper figures of `ctrate plot`, one gnuplot data file per
  * figure (a header comment naming the columns, one block per curve, blocks separated by two
  * blank lines for gnuplot's `index`). Nothing is computed here that ctr_scaling_run
  * (analysis/scaling.h) does not already give: this file selects and writes. */
-#ifndef CTR_PLOT_DATA_H
-#define CTR_PLOT_DATA_H
+#ifndef CTR_ANALYSIS_FIGURE_DATA_H
+#define CTR_ANALYSIS_FIGURE_DATA_H
 
 #include <stddef.h>
 
-#include "common.h"
-#include "scaling.h"
+#include "core/common.h"
+#include "analysis/scaling.h"
 
 enum {
   CTR_FIG_RATE_CURVE,       /* W vs N per d, 95% bars, the bound's shape with the fitted C */

@@ -1,10 +1,10 @@
-/* fit.h: scaling fits (math.md section 8). */
-#ifndef CTR_FIT_H
-#define CTR_FIT_H
+/* analysis/fit.h: scaling fits (math.md section 8). */
+#ifndef CTR_ANALYSIS_FIT_H
+#define CTR_ANALYSIS_FIT_H
 
 #include <stddef.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct {
   size_t n;                 /* points used (those with x > 0 and y > 0, finite) */

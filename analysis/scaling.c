@@ -1,7 +1,7 @@
-/* scaling.c: groups, slopes, floors, d exponents, N* and the bound's constant (scaling.h).
+/* analysis/scaling.c: groups, slopes, floors, d exponents, N* and the bound's constant (analysis/scaling.h).
  * Every fit is a GSL least-squares fit; intervals use t quantiles with the residual degrees
  * of freedom; the bootstrap resamples replicates (seeds) with a counter-based stream. */
-#include "scaling.h"
+#include "analysis/scaling.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -12,8 +12,8 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_multifit.h>
 
-#include "rng.h"
-#include "scaling_floor.h"
+#include "core/rng.h"
+#include "analysis/scaling_floor.h"
 
 void ctr_scaling_opts_default(ctr_scaling_opts *o) {
   memset(o, 0, sizeof *o);
@@ -65,7 +65,7 @@ static int cmp_field(const ctr_point *a, const ctr_point *b, const ctr_field *f)
   return 0;
 }
 
-/* The parameters are the columns from `target` to `chains` (point.h order) but N and path
+/* The parameters are the columns from `target` to `chains` (core/point.h order) but N and path
  * (derived); d and eps are listed apart because families skip them. Found once, by name. */
 static const ctr_field *param_fields[64], *field_d, *field_eps, *field_radius;
 static size_t nparams;

@@ -1,18 +1,18 @@
-/* scaling.h: the verdict on the bound from a table of result rows (math.md sections 3 and 8).
+/* analysis/scaling.h: the verdict on the bound from a table of result rows (math.md sections 3 and 8).
  *
  * Rows are grouped by every parameter except N, the seed and the replicate index; within a
  * group the replicates at one N are averaged. The headline error W of a row is one column
  * (ctr_scaling_metric: by default the certified W1 upper bound for the Gaussian engines and
  * the grid, the coupling E||f_N - Phi|| for chain and distill). Everything here computes from
  * rows in memory; reading and writing files is the caller's business. */
-#ifndef CTR_SCALING_H
-#define CTR_SCALING_H
+#ifndef CTR_ANALYSIS_SCALING_H
+#define CTR_ANALYSIS_SCALING_H
 
 #include <stddef.h>
 
-#include "common.h"
-#include "fit.h"
-#include "point.h"
+#include "core/common.h"
+#include "analysis/fit.h"
+#include "core/point.h"
 
 typedef struct {
   const char *metric;  /* column name of W, or NULL/"auto" for the engine's headline column */

@@ -1,7 +1,7 @@
 /* The floor model is fitted in relative residuals (model / W - 1), so that the small-W tail
  * that decides c counts as much as the large-W head that decides a and p; the parameters are
  * (ln a, p, c) so that a stays positive. */
-#include "scaling_floor.h"
+#include "analysis/scaling_floor.h"
 
 #include <math.h>
 #include <string.h>

@@ -16,10 +16,10 @@
 
 #include <omp.h>
 
-#include "engine_affine.h"
-#include "metrics_gauss.h"
-#include "schedule.h"
-#include "target.h"
+#include "engines/affine.h"
+#include "metrics/gaussian_metrics.h"
+#include "core/schedule.h"
+#include "targets/gaussian.h"
 
 typedef struct {
   double t_engine, t_point; /* best seconds */

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench_assign.py: the exact assignment solver (src/wassign.c, Jonker-Volgenant, through
+"""bench_assign.py: the exact assignment solver (src/wasserstein/assignment.c, Jonker-Volgenant, through
 tests/wassign_cli) against POT's network simplex (ot.emd2 with ot.dist), timed in the same run.
 
 Cases n = 1000 and 3000 points, d = 10: x ~ N(0, I), y ~ N(0.3, diag(0.5..2)^2) (the laws of

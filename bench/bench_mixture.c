@@ -32,12 +32,12 @@
 
 #include <omp.h>
 
-#include "engine_chain.h"
-#include "engine_distill.h"
-#include "flow.h"
-#include "mixture.h"
-#include "rng.h"
-#include "schedule.h"
+#include "engines/chain.h"
+#include "engines/distill.h"
+#include "targets/flow_map.h"
+#include "targets/mixture.h"
+#include "core/rng.h"
+#include "core/schedule.h"
 
 #define REPS 3
 #define NFIX 13

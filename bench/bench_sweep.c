@@ -15,8 +15,8 @@
 #include <gsl/gsl_errno.h>
 #include <omp.h>
 
-#include "grid.h"
-#include "spec.h"
+#include "sweep/param_grid.h"
+#include "sweep/spec.h"
 
 static double direct(const ctr_grid *g) {
   size_t n = ctr_grid_count(g);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference numpy implementation of the chain engine (ideal CT by backward chains) and of the
 distillation engine (DDIM with the exact denoiser), math.md section 5, for benchmarking
-src/engine_chain.c and src/engine_distill.c (bench/bench_mixture.c).
+src/engines/chain.c and src/engines/distill.c (bench/bench_mixture.c).
 
 Target: 1-D two-mode mixture, modes at -1 and +1, weights 1/2, sigma 0.1. Schedule: paper,
 c0 = 2, c1 = 4 (ctr_schedule_params_default), built by ref_numpy.paper_schedule.
@@ -18,7 +18,7 @@ chain: all points x chains vectorised per step t = N..2: weights, component choi
 distill: y <- (s_{t-1}/s_t) y + c_t D(y), vectorised over the points; per point
     ||f_N(x) - Phi(x)|| and its square.
 
-Flow map Phi = Phi_{N->1}: the PF-ODE in u = log tan(phi/2) (as src/flow.c),
+Flow map Phi = Phi_{N->1}: the PF-ODE in u = log tan(phi/2) (as src/targets/flow_map.c),
     dx/du = a x - D(x),  a = -tanh(u), s = 1/cosh(u),  u = log(s / (1 + a)),
 integrated with a fixed-step classical RK4, vectorised over all points, with FLOW_STEPS steps
 uniform in u (the reported Phi), and again with FLOW_STEPS / 2 steps for an error estimate:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference numpy implementation of the affine CT recursion (math.md sections 1 and 4),
-for benchmarking the C engine (src/engine_affine.c, diag path, error none).
+for benchmarking the C engine (src/engines/affine.c, diag path, error none).
 
 Paper schedule (c0 = 2, c1 = 8), geometric spectrum lambda_i from lambda_max = 1 down to
 lambda_min = 0.01, input q_N. Per step t = 2..N, over the d eigenvalues:

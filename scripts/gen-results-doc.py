@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerate the column table of docs/results-format.md from the X-macro in src/point.h.
+"""Regenerate the column table of docs/results-format.md from the X-macro in src/core/point.h.
 Run after changing a column: python3 scripts/gen-results-doc.py (tests/test_results_h5 fails
 when a column is missing from the document)."""
 import pathlib
 import re
 
 root = pathlib.Path(__file__).resolve().parent.parent
-src = (root / "src/point.h").read_text()
+src = (root / "src/core/point.h").read_text()
 body = src[src.index("#define CTR_POINT_FIELDS(X)"):src.index("typedef struct {")].replace("\\\n", "\n")
 rows = []
 for m in re.finditer(r'X\((I64|I32|F64|STR),\s*(\w+),\s*(\d+),\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)', body):

@@ -3,7 +3,7 @@
 
 usage: check_h5py.py RESULT.h5 REPO_ROOT
 
-The column names come from the X-macro in REPO_ROOT/src/point.h, so this test
+The column names come from the X-macro in REPO_ROOT/src/core/point.h, so this test
 follows point.h without edits. Prints "ok - ..." / "not ok - ..." lines; exits 1
 on any failure, 2 on bad usage or a file h5py cannot open.
 """
@@ -27,7 +27,7 @@ def as_str(value):
 
 
 def point_fields(repo_root):
-    with open(os.path.join(repo_root, "src", "point.h"), encoding="utf-8") as fh:
+    with open(os.path.join(repo_root, "src", "core", "point.h"), encoding="utf-8") as fh:
         return [m.group(2) for m in FIELD_RE.finditer(fh.read())]
 
 
@@ -68,7 +68,7 @@ def main(argv):
     path, repo_root = argv[1], argv[2]
     c = Checker()
     fields = point_fields(repo_root)
-    c.check(len(fields) > 0, "parsed %d column names from src/point.h" % len(fields))
+    c.check(len(fields) > 0, "parsed %d column names from src/core/point.h" % len(fields))
     try:
         check_file(path, fields, c)
     except OSError as e:

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "mixture.h"
-#include "schedule.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
 
 /* A setup step that must not fail: report it as a failed check and stop the program. */
 static inline void die_if(ctr_status st, const ctr_error *err, const char *what) {

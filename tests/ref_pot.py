@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ref_pot.py: the exact assignment W1 and W2 (src/wassign.c) against POT's network simplex
+"""ref_pot.py: the exact assignment W1 and W2 (src/wasserstein/assignment.c) against POT's network simplex
 (Debian python3-pot, ot.emd2), an independent exact solver, to 1e-9 relative.
 
 usage: /usr/bin/python3 tests/ref_pot.py PATH/TO/wassign_cli

@@ -1,5 +1,5 @@
-/* test_affine.c: checks of the affine CT/CD engine (engine_affine.c) and of the Gaussian
- * metrics built on it (metrics_gauss.c), math.md sections 2-4 and 6:
+/* test_affine.c: checks of the affine CT/CD engine (engines/affine.c) and of the Gaussian
+ * metrics built on it (metrics/gaussian_metrics.c), math.md sections 2-4 and 6:
  *   a. brute-force Monte Carlo consistency training (least squares, step by step)
  *   b. the flow map's closed form against the probability-flow ODE (GSL rk8pd)
  *   c. the tower property with an independent uncentred recursion (long double)
@@ -20,11 +20,11 @@
 
 #include "check.h"
 #include "fixtures.h"
-#include "engine_affine.h"
-#include "metrics_gauss.h"
-#include "rng.h"
-#include "schedule.h"
-#include "target.h"
+#include "engines/affine.h"
+#include "metrics/gaussian_metrics.h"
+#include "core/rng.h"
+#include "core/schedule.h"
+#include "targets/gaussian.h"
 
 static ctr_schedule *make_sched(int64_t N, double c0, double c1) {
   ctr_schedule_params p;

@@ -1,4 +1,4 @@
-/* test_chain.c: the backward-chain CT engine (engine_chain.c, math.md 5) against the closed-form
+/* test_chain.c: the backward-chain CT engine (engines/chain.c, math.md 5) against the closed-form
  * affine engine on one-component mixtures, its determinism across thread counts, the exact effect
  * of a fit-bias error, and its refusals. Prints "ok - ..." / "FAIL - ..."; exit 0 iff all pass. */
 #include <math.h>
@@ -10,12 +10,12 @@
 
 #include "check.h"
 #include "fixtures.h"
-#include "engine_affine.h"
-#include "engine_chain.h"
-#include "metrics_gauss.h"
-#include "mixture.h"
-#include "schedule.h"
-#include "target.h"
+#include "engines/affine.h"
+#include "engines/chain.h"
+#include "metrics/gaussian_metrics.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
+#include "targets/gaussian.h"
 
 /* One isotropic Gaussian N(0, lambda I_d) as a mixture and as an affine target. */
 static ctr_mixture *gauss_mixture(int d, double lambda) {

@@ -1,6 +1,6 @@
 /* test_crosscheck.c: the two independent routes to ideal CT on a mixture agree (issue 3):
- * the exact grid recursion (engine_grid.c, d = 1) and the backward-chain estimator
- * (engine_chain.c). E||f*_N - Phi||^2 over q_N from the grid (Monte Carlo over x only, f*_N
+ * the exact grid recursion (engines/grid.c, d = 1) and the backward-chain estimator
+ * (engines/chain.c). E||f*_N - Phi||^2 over q_N from the grid (Monte Carlo over x only, f*_N
  * and Phi deterministic) must equal the chain's unbiased estimate within their joint standard
  * error; distillation, which has no Jensen gap, must sit well below both. */
 #include <math.h>
@@ -11,14 +11,14 @@
 
 #include "check.h"
 #include "fixtures.h"
-#include "engine_chain.h"
-#include "engine_distill.h"
-#include "engine_grid.h"
-#include "flow.h"
-#include "mixture.h"
-#include "parfor.h"
-#include "rng.h"
-#include "schedule.h"
+#include "engines/chain.h"
+#include "engines/distill.h"
+#include "engines/grid.h"
+#include "targets/flow_map.h"
+#include "targets/mixture.h"
+#include "core/parfor.h"
+#include "core/rng.h"
+#include "core/schedule.h"
 
 /* E||f_N - Phi||^2 over n draws x ~ q_N with f_N from the grid: mean and standard error. */
 static void grid_sq(const ctr_grid_result *g, const ctr_schedule *s, const ctr_mixture *m, int n,

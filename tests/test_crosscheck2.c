@@ -1,6 +1,6 @@
 /* test_crosscheck2.c: the two independent routes to ideal CT agree in d = 2: the exact grid
- * recursion (engine_grid.c, tensor bicubic grid, coupling by adaptive cubature) and the
- * backward-chain estimator (engine_chain.c). For two modes at (+-1, 0), sigma = 0.2, N = 50,
+ * recursion (engines/grid.c, tensor bicubic grid, coupling by adaptive cubature) and the
+ * backward-chain estimator (engines/chain.c). For two modes at (+-1, 0), sigma = 0.2, N = 50,
  * the chain's unbiased E||f*_N - Phi||^2 over q_N must equal the grid's coupling_sq within 4
  * joint standard errors (chain se, and the grid's discretisation estimate), and the joint
  * error must resolve the value (< 15%). */
@@ -11,10 +11,10 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
-#include "engine_chain.h"
-#include "engine_grid.h"
-#include "mixture.h"
-#include "schedule.h"
+#include "engines/chain.h"
+#include "engines/grid.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
 
 static double now(void) {
   struct timespec t;

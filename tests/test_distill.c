@@ -1,4 +1,4 @@
-/* test_distill.c: distillation on mixtures (engine_distill.c). On a one-component mixture CD is
+/* test_distill.c: distillation on mixtures (engines/distill.c). On a one-component mixture CD is
  * affine and equals the closed-form engine (math.md 4-5: the Jensen gap vanishes), point by
  * point; its coupling estimate matches the closed-form E||f_N - Phi|| within its standard
  * error; on a two-mode mixture CD's error decays with N. */
@@ -9,12 +9,12 @@
 
 #include "check.h"
 #include "fixtures.h"
-#include "engine_affine.h"
-#include "engine_distill.h"
-#include "metrics_gauss.h"
-#include "mixture.h"
-#include "schedule.h"
-#include "target.h"
+#include "engines/affine.h"
+#include "engines/distill.h"
+#include "metrics/gaussian_metrics.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
+#include "targets/gaussian.h"
 
 static void test_gaussian(int64_t N, double lambda) {
   ctr_schedule *s = fixture_schedule(N);

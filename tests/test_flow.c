@@ -1,4 +1,4 @@
-/* test_flow.c: checks of the probability-flow ODE module (flow.c), math.md sections 1, 4, 5:
+/* test_flow.c: checks of the probability-flow ODE module (targets/flow_map.c), math.md sections 1, 4, 5:
  *   a. Gaussian N(mu, diag(lambda)): Phi_{N->1} against the closed form (d = 1, 3; N = 1e3, 1e5)
  *   b. the halved-tolerance error estimate against the true error (several tolerances)
  *   c. Jacobian == diag(sqrt(v_1/v_N)), its norm, and the Lipschitz estimate max(1, ...)
@@ -19,10 +19,10 @@
 
 #include "check.h"
 #include "fixtures.h"
-#include "flow.h"
-#include "schedule.h"
+#include "targets/flow_map.h"
+#include "core/schedule.h"
 
-/* Deterministic normals for the test (splitmix64 + Box-Muller): the library's rng.c is not
+/* Deterministic normals for the test (splitmix64 + Box-Muller): the library's core/rng.c is not
  * part of this test's build. */
 static uint64_t sm_state = 0x9E3779B97F4A7C15ULL;
 static double test_uniform(void) {

@@ -1,4 +1,4 @@
-/* test_grid.c: checks of the grid CT engine (engine_grid.c), math.md sections 2, 4, 5:
+/* test_grid.c: checks of the grid CT engine (engines/grid.c), math.md sections 2, 4, 5:
  *   a. single Gaussian (K = 1): f_N on the grid against the closed-form affine CT
  *      f_N(x) = a_1 mu + A_N (x - a_N mu), A_N = prod_{t=2..N} m_t (N = 100, 1000)
  *   b. its W1, W2 (inputs N(0, 1) and q_N) and coupling E|f_N - Phi| (and E|f_N - Phi|^2)
@@ -28,10 +28,10 @@
 
 #include "check.h"
 #include "fixtures.h"
-#include "engine_grid.h"
-#include "errmodel.h"
-#include "mixture.h"
-#include "schedule.h"
+#include "engines/grid.h"
+#include "core/error_model.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
 
 /* Symmetric K = 2 mixture +-m with variance v each (v = 0: point cloud), or K = 1 at mu. */
 static ctr_mixture *make_mix(int K, double m, double v) {

@@ -13,7 +13,7 @@
 #include <gsl/gsl_linalg.h>
 
 #include "check.h"
-#include "mixture.h"
+#include "targets/mixture.h"
 
 #define MAXD 8
 

@@ -18,8 +18,8 @@
 
 #include <hdf5.h>
 
-#include "point.h"
-#include "results_h5.h"
+#include "core/point.h"
+#include "store/results_h5.h"
 
 static int failures = 0;
 static char dir[] = "/tmp/ctr_test_h5_XXXXXX";

@@ -11,9 +11,9 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
-#include "point.h"
-#include "rng.h"
-#include "scaling.h"
+#include "core/point.h"
+#include "core/rng.h"
+#include "analysis/scaling.h"
 
 #define MAXROWS 4096
 

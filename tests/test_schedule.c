@@ -1,4 +1,4 @@
-/* test_schedule.c: checks of schedule.c (math.md section 1) against long double
+/* test_schedule.c: checks of core/schedule.c (math.md section 1) against long double
  * recomputations of the same betas, direct evaluations of the schedule formulas and the
  * asymptotic abar_N of the paper's schedule; and the refusals of invalid parameters.
  * Prints "ok - name" or "FAIL - name: got .. want .."; exits 0 when every check passes. */
@@ -11,7 +11,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
-#include "schedule.h"
+#include "core/schedule.h"
 
 static const char *kname(ctr_schedule_kind k) {
   return k == CTR_SCHED_PAPER ? "paper" : k == CTR_SCHED_LINEAR ? "linear" : "cosine";

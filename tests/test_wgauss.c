@@ -1,4 +1,4 @@
-/* test_wgauss.c: checks of wgauss.c against closed forms, Monte Carlo and naive
+/* test_wgauss.c: checks of wasserstein/gaussian.c against closed forms, Monte Carlo and naive
  * reference formulas (math.md section 4). Prints "ok - name" or "FAIL - name: ...";
  * exits 0 when every check passes, 1 otherwise. */
 #include <math.h>
@@ -12,7 +12,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
 
-#include "wgauss.h"
+#include "wasserstein/gaussian.h"
 
 #define PI 3.14159265358979323846
 #define MAXD 8

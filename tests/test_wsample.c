@@ -1,4 +1,4 @@
-/* test_wsample.c: checks of wassign.c and wsample.c (math.md section 7) against brute-force
+/* test_wsample.c: checks of wasserstein/assignment.c and wasserstein/sampled.c (math.md section 7) against brute-force
  * enumeration of permutations, replicated-point identities and the bounds' defining
  * inequalities. Prints "ok - name" or "FAIL - name: ..."; exits 0 when every check passes. */
 #include <math.h>
@@ -10,9 +10,9 @@
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
-#include "rng.h"
-#include "wassign.h"
-#include "wsample.h"
+#include "core/rng.h"
+#include "wasserstein/assignment.h"
+#include "wasserstein/sampled.h"
 
 #define MAXN 8
 #define MAXD 5

@@ -11,7 +11,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "wassign.h"
+#include "wasserstein/assignment.h"
 
 static int parse_size(const char *s, size_t *out) {
   char *end;

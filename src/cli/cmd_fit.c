@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis_h5.h"
-#include "args.h"
-#include "commands.h"
-#include "fit_report.h"
-#include "results_h5.h"
+#include "store/analysis_h5.h"
+#include "core/parse.h"
+#include "cli/commands.h"
+#include "cli/fit_report.h"
+#include "store/results_h5.h"
 
 static void help(FILE *out) {
   fprintf(out,

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "results_h5.h"
+#include "cli/commands.h"
+#include "store/results_h5.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate merge -o ALL.h5 [--force] SHARD.h5...\n\n"

@@ -1,5 +1,5 @@
 /* ctrate plot: the paper figures. The numbers go to one gnuplot data file per figure first
- * (plot_data.c), so they exist even without gnuplot; gnuplot (run time only) then draws each
+ * (analysis/figure_data.c), so they exist even without gnuplot; gnuplot (run time only) then draws each
  * figure with its script NAME.gp (and the common style.gp) in every format asked for, all
  * figures at once, each gnuplot in the output directory so that cairolatex's .tex includes
  * its graphics by a relative name. */
@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "plot_data.h"
-#include "results_h5.h"
+#include "cli/commands.h"
+#include "analysis/figure_data.h"
+#include "store/results_h5.h"
 
 #ifndef CTR_FIGURES_DIR
 #define CTR_FIGURES_DIR "paper_figures"

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "grid.h"
-#include "report.h"
-#include "results_h5.h"
+#include "cli/commands.h"
+#include "sweep/param_grid.h"
+#include "cli/report.h"
+#include "store/results_h5.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate run [OPTIONS] [-o FILE.h5]\n\n"

@@ -2,17 +2,17 @@
  *
  * Default output is for people (attributes, then a fixed-width table of a few
  * columns at 6 significant digits); --csv is for programs (every column, doubles
- * with 17 digits so they round-trip). Column names are those of point.h, so the
+ * with 17 digits so they round-trip). Column names are those of core/point.h, so the
  * same names work here, in h5py and in pandas. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "report.h"
-#include "point.h"
-#include "results_h5.h"
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "core/point.h"
+#include "store/results_h5.h"
 
 #define EXIT_USAGE 2
 
@@ -91,7 +91,7 @@ static int default_selection(int csv, const ctr_field ***cols, size_t *ncols) {
   } else {
     for (size_t i = 0; i < NDEFAULT; i++) {
       const ctr_field *f = ctr_point_field(default_columns[i]);
-      if (f) out[n++] = f; /* tolerate a column renamed in point.h */
+      if (f) out[n++] = f; /* tolerate a column renamed in core/point.h */
     }
   }
   *cols = out;

@@ -1,5 +1,5 @@
 /* ctrate sweep: a grid of points from a spec file and/or flags, run in parallel, written
- * crash-safe (sweepstore.h), resumable, shardable. */
+ * crash-safe (store/sweep_journal.h), resumable, shardable. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +8,13 @@
 
 #include <omp.h>
 
-#include "args.h"
-#include "commands.h"
-#include "grid.h"
-#include "plan.h"
-#include "report.h"
-#include "spec.h"
-#include "sweep_run.h"
+#include "core/parse.h"
+#include "cli/commands.h"
+#include "sweep/param_grid.h"
+#include "sweep/plan.h"
+#include "cli/report.h"
+#include "sweep/spec.h"
+#include "sweep/sweep_loop.h"
 
 typedef struct {
   char *out;         /* owned */

@@ -1,10 +1,10 @@
-/* commands.h: the ctrate subcommands. Each takes the arguments after the
+/* cli/commands.h: the ctrate subcommands. Each takes the arguments after the
  * program name (argv[0] is the subcommand's name) and returns the exit status:
  * 0 ok, 1 runtime failure, 2 bad usage or bad input. */
-#ifndef CTR_COMMANDS_H
-#define CTR_COMMANDS_H
+#ifndef CTR_CLI_COMMANDS_H
+#define CTR_CLI_COMMANDS_H
 
-#include "common.h"
+#include "core/common.h"
 
 int ctr_cmd_run(int argc, char **argv);
 int ctr_cmd_sweep(int argc, char **argv);

@@ -1,9 +1,9 @@
-#include "fit_report.h"
+#include "cli/fit_report.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "results_h5.h"
+#include "store/results_h5.h"
 
 static void interval(char *buf, size_t n, double lo, double hi) {
   if (isfinite(lo) && isfinite(hi)) snprintf(buf, n, "[%+.3f, %+.3f]", lo, hi);

@@ -4,8 +4,8 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "commands.h"
-#include "version.h"
+#include "cli/commands.h"
+#include "core/version.h"
 
 static char cmdline[4096];
 

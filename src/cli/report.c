@@ -1,10 +1,10 @@
-#include "report.h"
+#include "cli/report.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fit.h"
+#include "analysis/fit.h"
 
 void ctr_report_value(const ctr_point *row, const ctr_field *f, char *buf, size_t size,
                       int exact) {

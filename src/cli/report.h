@@ -1,11 +1,11 @@
-/* report.h: human-readable tables on the terminal (never files). */
-#ifndef CTR_REPORT_H
-#define CTR_REPORT_H
+/* cli/report.h: human-readable tables on the terminal (never files). */
+#ifndef CTR_CLI_REPORT_H
+#define CTR_CLI_REPORT_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "point.h"
+#include "core/point.h"
 
 /* Every field of one row as "name  value  # doc". */
 void ctr_report_point(FILE *out, const ctr_point *row);

@@ -1,11 +1,11 @@
-/* common.h: status codes and the error record every library call fills.
+/* core/common.h: status codes and the error record every library call fills.
  *
  * Library code never prints and never exits: it returns a ctr_status and, on
  * failure, writes a one-line message into a ctr_error that names the offending
  * value and the accepted range. The command line maps CTR_EINPUT to exit 2 and
  * everything else to exit 1. */
-#ifndef CTR_COMMON_H
-#define CTR_COMMON_H
+#ifndef CTR_CORE_COMMON_H
+#define CTR_CORE_COMMON_H
 
 #include <stddef.h>
 

@@ -1,9 +1,9 @@
-#include "errmodel.h"
+#include "core/error_model.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 static const char *const names[] = {"none",       "fit-bias",   "fit-scale",
                                     "fit-matrix", "score-bias", "score-scale"};

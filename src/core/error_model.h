@@ -1,4 +1,4 @@
-/* errmodel.h: the error models of math.md section 6, all affine so that every law stays
+/* core/error_model.h: the error models of math.md section 6, all affine so that every law stays
  * Gaussian.
  *
  *   fit-*   : f_t = f*_t + e_t. The user's eps is the paper's total sum_t eps_t, spread
@@ -12,12 +12,12 @@
  *             score-bias  delta_t(x) = eps u
  *             score-scale delta_t(x) = r_t (x - a_t mu)
  * k_t and r_t are set from the closed form E_{q_t}||x - a_t mu||^2 = a_t^2 tr Sigma + d s_t^2. */
-#ifndef CTR_ERRMODEL_H
-#define CTR_ERRMODEL_H
+#ifndef CTR_CORE_ERROR_MODEL_H
+#define CTR_CORE_ERROR_MODEL_H
 
 #include <stdint.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef enum {
   CTR_ERR_NONE,

@@ -1,4 +1,4 @@
-#include "parfor.h"
+#include "core/parfor.h"
 
 #include <math.h>
 

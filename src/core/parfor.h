@@ -1,14 +1,14 @@
-/* parfor.h: run fn(ctx, i, ws) for i = 0..n-1 on OpenMP threads, each thread with its own
+/* core/parfor.h: run fn(ctx, i, ws) for i = 0..n-1 on OpenMP threads, each thread with its own
  * workspace from ws_alloc, stopping at the first failure (its status and message returned).
  * Callers write point i's results to slot i only, then reduce in index order, so results do
  * not depend on the thread count. Inside a sweep (already one point per thread) OpenMP runs
  * this with one thread, since nested parallelism is off. */
-#ifndef CTR_PARFOR_H
-#define CTR_PARFOR_H
+#ifndef CTR_CORE_PARFOR_H
+#define CTR_CORE_PARFOR_H
 
 #include <stddef.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct {
   void *ctx;

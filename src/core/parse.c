@@ -1,4 +1,4 @@
-#include "args.h"
+#include "core/parse.h"
 
 #include <errno.h>
 #include <math.h>

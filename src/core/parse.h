@@ -1,12 +1,12 @@
-/* args.h: strict parsing of command-line values. Every failure fills a ctr_error naming
+/* core/parse.h: strict parsing of command-line values. Every failure fills a ctr_error naming
  * the option, the text given and the accepted range, so the CLI can exit 2. */
-#ifndef CTR_ARGS_H
-#define CTR_ARGS_H
+#ifndef CTR_CORE_PARSE_H
+#define CTR_CORE_PARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
+#include "core/common.h"
 
 /* A finite double in [lo, hi]. */
 ctr_status ctr_arg_double(const char *opt, const char *text, double lo, double hi, double *out,

@@ -1,4 +1,4 @@
-#include "point.h"
+#include "core/point.h"
 
 #include <math.h>
 #include <stddef.h>

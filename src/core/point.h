@@ -1,11 +1,11 @@
-/* point.h: one row of a result table: every parameter and every metric of one
+/* core/point.h: one row of a result table: every parameter and every metric of one
  * simulated point (target x d x N x schedule x engine x error x seed).
  *
  * The field list is an X-macro so that the HDF5 compound type, `ctrate show`,
  * the CSV export and docs/results-format.md are all generated from one place
  * and cannot drift apart. Strings are fixed-size, NUL-terminated. */
-#ifndef CTR_POINT_H
-#define CTR_POINT_H
+#ifndef CTR_CORE_POINT_H
+#define CTR_CORE_POINT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,10 +1,10 @@
-/* rng.h: counter-based random streams (Random123 Philox4x64-10).
+/* core/rng.h: counter-based random streams (Random123 Philox4x64-10).
  *
  * A stream is named by (seed, purpose, a, b): the same name gives the same numbers
  * whatever the thread count, the sharding or the order in which points are run.
  * Draw i of a stream is a pure function of its name and i. */
-#ifndef CTR_RNG_H
-#define CTR_RNG_H
+#ifndef CTR_CORE_RNG_H
+#define CTR_CORE_RNG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "schedule.h"
+#include "core/schedule.h"
 
 #include <math.h>
 #include <stdlib.h>

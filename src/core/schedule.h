@@ -1,15 +1,15 @@
-/* schedule.h: the forward noise schedule (math.md section 1).
+/* core/schedule.h: the forward noise schedule (math.md section 1).
  *
  * Steps t = 1..N. Arrays are 1-based (index 0 is unused) and hold, for every t,
  * beta_t, a_t = sqrt(abar_t) and s_t = sqrt(1 - abar_t), all computed without
  * cancellation: log abar_t is a running sum of log1p(-beta_k) and s_t comes from
  * expm1, so s_1 = sqrt(beta_1) ~ 1e-7 keeps its digits. */
-#ifndef CTR_SCHEDULE_H
-#define CTR_SCHEDULE_H
+#ifndef CTR_CORE_SCHEDULE_H
+#define CTR_CORE_SCHEDULE_H
 
 #include <stdint.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef enum { CTR_SCHED_PAPER, CTR_SCHED_LINEAR, CTR_SCHED_COSINE } ctr_schedule_kind;
 

@@ -1,4 +1,4 @@
-#include "stepsum.h"
+#include "core/step_sums.h"
 
 #include <math.h>
 #include <stdlib.h>

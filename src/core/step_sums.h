@@ -1,4 +1,4 @@
-/* stepsum.h: sums over steps t = 2..N of E||G_t|| and (E||G_t||^2)^(1/2) for zero-mean
+/* core/step_sums.h: sums over steps t = 2..N of E||G_t|| and (E||G_t||^2)^(1/2) for zero-mean
  * Gaussian per-step errors G_t (math.md section 3: sum_t E||D_t||, sum_t E||e_t||).
  *
  * The RMS form is cheap and exact at every step. The L1 form needs a 1-D quadrature over
@@ -6,8 +6,8 @@
  * log-spaced steps and, between them, the ratio L1/RMS (which lies in [sqrt(2/pi), 1]
  * and varies slowly in t) is interpolated linearly in log t. When N - 1 <= probes every
  * step is a probe and the sum is exact. Steps must be fed in increasing order. */
-#ifndef CTR_STEPSUM_H
-#define CTR_STEPSUM_H
+#ifndef CTR_CORE_STEP_SUMS_H
+#define CTR_CORE_STEP_SUMS_H
 
 #include <stdint.h>
 

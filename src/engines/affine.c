@@ -1,4 +1,4 @@
-#include "engine_affine.h"
+#include "engines/affine.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -7,9 +7,9 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 
-#include "rng.h"
-#include "stepsum.h"
-#include "wgauss.h"
+#include "core/rng.h"
+#include "core/step_sums.h"
+#include "wasserstein/gaussian.h"
 
 void ctr_affine_params_default(ctr_affine_params *p) {
   memset(p, 0, sizeof *p);
@@ -163,9 +163,9 @@ typedef struct {
   gsl_matrix *M;
 } run_ws;
 
-/* Diag path, one step: the recursion of engine_affine.h per distinct eigenvalue. */
+/* Diag path, one step: the recursion of engines/affine.h per distinct eigenvalue. */
 /* Diag path of ct, one step, fused with the geometry (one pass over the eigenvalues instead
- * of two, the engine's hot loop): the recursion of engine_affine.h per distinct eigenvalue. */
+ * of two, the engine's hot loop): the recursion of engines/affine.h per distinct eigenvalue. */
 __attribute__((target_clones("avx2", "default"))) static void
 ct_diag_kernel(int nd, step_coef k, const double *restrict lam, const double *restrict sq1,
                const double *restrict ivp, const double *restrict Gp, double *restrict inv_v,

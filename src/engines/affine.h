@@ -1,4 +1,4 @@
-/* engine_affine.h: ideal consistency training (and distillation) on Gaussian targets,
+/* engines/affine.h: ideal consistency training (and distillation) on Gaussian targets,
  * in closed form (math.md sections 2-4 and 6).
  *
  * Everything is tracked in eigen-coordinates of Sigma and CENTRED at the flow map:
@@ -19,16 +19,16 @@
  * Engine "cd" composes DDIM steps directly, f_t = f_{t-1} o Psi_t + e_t, with the slope
  * product accumulated as is (the straightforward way, diag path only). For Gaussian
  * targets it must equal CT exactly (the Jensen gap vanishes for affine maps): a test. */
-#ifndef CTR_ENGINE_AFFINE_H
-#define CTR_ENGINE_AFFINE_H
+#ifndef CTR_ENGINES_AFFINE_H
+#define CTR_ENGINES_AFFINE_H
 
 #include <stdint.h>
 
-#include "common.h"
-#include "engines.h"
-#include "errmodel.h"
-#include "schedule.h"
-#include "target.h"
+#include "core/common.h"
+#include "engines/registry.h"
+#include "core/error_model.h"
+#include "core/schedule.h"
+#include "targets/gaussian.h"
 
 typedef struct {
   ctr_engine_kind engine; /* ct or cd */

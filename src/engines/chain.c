@@ -1,12 +1,12 @@
-#include "engine_chain.h"
+#include "engines/chain.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
-#include "parfor.h"
-#include "rng.h"
+#include "targets/flow_map.h"
+#include "core/parfor.h"
+#include "core/rng.h"
 
 
 void ctr_chain_params_default(ctr_chain_params *p) {

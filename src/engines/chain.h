@@ -1,4 +1,4 @@
-/* engine_chain.h: ideal consistency training on a mixture or point cloud by the backward-chain
+/* engines/chain.h: ideal consistency training on a mixture or point cloud by the backward-chain
  * representation of math.md section 5, in any dimension.
  *
  * For a starting point x ~ q_N, the chain Y_N = x, Y_{t-1} = (s_{t-1}/s_t) Y_t + c_t X_0 with
@@ -12,15 +12,15 @@
  *
  * Errors (math.md 6): fit-bias adds e_t = eps_t u at every step, so f_N = f*_N + eps u;
  * score-bias draws the teacher's X_0 + eps u (a wrong data law). Other kinds are refused. */
-#ifndef CTR_ENGINE_CHAIN_H
-#define CTR_ENGINE_CHAIN_H
+#ifndef CTR_ENGINES_CHAIN_H
+#define CTR_ENGINES_CHAIN_H
 
 #include <stdint.h>
 
-#include "common.h"
-#include "errmodel.h"
-#include "mixture.h"
-#include "schedule.h"
+#include "core/common.h"
+#include "core/error_model.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
 
 typedef struct {
   int points;      /* starting points x_i ~ q_N, >= 2 */

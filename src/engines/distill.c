@@ -1,12 +1,12 @@
-#include "engine_distill.h"
+#include "engines/distill.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
-#include "rng.h"
-#include "parfor.h"
+#include "targets/flow_map.h"
+#include "core/rng.h"
+#include "core/parfor.h"
 
 
 void ctr_distill_params_default(ctr_distill_params *p) {

@@ -1,4 +1,4 @@
-/* engine_distill.h: consistency distillation on a mixture or point cloud (math.md 5), the
+/* engines/distill.h: consistency distillation on a mixture or point cloud (math.md 5), the
  * comparison method. With the teacher's denoiser D^_t = D_t + delta_t, each step is one DDIM
  * step Psi_t(x) = (s_{t-1}/s_t) x + c_t D^_t(x) and f_t = f_{t-1} o Psi_t + e_t, so
  * f_N(x) = Psi_2 o ... o Psi_N (x) + sum_t e_t: deterministic, N denoiser calls per point.
@@ -7,15 +7,15 @@
  * point, so its mean over the points estimates E||f_N - Phi|| >= W1(f_N(q_N), X_1) with only
  * the sampling error over x (no chain noise, unlike engine_chain).
  * Errors: fit-bias (e_t = eps_t u, sum eps u), score-bias (delta_t = eps u). */
-#ifndef CTR_ENGINE_DISTILL_H
-#define CTR_ENGINE_DISTILL_H
+#ifndef CTR_ENGINES_DISTILL_H
+#define CTR_ENGINES_DISTILL_H
 
 #include <stdint.h>
 
-#include "common.h"
-#include "errmodel.h"
-#include "mixture.h"
-#include "schedule.h"
+#include "core/common.h"
+#include "core/error_model.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
 
 typedef struct {
   int points;    /* x_i ~ q_N, >= 2 */

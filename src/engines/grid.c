@@ -1,5 +1,5 @@
-/* engine_grid.c: ideal CT on a 1-D or 2-D grid (math.md sections 2 and 5), see engine_grid.h. */
-#include "engine_grid.h"
+/* engines/grid.c: ideal CT on a 1-D or 2-D grid (math.md sections 2 and 5), see engines/grid.h. */
+#include "engines/grid.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,9 +10,9 @@
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_roots.h>
 
-#include "denoiser.h"
-#include "flow.h"
-#include "parfor.h"
+#include "targets/denoiser.h"
+#include "targets/flow_map.h"
+#include "core/parfor.h"
 
 #define GRID_G_MAX 10000001 /* 80 MB per array */
 #define GRID_Q_MAX 200
@@ -393,7 +393,7 @@ static int cmp_double(const void *p, const void *q) {
   return (a > b) - (a < b);
 }
 
-/* Fallback for a non-monotone f_N (engine_grid.h): sorted values of f_N at mid-point input
+/* Fallback for a non-monotone f_N (engines/grid.h): sorted values of f_N at mid-point input
  * quantiles are the output's quantiles; mid-point sums over the same u_i give W1 and W2. */
 static ctr_status wp_sorted(metric_ctx *c, law1d *in, double *w1, double *w2, ctr_error *err) {
   int n = c->p->sort_n;
@@ -450,7 +450,7 @@ static ctr_status coupling(metric_ctx *c, double p, double *val, ctr_error *err)
   return quad_status(c, gst, abserr, p == 2 ? "|f_N - Phi|^2 q_N" : "|f_N - Phi| q_N", err);
 }
 
-/* Largest halved-tolerance error of Phi at 9 points across q_N's bulk (flow.h). */
+/* Largest halved-tolerance error of Phi at 9 points across q_N's bulk (targets/flow_map.h). */
 static ctr_status flow_error(metric_ctx *c, ctr_error *err) {
   double lo = c->f->lo, hi = lo + (c->f->n - 1) * c->f->h;
   for (int i = 0; i < 9; i++) {
@@ -481,7 +481,7 @@ static ctr_status measure(metric_ctx *c, const spline *f, ctr_grid_metrics *out,
 
 /* ================================================================ d = 2: tensor spline */
 
-/* Per node 8 doubles: F0 F1 Mx0 Mx1 My0 My1 Mxy0 Mxy1 (engine_grid.h), node (i, j) at
+/* Per node 8 doubles: F0 F1 Mx0 Mx1 My0 My1 Mxy0 Mxy1 (engines/grid.h), node (i, j) at
  * c + (i n + j) 8, i along axis 1. */
 #define NODE 8
 
@@ -933,7 +933,7 @@ static ctr_status cub_eval(cub_ctx *c, cub_rect *R, int nb, ctr_error *err) {
   return st;
 }
 
-/* Global adaptive cubature of the NV integrals over the box (engine_grid.h). out[q] the
+/* Global adaptive cubature of the NV integrals over the box (engines/grid.h). out[q] the
  * values, abserr[q] the summed error estimates; *warn = 1 if cub_max stopped it. */
 static ctr_status cubature(cub_ctx *c, const double *lo, const double *hi, double rel, int maxr,
                            double *out, double *abserr, int *warn, ctr_error *err) {

@@ -1,4 +1,4 @@
-/* engine_grid.h: exact (up to discretisation) ideal consistency training on a 1-D or 2-D Gaussian
+/* engines/grid.h: exact (up to discretisation) ideal consistency training on a 1-D or 2-D Gaussian
  * mixture or point cloud, by the CT step of math.md section 5 on a grid:
  *
  *   f_1 = identity,   for t = 2..N:
@@ -77,16 +77,16 @@
  * towards it. Base and refined f_N are integrated together, with each node's Phi computed
  * once (the flow map is the costly part). The discretisation estimate is again
  * |refined - base|. */
-#ifndef CTR_ENGINE_GRID_H
-#define CTR_ENGINE_GRID_H
+#ifndef CTR_ENGINES_GRID_H
+#define CTR_ENGINES_GRID_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "errmodel.h"
-#include "mixture.h"
-#include "schedule.h"
+#include "core/common.h"
+#include "core/error_model.h"
+#include "targets/mixture.h"
+#include "core/schedule.h"
 
 typedef struct {
   int G;           /* grid points, >= 5 */

@@ -1,4 +1,4 @@
-#include "engines.h"
+#include "engines/registry.h"
 
 static const char *const names[CTR_ENGINE_COUNT] = {"ct", "cd", "chain", "distill", "grid"};
 

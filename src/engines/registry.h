@@ -1,13 +1,13 @@
-/* engines.h: the registry of engines, so that the CLI, the rows and --help share one list.
- *   ct, cd   Gaussian targets, closed form (engine_affine.h)
- *   chain    ideal CT on any target by backward chains (engine_chain.h)
- *   distill  consistency distillation on any target, DDIM composition (engine_distill.h)
- *   grid     ideal CT in d = 1, exact up to a discretisation it estimates (engine_grid.h)
+/* engines/registry.h: the registry of engines, so that the CLI, the rows and --help share one list.
+ *   ct, cd   Gaussian targets, closed form (engines/affine.h)
+ *   chain    ideal CT on any target by backward chains (engines/chain.h)
+ *   distill  consistency distillation on any target, DDIM composition (engines/distill.h)
+ *   grid     ideal CT in d = 1, exact up to a discretisation it estimates (engines/grid.h)
  * A Gaussian target given to chain or distill runs as a one-component mixture. */
-#ifndef CTR_ENGINES_H
-#define CTR_ENGINES_H
+#ifndef CTR_ENGINES_REGISTRY_H
+#define CTR_ENGINES_REGISTRY_H
 
-#include "common.h"
+#include "core/common.h"
 
 typedef enum {
   CTR_ENGINE_CT,

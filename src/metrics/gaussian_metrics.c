@@ -1,4 +1,4 @@
-#include "metrics_gauss.h"
+#include "metrics/gaussian_metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include <gsl/gsl_eigen.h>
 
-#include "wgauss.h"
+#include "wasserstein/gaussian.h"
 
 enum { IN_NORMAL, IN_QN };
 

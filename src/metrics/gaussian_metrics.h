@@ -1,12 +1,12 @@
-/* metrics_gauss.h: distances between the engine's output law and the target X_1, for the
+/* metrics/gaussian_metrics.h: distances between the engine's output law and the target X_1, for the
  * two input laws of math.md section 2 (N(0, I) and the exact marginal q_N), plus the
  * coupling bound E||f_N - Phi|| and the flow map's Lipschitz constant (math.md section 4). */
-#ifndef CTR_METRICS_GAUSS_H
-#define CTR_METRICS_GAUSS_H
+#ifndef CTR_METRICS_GAUSSIAN_METRICS_H
+#define CTR_METRICS_GAUSSIAN_METRICS_H
 
-#include "common.h"
-#include "engine_affine.h"
-#include "target.h"
+#include "core/common.h"
+#include "engines/affine.h"
+#include "targets/gaussian.h"
 
 typedef struct {
   double w2;            /* exact W2(f_N(input), X_1) */

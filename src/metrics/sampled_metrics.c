@@ -1,9 +1,9 @@
-#include "metrics_sample.h"
+#include "metrics/sampled_metrics.h"
 
 #include <stdlib.h>
 
-#include "rng.h"
-#include "wsample.h"
+#include "core/rng.h"
+#include "wasserstein/sampled.h"
 
 #define CTR_SLICE_DIRECTIONS 64
 #define CTR_SAMPLED_REPLICATES 4 /* one draw is too noisy to set beside a floor (math.md 7) */

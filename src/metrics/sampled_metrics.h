@@ -1,13 +1,13 @@
-/* metrics_sample.h: sampled Wasserstein distances between a model's output and the target X_1,
+/* metrics/sampled_metrics.h: sampled Wasserstein distances between a model's output and the target X_1,
  * each with the same-law floor beside it (math.md 7: between n-point samples the bias decays
  * like n^(-1/d), so a sampled W means something only where it clearly exceeds the floor). */
-#ifndef CTR_METRICS_SAMPLE_H
-#define CTR_METRICS_SAMPLE_H
+#ifndef CTR_METRICS_SAMPLED_METRICS_H
+#define CTR_METRICS_SAMPLED_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine_distill.h"
+#include "engines/distill.h"
 
 /* Every value is a mean over 4 independent replicates (fresh Z and fresh target samples). */
 typedef struct {

@@ -1,4 +1,4 @@
-#include "runpoint.h"
+#include "simulate/point_run.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -6,13 +6,13 @@
 
 #include <omp.h>
 
-#include "engine_chain.h"
-#include "engine_distill.h"
-#include "engine_grid.h"
-#include "flow.h"
-#include "metrics_gauss.h"
-#include "metrics_sample.h"
-#include "rng.h"
+#include "engines/chain.h"
+#include "engines/distill.h"
+#include "engines/grid.h"
+#include "targets/flow_map.h"
+#include "metrics/gaussian_metrics.h"
+#include "metrics/sampled_metrics.h"
+#include "core/rng.h"
 
 
 void ctr_point_spec_default(ctr_point_spec *spec) {
@@ -34,7 +34,7 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
                   name);
 }
 
-/* What the mixture engines implement (engine_chain.h, engine_distill.h). */
+/* What the mixture engines implement (engines/chain.h, engines/distill.h). */
 static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *err) {
   ctr_errmodel_kind k = spec->engine.error.kind;
   const char *e = ctr_engine_name(spec->engine.engine);

@@ -1,18 +1,18 @@
-/* runpoint.h: simulate one point (schedule + target + engine + error) and fill its row.
+/* simulate/point_run.h: simulate one point (schedule + target + engine + error) and fill its row.
  * The only place that knows how the modules fit together for one point: Gaussian targets
- * with ct/cd go to the closed-form engine (engine_affine.h, metrics_gauss.h); any target with
+ * with ct/cd go to the closed-form engine (engines/affine.h, metrics/gaussian_metrics.h); any target with
  * chain/distill goes to the mixture engines (a Gaussian as a one-component mixture). */
-#ifndef CTR_RUNPOINT_H
-#define CTR_RUNPOINT_H
+#ifndef CTR_SIMULATE_POINT_RUN_H
+#define CTR_SIMULATE_POINT_RUN_H
 
 #include <stdint.h>
 
-#include "common.h"
-#include "engine_affine.h"
-#include "mixture.h"
-#include "point.h"
-#include "schedule.h"
-#include "target.h"
+#include "core/common.h"
+#include "engines/affine.h"
+#include "targets/mixture.h"
+#include "core/point.h"
+#include "core/schedule.h"
+#include "targets/gaussian.h"
 
 typedef struct {
   int is_mixture;               /* 1: `mixture` describes the target, else `target` */

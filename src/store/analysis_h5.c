@@ -1,4 +1,4 @@
-#include "analysis_h5.h"
+#include "store/analysis_h5.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,7 +10,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "results_h5.h"
+#include "store/results_h5.h"
 
 static ctr_status copy_file(const char *from, const char *to, ctr_error *err) {
   FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;

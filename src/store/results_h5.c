@@ -1,4 +1,4 @@
-/* results_h5.c: result files in HDF5 (see results_h5.h, docs/results-format.md).
+/* store/results_h5.c: result files in HDF5 (see store/results_h5.h, docs/results-format.md).
  *
  * /points is a plain chunked, extendible 1-D dataset of a compound type built
  * from ctr_point_fields (no H5TB: reading by field name with a partial memory
@@ -7,7 +7,7 @@
  * in the file the same type is packed, so the file layout does not depend on
  * the compiler's struct padding. Every HDF5 failure becomes a ctr_fail message
  * that starts with the file name. */
-#include "results_h5.h"
+#include "store/results_h5.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -22,8 +22,8 @@
 #include <hdf5.h>
 
 #if defined(__has_include)
-#if __has_include("version.h")
-#include "version.h"
+#if __has_include("core/version.h")
+#include "core/version.h"
 #endif
 #endif
 #ifndef CTR_VERSION

@@ -1,17 +1,17 @@
-/* results_h5.h: result files in HDF5 (docs/results-format.md).
+/* store/results_h5.h: result files in HDF5 (docs/results-format.md).
  *
  * Layout: a compound table /points with one row per ctr_point (the field list of
- * point.h, in that order and with those names), root attributes describing the run.
+ * core/point.h, in that order and with those names), root attributes describing the run.
  * Crash safety: a row is appended and the file flushed as one unit, so a kill loses
  * at most the row in flight; a file is never left with a partial row. The HDF5 layer
  * computes nothing. All functions return CTR_OK or fill err; they never print. */
-#ifndef CTR_RESULTS_H5_H
-#define CTR_RESULTS_H5_H
+#ifndef CTR_STORE_RESULTS_H5_H
+#define CTR_STORE_RESULTS_H5_H
 
 #include <stddef.h>
 
-#include "common.h"
-#include "point.h"
+#include "core/common.h"
+#include "core/point.h"
 
 typedef struct ctr_results ctr_results; /* opaque: an open result file */
 

@@ -1,5 +1,5 @@
-/* sweepstore.c: journal + whole-file rewrites (see sweepstore.h for why). */
-#include "sweepstore.h"
+/* store/sweep_journal.c: journal + whole-file rewrites (see store/sweep_journal.h for why). */
+#include "store/sweep_journal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* sweepstore.h: the output of a sweep, safe against a kill at any moment.
+/* store/sweep_journal.h: the output of a sweep, safe against a kill at any moment.
  *
  * HDF5 does not promise a consistent file if its writer dies in the middle of an update (the
  * metadata cache writes in several pieces), so a sweep never updates its result file in place.
@@ -11,15 +11,15 @@
  *
  * A file belongs to one sweep: its resolved spec text, shard ("I/N" or "") and plan size are
  * root attributes, and resuming under any other spec is refused. */
-#ifndef CTR_SWEEPSTORE_H
-#define CTR_SWEEPSTORE_H
+#ifndef CTR_STORE_SWEEP_JOURNAL_H
+#define CTR_STORE_SWEEP_JOURNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "point.h"
-#include "results_h5.h"
+#include "core/common.h"
+#include "core/point.h"
+#include "store/results_h5.h"
 
 typedef struct ctr_store ctr_store; /* opaque */
 

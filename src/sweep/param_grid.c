@@ -1,11 +1,11 @@
-#include "grid.h"
+#include "sweep/param_grid.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "core/parse.h"
 
 /* X(name, code, has_arg, metavar, help): one table for getopt and for --help. */
 #define GRID_OPTIONS(X)                                                                            \

@@ -1,15 +1,15 @@
-/* grid.h: the parameters of a run or a sweep, as given by command-line flags, and their
+/* sweep/param_grid.h: the parameters of a run or a sweep, as given by command-line flags, and their
  * expansion into points. `run` is a grid of exactly one point. */
-#ifndef CTR_GRID_H
-#define CTR_GRID_H
+#ifndef CTR_SWEEP_PARAM_GRID_H
+#define CTR_SWEEP_PARAM_GRID_H
 
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "runpoint.h"
+#include "core/common.h"
+#include "simulate/point_run.h"
 
 typedef struct {
   ctr_point_spec base; /* everything not swept */

@@ -1,17 +1,17 @@
-/* plan.h: which points of a grid this process runs, in which order.
+/* sweep/plan.h: which points of a grid this process runs, in which order.
  *
  * Points keep their grid index as id (ctr_grid_point), so an id names the same point in a
  * full sweep, in any shard and after a resume. The order is by decreasing estimated cost, so
  * the longest points start first and the threads finish together. Shard I of N takes the
  * points a greedy longest-first assignment gives it: deterministic, and balanced by cost. */
-#ifndef CTR_PLAN_H
-#define CTR_PLAN_H
+#ifndef CTR_SWEEP_PLAN_H
+#define CTR_SWEEP_PLAN_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "common.h"
-#include "grid.h"
+#include "core/common.h"
+#include "sweep/param_grid.h"
 
 typedef struct {
   size_t *ids;    /* point ids, most expensive first */

@@ -1,6 +1,6 @@
 /* Spec files: each libconfig setting becomes the text its flag would take, then goes through
  * ctr_grid_apply, so the spec and the command line share one parser and one set of ranges. */
-#include "spec.h"
+#include "sweep/spec.h"
 
 #include <libconfig.h>
 #include <stdio.h>

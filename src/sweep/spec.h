@@ -1,4 +1,4 @@
-/* spec.h: experiment spec files (libconfig syntax) read into a sweep grid.
+/* sweep/spec.h: experiment spec files (libconfig syntax) read into a sweep grid.
  *
  * A spec's keys are the long names of the sweep flags (`d = [1, 2, 4];`, `N = "10:1e6:11";`,
  * `engine = ["ct", "cd"];`, `rotate = true;`), plus `output = "results/x.h5";`. Lists are
@@ -7,11 +7,11 @@
  * command line accepts. Errors name the file, the line and the key; an unknown key comes with
  * the nearest valid one. The resolved form of a grid (ctr_grid_describe) is itself a spec, so
  * a result file's `spec` attribute re-runs the experiment. */
-#ifndef CTR_SPEC_H
-#define CTR_SPEC_H
+#ifndef CTR_SWEEP_SPEC_H
+#define CTR_SWEEP_SPEC_H
 
-#include "common.h"
-#include "grid.h"
+#include "core/common.h"
+#include "sweep/param_grid.h"
 
 /* Apply the spec in file PATH to g; *output (may be NULL) receives a malloc'ed copy of the
  * `output` key if present. CTR_EINPUT with "PATH:LINE: key: ..." on any mistake. */

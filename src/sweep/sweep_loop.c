@@ -1,4 +1,4 @@
-#include "sweep_run.h"
+#include "sweep/sweep_loop.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -1,13 +1,13 @@
-/* sweep_run.h: running a plan: OpenMP over points (one point per thread, so results do not
+/* sweep/sweep_loop.h: running a plan: OpenMP over points (one point per thread, so results do not
  * depend on the thread count), rows to the store as they finish, progress on stderr, and
  * SIGINT/SIGTERM/SIGHUP handled: the first finishes the points in flight and stops, a second
  * abandons them (the store already holds every finished row). */
-#ifndef CTR_SWEEP_RUN_H
-#define CTR_SWEEP_RUN_H
+#ifndef CTR_SWEEP_SWEEP_LOOP_H
+#define CTR_SWEEP_SWEEP_LOOP_H
 
-#include "grid.h"
-#include "plan.h"
-#include "sweepstore.h"
+#include "sweep/param_grid.h"
+#include "sweep/plan.h"
+#include "store/sweep_journal.h"
 
 typedef struct {
   int threads;

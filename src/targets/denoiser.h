@@ -1,14 +1,14 @@
-/* denoiser.h: the interface between a target law and everything that needs its posterior
+/* targets/denoiser.h: the interface between a target law and everything that needs its posterior
  * (math.md section 5): the probability-flow ODE, the flow map's Jacobian, the CT engines.
  *
  * At noise level (a, s) (a = a_t, s = s_t, a^2 + s^2 = 1), for x in R^d:
  *   D(x)     = E[X_0 | a X_0 + s Z = x]                    (the denoiser)
  *   gradD(x) = (a / s^2) Cov[X_0 | x]  (d x d, row-major)  (Tweedie)
  * The score is -(x - a D(x)) / s^2 and is never formed where s^2 underflows. */
-#ifndef CTR_DENOISER_H
-#define CTR_DENOISER_H
+#ifndef CTR_TARGETS_DENOISER_H
+#define CTR_TARGETS_DENOISER_H
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct {
   int d;

@@ -1,4 +1,4 @@
-#include "flow.h"
+#include "targets/flow_map.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #define FLOW_MAX_STEPS 1000000UL
 #define FLOW_UNIT_TOL 1e-10 /* accepted |a^2 + s^2 - 1| of a noise level */
 
-/* ---------------- the ODE in u = log tan(phi/2) (flow.h, math.md 5) ---------------- */
+/* ---------------- the ODE in u = log tan(phi/2) (targets/flow_map.h, math.md 5) ---------------- */
 
 /* u of a noise level. tan(phi/2) = s / (1 + a) has no cancellation for a >= 0, but near
  * phi = pi/2 (a_N ~ 1e-5) log(s/(1+a)) is -a + O(a^2) formed from two O(1) numbers; there
@@ -197,7 +197,7 @@ static ctr_status ws_run(flow_ws *w, const double *x, double scale, double *y, c
 }
 
 /* The run at the given tolerances into w->state and, when estimate, the run at halved ones
- * into w->half (the result then); the difference is the error estimate (flow.h). */
+ * into w->half (the result then); the difference is the error estimate (targets/flow_map.h). */
 static ctr_status ws_run_pair(flow_ws *w, const double *x, int estimate, ctr_error *err) {
   ctr_status st = ws_run(w, x, 1.0, w->state, err);
   if (st || !estimate) return st;

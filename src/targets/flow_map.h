@@ -1,4 +1,4 @@
-/* flow.h: the probability-flow ODE's flow map Phi_{t->k}, its Jacobian by the variational
+/* targets/flow_map.h: the probability-flow ODE's flow map Phi_{t->k}, its Jacobian by the variational
  * equation, and an empirical Lipschitz constant (math.md sections 1, 4 and 5).
  *
  * math.md writes the ODE in the angle phi (a = cos phi, s = sin phi):
@@ -15,16 +15,16 @@
  * steps (~1300 calls) for a 4x larger error.
  *
  * Every call owns its workspace (driver, scratch): several threads may call at once, provided
- * the denoiser's eval is itself thread-safe (denoiser.h requires it). */
-#ifndef CTR_FLOW_H
-#define CTR_FLOW_H
+ * the denoiser's eval is itself thread-safe (targets/denoiser.h requires it). */
+#ifndef CTR_TARGETS_FLOW_MAP_H
+#define CTR_TARGETS_FLOW_MAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "denoiser.h"
-#include "schedule.h"
+#include "core/common.h"
+#include "targets/denoiser.h"
+#include "core/schedule.h"
 
 /* The two noise levels of a flow map: from (a_from, s_from) to (a_to, s_to). Each pair must
  * satisfy a >= 0, s > 0, a^2 + s^2 = 1 (to 1e-10). Usually from is the noisier level. */

@@ -1,4 +1,4 @@
-#include "target.h"
+#include "targets/gaussian.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,7 +10,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 static const char *const kind_names[] = {"isotropic", "geometric", "power", "diagonal", "file"};
 

@@ -1,13 +1,13 @@
-/* target.h: Gaussian targets X_0 ~ N(mu, Sigma), Sigma = Q diag(lambda) Q^T (math.md section 4).
+/* targets/gaussian.h: Gaussian targets X_0 ~ N(mu, Sigma), Sigma = Q diag(lambda) Q^T (math.md section 4).
  *
  * The engines work in eigen-coordinates (mu~ = Q^T mu); coordinates that share an
  * eigenvalue are grouped, so an isotropic target costs O(N) whatever d is. */
-#ifndef CTR_TARGET_H
-#define CTR_TARGET_H
+#ifndef CTR_TARGETS_GAUSSIAN_H
+#define CTR_TARGETS_GAUSSIAN_H
 
 #include <stdint.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef enum {
   CTR_TARGET_ISOTROPIC, /* Sigma = lambda I */

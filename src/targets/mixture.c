@@ -1,5 +1,5 @@
-/* mixture.c: Gaussian mixtures and their exact posterior (math.md section 5). */
-#include "mixture.h"
+/* targets/mixture.c: Gaussian mixtures and their exact posterior (math.md section 5). */
+#include "targets/mixture.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -115,7 +115,7 @@ static ctr_status check_symmetric(int k, int d, const double *S, ctr_error *err)
 
 /* ------------------------------------------------------------ construction */
 
-/* Sigma_k = U diag(l) U^T once, so that every later S_k^-1 is O(d^2) (see mixture.h). */
+/* Sigma_k = U diag(l) U^T once, so that every later S_k^-1 is O(d^2) (see targets/mixture.h). */
 static ctr_status eigen_full(int k, int d, const double *S, double *lam, double *U,
                              gsl_matrix *A, gsl_matrix *V, gsl_vector *ev,
                              gsl_eigen_symmv_workspace *ws, ctr_error *err) {

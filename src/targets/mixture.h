@@ -1,4 +1,4 @@
-/* mixture.h: Gaussian-mixture targets X_0 ~ sum_k pi_k N(mu_k, Sigma_k) and their exact
+/* targets/mixture.h: Gaussian-mixture targets X_0 ~ sum_k pi_k N(mu_k, Sigma_k) and their exact
  * posterior at any noise level (math.md section 5): posterior weights, the denoiser
  * D(x) = E[X_0 | a X_0 + s Z = x], its Jacobian (Tweedie), the score, posterior draws.
  *
@@ -15,15 +15,15 @@
  * Numerics: log-weights are normalised by log-sum-exp and components of zero posterior
  * weight are skipped, so far-apart components and s down to 1e-7 (a down to 1e-20) give
  * finite results; (a/s^2) is never formed (s^2 underflows long before a/s^2 overflows). */
-#ifndef CTR_MIXTURE_H
-#define CTR_MIXTURE_H
+#ifndef CTR_TARGETS_MIXTURE_H
+#define CTR_TARGETS_MIXTURE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "denoiser.h"
-#include "rng.h"
+#include "core/common.h"
+#include "targets/denoiser.h"
+#include "core/rng.h"
 
 /* Random presets draw their geometry from stream (seed, CTR_RNG_MIXTURE, d, K | ball << 32). */
 
@@ -119,7 +119,7 @@ ctr_status ctr_mixture_posterior_sample(const ctr_mixture *m, double a, double s
 #define CTR_MIXTURE_STACK_WORK 1024
 ctr_denoiser ctr_mixture_denoiser(const ctr_mixture *m);
 
-/* ---- presets (mixture_preset.c) ---- */
+/* ---- presets (targets/mixture_presets.c) ---- */
 
 typedef enum {
   CTR_MIXTURE_TWO_MODES,    /* modes at +-m e_1, weights 1/2, isotropic width sigma (K = 2) */

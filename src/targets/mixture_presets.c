@@ -1,4 +1,4 @@
-/* mixture_preset.c: the mixture families (two modes, simplex, sphere, point clouds) and the
+/* targets/mixture_presets.c: the mixture families (two modes, simplex, sphere, point clouds) and the
  * mixture file reader. Everything ends in ctr_mixture_alloc, which does the checks that
  * concern the finished mixture (weights, variances, symmetry, PSD). */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mixture.h"
+#include "targets/mixture.h"
 
 static const char *const preset_names[] = {"two_modes",  "simplex",      "sphere",
                                            "cloud_ball", "cloud_sphere", "mixture_file"};

@@ -1,4 +1,4 @@
-/* wassign.c: Jonker-Volgenant linear assignment for exact sample W_p (math.md section 7).
+/* wasserstein/assignment.c: Jonker-Volgenant linear assignment for exact sample W_p (math.md section 7).
  *
  * R. Jonker, A. Volgenant, "A shortest augmenting path algorithm for dense and sparse linear
  * assignment problems", Computing 38 (1987) 325-340: column reduction, reduction transfer and
@@ -15,7 +15,7 @@
  * the stored matrix or n distances computed into one buffer from a coordinate-major copy of y
  * (the inner loop runs over j and vectorises). Every cost is summed over the d coordinates
  * in the same order, so a cost recomputed later is bit-identical to its first evaluation. */
-#include "wassign.h"
+#include "wasserstein/assignment.h"
 
 #include <float.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* wassign.h: exact optimal transport between two equal-size uniform point clouds
+/* wasserstein/assignment.h: exact optimal transport between two equal-size uniform point clouds
  * (math.md section 7), as a linear assignment problem.
  *
  * W_p(mu_x, mu_y)^p = min over permutations s of (1/n) sum_i ||x_i - y_s(i)||^p, p in {1, 2},
@@ -11,12 +11,12 @@
  * (n <= 5792); otherwise rows are recomputed as needed, the searches keeping the rows they
  * revisit in a cache of that same size (n = 1e4: 3355 of the 1e4 rows, ~260 MiB in all).
  * Single-threaded and deterministic: the same input gives bit-identical output. */
-#ifndef CTR_WASSIGN_H
-#define CTR_WASSIGN_H
+#ifndef CTR_WASSERSTEIN_ASSIGNMENT_H
+#define CTR_WASSERSTEIN_ASSIGNMENT_H
 
 #include <stddef.h>
 
-#include "common.h"
+#include "core/common.h"
 
 #define CTR_ASSIGN_DENSE_MAX ((size_t)256 << 20) /* bytes of cost matrix stored, at most */
 #define CTR_ASSIGN_GAP_REL 1e-9 /* |primal - dual| allowed, relative to |primal| */

@@ -1,4 +1,4 @@
-/* wgauss.c: Wasserstein distances between Gaussian laws (math.md section 4).
+/* wasserstein/gaussian.c: Wasserstein distances between Gaussian laws (math.md section 4).
  *
  * Everything W1-related rests on the one-dimensional identity of math.md s4
  *   E||nu + G|| = (1/sqrt(pi)) int_0^inf (1 - P(u)) / u^2 du,
@@ -17,7 +17,7 @@
  * L_X and L_Y are plain sums over coordinates, so the pairing of X's coordinate i
  * with Y's coordinate i is free: the full-covariance path pairs the i-th smallest
  * eigenvalues of S1 and S2, each law in its own eigenbasis. */
-#include "wgauss.h"
+#include "wasserstein/gaussian.h"
 
 #include <float.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* wgauss.h: Wasserstein distances between Gaussian laws (math.md section 4).
+/* wasserstein/gaussian.h: Wasserstein distances between Gaussian laws (math.md section 4).
  *
  * Two entry points per metric: a commuting ("diag") form, in which both laws are
  * diagonal in one orthonormal basis, and a general ("full") form with d x d
@@ -7,12 +7,12 @@
  * (1e-7 relative and below) compared with the laws themselves.
  *
  * All functions return CTR_OK or fill err; they never print. */
-#ifndef CTR_WGAUSS_H
-#define CTR_WGAUSS_H
+#ifndef CTR_WASSERSTEIN_GAUSSIAN_H
+#define CTR_WASSERSTEIN_GAUSSIAN_H
 
 #include <stddef.h>
 
-#include "common.h"
+#include "core/common.h"
 
 /* A pair of Gaussians diagonal in one basis:
  *   X ~ N(m,       diag(sd^2))        (the reference, e.g. the target X_1)

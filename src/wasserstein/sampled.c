@@ -1,4 +1,4 @@
-/* wsample.c: 1-D, sliced, max-sliced and Gelbrich Wasserstein terms between samples, and the
+/* wasserstein/sampled.c: 1-D, sliced, max-sliced and Gelbrich Wasserstein terms between samples, and the
  * bracket around the exact assignment value (math.md section 7).
  *
  * 1-D: W_p between empirical laws is the L^p distance of their quantile functions, which are
@@ -10,14 +10,14 @@
  * w_k) of the optimal monotone coupling, D_k = x_a - y_b. Local ascent steps along the
  * tangential part of that slope on great circles and keeps a step only if the exact 1-D W1
  * grew, so the result is always the W1 of an actual unit direction, hence a valid lower bound. */
-#include "wsample.h"
+#include "wasserstein/sampled.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-#include "wgauss.h"
+#include "core/rng.h"
+#include "wasserstein/gaussian.h"
 
 #define WS_ASCENT_EVALS 60 /* exact 1-D W1 evaluations spent on local ascent */
 #define WS_ASCENT_ANGLE 0.5 /* first trial step on the great circle, radians */

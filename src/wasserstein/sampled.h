@@ -1,4 +1,4 @@
-/* wsample.h: Wasserstein distances between samples beyond the assignment (math.md section 7):
+/* wasserstein/sampled.h: Wasserstein distances between samples beyond the assignment (math.md section 7):
  * exact 1-D W_p, sliced and max-sliced W1, the Gelbrich bound on W2, and the bracket that
  * puts them beside the exact assignment value.
  *
@@ -8,16 +8,16 @@
  * empirical W1 is biased upwards by ~n^(-1/d), which is why they are reported together.
  *
  * All functions return CTR_OK or fill err; they never print. */
-#ifndef CTR_WSAMPLE_H
-#define CTR_WSAMPLE_H
+#ifndef CTR_WASSERSTEIN_SAMPLED_H
+#define CTR_WASSERSTEIN_SAMPLED_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "wassign.h"
+#include "core/common.h"
+#include "wasserstein/assignment.h"
 
-/* Direction k of a run is drawn from stream (seed, CTR_RNG_SLICE, d, k) (rng.h), so the
+/* Direction k of a run is drawn from stream (seed, CTR_RNG_SLICE, d, k) (core/rng.h), so the
  * first m directions do not depend on how many are asked for. */
 
 /* Exact 1-D W_p (p >= 1) between the uniform laws on a[na] and b[nb], both SORTED ascending:
