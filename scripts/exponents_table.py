@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """exponents_table.py [--compact] RESULT.h5...: the fitted exponents of each result's /analysis
 (written by `ctrate fit`) beside the bound's, as one markdown table. --compact keeps the bound's
-constant of the first file only. Used by scripts/paper-figures.sh for the READMEs; reads the
+constant of the first file only. Used by scripts/paper-figures.sh for the marked blocks of
+README.md (--compact) and docs/findings.md and the end of paper_figures/README.md; reads the
 files with h5py only."""
 import math
 import sys

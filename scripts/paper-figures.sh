@@ -2,9 +2,14 @@
 # Every paper figure in one command: build if needed, run each canonical experiment
 # (experiments/*.cfg) whose result file does not exist yet (dimension_night, which takes hours,
 # only with --all), fit every result (ctrate fit: results/NAME.fit.md and /analysis), redraw
-# the figures with ctrate plot, and write paper_figures/README.md listing them.
+# the figures with ctrate plot, write paper_figures/README.md listing them, and write the
+# fitted exponents beside the bound's into the marked blocks (<!-- paper-figures:begin ... -->
+# to <!-- paper-figures:end -->) of README.md (the verdict: main figures, compact table) and
+# docs/findings.md (the full table), and at the end of paper_figures/README.md.
 #
-# usage: scripts/paper-figures.sh [--all] [-- extra ctrate sweep flags, e.g. --threads 2]
+# usage: scripts/paper-figures.sh [--all | --tables-only] [-- extra ctrate sweep flags, e.g. --threads 2]
+#   --tables-only  only the tables: no set-up, no experiments, no figures; the result files
+#                  present are fitted again (seconds) and the three tables rewritten from them
 #
 # Layout: paper_figures/NAME.{pdf,png,tex} from results/gaussian_rate.h5 (the main job),
 # paper_figures/gauss_vs_mixture.* from it and a mixture experiment, and
@@ -14,13 +19,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=0
+tables_only=0
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --all) all=1 ;;
+    --tables-only) tables_only=1 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "paper-figures.sh: unknown argument '$1' (accepted: --all, -- sweep flags)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "paper-figures.sh: unknown argument '$1' (accepted: --all, --tables-only, -- sweep flags)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -28,6 +35,75 @@ export BUILD=${BUILD:-build}
 export CTRATE=${CTRATE:-$BUILD/ctrate}
 FIG=paper_figures
 say() { echo "paper-figures: $*"; }
+if [ "$tables_only" -eq 1 ] && [ "$all" -eq 1 ]; then
+  echo "paper-figures.sh: --tables-only runs no experiment; it cannot be combined with --all" >&2; exit 2
+fi
+# the result files whose fits make the tables, in the order of the tables
+table_files=(results/gaussian_rate.h5 results/error_sweep.h5 results/mixture_dimension.h5
+  results/two_mode_width.h5 results/point_cloud.h5 results/dimension_night.h5)
+
+replace_block() { # replace_block FILE BLOCK: FILE's lines from the paper-figures begin marker to
+  local file=$1 blk=$2 # the end marker become BLOCK's (which holds both markers); the rest stays
+  if [ -f "$file" ] && grep -q '^<!-- paper-figures:begin' "$file" && grep -q '^<!-- paper-figures:end' "$file"; then
+    awk -v blk="$blk" '/^<!-- paper-figures:begin/ { while ((getline l < blk) > 0) print l; skip = 1; next }
+      /^<!-- paper-figures:end/ { skip = 0; next } !skip' "$file" >"$file.new" && mv "$file.new" "$file"
+    say "$file: exponent table updated"
+  else
+    say "$file has no paper-figures markers: left as it is"
+  fi
+}
+
+write_tables() { # write_tables RESULT.h5...: the fitted exponents of these files beside the bound's
+  local made blk
+  made="Made $(date -I) by \`bash scripts/paper-figures.sh$([ "$tables_only" -eq 0 ] || echo ' --tables-only')\` with \`$("$CTRATE" --version)\`"
+  if [ -f "$FIG/README.md" ]; then # the full table ends paper_figures/README.md (replaced if there)
+    sed -i '/^## Fitted exponents and the bound$/,$d' "$FIG/README.md"
+    sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$FIG/README.md" # no trailing blank lines
+    {
+      echo
+      echo "## Fitted exponents and the bound"
+      echo
+      /usr/bin/python3 scripts/exponents_table.py "$@"
+    } >>"$FIG/README.md"
+  fi
+  blk=$(mktemp)
+  { # README.md: the verdict, with the main figures and the compact table
+    echo "<!-- paper-figures:begin (written by scripts/paper-figures.sh; edits here are lost) -->"
+    echo "$made; every"
+    echo "figure and the full table: [paper_figures/README.md](paper_figures/README.md)."
+    echo
+    for n in rate_curve w_vs_d nstar local_slope w_vs_eps gauss_vs_mixture; do
+      [ -f "$FIG/$n.png" ] && echo "<img src=\"paper_figures/$n.png\" width=\"420\" alt=\"$n\">"
+    done
+    echo
+    /usr/bin/python3 scripts/exponents_table.py --compact "$@"
+    echo "<!-- paper-figures:end -->"
+  } >"$blk"
+  replace_block README.md "$blk"
+  { # docs/findings.md: the full table
+    echo "<!-- paper-figures:begin (written by scripts/paper-figures.sh; edits here are lost) -->"
+    echo "$made; the figures:"
+    echo "[paper_figures/README.md](../paper_figures/README.md)."
+    echo
+    /usr/bin/python3 scripts/exponents_table.py "$@"
+    echo "<!-- paper-figures:end -->"
+  } >"$blk"
+  replace_block docs/findings.md "$blk"
+  rm -f "$blk"
+}
+
+if [ "$tables_only" -eq 1 ]; then # (c) and (f) only, on the result files present
+  [ -x "$CTRATE" ] || { echo "paper-figures.sh: $CTRATE not found (build first: bash scripts/setup.sh)" >&2; exit 1; }
+  present=() absent=()
+  for f in "${table_files[@]}"; do if [ -f "$f" ]; then present+=("$f"); else absent+=("$f"); fi; done
+  [ ${#present[@]} -gt 0 ] || { say "no result files (${table_files[*]})"; exit 1; }
+  ((${#absent[@]} == 0)) || say "not in the tables (no result file): ${absent[*]}"
+  for f in "${present[@]}"; do
+    if "$CTRATE" fit "$f" -q; then say "fit: ${f%.h5}.fit.md"; else say "ctrate fit $f failed (status $?)"; fi
+  done
+  write_tables "${present[@]}"
+  exit 0
+fi
 
 # (a) build (installs what is missing, then ninja)
 bash scripts/setup.sh
@@ -132,40 +208,8 @@ source_of() { # the result file(s) behind a figure directory
     echo "![$rel]($rel.png)"
   done
 } >"$FIG/README.md"
-# (f) the fitted exponents beside the bound's: in full in paper_figures/README.md, compact in
-# the block of README.md between the paper-figures markers (replaced, the rest untouched)
+# (f) the fitted exponents beside the bound's: README.md, docs/findings.md, paper_figures/README.md
 results=()
-for f in results/gaussian_rate.h5 results/error_sweep.h5 results/mixture_dimension.h5 \
-  results/two_mode_width.h5 results/point_cloud.h5 results/dimension_night.h5; do
-  [ -f "$f" ] && results+=("$f")
-done
-if ((${#results[@]})); then
-  {
-    echo
-    echo "## Fitted exponents and the bound"
-    echo
-    /usr/bin/python3 scripts/exponents_table.py "${results[@]}"
-  } >>"$FIG/README.md"
-  block=$(mktemp)
-  {
-    echo "<!-- paper-figures:begin (written by scripts/paper-figures.sh; edits here are lost) -->"
-    echo "Made $(date -I) by \`bash scripts/paper-figures.sh\` with \`$("$CTRATE" --version)\`; every"
-    echo "figure and the full table: [paper_figures/README.md](paper_figures/README.md)."
-    echo
-    for n in rate_curve w_vs_d nstar local_slope w_vs_eps gauss_vs_mixture; do
-      [ -f "$FIG/$n.png" ] && echo "<img src=\"paper_figures/$n.png\" width=\"420\" alt=\"$n\">"
-    done
-    echo
-    /usr/bin/python3 scripts/exponents_table.py --compact "${results[@]}"
-    echo "<!-- paper-figures:end -->"
-  } >"$block"
-  if grep -q '^<!-- paper-figures:begin' README.md; then
-    awk -v blk="$block" '/^<!-- paper-figures:begin/ { while ((getline l < blk) > 0) print l; skip = 1; next }
-      /^<!-- paper-figures:end/ { skip = 0; next } !skip' README.md >README.md.new && mv README.md.new README.md
-    say "README.md: figures and exponent table updated"
-  else
-    say "README.md has no paper-figures markers: table left in $FIG/README.md only"
-  fi
-  rm -f "$block"
-fi
+for f in "${table_files[@]}"; do [ -f "$f" ] && results+=("$f"); done
+if ((${#results[@]})); then write_tables "${results[@]}"; fi
 say "$(grep -c '^figure: ' "$drawn") figures; list in $FIG/README.md"
