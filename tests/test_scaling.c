@@ -190,9 +190,6 @@ static void exact_cases(void) {
   check_true("constant data analysed", analyse(&s, 0) == CTR_OK, "status");
   check_true("one family", s.nconsts == 1, "nconsts");
   check_rel("C = sup W N / (d^2.5 ln^5 N)", s.consts[0].C, 0.02, 1e-12);
-  char cnt[64];
-  snprintf(cnt, sizeof cnt, "rows %zu held %zu", s.consts[0].rows, s.consts[0].held);
-  check_true("every point but one within C shape + eps", s.consts[0].rows == 36 && s.consts[0].held == 35, cnt);
   size_t checked = 0, held = 0;
   for (size_t i = 0; i < s.ngroups; i++) checked += s.groups[i].sums_checked, held += s.groups[i].sums_held;
   check_true("W <= sum e + sum D: 2 rows checked, 1 held", checked == 2 && held == 1, "counts");
