@@ -108,6 +108,8 @@ typedef struct {
   double bound_alpha, bound_beta, bound_alpha_ln, bound_beta_ln;
   double bound_beta_lo, bound_beta_hi; /* range of the local 1/(1 - 5/ln N*) over the N* > e^5 */
   double nstar_min, nstar_max;
+  char interval[12];       /* "ci95" when some group of the family has sampling error, else
+                              "curvature" (deterministic N*: the band measures misfit) */
   int ok;
 } ctr_nstar_fit;
 

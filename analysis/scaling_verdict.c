@@ -237,15 +237,21 @@ ctr_status ctr_scaling_nstar(ctr_scaling *s, ctr_error *err) {
   if (!s->nstar || !s->nfit) return ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
   for (size_t i = 0; i < s->ngroups;) {
     size_t j = ctr_scaling_family_end(s, i, SKIP_D | SKIP_EPS), a = s->nnstar;
+    int sampled = 0;
     for (size_t q = i; q < j; q++) {
       const ctr_scaling_group *g = &s->groups[q];
+      sampled |= !strcmp(g->interval, "ci95");
       if (!(g->eps > 0)) continue;
       ctr_nstar *e = &s->nstar[s->nnstar++];
       ctr_scaling_family_label(g->first, SKIP_D | SKIP_EPS, e->family, sizeof e->family);
       e->d = g->d, e->eps = g->eps, e->nstar = crossing(g);
       e->bound_beta = log(e->nstar) > 5 ? 1 / (1 - 5 / log(e->nstar)) : NAN;
     }
-    if (s->nnstar > a) nstar_fit(s->nstar + a, s->nnstar - a, &s->nfit[s->nnfit++]);
+    if (s->nnstar > a) {
+      ctr_nstar_fit *f = &s->nfit[s->nnfit++];
+      nstar_fit(s->nstar + a, s->nnstar - a, f);
+      snprintf(f->interval, sizeof f->interval, "%s", sampled ? "ci95" : "curvature");
+    }
     i = j;
   }
   return CTR_OK;

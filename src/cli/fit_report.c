@@ -101,9 +101,9 @@ static void nstar(FILE *out, const ctr_scaling *s) {
                "geometric mean of the family's N*; in brackets the range of the local beta over "
                "its N* above e^5): beta = 1/(1 - 5/ln N*), beta_ln = (1 - 1/ln N*)/(1 - 5/ln N*), "
                "alpha = 5/2 beta; only in the convention log(N*/ln^5 N*) are they 5/2 and 1. "
-               "Intervals: t 95%% of the regression.\n\n| family | points | N* range | beta | "
-               "beta_ln | bound beta, beta_ln | alpha | alpha_ln | bound alpha, alpha_ln |\n"
-               "|---|---|---|---|---|---|---|---|---|\n");
+               "Intervals: t 95%% of the regression, of the kind in the last column.\n\n| family | points | N* range | beta | "
+               "beta_ln | bound beta, beta_ln | alpha | alpha_ln | bound alpha, alpha_ln | intervals |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < s->nnfit; i++) {
     const ctr_nstar_fit *f = &s->nfit[i];
     char a[48], b[48], al[48], bl[48];
@@ -113,11 +113,11 @@ static void nstar(FILE *out, const ctr_scaling *s) {
     interval(bl, sizeof bl, f->beta_ln_lo, f->beta_ln_hi);
     if (f->ok)
       fprintf(out, "| %s | %zu | %.3g..%.3g | %+.3f %s | %+.3f %s | %.3f, %.3f [%.2f..%.2f] | %+.3f %s | %+.3f %s "
-                   "| %.3f, %.3f |\n", f->family, f->n, f->nstar_min, f->nstar_max, f->beta, b,
+                   "| %.3f, %.3f | %s |\n", f->family, f->n, f->nstar_min, f->nstar_max, f->beta, b,
               f->beta_ln, bl, f->bound_beta, f->bound_beta_ln, f->bound_beta_lo, f->bound_beta_hi, f->alpha, a, f->alpha_ln, al,
-              f->bound_alpha, f->bound_alpha_ln);
+              f->bound_alpha, f->bound_alpha_ln, kind(f->interval));
     else
-      fprintf(out, "| %s | %zu | needs >= 4 crossings over >= 2 d and >= 2 eps | | | | | | |\n",
+      fprintf(out, "| %s | %zu | needs >= 4 crossings over >= 2 d and >= 2 eps | | | | | | | |\n",
               f->family, f->n);
   }
 }

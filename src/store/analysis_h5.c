@@ -200,6 +200,7 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "bound_beta_ln", s->nfit[k_].bound_beta_ln);
   COLD(t, n, "nstar_min", s->nfit[k_].nstar_min);
   COLD(t, n, "nstar_max", s->nfit[k_].nstar_max);
+  COLS(t, n, "interval", s->nfit[k_].interval);
   rc |= table_close(&t);
   n = s->nconsts;
   table_open(&t, a, "constants", n);
