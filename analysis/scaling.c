@@ -422,7 +422,9 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
     w[i] = ctr_scaling_metric(r[i], metric);
     se[i] = sef ? *(const double *)((const char *)r[i] + sef->offset) : NAN;
     if (!(se[i] > 0 && isfinite(se[i]))) se[i] = NAN; /* 0: exact, a deterministic row */
+    s->rows_se += !isnan(se[i]);
   }
+  s->rows_used = m;
   for (size_t i = 0; !st && i < m;) {
     size_t j = i + 1;
     while (j < m && !cmp_params(r[i], r[j], 0)) j++;

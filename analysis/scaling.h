@@ -135,6 +135,8 @@ typedef struct {
   size_t n_trend;
   double C_train;
   size_t test_n, test_exceed; /* held-out points and those above C_train shape + eps */
+  size_t pre_n, pre_exceed; /* pre-asymptotic points and those above C shape + eps: where
+                               the fitted C does not hold */
   size_t vacuous, points;  /* points where C shape > data scale, points with a known scale */
   double useful_from;      /* smallest N from which C shape <= data scale for every d (NaN never) */
   char lipschitz_kind[16]; /* exact, lower, mixed or unknown: what L in the shape is */
@@ -155,6 +157,7 @@ typedef struct {
   ctr_c_of_N *cN;
   size_t ncN;
   char se_metric[48];      /* the SE column of the metric ("" when there is none) */
+  size_t rows_used, rows_se; /* rows analysed; of them with a positive standard error */
 } ctr_scaling;
 
 /* The default metric, per engine: w1_hi_normal for every engine (the theorem's input). */

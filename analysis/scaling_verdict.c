@@ -129,9 +129,11 @@ static ctr_status family_constant(ctr_scaling *s, size_t i, size_t j, point_ref 
   if (isnan(c->C)) return CTR_OK; /* no error-free group: no constant */
   size_t n = 0;
   for (size_t q = i; q < j; q++)
-    for (size_t k = 0; k < s->groups[q].nN; k++)
-      if (!c->asymptotic || asymptotic_at(s->groups[q].first, s->groups[q].N[k]))
-        p[n++] = (point_ref){&s->groups[q], k};
+    for (size_t k = 0; k < s->groups[q].nN; k++) {
+      const ctr_scaling_group *g = &s->groups[q];
+      if (!c->asymptotic || asymptotic_at(g->first, g->N[k])) p[n++] = (point_ref){g, k};
+      else c->pre_n++, c->pre_exceed += g->mean[k] > c->C * g->shape[k] * (1 + 1e-12) + g->eps;
+    }
   held_out(p, n, s->nconsts, c);
   vacuous(s, i, j, c);
   lipschitz_kind(s, i, j, c);

@@ -214,6 +214,8 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "C_train", s->consts[k_].C_train);
   COLI(t, n, "test_n", (int)s->consts[k_].test_n);
   COLI(t, n, "test_exceed", (int)s->consts[k_].test_exceed);
+  COLI(t, n, "pre_n", (int)s->consts[k_].pre_n);
+  COLI(t, n, "pre_exceed", (int)s->consts[k_].pre_exceed);
   COLI(t, n, "vacuous", (int)s->consts[k_].vacuous);
   COLI(t, n, "points", (int)s->consts[k_].points);
   COLD(t, n, "useful_from", s->consts[k_].useful_from);
