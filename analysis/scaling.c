@@ -416,7 +416,7 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
     if (rows[i].status == 0 && rows[i].N >= 2 && isfinite(v) && v > 0) r[m++] = &rows[i];
   }
   ctr_status st = m ? CTR_OK : ctr_fail(err, CTR_EINPUT, "fit: no usable rows (status 0 and a "
-                                        "positive, finite %s)", metric);
+                                        "positive, finite %s; another column: --metric)", metric);
   qsort(r, m, sizeof *r, by_params_N_seed);
   for (size_t i = 0; i < m; i++) {
     w[i] = ctr_scaling_metric(r[i], metric);

@@ -59,12 +59,15 @@ static void rates(FILE *out, const ctr_scaling *s) {
 }
 
 static void dexp_row(FILE *out, const ctr_d_exponent *e) {
-  char t[48], r[48], sc[32] = "n/a";
+  char t[48], r[48], sc[32] = "n/a", rel[32] = "n/a", vac[32] = "n/a (no data scale)";
   interval(t, sizeof t, e->fit.slope_lo, e->fit.slope_hi);
   interval(r, sizeof r, e->rel_fit.slope_lo, e->rel_fit.slope_hi);
   if (isfinite(e->scale_fit.slope)) snprintf(sc, sizeof sc, "%+.3f", e->scale_fit.slope);
-  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s %s | %s | %+.3f | %s | %zu/%zu |\n", e->family,
-          e->N, e->n, e->fit.slope, t, kind(e->interval), sc, e->rel_fit.slope, r, e->vacuous, e->n);
+  if (isfinite(e->rel_fit.slope)) snprintf(rel, sizeof rel, "%+.3f", e->rel_fit.slope);
+  if (isfinite(e->scale_fit.slope)) snprintf(vac, sizeof vac, "%zu/%zu", e->vacuous, e->n);
+  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s %s%s | %s | %s | %s | %s |\n", e->family, e->N,
+          e->n, e->fit.slope, t, kind(e->interval), e->fit.weighted ? ", weighted" : "", sc, rel, r,
+          vac);
 }
 
 /* The exponent of d at each family's middle and largest N (every N is in /analysis): with an
@@ -151,8 +154,10 @@ static void constants(FILE *out, const ctr_scaling *s) {
                "estimate). C(N) = sup over the error-free points at N (every d and other "
                "parameter) of W / shape. The fitted C is the sup over the asymptotic N only: "
                "those where the largest step beta is at most 0.05 (paper schedule: c1 ln N / N "
-               "<= 0.05, e.g. N >= 500 for c1 = 4; linear: beta_max 1000/N <= 0.05; cosine: "
-               "none); when no N qualifies, every N (marked). The trend is the slope of log C(N) "
+               "<= 0.05, e.g. N >= 500 for c1 = 4 -- its beta saturates at that level after "
+               "about c0 N / c1 steps whenever c1 > c0, which the schedule requires, so the "
+               "step size is the binding condition; linear: beta_max 1000/N <= 0.05; cosine: "
+               "none); when no N qualifies, every N (marked). Which N qualify: the C(N) tables. The trend is the slope of log C(N) "
                "on log N over those N: 0 if W decays like the bound's shape; W ~ ln N / N gives about "
                "-4 / ln N (-0.4 at N = 2e4); curvature band. Held-out check: the (asymptotic) "
                "points are split at random (fixed seed), C is taken from one half's error-free "
