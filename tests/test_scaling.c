@@ -1,4 +1,4 @@
-/* test_scaling: the scaling analysis (analysis/scaling.h) on synthetic rows with known
+/* test_scaling: the scaling analysis (analysis/scaling.h, scaling_verdict.c) on synthetic rows with known
  * exponents and known noise. Exact recovery where the data are exact (power laws, the floor
  * model, N* interpolation and its fit), and the 95% intervals covering the truth in about 95%
  * of many independent replicates (t-intervals of slopes, of d exponents and of the N* fit; the
@@ -215,6 +215,40 @@ static void exact_cases(void) {
 
 /* ---- issue 10: weights, the data scale, N* conventions, the held-out constant, the metric -- */
 
+/* ctr_fit_loglog_w against the weighted least-squares formulas written out: slope
+ * Sxy_w / Sxx_w about the weighted means, half-width t(0.975, n - 2) sqrt(chisq / (n - 2) / Sxx_w)
+ * with chisq the weighted residual sum, weights (y / se)^2; one point without an SE: unweighted. */
+static void weighted_fit_formula(void) {
+  double x[7] = {10, 30, 100, 300, 1000, 3000, 1e4}, y[7], se[7];
+  double sw = 0, sx = 0, sy = 0;
+  for (int i = 0; i < 7; i++) {
+    y[i] = 2 * pow(x[i], -0.7) * (1 + 0.1 * sin(3.0 * i));
+    se[i] = y[i] * (0.02 + 0.05 * (i % 3));
+    double w = pow(y[i] / se[i], 2);
+    sw += w, sx += w * log(x[i]), sy += w * log(y[i]);
+  }
+  double mx = sx / sw, my = sy / sw, sxx = 0, sxy = 0, chi = 0;
+  for (int i = 0; i < 7; i++) {
+    double w = pow(y[i] / se[i], 2);
+    sxx += w * (log(x[i]) - mx) * (log(x[i]) - mx), sxy += w * (log(x[i]) - mx) * (log(y[i]) - my);
+  }
+  double b = sxy / sxx;
+  for (int i = 0; i < 7; i++) {
+    double r = log(y[i]) - my - b * (log(x[i]) - mx);
+    chi += pow(y[i] / se[i], 2) * r * r;
+  }
+  double half = gsl_cdf_tdist_Pinv(0.975, 5) * sqrt(chi / 5 / sxx);
+  ctr_loglog_fit f;
+  ctr_error err;
+  check_true("weighted fit runs", ctr_fit_loglog_w(x, y, se, 7, &f, &err) == CTR_OK && f.weighted, "status");
+  check_rel("weighted slope = Sxy_w / Sxx_w", f.slope, b, 1e-12);
+  check_rel("weighted interval half-width = t sqrt(chisq / (n - 2) / Sxx_w)", (f.slope_hi - f.slope_lo) / 2, half, 1e-10);
+  se[3] = 0;
+  ctr_loglog_fit u, v;
+  ctr_fit_loglog_w(x, y, se, 7, &u, &err), ctr_fit_loglog(x, y, 7, &v, &err);
+  check_true("a point without SE makes the fit unweighted (= ctr_fit_loglog)", !u.weighted && u.slope == v.slope, "unweighted");
+}
+
 /* Heteroscedastic Monte Carlo rows: log W = log 3 - 0.8 log N + s_i z with s_i alternating
  * 0.3 and 0.01, and the SE column w1_hi_se_normal = s_i W (delta method). The weighted slope's
  * t-interval covers -0.8 at the nominal rate; the unweighted slope's error is several times
@@ -416,6 +450,7 @@ int main(void) {
   gsl_set_error_handler_off();
   exact_cases();
   default_metric();
+  weighted_fit_formula();
   weighted_slope();
   data_scale_exponent();
   nstar_conventions();
