@@ -66,6 +66,11 @@ for fig in rate_curve w_vs_d nstar w_vs_eps local_slope gauss_vs_mixture; do
     [ -s "$T/fig/$fig.pdf" ] && [ -s "$T/fig/$fig.png" ] && [ -s "$T/fig/$fig.tex" ] &&
       [ -s "$T/fig/$fig-inc.pdf" ] && grep -q "includegraphics.*{$fig-inc}" "$T/fig/$fig.tex"
     check $? "$fig: non-empty pdf, png, tex (+ $fig-inc.pdf, included by a relative name)"
+    # the axis (or title) names what W measures and its input, never a bare W
+    want_in='input \$q_N\$'
+    [ "$MCOL" = w1_hi_normal ] && want_in='input \$N(0, I)\$'
+    grep -q "$want_in" "$T/fig/$fig.tex"
+    check $? "$fig: the figure names the metric's input ($want_in)"
   fi
 done
 [ "$HAVE_GP" -eq 1 ] || echo "# skipped: the figure files (gnuplot is not installed: apt-get install gnuplot-nox)"
