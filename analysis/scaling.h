@@ -89,6 +89,7 @@ typedef struct {
   int d;
   double eps, nstar;
   double bound_beta;       /* the bound's own local beta at this N*: 1 / (1 - 5 / ln N*) */
+  int asymptotic;          /* 1: N* lies in the schedule's asymptotic regime */
 } ctr_nstar;
 
 /* Two conventions, least squares over a family's N* values:

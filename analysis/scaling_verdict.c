@@ -248,6 +248,7 @@ ctr_status ctr_scaling_nstar(ctr_scaling *s, ctr_error *err) {
       ctr_scaling_family_label(g->first, SKIP_D | SKIP_EPS, e->family, sizeof e->family);
       e->d = g->d, e->eps = g->eps, e->nstar = crossing(g);
       e->bound_beta = log(e->nstar) > 5 ? 1 / (1 - 5 / log(e->nstar)) : NAN;
+      e->asymptotic = isfinite(e->nstar) && asymptotic_at(g->first, e->nstar);
     }
     if (s->nnstar > a) {
       ctr_nstar_fit *f = &s->nfit[s->nnfit++];

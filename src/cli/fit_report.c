@@ -92,11 +92,14 @@ static void dexp(FILE *out, const ctr_scaling *s) {
 
 static void nstar(FILE *out, const ctr_scaling *s) {
   if (!s->nnstar) return;
-  fprintf(out, "\n## N*(d, eps): W falls to 2 eps\n\n| family | d | eps | N* | bound's local "
-               "beta 1/(1 - 5/ln N*) |\n|---|---|---|---|---|\n");
+  fprintf(out, "\n## N*(d, eps): W falls to 2 eps\n\n'asymptotic': N* is in the schedule's "
+               "asymptotic regime (see the constant below); the fits use every finite N*, so "
+               "read them with the pre-asymptotic ones in mind.\n\n| family | d | eps | N* | "
+               "asymptotic | bound's local beta 1/(1 - 5/ln N*) |\n|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < s->nnstar; i++)
-    fprintf(out, "| %s | %d | %.3g | %.4g | %.3f |\n", s->nstar[i].family, s->nstar[i].d,
-            s->nstar[i].eps, s->nstar[i].nstar, s->nstar[i].bound_beta);
+    fprintf(out, "| %s | %d | %.3g | %.4g | %s | %.3f |\n", s->nstar[i].family, s->nstar[i].d,
+            s->nstar[i].eps, s->nstar[i].nstar, s->nstar[i].asymptotic ? "yes" : "no",
+            s->nstar[i].bound_beta);
   fprintf(out, "\nTwo conventions, least squares: log N* = alpha log d + beta log(1/eps) + c, "
                "and log(N*/ln N*) = alpha_ln log d + beta_ln log(1/eps) + c. A rate A ln N / N "
                "gives beta_ln = 1 (and beta ~ 1.2). The bound's own values at the same N*, "

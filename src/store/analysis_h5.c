@@ -175,6 +175,7 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "eps", s->nstar[k_].eps);
   COLD(t, n, "nstar", s->nstar[k_].nstar);
   COLD(t, n, "bound_beta", s->nstar[k_].bound_beta);
+  COLI(t, n, "asymptotic", s->nstar[k_].asymptotic);
   rc |= table_close(&t);
   n = s->nnfit;
   table_open(&t, a, "nstar_fit", n);
