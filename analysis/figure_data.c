@@ -115,25 +115,33 @@ static void key_num(ctr_fig_meta *m, const char *sym_e, const char *sym_t, doubl
   add_key(m, e, t);
 }
 
-/* W's symbol on the y axis, from the metric asked for. */
+/* W's name on the y axis, from the metric asked for: what it measures and its input
+ * ("W_1 upper bound, input N(0, I)"), so that no axis leaves the quantity to the caption. */
 static void wsym(const char *metric, ctr_fig_meta *m) {
   static const char *const tab[][3] = {
-      {"w2_", "W_2", "$W_2$"},
-      {"w1_lo", "W_1 (lower bound)", "$W_1$ (lower bound)"},
-      {"w1_", "W_1 (upper bound)", "$W_1$ (upper bound)"},
-      {"coupling_l1", "E||f_N - {/Symbol F}||", "$E\\|f_N - \\Phi\\|$"},
-      {"coupling_rms", "(E||f_N - {/Symbol F}||^2)^{1/2}", "$(E\\|f_N - \\Phi\\|^2)^{1/2}$"},
-      {"coupling_sq", "E||f_N - {/Symbol F}||^2", "$E\\|f_N - \\Phi\\|^2$"},
+      {"w2_", "W_2 (exact)", "$W_2$ (exact)"},
+      {"w1_lo", "W_1 lower bound", "$W_1$ lower bound"},
+      {"w1_", "W_1 upper bound", "$W_1$ upper bound"},
+      {"coupling_l1", "coupling E||f_N - {/Symbol F}||", "coupling $E\\|f_N - \\Phi\\|$"},
+      {"coupling_rms", "coupling (E||f_N - {/Symbol F}||^2)^{1/2} (RMS)", "coupling $(E\\|f_N - \\Phi\\|^2)^{1/2}$ (RMS)"},
+      {"coupling_sq", "E||f_N - {/Symbol F}||^2 (unbiased)", "$E\\|f_N - \\Phi\\|^2$ (unbiased)"},
   };
-  if (!metric || !strcmp(metric, "auto")) metric = "w1_hi";
+  if (!metric || !strcmp(metric, "auto")) metric = "w1_hi_normal";
+  char e[96], t[96], what[96], in[32];
+  name_txt(metric, 0, e, sizeof e), name_txt(metric, 1, t, sizeof t);
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (!strncmp(metric, tab[i][0], strlen(tab[i][0]))) {
-      snprintf(m->wsym_e, sizeof m->wsym_e, "%s", tab[i][1]);
-      snprintf(m->wsym_t, sizeof m->wsym_t, "%s", tab[i][2]);
-      return;
+      snprintf(e, sizeof e, "%s", tab[i][1]), snprintf(t, sizeof t, "%s", tab[i][2]);
+      break;
     }
-  name_txt(metric, 0, m->wsym_e, sizeof m->wsym_e),
-      name_txt(metric, 1, m->wsym_t, sizeof m->wsym_t);
+  ctr_scaling_metric_label(metric, what, sizeof what, in, sizeof in);
+  if (!in[0]) {
+    snprintf(m->wsym_e, sizeof m->wsym_e, "%s", e), snprintf(m->wsym_t, sizeof m->wsym_t, "%s", t);
+    return;
+  }
+  int normal = !strcmp(in, "N(0, I)");
+  snprintf(m->wsym_e, sizeof m->wsym_e, "%s, input %s", e, normal ? "N(0, I)" : "q_N");
+  snprintf(m->wsym_t, sizeof m->wsym_t, "%s, input %s", t, normal ? "$N(0, I)$" : "$q_N$");
 }
 
 /* ---- files ---------------------------------------------------------------------------- */
@@ -209,7 +217,8 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
       open_dat(path, err,
                "# rate_curve: W versus N per d, error-free groups of the first family\n"
                "# family: %s; W: %s; C = %.10g (%s)\n"
-               "# columns: N W W_lo W_hi replicates d C bound (= C d^(5/2) ln(N)^5 / N)\n" WLOHI,
+               "# columns: N W W_lo W_hi replicates d C bound (= C L^3 d^(5/2) ln(N)^5 / N, the "
+               "row's bound_shape times C)\n" WLOHI,
                fam, in->s->metric, C, src);
   if (!f) return -1;
   for (size_t i = 0; i < n && m->blocks < MAXC; i++) {
@@ -218,7 +227,7 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
     for (size_t k = 0; k < g->nN; k++) {
       double N = g->N[k];
       fprintf(f, "%.17g", N), wcols(f, g, k);
-      fprintf(f, " %d %.10g %.10g\n", g->d, C, C * pow(g->d, 2.5) * pow(log(N), 5) / N);
+      fprintf(f, " %d %.10g %.10g\n", g->d, C, C * g->shape[k]);
     }
   }
   return close_dat(f, path, err);

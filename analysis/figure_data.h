@@ -26,7 +26,7 @@ extern const char *const ctr_fig_names[CTR_NFIG];
 typedef struct {
   int blocks;
   char keys_e[4096], keys_t[4096]; /* one title per block */
-  char wsym_e[96], wsym_t[96];     /* the y axis: W's symbol */
+  char wsym_e[160], wsym_t[160];   /* the y axis: what W measures and its input */
   char why[256];                   /* when the figure is skipped: why */
 } ctr_fig_meta;
 

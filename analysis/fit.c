@@ -8,28 +8,46 @@
 
 ctr_status ctr_fit_loglog(const double *x, const double *y, size_t n, ctr_loglog_fit *out,
                           ctr_error *err) {
-  double *lx = malloc(sizeof(double) * (n ? n : 1)), *ly = malloc(sizeof(double) * (n ? n : 1));
-  if (!lx || !ly) return free(lx), free(ly), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+  return ctr_fit_loglog_w(x, y, NULL, n, out, err);
+}
+
+ctr_status ctr_fit_loglog_w(const double *x, const double *y, const double *se, size_t n,
+                            ctr_loglog_fit *out, ctr_error *err) {
+  size_t cap = n ? n : 1;
+  double *lx = malloc(sizeof(double) * cap), *ly = malloc(sizeof(double) * cap);
+  double *w = malloc(sizeof(double) * cap);
+  if (!lx || !ly || !w)
+    return free(lx), free(ly), free(w), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
   size_t m = 0;
+  int weighted = se != NULL;
   for (size_t i = 0; i < n; i++)
-    if (x[i] > 0 && y[i] > 0 && isfinite(x[i]) && isfinite(y[i]))
-      lx[m] = log(x[i]), ly[m] = log(y[i]), m++;
-  out->n = m;
+    if (x[i] > 0 && y[i] > 0 && isfinite(x[i]) && isfinite(y[i])) {
+      lx[m] = log(x[i]), ly[m] = log(y[i]);
+      double s = se ? se[i] / y[i] : NAN; /* the standard error of log y */
+      if (!(s > 0 && isfinite(s))) weighted = 0;
+      else w[m] = 1 / (s * s);
+      m++;
+    }
+  out->n = m, out->weighted = weighted && m > 0;
   out->slope = out->intercept = out->slope_lo = out->slope_hi = NAN;
   ctr_status st = CTR_OK;
   double c0, c1, cov00, cov01, cov11, sumsq;
+  int bad = 0;
   if (m < 2) st = ctr_fail(err, CTR_EINPUT, "fit: %zu usable points, need at least 2", m);
-  else if (gsl_fit_linear(lx, 1, ly, 1, m, &c0, &c1, &cov00, &cov01, &cov11, &sumsq))
-    st = ctr_fail(err, CTR_ENUMERIC, "fit: gsl_fit_linear failed");
+  else if (out->weighted) bad = gsl_fit_wlinear(lx, 1, w, 1, ly, 1, m, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+  else bad = gsl_fit_linear(lx, 1, ly, 1, m, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+  if (!st && bad) st = ctr_fail(err, CTR_ENUMERIC, "fit: GSL least squares failed");
   if (!st) {
     out->slope = c1, out->intercept = c0;
     if (m >= 3) {
-      /* gsl_fit_linear's cov11 already carries sumsq / (m - 2) */
-      double half = gsl_cdf_tdist_Pinv(0.975, (double)(m - 2)) * sqrt(cov11);
+      /* gsl_fit_linear's cov11 carries sumsq / (m - 2); gsl_fit_wlinear's takes the weights
+       * as exact, so the residual scale chisq / (m - 2) is put in here */
+      double var = out->weighted ? cov11 * sumsq / (double)(m - 2) : cov11;
+      double half = gsl_cdf_tdist_Pinv(0.975, (double)(m - 2)) * sqrt(var);
       out->slope_lo = c1 - half, out->slope_hi = c1 + half;
     }
   }
-  free(lx), free(ly);
+  free(lx), free(ly), free(w);
   return st;
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/rng.h"
 #include "analysis/scaling_floor.h"
+#include "analysis/scaling_internal.h"
 
 void ctr_scaling_opts_default(ctr_scaling_opts *o) {
   memset(o, 0, sizeof *o);
@@ -22,16 +23,56 @@ void ctr_scaling_opts_default(ctr_scaling_opts *o) {
 
 /* ---- which column is W --------------------------------------------------------------- */
 
-/* The auto metric's three columns, found once by name (this runs once per row). */
-static const ctr_field *auto_field(const ctr_point *r) {
-  static const ctr_field *coupling, *w1_grid, *w1_gauss;
-  if (!coupling) {
-    coupling = ctr_point_field("coupling_l1_qN"), w1_grid = ctr_point_field("w1_hi_qN");
-    w1_gauss = ctr_point_field("w1_hi_normal");
-  }
-  if (!strcmp(r->engine, "chain") || !strcmp(r->engine, "distill")) return coupling;
-  return !strcmp(r->engine, "grid") ? w1_grid : w1_gauss;
+/* The theorem bounds W1(f_N(N(0, I)), X_1): every engine reports an upper bound on it (the
+ * grid exactly, chain and distill a certified one), so that is the default for all. */
+const char *ctr_scaling_auto_metric(const char *engine) {
+  (void)engine;
+  return "w1_hi_normal";
 }
+
+static const ctr_field *auto_field(const ctr_point *r) {
+  static const ctr_field *w1;
+  if (!w1) w1 = ctr_point_field(ctr_scaling_auto_metric(r->engine));
+  return w1;
+}
+
+const ctr_field *ctr_scaling_se_field(const char *metric) {
+  if (!metric || !strcmp(metric, "auto")) metric = "w1_hi_normal";
+  static const char *const suffix[] = {"_normal", "_qN"};
+  size_t n = strlen(metric);
+  for (int i = 0; i < 2; i++) {
+    size_t k = strlen(suffix[i]);
+    if (n <= k || strcmp(metric + n - k, suffix[i])) continue;
+    char name[96];
+    snprintf(name, sizeof name, "%.*s_se%s", (int)(n - k), metric, suffix[i]);
+    const ctr_field *f = ctr_point_field(name);
+    return f && f->kind == CTR_KIND_F64 ? f : NULL;
+  }
+  return NULL;
+}
+
+void ctr_scaling_metric_label(const char *metric, char *what, size_t nwhat, char *input,
+                              size_t ninput) {
+  static const char *const tab[][2] = {
+      {"w1_hi", "W1 upper bound"}, {"w1_lo", "W1 lower bound"}, {"w2", "W2 (exact)"},
+      {"coupling_l1", "coupling E||f_N - Phi||"},
+      {"coupling_rms", "coupling (E||f_N - Phi||^2)^(1/2) (RMS)"},
+      {"coupling_sq", "squared coupling E||f_N - Phi||^2 (unbiased)"},
+      {"w1_sample", "sampled W1 (n samples)"}, {"sliced_w1", "sliced W1 (samples)"},
+      {"maxsliced_w1", "max-sliced W1 (samples)"}, {"gelbrich_w2", "Gelbrich bound <= W2"}};
+  if (!metric || !strcmp(metric, "auto")) metric = "w1_hi_normal";
+  snprintf(what, nwhat, "%s", metric);
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+    size_t k = strlen(tab[i][0]);
+    if (!strncmp(metric, tab[i][0], k) && metric[k] == '_') snprintf(what, nwhat, "%s", tab[i][1]);
+  }
+  size_t n = strlen(metric);
+  const char *in = n > 7 && !strcmp(metric + n - 7, "_normal") ? "N(0, I)"
+                   : n > 3 && !strcmp(metric + n - 3, "_qN")   ? "q_N"
+                                                               : "";
+  snprintf(input, ninput, "%s", in);
+}
+
 
 double ctr_scaling_metric(const ctr_point *row, const char *metric) {
   const ctr_field *f =
@@ -41,8 +82,6 @@ double ctr_scaling_metric(const ctr_point *row, const char *metric) {
 }
 
 /* ---- grouping: every parameter column but N (and, for families, d and eps) ------------ */
-
-enum { SKIP_D = 1, SKIP_EPS = 2 };
 
 static int cmp_field(const ctr_point *a, const ctr_point *b, const ctr_field *f) {
   const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
@@ -120,7 +159,7 @@ static int by_params_N_seed(const void *pa, const void *pb) {
   return c;
 }
 
-static void family_label(const ctr_point *r, int skip, char *buf, size_t n) {
+void ctr_scaling_family_label(const ctr_point *r, int skip, char *buf, size_t n) {
   size_t k = (size_t)snprintf(buf, n, "%s", r->target);
   if (r->K > 1 || !strcmp(r->target, "two_modes"))
     k += (size_t)snprintf(buf + k, n - k, " K=%d sigma=%g", r->K, r->sigma);
@@ -138,26 +177,46 @@ static int in_range(const ctr_scaling_opts *o, double N) {
   return (o->n_lo <= 0 || N >= o->n_lo) && (o->n_hi <= 0 || N <= o->n_hi);
 }
 
-/* Means over replicates per distinct N, with 95% t-intervals. */
+/* The bound's shape of a row: its bound_shape column, else L^3 d^(5/2) ln^5 N / N with the
+ * row's lipschitz (1 when unknown), so that files without the column still get one. */
+static double row_shape(const ctr_point *r) {
+  if (r->bound_shape > 0 && isfinite(r->bound_shape)) return r->bound_shape;
+  double L = r->lipschitz > 0 && isfinite(r->lipschitz) ? r->lipschitz : 1, lg = log((double)r->N);
+  return L * L * L * pow(r->d, 2.5) * pow(lg, 5) / (double)r->N;
+}
+
+static ctr_status alloc_N(ctr_scaling_group *g, size_t m, ctr_error *err) {
+  double **d[] = {&g->N, &g->mean, &g->lo, &g->hi, &g->se, &g->scale, &g->shape, &g->local,
+                  &g->bound_local};
+  int bad = 0;
+  for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) bad |= !(*d[i] = malloc(sizeof(double) * m));
+  g->reps = malloc(sizeof(int) * m), g->vacuous = malloc(sizeof(int) * m), g->nN = m;
+  return bad || !g->reps || !g->vacuous ? ctr_fail(err, CTR_ENOMEM, "fit: out of memory") : CTR_OK;
+}
+
+/* Means over replicates per distinct N, with 95% t-intervals; the mean's standard error from
+ * the rows' (sqrt(sum se^2) / n, NaN if any row has none), data scale and shape averaged. */
 static ctr_status per_N(ctr_scaling_group *g, const ctr_point *const *r, const double *w,
-                        size_t n, ctr_error *err) {
+                        const double *se, size_t n, ctr_error *err) {
   size_t m = 0;
   for (size_t i = 0; i < n; i++) m += !i || r[i]->N != r[i - 1]->N;
-  g->N = malloc(sizeof(double) * m), g->mean = malloc(sizeof(double) * m);
-  g->lo = malloc(sizeof(double) * m), g->hi = malloc(sizeof(double) * m);
-  g->reps = malloc(sizeof(int) * m), g->nN = m;
-  g->local = malloc(sizeof(double) * m), g->bound_local = malloc(sizeof(double) * m);
-  if (!g->N || !g->mean || !g->lo || !g->hi || !g->reps || !g->local || !g->bound_local)
-    return ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+  ctr_status st = alloc_N(g, m, err);
+  if (st) return st;
   for (size_t i = 0, k = 0; i < n; k++) {
     size_t j = i;
-    double s = 0, ss = 0;
-    while (j < n && r[j]->N == r[i]->N) s += w[j], j++;
-    double mean = s / (double)(j - i);
+    double s = 0, ss = 0, v = 0, sc = 0, sh = 0;
+    while (j < n && r[j]->N == r[i]->N) {
+      s += w[j], v += se[j] * se[j], sc += r[j]->data_scale, sh += row_shape(r[j]);
+      j++;
+    }
+    double c = (double)(j - i), mean = s / c;
     for (size_t q = i; q < j; q++) ss += (w[q] - mean) * (w[q] - mean);
-    double half = j - i > 1 ? tq((double)(j - i - 1)) * sqrt(ss / (double)(j - i - 1) / (double)(j - i)) : NAN;
+    double half = j - i > 1 ? tq(c - 1) * sqrt(ss / (c - 1) / c) : NAN;
     g->N[k] = (double)r[i]->N, g->mean[k] = mean, g->reps[k] = (int)(j - i);
     g->lo[k] = mean - half, g->hi[k] = mean + half;
+    g->se[k] = sqrt(v) / c, g->scale[k] = sc > 0 ? sc / c : NAN, g->shape[k] = sh / c;
+    g->vacuous[k] = -1;
+    if (ss > 0) g->spread = 1;
     i = j;
   }
   for (size_t k = 0; k + 1 < m; k++) {
@@ -228,34 +287,35 @@ static void bootstrap(ctr_scaling_group *g, const ctr_point *const *r, const dou
 }
 
 static ctr_status fit_group(ctr_scaling_group *g, const ctr_point *const *r, const double *w,
-                            size_t n, const ctr_scaling_opts *o, size_t gi, ctr_error *err) {
-  g->first = r[0], g->d = r[0]->d, g->eps = r[0]->eps;
-  family_label(r[0], 0, g->label, sizeof g->label);
-  family_label(r[0], SKIP_D | SKIP_EPS, g->family, sizeof g->family);
-  ctr_status st = per_N(g, r, w, n, err);
+                            const double *se, size_t n, const ctr_scaling_opts *o, size_t gi,
+                            ctr_error *err) {
+  g->first = r[0], g->d = r[0]->d, g->eps = r[0]->eps, g->useful_from = NAN;
+  ctr_scaling_family_label(r[0], 0, g->label, sizeof g->label);
+  ctr_scaling_family_label(r[0], SKIP_D | SKIP_EPS, g->family, sizeof g->family);
+  ctr_status st = per_N(g, r, w, se, n, err);
   if (st) return st;
   double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
-  if (!x || !y) return free(x), free(y), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+  double *e = malloc(sizeof(double) * n);
+  if (!x || !y || !e) return free(x), free(y), free(e), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
   size_t m = 0;
   for (size_t i = 0; i < n; i++)
-    if (in_range(o, (double)r[i]->N)) x[m] = (double)r[i]->N, y[m++] = w[i];
+    if (in_range(o, (double)r[i]->N)) x[m] = (double)r[i]->N, y[m] = w[i], e[m++] = se[i];
   ctr_error quiet;
   g->skipped = g->nN < 2;
-  g->slope.n = 0, g->slope.slope = g->slope.slope_lo = g->slope.slope_hi = NAN;
-  if (!g->skipped && ctr_fit_loglog(x, y, m, &g->slope, &quiet)) g->slope.n = 0;
-  free(x), free(y);
+  g->slope.n = 0, g->slope.weighted = 0, g->slope.slope = g->slope.slope_lo = g->slope.slope_hi = NAN;
+  if (!g->skipped && ctr_fit_loglog_w(x, y, e, m, &g->slope, &quiet)) g->slope.n = 0;
+  free(x), free(y), free(e);
   bootstrap(g, r, w, n, o, gi);
+  /* sampling error only when there is some: Monte Carlo weights or a spread over replicates */
+  snprintf(g->interval, sizeof g->interval, "%s", g->slope.weighted || g->spread ? "ci95" : "curvature");
   if (g->eps > 0) ctr_floor_fit_run(g->N, g->mean, g->nN, &g->floor);
-  double d = g->d;
   g->ratio_max = 0;
-  for (size_t k = 0; k < g->nN; k++) {
-    double ln = log(g->N[k]), ex = fmax(g->mean[k] - g->eps, 0);
-    g->ratio_max = fmax(g->ratio_max, ex * g->N[k] / (pow(d, 2.5) * pow(ln, 5)));
-  }
+  for (size_t k = 0; k < g->nN; k++)
+    g->ratio_max = fmax(g->ratio_max, fmax(g->mean[k] - g->eps, 0) / g->shape[k]);
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(r[i]->sum_D_l1)) continue;
-    double se = isfinite(r[i]->sum_e_l1) ? r[i]->sum_e_l1 : 0;
-    g->sums_checked++, g->sums_held += w[i] <= se + r[i]->sum_D_l1;
+    double s = isfinite(r[i]->sum_e_l1) ? r[i]->sum_e_l1 : 0;
+    g->sums_checked++, g->sums_held += w[i] <= s + r[i]->sum_D_l1;
   }
   return CTR_OK;
 }
@@ -263,127 +323,71 @@ static ctr_status fit_group(ctr_scaling_group *g, const ctr_point *const *r, con
 /* ---- families ------------------------------------------------------------------------- */
 
 /* Runs of groups equal under skip (groups are sorted so that families are contiguous). */
-static size_t family_end(const ctr_scaling *s, size_t i, int skip) {
+size_t ctr_scaling_family_end(const ctr_scaling *s, size_t i, int skip) {
   size_t j = i + 1;
   while (j < s->ngroups && !cmp_params(s->groups[i].first, s->groups[j].first, skip)) j++;
   return j;
 }
 
+/* One d exponent at one N over points x (d), y (mean W), e (its standard error), c (data
+ * scale), v (vacuous flag): raw, the data scale's own, and W / data scale. */
+static int d_exponent_at(ctr_d_exponent *de, double *x, double *y, double *e, double *c,
+                         const int *v, size_t m, int spread) {
+  ctr_error quiet;
+  if (ctr_fit_loglog_w(x, y, e, m, &de->fit, &quiet)) return 0;
+  de->n = m, de->vacuous = 0;
+  size_t known = 0;
+  for (size_t i = 0; i < m; i++) known += c[i] > 0, de->vacuous += v[i] == 1;
+  memset(&de->scale_fit, 0, sizeof de->scale_fit), memset(&de->rel_fit, 0, sizeof de->rel_fit);
+  de->scale_fit.slope = de->rel_fit.slope = NAN;
+  de->scale_fit.slope_lo = de->scale_fit.slope_hi = de->rel_fit.slope_lo = de->rel_fit.slope_hi = NAN;
+  if (known == m) {
+    if (ctr_fit_loglog(x, c, m, &de->scale_fit, &quiet)) de->scale_fit.n = 0;
+    for (size_t i = 0; i < m; i++) y[i] /= c[i], e[i] /= c[i];
+    if (ctr_fit_loglog_w(x, y, e, m, &de->rel_fit, &quiet)) de->rel_fit.n = 0;
+  }
+  snprintf(de->interval, sizeof de->interval, "%s", de->fit.weighted || spread ? "ci95" : "curvature");
+  return 1;
+}
+
 static ctr_status d_exponents(ctr_scaling *s, ctr_error *err) {
-  size_t cap = 16;
+  size_t cap = 16, ng = s->ngroups + 1;
   s->dexp = malloc(sizeof *s->dexp * cap);
-  double *x = malloc(sizeof(double) * (s->ngroups + 1)), *y = malloc(sizeof(double) * (s->ngroups + 1));
-  if (!s->dexp || !x || !y) return free(x), free(y), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
-  for (size_t i = 0; i < s->ngroups;) {
-    size_t j = family_end(s, i, SKIP_D);
+  double *x = malloc(sizeof(double) * ng), *y = malloc(sizeof(double) * ng);
+  double *e = malloc(sizeof(double) * ng), *c = malloc(sizeof(double) * ng);
+  int *v = malloc(sizeof(int) * ng);
+  ctr_status st = !s->dexp || !x || !y || !e || !c || !v ? ctr_fail(err, CTR_ENOMEM, "fit: out of memory") : CTR_OK;
+  for (size_t i = 0; !st && i < s->ngroups;) {
+    size_t j = ctr_scaling_family_end(s, i, SKIP_D);
     const ctr_scaling_group *g0 = &s->groups[i];
-    for (size_t k = 0; j - i >= 2 && k < g0->nN; k++) { /* each N of the family's first d */
+    for (size_t k = 0; !st && j - i >= 2 && k < g0->nN; k++) { /* each N of the family's first d */
       size_t m = 0;
+      int spread = 0;
       for (size_t q = i; q < j; q++)
         for (size_t t = 0; t < s->groups[q].nN; t++)
-          if (s->groups[q].N[t] == g0->N[k]) x[m] = s->groups[q].d, y[m++] = s->groups[q].mean[t];
+          if (s->groups[q].N[t] == g0->N[k]) {
+            const ctr_scaling_group *g = &s->groups[q];
+            x[m] = g->d, y[m] = g->mean[t], e[m] = g->se[t], c[m] = g->scale[t], v[m++] = g->vacuous[t];
+            spread |= g->spread;
+          }
       if (m < 2) continue;
       if (s->ndexp == cap) {
         ctr_d_exponent *p = realloc(s->dexp, sizeof *p * (cap *= 2));
-        if (!p) return free(x), free(y), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+        if (!p) {
+          st = ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+          break;
+        }
         s->dexp = p;
       }
-      ctr_d_exponent *e = &s->dexp[s->ndexp];
-      family_label(g0->first, SKIP_D, e->family, sizeof e->family);
-      e->N = g0->N[k], e->n = m;
-      ctr_error quiet;
-      if (!ctr_fit_loglog(x, y, m, &e->fit, &quiet)) s->ndexp++;
+      ctr_d_exponent *de = &s->dexp[s->ndexp];
+      ctr_scaling_family_label(g0->first, SKIP_D, de->family, sizeof de->family);
+      de->N = g0->N[k];
+      s->ndexp += d_exponent_at(de, x, y, e, c, v, m, spread);
     }
     i = j;
   }
-  free(x), free(y);
-  return CTR_OK;
-}
-
-/* First crossing of mean W <= 2 eps, interpolated in log-log. */
-static double crossing(const ctr_scaling_group *g) {
-  double target = 2 * g->eps;
-  for (size_t k = 1; k < g->nN; k++)
-    if (g->mean[k] <= target && g->mean[k - 1] > target) {
-      double l1 = log(g->mean[k - 1]), l2 = log(g->mean[k]);
-      double t = (log(target) - l1) / (l2 - l1);
-      return exp(log(g->N[k - 1]) + t * (log(g->N[k]) - log(g->N[k - 1])));
-    }
-  return NAN;
-}
-
-static void nstar_fit(ctr_scaling *s, size_t a, size_t b, ctr_nstar_fit *f) {
-  memset(f, 0, sizeof *f);
-  snprintf(f->family, sizeof f->family, "%s", s->nstar[a].family);
-  size_t n = 0;
-  for (size_t i = a; i < b; i++) n += isfinite(s->nstar[i].nstar);
-  f->n = n;
-  if (n < 4) return;
-  gsl_matrix *X = gsl_matrix_alloc(n, 3), *C = gsl_matrix_alloc(3, 3);
-  gsl_vector *y = gsl_vector_alloc(n), *c = gsl_vector_alloc(3);
-  gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(n, 3);
-  double chisq;
-  if (X && C && y && c && ws) {
-    for (size_t i = a, k = 0; i < b; i++) {
-      if (!isfinite(s->nstar[i].nstar)) continue;
-      gsl_matrix_set(X, k, 0, 1), gsl_matrix_set(X, k, 1, log(s->nstar[i].d));
-      gsl_matrix_set(X, k, 2, -log(s->nstar[i].eps)), gsl_vector_set(y, k++, log(s->nstar[i].nstar));
-    }
-    /* a rank-deficient design (one d or one eps) leaves a singular covariance: not ok */
-    if (!gsl_multifit_linear(X, y, c, C, &chisq, ws) && gsl_matrix_get(C, 1, 1) > 0 &&
-        gsl_matrix_get(C, 2, 2) > 0 && isfinite(gsl_matrix_get(C, 1, 1))) {
-      double q = tq((double)n - 3); /* the covariance already carries chisq / (n - 3) */
-      f->konst = gsl_vector_get(c, 0), f->alpha = gsl_vector_get(c, 1), f->beta = gsl_vector_get(c, 2);
-      double ha = q * sqrt(gsl_matrix_get(C, 1, 1)), hb = q * sqrt(gsl_matrix_get(C, 2, 2));
-      f->alpha_lo = f->alpha - ha, f->alpha_hi = f->alpha + ha;
-      f->beta_lo = f->beta - hb, f->beta_hi = f->beta + hb;
-      f->ok = n > 3;
-    }
-  }
-  gsl_multifit_linear_free(ws);
-  gsl_matrix_free(X), gsl_matrix_free(C), gsl_vector_free(y), gsl_vector_free(c);
-}
-
-static ctr_status nstar_all(ctr_scaling *s, ctr_error *err) {
-  s->nstar = malloc(sizeof *s->nstar * (s->ngroups + 1));
-  s->nfit = malloc(sizeof *s->nfit * (s->ngroups + 1));
-  if (!s->nstar || !s->nfit) return ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
-  for (size_t i = 0; i < s->ngroups;) {
-    size_t j = family_end(s, i, SKIP_D | SKIP_EPS), a = s->nnstar;
-    for (size_t q = i; q < j; q++) {
-      const ctr_scaling_group *g = &s->groups[q];
-      if (!(g->eps > 0)) continue;
-      ctr_nstar *e = &s->nstar[s->nnstar++];
-      family_label(g->first, SKIP_D | SKIP_EPS, e->family, sizeof e->family);
-      e->d = g->d, e->eps = g->eps, e->nstar = crossing(g);
-    }
-    if (s->nnstar > a) nstar_fit(s, a, s->nnstar, &s->nfit[s->nnfit++]);
-    i = j;
-  }
-  return CTR_OK;
-}
-
-static ctr_status constants(ctr_scaling *s, ctr_error *err) {
-  s->consts = malloc(sizeof *s->consts * (s->ngroups + 1));
-  if (!s->consts) return ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
-  for (size_t i = 0; i < s->ngroups;) {
-    size_t j = family_end(s, i, SKIP_D | SKIP_EPS);
-    ctr_bound_constant *c = &s->consts[s->nconsts];
-    family_label(s->groups[i].first, SKIP_D | SKIP_EPS, c->family, sizeof c->family);
-    c->C = NAN, c->rows = c->held = 0;
-    for (size_t q = i; q < j; q++)
-      if (s->groups[q].eps == 0) c->C = isnan(c->C) ? s->groups[q].ratio_max : fmax(c->C, s->groups[q].ratio_max);
-    for (size_t q = i; isfinite(c->C) && q < j; q++) {
-      const ctr_scaling_group *g = &s->groups[q];
-      for (size_t k = 0; k < g->nN; k++) {
-        double ln = log(g->N[k]), shape = pow(g->d, 2.5) * pow(ln, 5) / g->N[k];
-        c->rows++, c->held += g->mean[k] <= c->C * shape * (1 + 1e-12) + g->eps;
-      }
-    }
-    s->nconsts += isfinite(c->C);
-    i = j;
-  }
-  return CTR_OK;
+  free(x), free(y), free(e), free(c), free(v);
+  return st;
 }
 
 /* ---- driver --------------------------------------------------------------------------- */
@@ -396,32 +400,42 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
   if (strcmp(metric, "auto") && (!f || f->kind != CTR_KIND_F64))
     return ctr_fail(err, CTR_EINPUT, "fit: '%s' is not a numeric column (see docs/results-format.md)",
                     metric);
+  if (!strcmp(metric, "auto")) metric = "w1_hi_normal"; /* every engine's (see auto_field) */
   snprintf(s->metric, sizeof s->metric, "%s", metric);
+  const ctr_field *sef = ctr_scaling_se_field(metric);
+  snprintf(s->se_metric, sizeof s->se_metric, "%s", sef ? sef->name : "");
   find_params();
   const ctr_point **r = malloc(sizeof *r * (n ? n : 1));
-  double *w = malloc(sizeof(double) * (n ? n : 1));
+  double *w = malloc(sizeof(double) * (n ? n : 1)), *se = malloc(sizeof(double) * (n ? n : 1));
   s->groups = calloc(n ? n : 1, sizeof *s->groups);
-  if (!r || !w || !s->groups) return free(r), free(w), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+  if (!r || !w || !se || !s->groups)
+    return free(r), free(w), free(se), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     double v = ctr_scaling_metric(&rows[i], metric);
     if (rows[i].status == 0 && rows[i].N >= 2 && isfinite(v) && v > 0) r[m++] = &rows[i];
   }
   ctr_status st = m ? CTR_OK : ctr_fail(err, CTR_EINPUT, "fit: no usable rows (status 0 and a "
-                                        "positive, finite %s)", metric);
+                                        "positive, finite %s; another column: --metric)", metric);
   qsort(r, m, sizeof *r, by_params_N_seed);
-  for (size_t i = 0; i < m; i++) w[i] = ctr_scaling_metric(r[i], metric);
+  for (size_t i = 0; i < m; i++) {
+    w[i] = ctr_scaling_metric(r[i], metric);
+    se[i] = sef ? *(const double *)((const char *)r[i] + sef->offset) : NAN;
+    if (!(se[i] > 0 && isfinite(se[i]))) se[i] = NAN; /* 0: exact, a deterministic row */
+    s->rows_se += !isnan(se[i]);
+  }
+  s->rows_used = m;
   for (size_t i = 0; !st && i < m;) {
     size_t j = i + 1;
     while (j < m && !cmp_params(r[i], r[j], 0)) j++;
-    st = fit_group(&s->groups[s->ngroups], r + i, w + i, j - i, o, s->ngroups, err);
+    st = fit_group(&s->groups[s->ngroups], r + i, w + i, se + i, j - i, o, s->ngroups, err);
     s->ngroups++;
     i = j;
   }
+  if (!st) st = ctr_scaling_constants(s, err); /* marks vacuous points, used by the d exponents */
   if (!st) st = d_exponents(s, err);
-  if (!st) st = nstar_all(s, err);
-  if (!st) st = constants(s, err);
-  free(r), free(w);
+  if (!st) st = ctr_scaling_nstar(s, err);
+  free(r), free(w), free(se);
   if (st) ctr_scaling_free(s);
   return st;
 }
@@ -430,8 +444,8 @@ void ctr_scaling_free(ctr_scaling *s) {
   for (size_t i = 0; s->groups && i < s->ngroups; i++) {
     ctr_scaling_group *g = &s->groups[i];
     free(g->N), free(g->mean), free(g->lo), free(g->hi), free(g->reps), free(g->local);
-    free(g->bound_local);
+    free(g->bound_local), free(g->se), free(g->scale), free(g->shape), free(g->vacuous);
   }
-  free(s->groups), free(s->dexp), free(s->nstar), free(s->nfit), free(s->consts);
+  free(s->groups), free(s->dexp), free(s->nstar), free(s->nfit), free(s->consts), free(s->cN);
   memset(s, 0, sizeof *s);
 }

@@ -2,9 +2,15 @@
  *
  * Rows are grouped by every parameter except N, the seed and the replicate index; within a
  * group the replicates at one N are averaged. The headline error W of a row is one column
- * (ctr_scaling_metric: by default the certified W1 upper bound for the Gaussian engines and
- * the grid, the coupling E||f_N - Phi|| for chain and distill). Everything here computes from
- * rows in memory; reading and writing files is the caller's business. */
+ * (ctr_scaling_metric: by default w1_hi_normal, the certified upper bound on the theorem's own
+ * quantity W1(f_N(N(0, I)), X_1), for every engine). A metric X_normal / X_qN has Monte Carlo
+ * standard errors when the column X_se_normal / X_se_qN exists (looked up by name); rows with
+ * a positive one are fitted by weighted least squares, rows without are deterministic.
+ * Intervals are named by what they measure: "ci95" (sampling error: Monte Carlo standard
+ * errors or a spread over replicates) or "curvature" (deterministic values, one replicate: the
+ * t-interval of the least-squares slope only measures how far the points are from a line).
+ * Everything here computes from rows in memory; reading and writing files is the caller's
+ * business. The verdict parts (N*, the constant, the data scale) are in scaling_verdict.c. */
 #ifndef CTR_ANALYSIS_SCALING_H
 #define CTR_ANALYSIS_SCALING_H
 
@@ -41,6 +47,17 @@ typedef struct {
   size_t nN;               /* distinct N, ascending */
   double *N, *mean, *lo, *hi; /* per N: mean of W over replicates and its 95% t-interval
                                  (NaN with one replicate) */
+  double *se;              /* per N: standard error of the mean from the rows' SE column
+                              (NaN: deterministic) */
+  double *scale;           /* per N: data_scale, the target's sqrt(trace Cov X_0) (NaN unknown) */
+  double *shape;           /* per N: bound_shape L^3 d^(5/2) ln^5 N / N (the row's column; else
+                              computed with the row's lipschitz, 1 when unknown) */
+  int *vacuous;            /* per N: 1 when C shape > data scale (C: the family's fitted
+                              constant), 0 when not, -1 unknown */
+  double useful_from;      /* smallest N of the group from which on C shape <= data scale
+                              (NaN: at no N of the group) */
+  int spread;              /* 1: the replicates at some N differ */
+  char interval[12];       /* the slope interval's kind: "ci95" or "curvature" */
   int *reps;               /* replicates per N */
   size_t replicates;       /* distinct seeds in the group */
   ctr_loglog_fit slope;    /* log W on log N, every replicate row in range, t-interval */
@@ -48,7 +65,7 @@ typedef struct {
   double *local, *bound_local; /* nN - 1 local slopes of the mean, and the bound's secant
                                   -1 + 5 (ln ln N2 - ln ln N1) / ln(N2/N1) on the same pair */
   ctr_floor_fit floor;
-  double ratio_max;        /* max over N of (W - eps)+ N / (d^(5/2) ln^5 N) */
+  double ratio_max;        /* max over N of (W - eps)+ / shape */
   size_t sums_checked, sums_held; /* rows with per-step sums; of them W <= sum e + sum D */
   int skipped;             /* 1: too small to fit (fewer than 2 distinct N) */
 } ctr_scaling_group;
@@ -58,7 +75,11 @@ typedef struct {
   char family[200];
   double N;
   size_t n;                /* d values used */
-  ctr_loglog_fit fit;      /* log W on log d */
+  ctr_loglog_fit fit;      /* log W on log d (weighted when the means have standard errors) */
+  ctr_loglog_fit scale_fit; /* log data_scale on log d over the same points (n = 0: unknown) */
+  ctr_loglog_fit rel_fit;  /* log (W / data_scale) on log d: the exponent beyond the data's */
+  size_t vacuous;          /* of the n points, those where C shape > data scale */
+  char interval[12];       /* "ci95" or "curvature" */
 } ctr_d_exponent;
 
 /* N*(d, eps): the N at which W falls to 2 eps (floor and discretisation equal), by log-log
@@ -67,22 +88,59 @@ typedef struct {
   char family[200];
   int d;
   double eps, nstar;
+  double bound_beta;       /* the bound's own local beta at this N*: 1 / (1 - 5 / ln N*) */
+  int asymptotic;          /* 1: N* lies in the schedule's asymptotic regime */
 } ctr_nstar;
 
-/* log N* = alpha log d + beta log(1/eps) + const, least squares over a family's N* values. */
+/* Two conventions, least squares over a family's N* values:
+ *   log N*          = alpha    log d + beta    log(1/eps) + const
+ *   log(Ns / ln Ns) = alpha_ln log d + beta_ln log(1/eps) + const
+ * A rate A ln N / N gives beta ~ 1.2 in the first and 1 in the second. Beside them the bound's
+ * own values computed the same way: for shape ~ d^(5/2) ln^5 N / N at the same N*, the local
+ * d(log N*)/d(log 1/eps) = 1 / (1 - 5 / ln N*) and d(log(Ns / ln Ns))/d(log 1/eps) =
+ * (1 - 1 / ln N*) / (1 - 5 / ln N*), alpha = 5/2 times each; at the geometric mean of the
+ * family's N* (NaN when it is <= e^5, before the bound's shape decreases), with the range of
+ * the local beta over the family's N*. */
 typedef struct {
   char family[200];
   size_t n;
   double alpha, alpha_lo, alpha_hi, beta, beta_lo, beta_hi, konst;
+  double alpha_ln, alpha_ln_lo, alpha_ln_hi, beta_ln, beta_ln_lo, beta_ln_hi;
+  double bound_alpha, bound_beta, bound_alpha_ln, bound_beta_ln;
+  double bound_beta_lo, bound_beta_hi; /* range of the local 1/(1 - 5/ln N*) over the N* > e^5 */
+  double nstar_min, nstar_max;
+  char interval[12];       /* "ci95" when some group of the family has sampling error, else
+                              "curvature" (deterministic N*: the band measures misfit) */
   int ok;
 } ctr_nstar_fit;
 
-/* The empirical constant of the bound's shape for a family: C = sup W N / (d^(5/2) ln^5 N)
- * over its error-free rows, and how many of all its rows satisfy W <= C shape + eps. */
+/* C(N) = sup over the family's error-free groups (d and the rest) of W / shape at one N. */
+typedef struct {
+  char family[200];
+  double N, C;
+  int d_at;                /* the d attaining the sup */
+  int asymptotic;          /* 1: N is in the schedule's asymptotic regime (ctr_scaling_asymptotic) */
+} ctr_c_of_N;
+
+/* The empirical constant of the bound's shape (L^3 included) for a family. C is the sup of
+ * W / shape over the error-free points in the asymptotic regime (all points when none is).
+ * The check is held out: the points (asymptotic ones, errors included) are split at random
+ * (fixed seed) into halves, C_train from the first half's error-free points, and the second
+ * half is checked against W <= C_train shape + eps. */
 typedef struct {
   char family[200];
   double C;
-  size_t rows, held;
+  int asymptotic;          /* 1: C from asymptotic N only; 0: no N qualified, C from every N */
+  double n_asym;           /* smallest N that qualifies (NaN if none) */
+  double trend, trend_lo, trend_hi; /* slope of log C(N) on log N over the asymptotic N */
+  size_t n_trend;
+  double C_train;
+  size_t test_n, test_exceed; /* held-out points and those above C_train shape + eps */
+  size_t pre_n, pre_exceed; /* pre-asymptotic points and those above C shape + eps: where
+                               the fitted C does not hold */
+  size_t vacuous, points;  /* points where C shape > data scale, points with a known scale */
+  double useful_from;      /* smallest N from which C shape <= data scale for every d (NaN never) */
+  char lipschitz_kind[16]; /* exact, lower, mixed or unknown: what L in the shape is */
 } ctr_bound_constant;
 
 typedef struct {
@@ -97,7 +155,27 @@ typedef struct {
   size_t nnfit;
   ctr_bound_constant *consts;
   size_t nconsts;
+  ctr_c_of_N *cN;
+  size_t ncN;
+  char se_metric[48];      /* the SE column of the metric ("" when there is none) */
+  size_t rows_used, rows_se; /* rows analysed; of them with a positive standard error */
 } ctr_scaling;
+
+/* The default metric, per engine: w1_hi_normal for every engine (the theorem's input). */
+const char *ctr_scaling_auto_metric(const char *engine);
+
+/* The standard-error column of a metric (X_normal -> X_se_normal, X_qN -> X_se_qN) when it
+ * exists, else NULL (the metric is deterministic). */
+const ctr_field *ctr_scaling_se_field(const char *metric);
+
+/* What a metric measures and for which input, for tables and axes:
+ * "W1 upper bound" and "N(0, I)" for w1_hi_normal; input "" when the name says none. */
+void ctr_scaling_metric_label(const char *metric, char *what, size_t nwhat, char *input,
+                              size_t ninput);
+
+/* 1 when N is in the schedule's asymptotic regime: the largest step beta is at most 0.05
+ * (paper: c1 ln N / N <= 0.05; linear: beta_max 1000 / N <= 0.05; cosine: never). */
+int ctr_scaling_asymptotic(const ctr_point *row);
 
 /* 1 when rows a and b are of one family as the analysis groups them: equal in every
  * parameter but N and d (and eps, with skip_eps); a radius growing like sqrt(d) counts as one. */

@@ -1,7 +1,7 @@
 # rate_curve.gp: W versus N per d (data: N W W_lo W_hi replicates d C bound; one block per d).
 # Lines with points: W (mean over replicates), bars: its 95% interval when there are several
-# replicates; dashed in the same colour: the bound's shape C d^(5/2) ln^5 N / N with the
-# family's fitted constant C; grey: slopes N^-1 (solid) and N^-1/2 (dashed) from the first
+# replicates; dashed in the same colour: the bound's shape C L^3 d^(5/2) ln^5 N / N with the
+# family's fitted constant C (asymptotic N only, see ctrate fit); grey: slopes N^-1 (solid) and N^-1/2 (dashed) from the first
 # point of the largest d.
 load scriptdir.'/style.gp'
 stats datafile using 2 nooutput
@@ -18,7 +18,7 @@ do for [fmt in formats] {
   plot for [i=0:nblocks-1] datafile index i using 1:($5 > 1 ? $2 : NaN):3:4 with yerrorbars lt i+1 pt 7 ps 0.3, \
        for [i=0:nblocks-1] datafile index i using 1:2 with linespoints lt i+1 title key(i+1), \
        for [i=0:nblocks-1] datafile index i using 1:8 with lines lt i+1 dt (8, 4) lw 1, \
-       NaN with lines ls 102 title L('C d^{5/2} ln^5 N / N', '$C d^{5/2} \ln^5 N / N$'), \
+       NaN with lines ls 102 title L('C L^3 d^{5/2} ln^5 N / N', '$C L^3 d^{5/2} \ln^5 N / N$'), \
        W0 * N0 / x with lines ls 100 title L('N^{-1}', '$N^{-1}$'), \
        W0 * sqrt(N0 / x) with lines ls 101 title L('N^{-1/2}', '$N^{-1/2}$')
   unset output

@@ -46,9 +46,8 @@ static void help(FILE *out) {
       "  -o, --output DIR     where to write (default %s)\n"
       "  -f, --figure LIST    figures, comma-separated (default: every one the data allow)\n"
       "  -F, --format LIST    pdf, png, tex, comma-separated (default all three)\n"
-      "  -m, --metric COL     W: a float column of docs/results-format.md (default auto: the "
-      "W1\n"
-      "                       upper bound; for chain and distill the coupling E||f_N - Phi||)\n"
+      "  -m, --metric COL     W: a float column of docs/results-format.md (default auto:\n"
+      "                       w1_hi_normal, the W1 upper bound with input N(0, I), every engine)\n"
       "      --scripts DIR    the gnuplot scripts NAME.gp and style.gp (default %s)\n"
       "  -h, --help           this text\n\n"
       "exit status: 0 ok, 1 runtime failure (gnuplot missing or failing), 2 bad input\n",

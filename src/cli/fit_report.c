@@ -10,12 +10,21 @@ static void interval(char *buf, size_t n, double lo, double hi) {
   else snprintf(buf, n, "n/a");
 }
 
+static const char *kind(const char *interval) {
+  return !strcmp(interval, "ci95") ? "CI 95%" : "curvature band";
+}
+
 static void rates(FILE *out, const ctr_scaling *s) {
-  fprintf(out, "## Rate in N\n\nSlope of log W on log N (every replicate row in range), with "
-               "its 95%% t-interval and a 95%% percentile bootstrap over replicates; the bound's "
-               "secant over the same N range is -1 + 5 (ln ln N2 - ln ln N1) / ln(N2/N1).\n\n");
-  fprintf(out, "| group | N | reps | slope | t 95%% | bootstrap 95%% | bound secant | last local "
-               "| floor p | floor c | W <= sums |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+  fprintf(out, "## Rate in N\n\nSlope of log W on log N (every replicate row in range; weighted by "
+               "the rows' standard errors where the metric has them), with its interval (kind in "
+               "the column: a CI 95%% where there is sampling error, a curvature band for "
+               "deterministic values) and a 95%% percentile bootstrap over replicates; the "
+               "bound's secant over the same N range is -1 + 5 (ln ln N2 - ln ln N1) / ln(N2/N1). "
+               "'bound < scale from N' is the smallest N from which C shape (C: the family's "
+               "fitted constant below) stays under the data scale.\n\n");
+  fprintf(out, "| group | N | reps | slope | interval | bootstrap 95%% | bound secant | last local "
+               "| floor p | floor c | W <= sums | bound < scale from N |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   size_t skipped = 0;
   for (size_t i = 0; i < s->ngroups; i++) {
     const ctr_scaling_group *g = &s->groups[i];
@@ -23,7 +32,7 @@ static void rates(FILE *out, const ctr_scaling *s) {
       skipped++;
       continue;
     }
-    char t[48], b[48], fp[48] = "-", fc[48] = "-", sums[32] = "-";
+    char t[48], b[48], fp[48] = "-", fc[48] = "-", sums[32] = "-", uf[32] = "never";
     interval(t, sizeof t, g->slope.slope_lo, g->slope.slope_hi);
     interval(b, sizeof b, g->boot_lo, g->boot_hi);
     double l1 = log(g->N[0]), l2 = log(g->N[g->nN - 1]);
@@ -33,9 +42,12 @@ static void rates(FILE *out, const ctr_scaling *s) {
       snprintf(fc, sizeof fc, "%.4g ± %.2g", g->floor.c, g->floor.c_se);
     }
     if (g->sums_checked) snprintf(sums, sizeof sums, "%zu/%zu", g->sums_held, g->sums_checked);
-    fprintf(out, "| %s | %.3g..%.3g | %zu | %+.4f | %s | %s | %+.3f | %+.3f (%+.3f) | %s | %s | %s |\n",
-            g->label, g->N[0], g->N[g->nN - 1], g->replicates, g->slope.slope, t, b, secant,
-            g->local[g->nN - 2], g->bound_local[g->nN - 2], fp, fc, sums);
+    if (isfinite(g->useful_from)) snprintf(uf, sizeof uf, "%.3g", g->useful_from);
+    else if (g->vacuous[0] < 0) snprintf(uf, sizeof uf, "n/a (no data scale)");
+    fprintf(out, "| %s | %.3g..%.3g | %zu | %+.4f | %s %s%s | %s | %+.3f | %+.3f (%+.3f) | %s | %s | %s | %s |\n",
+            g->label, g->N[0], g->N[g->nN - 1], g->replicates, g->slope.slope, t,
+            kind(g->interval), g->slope.weighted ? ", weighted" : "", b, secant,
+            g->local[g->nN - 2], g->bound_local[g->nN - 2], fp, fc, sums, uf);
   }
   if (skipped) {
     fprintf(out, "\nSkipped (fewer than 2 distinct N, nothing to fit):");
@@ -47,17 +59,28 @@ static void rates(FILE *out, const ctr_scaling *s) {
 }
 
 static void dexp_row(FILE *out, const ctr_d_exponent *e) {
-  char t[48];
+  char t[48], r[48], sc[32] = "n/a", rel[32] = "n/a", vac[32] = "n/a (no data scale)";
   interval(t, sizeof t, e->fit.slope_lo, e->fit.slope_hi);
-  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s |\n", e->family, e->N, e->n, e->fit.slope, t);
+  interval(r, sizeof r, e->rel_fit.slope_lo, e->rel_fit.slope_hi);
+  if (isfinite(e->scale_fit.slope)) snprintf(sc, sizeof sc, "%+.3f", e->scale_fit.slope);
+  if (isfinite(e->rel_fit.slope)) snprintf(rel, sizeof rel, "%+.3f", e->rel_fit.slope);
+  if (isfinite(e->scale_fit.slope)) snprintf(vac, sizeof vac, "%zu/%zu", e->vacuous, e->n);
+  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s %s%s | %s | %s | %s | %s |\n", e->family, e->N,
+          e->n, e->fit.slope, t, kind(e->interval), e->fit.weighted ? ", weighted" : "", sc, rel, r,
+          vac);
 }
 
 /* The exponent of d at each family's middle and largest N (every N is in /analysis): with an
  * injected error the floor flattens it at large N. A family's entries are contiguous. */
 static void dexp(FILE *out, const ctr_scaling *s) {
   if (!s->ndexp) return;
-  fprintf(out, "\n## Exponent of d at fixed N (the bound: 5/2)\n\n| family | N | d values | "
-               "exponent | 95%% |\n|---|---|---|---|---|\n");
+  fprintf(out, "\n## Exponent of d at fixed N (the bound: 5/2)\n\nBeside the exponent of W, "
+               "the data scale's own exponent (log data_scale on log d over the same points) "
+               "and the exponent of W / data_scale: growth in d beyond the data's own size. "
+               "'vacuous' counts the points where C shape exceeds the data scale: there the "
+               "bound says nothing a trivial bound does not.\n\n| family | N | d values | "
+               "exponent of W | interval | data scale | exponent of W/scale | interval | vacuous |\n"
+               "|---|---|---|---|---|---|---|---|---|\n");
   for (size_t first = 0, last; first < s->ndexp; first = last + 1) {
     last = first;
     while (last + 1 < s->ndexp && !strcmp(s->dexp[last + 1].family, s->dexp[first].family)) last++;
@@ -69,46 +92,120 @@ static void dexp(FILE *out, const ctr_scaling *s) {
 
 static void nstar(FILE *out, const ctr_scaling *s) {
   if (!s->nnstar) return;
-  fprintf(out, "\n## N*(d, eps): W falls to 2 eps (bound: N* ~ d^(5/2) / eps)\n\n| family | d "
-               "| eps | N* |\n|---|---|---|---|\n");
+  fprintf(out, "\n## N*(d, eps): W falls to 2 eps\n\n'asymptotic': N* is in the schedule's "
+               "asymptotic regime (see the constant below); the fits use every finite N*, so "
+               "read them with the pre-asymptotic ones in mind.\n\n| family | d | eps | N* | "
+               "asymptotic | bound's local beta 1/(1 - 5/ln N*) |\n|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < s->nnstar; i++)
-    fprintf(out, "| %s | %d | %.3g | %.4g |\n", s->nstar[i].family, s->nstar[i].d,
-            s->nstar[i].eps, s->nstar[i].nstar);
-  fprintf(out, "\nFit log N* = alpha log d + beta log(1/eps) + const (the bound: alpha = 5/2, "
-               "beta = 1):\n\n| family | points | alpha | 95%% | beta | 95%% |\n|---|---|---|---|---|---|\n");
+    fprintf(out, "| %s | %d | %.3g | %.4g | %s | %.3f |\n", s->nstar[i].family, s->nstar[i].d,
+            s->nstar[i].eps, s->nstar[i].nstar, s->nstar[i].asymptotic ? "yes" : "no",
+            s->nstar[i].bound_beta);
+  fprintf(out, "\nTwo conventions, least squares: log N* = alpha log d + beta log(1/eps) + c, "
+               "and log(N*/ln N*) = alpha_ln log d + beta_ln log(1/eps) + c. A rate A ln N / N "
+               "gives beta_ln = 1 (and beta ~ 1.2). The bound's own values at the same N*, "
+               "computed the same way (its shape ~ d^(5/2) ln^5 N / N differentiated at the "
+               "geometric mean of the family's N*; in brackets the range of the local beta over "
+               "its N* above e^5): beta = 1/(1 - 5/ln N*), beta_ln = (1 - 1/ln N*)/(1 - 5/ln N*), "
+               "alpha = 5/2 beta; only in the convention log(N*/ln^5 N*) are they 5/2 and 1. "
+               "Intervals: t 95%% of the regression, of the kind in the last column.\n\n| family | points | N* range | beta | "
+               "beta_ln | bound beta, beta_ln | alpha | alpha_ln | bound alpha, alpha_ln | intervals |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < s->nnfit; i++) {
     const ctr_nstar_fit *f = &s->nfit[i];
-    char a[48], b[48];
+    char a[48], b[48], al[48], bl[48];
     interval(a, sizeof a, f->alpha_lo, f->alpha_hi);
     interval(b, sizeof b, f->beta_lo, f->beta_hi);
+    interval(al, sizeof al, f->alpha_ln_lo, f->alpha_ln_hi);
+    interval(bl, sizeof bl, f->beta_ln_lo, f->beta_ln_hi);
     if (f->ok)
-      fprintf(out, "| %s | %zu | %+.3f | %s | %+.3f | %s |\n", f->family, f->n, f->alpha, a, f->beta, b);
+      fprintf(out, "| %s | %zu | %.3g..%.3g | %+.3f %s | %+.3f %s | %.3f, %.3f [%.2f..%.2f] | %+.3f %s | %+.3f %s "
+                   "| %.3f, %.3f | %s |\n", f->family, f->n, f->nstar_min, f->nstar_max, f->beta, b,
+              f->beta_ln, bl, f->bound_beta, f->bound_beta_ln, f->bound_beta_lo, f->bound_beta_hi, f->alpha, a, f->alpha_ln, al,
+              f->bound_alpha, f->bound_alpha_ln, kind(f->interval));
     else
-      fprintf(out, "| %s | %zu | n/a | needs >= 4 crossings over >= 2 d and >= 2 eps | | |\n",
+      fprintf(out, "| %s | %zu | needs >= 4 crossings over >= 2 d and >= 2 eps | | | | | | | |\n",
               f->family, f->n);
+  }
+}
+
+static void c_table(FILE *out, const ctr_scaling *s, const char *family) {
+  fprintf(out, "\nC(N) = sup over d of W / shape, %s:\n\n| N | C(N) | at d | asymptotic |\n"
+               "|---|---|---|---|\n", family);
+  for (size_t e = 0; e < s->ncN; e++)
+    if (!strcmp(s->cN[e].family, family))
+      fprintf(out, "| %.3g | %.4g | %d | %s |\n", s->cN[e].N, s->cN[e].C, s->cN[e].d_at,
+              s->cN[e].asymptotic ? "yes" : "no");
+}
+
+/* "every d: N >= 1e4" or per d ("d=1: 10; d=256: never") over the error-free groups. */
+static void useful_by_d(const ctr_scaling *s, const char *family, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < s->ngroups && k < n; i++) {
+    const ctr_scaling_group *g = &s->groups[i];
+    if (strcmp(g->family, family) || g->eps != 0) continue;
+    char v[24] = "never";
+    if (isfinite(g->useful_from)) snprintf(v, sizeof v, "%.3g", g->useful_from);
+    k += (size_t)snprintf(buf + k, n - k, "%sd=%d: %s", k ? "; " : "", g->d, v);
   }
 }
 
 static void constants(FILE *out, const ctr_scaling *s) {
   if (!s->nconsts) return;
-  fprintf(out, "\n## The bound's constant\n\nC = sup over error-free points of W N / (d^(5/2) "
-               "ln^5 N); then every point (errors included) checked against W <= C d^(5/2) "
-               "ln^5 N / N + eps.\n\n| family | C | points within |\n|---|---|---|\n");
-  for (size_t i = 0; i < s->nconsts; i++)
-    fprintf(out, "| %s | %.4g | %zu/%zu |\n", s->consts[i].family, s->consts[i].C,
-            s->consts[i].held, s->consts[i].rows);
+  fprintf(out, "\n## The bound's constant\n\nshape = L^3 d^(5/2) ln^5 N / N with L the `lipschitz` "
+               "column (its kind: exact, or a certified lower bound, which makes C an upper "
+               "estimate). C(N) = sup over the error-free points at N (every d and other "
+               "parameter) of W / shape. The fitted C is the sup over the asymptotic N only: "
+               "those where the largest step beta is at most 0.05 (paper schedule: c1 ln N / N "
+               "<= 0.05, e.g. N >= 500 for c1 = 4 -- its beta saturates at that level after "
+               "about c0 N / c1 steps whenever c1 > c0, which the schedule requires, so the "
+               "step size is the binding condition; linear: beta_max 1000/N <= 0.05; cosine: "
+               "none); when no N qualifies, every N (marked). Which N qualify: the C(N) tables. The trend is the slope of log C(N) "
+               "on log N over those N: 0 if W decays like the bound's shape; W ~ ln N / N gives about "
+               "-4 / ln N (-0.4 at N = 2e4); curvature band. Held-out check: the (asymptotic) "
+               "points are split at random (fixed seed), C is taken from one half's error-free "
+               "points and the other half (errors included) is checked against W <= C shape + "
+               "eps; when C(N) falls with N the sup sits at the smallest asymptotic N and the "
+               "check only fails if that point is held out, so read it beside the trend. "
+               "'pre-asymptotic' counts the points before the asymptotic N where the fitted C "
+               "does not hold.\n\n| family | L | C | from N | C(N) trend | held-out: above C "
+               "shape + eps | pre-asymptotic: above C shape + eps | vacuous points | bound < data "
+               "scale for N >= (per d) |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (size_t i = 0; i < s->nconsts; i++) {
+    const ctr_bound_constant *c = &s->consts[i];
+    char tr[64] = "n/a", from[48], uf[512] = "never (some d)";
+    if (isfinite(c->trend)) snprintf(tr, sizeof tr, "%+.3f [%+.3f, %+.3f]", c->trend, c->trend_lo, c->trend_hi);
+    if (c->asymptotic) snprintf(from, sizeof from, "%.3g (asymptotic)", c->n_asym);
+    else snprintf(from, sizeof from, "every N (none asymptotic)");
+    if (isfinite(c->useful_from)) snprintf(uf, sizeof uf, "%.3g", c->useful_from);
+    if (!c->points) snprintf(uf, sizeof uf, "n/a (no data scale)");
+    else useful_by_d(s, c->family, uf, sizeof uf);
+    fprintf(out, "| %s | %s | %.4g | %s | %s | %zu of %zu (C half = %.4g) | %zu of %zu | %zu/%zu | %s |\n",
+            c->family, c->lipschitz_kind, c->C, from, tr, c->test_exceed, c->test_n, c->C_train,
+            c->pre_exceed, c->pre_n, c->vacuous, c->points, uf);
+  }
+  for (size_t i = 0; i < s->nconsts; i++) c_table(out, s, s->consts[i].family);
 }
 
 void ctr_fit_report(FILE *out, const char *source, const ctr_scaling *s,
                     const ctr_scaling_opts *o) {
-  char now[64];
+  char now[64], what[96], input[32];
   ctr_results_now(now, sizeof now);
-  fprintf(out, "# ctrate fit: %s\n\nW = %s%s; ctrate %s, %s.", source, s->metric,
-          strcmp(s->metric, "auto") ? "" : " (w1_hi_normal for ct/cd, w1_hi_qN for grid, "
-                                           "coupling_l1_qN for chain/distill)",
+  ctr_scaling_metric_label(s->metric, what, sizeof what, input, sizeof input);
+  fprintf(out, "# ctrate fit: %s\n\nW = %s: %s, input %s%s; ctrate %s, %s.", source, s->metric,
+          what, input[0] ? input : "(not in the name)",
+          strcmp(o->metric ? o->metric : "auto", "auto") ? "" : " (the default for every engine)",
           ctr_results_version(), now);
+  if (s->se_metric[0])
+    fprintf(out, " Standard errors from %s: %zu of %zu rows have a positive one (Monte Carlo, "
+                 "weighted); the others are exact or carry none (deterministic).", s->se_metric,
+            s->rows_se, s->rows_used);
+  else fprintf(out, " The metric has no standard-error column: every row is deterministic.");
   if (o->n_lo > 0 || o->n_hi > 0) fprintf(out, " Slopes over %g <= N <= %g.", o->n_lo, o->n_hi > 0 ? o->n_hi : INFINITY);
-  fprintf(out, "\n\n");
+  fprintf(out, "\n\nIntervals: a \"CI 95%%\" is a confidence interval (sampling error: Monte Carlo "
+               "standard errors or a spread over replicates); a \"curvature band\" is the 95%% "
+               "t-interval of a least-squares slope through deterministic values, which measures "
+               "how far the points are from a straight line, not sampling error.\n\n");
   rates(out, s);
   dexp(out, s);
   nstar(out, s);

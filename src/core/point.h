@@ -79,6 +79,9 @@
   X(I32, sums_exact, 0, "1: L1 sums evaluated at every step; 0: ratio to RMS interpolated")        \
   X(F64, shrink_max, 0, "largest relative spread deficit 1 - A_N/Phi' over eigen-directions")      \
   X(F64, bound_shape, 0, "L^3 d^(5/2) log^5(N) / N, the theorem's rate with C = 1")               \
+  X(F64, data_scale, 0, "sqrt(E||X_0 - E X_0||^2) = sqrt(trace Cov X_0): the target's own scale")                  \
+  X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D exact) or lower (a certified lower bound)") \
+  X(F64, w1_hi_se_normal, 0, "Monte Carlo standard error of w1_hi_normal (0 when exact)")                         \
   X(I32, status, 0, "0 ok, 1 input refused, 2 out of memory, 3 numerical failure, 4 I/O")          \
   X(STR, message, 160, "empty, or why the point failed")                                          \
   X(F64, wall_time, 0, "seconds spent on the point (engine and metrics)")

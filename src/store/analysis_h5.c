@@ -105,6 +105,9 @@ static herr_t write_groups(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "slope", g[k_].slope.slope);
   COLD(t, n, "slope_lo", g[k_].slope.slope_lo);
   COLD(t, n, "slope_hi", g[k_].slope.slope_hi);
+  COLS(t, n, "interval", g[k_].interval);
+  COLI(t, n, "weighted", g[k_].slope.weighted);
+  COLD(t, n, "useful_from", g[k_].useful_from);
   COLD(t, n, "boot_lo", g[k_].boot_lo);
   COLD(t, n, "boot_hi", g[k_].boot_hi);
   COLI(t, n, "floor_ok", g[k_].floor.ok);
@@ -136,6 +139,10 @@ static herr_t write_curves(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "lo", g[gi[k_]].lo[at[k_]]);
   COLD(t, n, "hi", g[gi[k_]].hi[at[k_]]);
   COLI(t, n, "replicates", g[gi[k_]].reps[at[k_]]);
+  COLD(t, n, "se", g[gi[k_]].se[at[k_]]);
+  COLD(t, n, "data_scale", g[gi[k_]].scale[at[k_]]);
+  COLD(t, n, "shape", g[gi[k_]].shape[at[k_]]);
+  COLI(t, n, "vacuous", g[gi[k_]].vacuous[at[k_]]);
   /* local slope from this N to the next one of the group (NaN at the last N) */
   COLD(t, n, "local_slope", at[k_] + 1 < g[gi[k_]].nN ? g[gi[k_]].local[at[k_]] : NAN);
   COLD(t, n, "bound_local_slope", at[k_] + 1 < g[gi[k_]].nN ? g[gi[k_]].bound_local[at[k_]] : NAN);
@@ -153,6 +160,13 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "exponent", s->dexp[k_].fit.slope);
   COLD(t, n, "lo", s->dexp[k_].fit.slope_lo);
   COLD(t, n, "hi", s->dexp[k_].fit.slope_hi);
+  COLS(t, n, "interval", s->dexp[k_].interval);
+  COLI(t, n, "weighted", s->dexp[k_].fit.weighted);
+  COLD(t, n, "scale_exponent", s->dexp[k_].scale_fit.slope);
+  COLD(t, n, "rel_exponent", s->dexp[k_].rel_fit.slope);
+  COLD(t, n, "rel_lo", s->dexp[k_].rel_fit.slope_lo);
+  COLD(t, n, "rel_hi", s->dexp[k_].rel_fit.slope_hi);
+  COLI(t, n, "vacuous", (int)s->dexp[k_].vacuous);
   herr_t rc = table_close(&t);
   n = s->nnstar;
   table_open(&t, a, "nstar", n);
@@ -160,6 +174,8 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   COLI(t, n, "d", s->nstar[k_].d);
   COLD(t, n, "eps", s->nstar[k_].eps);
   COLD(t, n, "nstar", s->nstar[k_].nstar);
+  COLD(t, n, "bound_beta", s->nstar[k_].bound_beta);
+  COLI(t, n, "asymptotic", s->nstar[k_].asymptotic);
   rc |= table_close(&t);
   n = s->nnfit;
   table_open(&t, a, "nstar_fit", n);
@@ -173,13 +189,46 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "beta_lo", s->nfit[k_].beta_lo);
   COLD(t, n, "beta_hi", s->nfit[k_].beta_hi);
   COLD(t, n, "const", s->nfit[k_].konst);
+  COLD(t, n, "alpha_ln", s->nfit[k_].alpha_ln);
+  COLD(t, n, "alpha_ln_lo", s->nfit[k_].alpha_ln_lo);
+  COLD(t, n, "alpha_ln_hi", s->nfit[k_].alpha_ln_hi);
+  COLD(t, n, "beta_ln", s->nfit[k_].beta_ln);
+  COLD(t, n, "beta_ln_lo", s->nfit[k_].beta_ln_lo);
+  COLD(t, n, "beta_ln_hi", s->nfit[k_].beta_ln_hi);
+  COLD(t, n, "bound_alpha", s->nfit[k_].bound_alpha);
+  COLD(t, n, "bound_beta", s->nfit[k_].bound_beta);
+  COLD(t, n, "bound_alpha_ln", s->nfit[k_].bound_alpha_ln);
+  COLD(t, n, "bound_beta_ln", s->nfit[k_].bound_beta_ln);
+  COLD(t, n, "nstar_min", s->nfit[k_].nstar_min);
+  COLD(t, n, "nstar_max", s->nfit[k_].nstar_max);
+  COLS(t, n, "interval", s->nfit[k_].interval);
   rc |= table_close(&t);
   n = s->nconsts;
   table_open(&t, a, "constants", n);
   COLS(t, n, "family", s->consts[k_].family);
   COLD(t, n, "C", s->consts[k_].C);
-  COLI(t, n, "rows", (int)s->consts[k_].rows);
-  COLI(t, n, "held", (int)s->consts[k_].held);
+  COLI(t, n, "asymptotic", s->consts[k_].asymptotic);
+  COLD(t, n, "n_asym", s->consts[k_].n_asym);
+  COLD(t, n, "trend", s->consts[k_].trend);
+  COLD(t, n, "trend_lo", s->consts[k_].trend_lo);
+  COLD(t, n, "trend_hi", s->consts[k_].trend_hi);
+  COLD(t, n, "C_train", s->consts[k_].C_train);
+  COLI(t, n, "test_n", (int)s->consts[k_].test_n);
+  COLI(t, n, "test_exceed", (int)s->consts[k_].test_exceed);
+  COLI(t, n, "pre_n", (int)s->consts[k_].pre_n);
+  COLI(t, n, "pre_exceed", (int)s->consts[k_].pre_exceed);
+  COLI(t, n, "vacuous", (int)s->consts[k_].vacuous);
+  COLI(t, n, "points", (int)s->consts[k_].points);
+  COLD(t, n, "useful_from", s->consts[k_].useful_from);
+  COLS(t, n, "lipschitz_kind", s->consts[k_].lipschitz_kind);
+  rc |= table_close(&t);
+  n = s->ncN;
+  table_open(&t, a, "c_of_N", n);
+  COLS(t, n, "family", s->cN[k_].family);
+  COLD(t, n, "N", s->cN[k_].N);
+  COLD(t, n, "C", s->cN[k_].C);
+  COLI(t, n, "d_at", s->cN[k_].d_at);
+  COLI(t, n, "asymptotic", s->cN[k_].asymptotic);
   rc |= table_close(&t);
   return rc;
 }
@@ -193,7 +242,16 @@ static ctr_status write_analysis(const char *tmp, const ctr_scaling *s, const ch
   char now[64];
   ctr_results_now(now, sizeof now);
   herr_t rc = a < 0 ? -1 : 0;
+  char what[96], input[32];
+  ctr_scaling_metric_label(s->metric, what, sizeof what, input, sizeof input);
   if (!rc) rc = put_string_attr(a, "metric", s->metric);
+  if (!rc) rc = put_string_attr(a, "metric_what", what);
+  if (!rc) rc = put_string_attr(a, "input", input);
+  if (!rc) rc = put_string_attr(a, "se_metric", s->se_metric);
+  if (!rc) rc = put_string_attr(a, "interval_kinds", "ci95: 95% confidence interval from "
+                                "Monte Carlo standard errors or the spread over replicates; "
+                                "curvature: t-interval of the least-squares slope of "
+                                "deterministic values, measures departure from a line");
   if (!rc) rc = put_string_attr(a, "created", now);
   if (!rc) rc = put_string_attr(a, "version", ctr_results_version());
   if (!rc) rc = put_string_attr(a, "report", report);

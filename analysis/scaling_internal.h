@@ -1,0 +1,18 @@
+/* analysis/scaling_internal.h: what scaling.c and scaling_verdict.c share (not public). */
+#ifndef CTR_ANALYSIS_SCALING_INTERNAL_H
+#define CTR_ANALYSIS_SCALING_INTERNAL_H
+
+#include "analysis/scaling.h"
+
+enum { SKIP_D = 1, SKIP_EPS = 2 };
+
+/* One past the run of groups equal to group i under skip (families are contiguous). */
+size_t ctr_scaling_family_end(const ctr_scaling *s, size_t i, int skip);
+void ctr_scaling_family_label(const ctr_point *r, int skip, char *buf, size_t n);
+
+/* scaling_verdict.c: the constant C(N) and its held-out check, vacuous points (needs the
+ * groups); N* in both conventions. */
+ctr_status ctr_scaling_constants(ctr_scaling *s, ctr_error *err);
+ctr_status ctr_scaling_nstar(ctr_scaling *s, ctr_error *err);
+
+#endif
