@@ -53,13 +53,11 @@ static void help(FILE *out) {
       "  -m, --metric COL     W: a float column of docs/results-format.md (default auto: the "
       "W1\n"
       "                       upper bound; for chain and distill the coupling E||f_N - Phi||)\n"
-      "      --scripts-dir DIR  the gnuplot scripts NAME.gp and style.gp; by default the first\n"
-      "                       of DATA/figures and DATA/paper_figures holding style.gp, for DATA\n"
-      "                       in order: $CTRATE_DATA_DIR, EXE/../share/ctrate (installed),\n"
-      "                       EXE/.. (a build directory in the source tree), %s\n"
-      "                       (EXE: the folder of this ctrate executable)\n"
-      "  -h, --help           this text\n"
-      "      --version        the version\n\n"
+      "      --scripts-dir DIR  gnuplot scripts NAME.gp and style.gp (default: the first of\n"
+      "                       DATA/figures, DATA/paper_figures that holds style.gp, for DATA\n"
+      "                       = $CTRATE_DATA_DIR, EXE/../share/ctrate, EXE/.., %s in\n"
+      "                       turn, EXE being the folder of this ctrate executable)\n"
+      "  -h, --help           this text\n\n"
       "exit status: 0 ok, 1 runtime failure (gnuplot missing or failing), 2 bad input\n",
       CTR_PLOT_OUT, CTR_DATADIR);
 }

@@ -32,7 +32,7 @@ static void usage(FILE *out) {
                "commands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\nEvery command takes --help (its options) and --version.\n"
+  fprintf(out, "\nEvery command takes --help (its options) and --version.\n\n"
                "exit status: 0 ok, 1 runtime failure, 2 bad usage or input\n");
 }
 
