@@ -315,8 +315,8 @@ int ctr_cmd_plot(int argc, char **argv) {
   char data[4200], path[4400];
   snprintf(data, sizeof data, "%s/data", dir);
   if (mkdir_p(data))
-    return free(rows), ctr_scaling_free(&s), fprintf(stderr, "ctrate plot: cannot make %s: %s\n",
-                                                     data, strerror(errno)), 1;
+    return fprintf(stderr, "ctrate plot: cannot make %s: %s\n", data, strerror(errno)),
+           ctr_scaling_free(&s), free(rows), 1;
   static ctr_fig_meta meta[CTR_NFIG];
   int want[CTR_NFIG] = {0}, nwant = 0;
   for (int f = 0; f < CTR_NFIG && rc != 1; f++) {
