@@ -3,6 +3,7 @@
  * figure with its script NAME.gp (and the common style.gp) in every format asked for, all
  * figures at once, each gnuplot in the output directory so that cairolatex's .tex includes
  * its graphics by a relative name. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,8 +17,11 @@
 #include "analysis/figure_data.h"
 #include "store/results_h5.h"
 
-#ifndef CTR_FIGURES_DIR
-#define CTR_FIGURES_DIR "paper_figures"
+/* Without -o the figures go to a folder git ignores: a plot never dirties the checkout (only
+ * scripts/paper-figures.sh writes paper_figures/, with -o). */
+#define CTR_PLOT_OUT "results/figures"
+#ifndef CTR_DATADIR /* the installed data directory, PREFIX/share/ctrate (meson sets it) */
+#define CTR_DATADIR "/usr/local/share/ctrate"
 #endif
 
 static const char *const formats[] = {"pdf", "png", "tex"};
@@ -43,15 +47,18 @@ static void help(FILE *out) {
       "A figure the data do not allow is skipped with a line saying why. Writes\n"
       "DIR/data/NAME.dat always (columns in its header), then with gnuplot DIR/NAME.pdf,\n"
       "DIR/NAME.png and DIR/NAME.tex with DIR/NAME-inc.pdf (LaTeX: \\input{NAME.tex}).\n\n"
-      "  -o, --output DIR     where to write (default %s)\n"
+      "  -o, --output DIR     where to write (default %s, made if missing)\n"
       "  -f, --figure LIST    figures, comma-separated (default: every one the data allow)\n"
       "  -F, --format LIST    pdf, png, tex, comma-separated (default all three)\n"
       "  -m, --metric COL     W: a float column of docs/results-format.md (default auto:\n"
       "                       w1_hi_normal, the W1 upper bound with input N(0, I), every engine)\n"
-      "      --scripts DIR    the gnuplot scripts NAME.gp and style.gp (default %s)\n"
+      "      --scripts-dir DIR  gnuplot scripts NAME.gp and style.gp (default: the first of\n"
+      "                       DATA/figures, DATA/paper_figures that holds style.gp, for DATA\n"
+      "                       = $CTRATE_DATA_DIR, EXE/../share/ctrate, EXE/.., %s in\n"
+      "                       turn, EXE being the folder of this ctrate executable)\n"
       "  -h, --help           this text\n\n"
       "exit status: 0 ok, 1 runtime failure (gnuplot missing or failing), 2 bad input\n",
-      CTR_FIGURES_DIR, CTR_FIGURES_DIR);
+      CTR_PLOT_OUT, CTR_DATADIR);
 }
 
 /* Comma list of names from table: a bit mask, or -1 naming the first bad word. */
@@ -111,6 +118,51 @@ static long file_size(const char *path) {
   return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* mkdir -p: every missing folder of path (0777 before the umask); 0 or -1 with errno. */
+static int mkdir_p(const char *path) {
+  char buf[4400];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') *p = '\0', mkdir(buf, 0777), *p = '/';
+  return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* The gnuplot scripts when --scripts-dir is not given: the first of DATA/figures (installed
+ * layout) and DATA/paper_figures (the source tree) that holds style.gp, for DATA in the order
+ * of --help; no path of the build machine is compiled in but the install prefix. Writes the
+ * folder to out (0) or says on stderr every place it looked (-1). */
+static int find_scripts(char *out, size_t n) {
+  char exe[4096] = "", cand[4][4200];
+  int nc = 0;
+  const char *env = getenv("CTRATE_DATA_DIR");
+  if (env && *env) snprintf(cand[nc++], sizeof cand[0], "%s", env);
+  ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (k > 0) {
+    exe[k] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    snprintf(cand[nc++], sizeof cand[0], "%s/../share/ctrate", exe);
+    snprintf(cand[nc++], sizeof cand[0], "%s/..", exe);
+  }
+  snprintf(cand[nc++], sizeof cand[0], "%s", CTR_DATADIR);
+  static const char *const sub[] = {"figures", "paper_figures"};
+  char probe[sizeof cand + 32]; /* gcc bounds cand[i] by the whole array */
+  for (int i = 0; i < nc; i++)
+    for (int j = 0; j < 2; j++) {
+      snprintf(probe, sizeof probe, "%s/%s/style.gp", cand[i], sub[j]);
+      if (access(probe, R_OK) == 0 && realpath(probe, exe)) {
+        *strrchr(exe, '/') = '\0';
+        return snprintf(out, n, "%s", exe), 0;
+      }
+    }
+  fprintf(stderr, "ctrate plot: no gnuplot scripts (style.gp) found; looked in:\n");
+  for (int i = 0; i < nc; i++)
+    for (int j = 0; j < 2; j++) fprintf(stderr, "  %s/%s\n", cand[i], sub[j]);
+  fprintf(stderr, "give the folder with --scripts-dir DIR or set CTRATE_DATA_DIR (the folder "
+                  "holding figures/ or paper_figures/), or reinstall (meson install)\n");
+  return -1;
+}
+
 /* Every file, read and checked; rows appended to *rows. Exit status or 0. */
 static int read_all(char **files, int nf, const char *metric, ctr_point **rows, size_t *n) {
   for (int i = 0; i < nf; i++) {
@@ -151,7 +203,8 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
     return 1;
   }
   char sdir[4096], fmtlist[32] = "";
-  if (!realpath(scripts, sdir))
+  if (!scripts && find_scripts(sdir, sizeof sdir)) return 1;
+  if (scripts && !realpath(scripts, sdir))
     return fprintf(stderr, "ctrate plot: no script directory %s\n", scripts), 1;
   for (int k = 0; k < NFMT; k++)
     if (fmts >> k & 1) strcat(fmtlist, fmtlist[0] ? " " : ""), strcat(fmtlist, formats[k]);
@@ -209,13 +262,13 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
 }
 
 int ctr_cmd_plot(int argc, char **argv) {
-  const char *dir = CTR_FIGURES_DIR, *scripts = CTR_FIGURES_DIR, *metric = "auto";
+  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto";
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                        {"figure", required_argument, 0, 'f'},
                                        {"format", required_argument, 0, 'F'},
                                        {"metric", required_argument, 0, 'm'},
-                                       {"scripts", required_argument, 0, 's'},
+                                       {"scripts-dir", required_argument, 0, 's'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   optind = 1, opterr = 0;
@@ -232,10 +285,10 @@ int ctr_cmd_plot(int argc, char **argv) {
       figs = parse_list("--figure", optarg, ctr_fig_names, CTR_NFIG);
     else if (c == 'F')
       fmts = parse_list("--format", optarg, formats, NFMT);
-    else if (c == ':')
-      return fprintf(stderr, "ctrate plot: %s needs a value\n", argv[optind - 1]), 2;
     else
-      return fprintf(stderr, "ctrate plot: bad option '%s' (see --help)\n", argv[optind - 1]), 2;
+      return fprintf(stderr, "ctrate plot: %s '%s' (see ctrate plot --help)\n",
+                     c == ':' ? "missing value for" : "unknown option", argv[optind - 1]),
+             2;
     if (figs < 0 || fmts < 0) return 2;
   }
   if (optind >= argc) return fprintf(stderr, "ctrate plot: expected FILE.h5 [FILE2.h5 ...]\n"), 2;
@@ -260,7 +313,9 @@ int ctr_cmd_plot(int argc, char **argv) {
   ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric};
   char data[4200], path[4400];
   snprintf(data, sizeof data, "%s/data", dir);
-  mkdir(dir, 0777), mkdir(data, 0777);
+  if (mkdir_p(data))
+    return fprintf(stderr, "ctrate plot: cannot make %s: %s\n", data, strerror(errno)),
+           ctr_scaling_free(&s), free(rows), 1;
   static ctr_fig_meta meta[CTR_NFIG];
   int want[CTR_NFIG] = {0}, nwant = 0;
   for (int f = 0; f < CTR_NFIG && rc != 1; f++) {

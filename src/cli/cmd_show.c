@@ -178,14 +178,15 @@ static int parse_args(int argc, char **argv, show_opts *o) {
     case 'C': o->columns = optarg; break;
     case 'h': usage(stdout); return 0;
     case ':':
-      fprintf(stderr, "ctrate show: option '%s' needs an argument\n", argv[optind - 1]);
+      fprintf(stderr, "ctrate show: missing value for '%s' (see ctrate show --help)\n",
+              argv[optind - 1]);
       return EXIT_USAGE;
-    default:
+    default: /* the wording of every subcommand */
       if (optopt)
-        fprintf(stderr, "ctrate show: unknown option '-%c'\n", optopt);
+        fprintf(stderr, "ctrate show: unknown option '-%c' (see ctrate show --help)\n", optopt);
       else
-        fprintf(stderr, "ctrate show: unknown option '%s'\n", argv[optind - 1]);
-      usage(stderr);
+        fprintf(stderr, "ctrate show: unknown option '%s' (see ctrate show --help)\n",
+                argv[optind - 1]);
       return EXIT_USAGE;
     }
   }

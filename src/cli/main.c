@@ -32,7 +32,19 @@ static void usage(FILE *out) {
                "commands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\nexit status: 0 ok, 1 runtime failure, 2 bad usage or input\n");
+  fprintf(out, "\nEvery command takes --help (its options) and --version.\n\n"
+               "exit status: 0 ok, 1 runtime failure, 2 bad usage or input\n");
+}
+
+static void version(void) { printf("ctrate %s\n", CTR_VERSION); }
+
+/* --version anywhere among a subcommand's options (before "--"), answered here once for all
+ * subcommands, as --help is by each: `ctrate run --version` prints what `ctrate --version`
+ * does (help2man reads it for the man pages). */
+static int wants_version(int argc, char **argv) {
+  for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+    if (!strcmp(argv[i], "--version")) return 1;
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -47,12 +59,10 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
-  if (!strcmp(argv[1], "--version")) {
-    printf("ctrate %s\n", CTR_VERSION);
-    return 0;
-  }
+  if (!strcmp(argv[1], "--version")) return version(), 0;
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    if (!strcmp(argv[1], commands[i].name))
+      return wants_version(argc, argv) ? version(), 0 : commands[i].fn(argc - 1, argv + 1);
   fprintf(stderr, "ctrate: '%s' is not a command (accepted: run, sweep, fit, merge, show, plot)\n", argv[1]);
   return 2;
 }
