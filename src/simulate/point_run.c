@@ -12,6 +12,7 @@
 #include "targets/flow_map.h"
 #include "targets/input_mismatch.h"
 #include "targets/lip_exact.h"
+#include "targets/lip_lower.h"
 #include "metrics/gaussian_metrics.h"
 #include "metrics/sampled_metrics.h"
 #include "core/rng.h"
@@ -194,23 +195,17 @@ static ctr_status run_affine(const ctr_point_spec *spec, const ctr_schedule *s, 
   return st;
 }
 
-/* Empirical L over lip_points starting points x ~ q_N (math.md 5: a lower estimate). */
+/* Certified lower bound on L (targets/lip_lower.h) from lip_points sampled starts x ~ q_N (the
+ * same stream as before) plus the mode-midpoint preimages, refined. */
 static ctr_status mixture_lipschitz(const ctr_point_spec *spec, const ctr_schedule *s,
-                                    const ctr_mixture *m, double *L, ctr_error *err) {
+                                    const ctr_mixture *m, ctr_lip_lower *lo, ctr_error *err) {
   size_t n = (size_t)spec->lip_points;
   double *xs = ctr_dalloc(n * (size_t)m->d);
   if (!xs) return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
   ctr_rng r;
   ctr_rng_init(&r, spec->target.seed, CTR_RNG_LIPSCHITZ, (uint64_t)m->d, 0);
-  ctr_denoiser den = ctr_mixture_denoiser(m);
-  ctr_flow_span span;
-  ctr_flow_tol tol;
-  ctr_flow_lip lip;
-  ctr_flow_tol_default(&tol);
   ctr_status st = ctr_mixture_sample_noised(m, s->a[s->N], s->s[s->N], &r, n, xs, err);
-  if (!st) st = ctr_flow_span_steps(s, s->N, 1, &span, err);
-  if (!st) st = ctr_flow_lipschitz(&den, &span, &tol, n, xs, &lip, err);
-  if (!st) *L = lip.L;
+  if (!st) st = ctr_lip_lower_compute(m, s, n, xs, lo, err);
   free(xs);
   return st;
 }
@@ -325,9 +320,9 @@ static ctr_status fill_lipschitz(const ctr_point_spec *spec, const ctr_schedule 
     CTR_SET_STR(row->lipschitz_kind, "exact");
     return CTR_OK;
   }
-  double L = NAN;
-  st = mixture_lipschitz(spec, s, m, &L, err);
-  if (!st) row->lipschitz = L;
+  ctr_lip_lower lo;
+  st = mixture_lipschitz(spec, s, m, &lo, err);
+  if (!st) row->lipschitz = lo.L, row->lipschitz_at_norm = lo.x_norm;
   CTR_SET_STR(row->lipschitz_kind, "lower");
   return st;
 }
