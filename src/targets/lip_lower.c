@@ -349,3 +349,12 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
   ctx_free(&c), free(starts), free(nrm), free(xbest);
   return st;
 }
+
+ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
+                                 double *norm, ctr_error *err) {
+  lip_ctx c;
+  ctr_status st = ctx_init(&c, m, s, err);
+  if (!st) st = opnorm_at(&c, x, norm, err);
+  ctx_free(&c);
+  return st;
+}

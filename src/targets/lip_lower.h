@@ -54,4 +54,9 @@ typedef struct {
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err);
 
+/* ||J(x)||_2 of Phi_{N->1} at one x as the search computes it (structured when the width is
+ * shared), for tests. */
+ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
+                                 double *norm, ctr_error *err);
+
 #endif
