@@ -40,12 +40,14 @@ def levels(N, c0, c1):
     return first, (mpmath.sqrt(abar), mpmath.sqrt(1 - abar))
 
 
-def mixture(level, sigma):
+def mixture(level, sigma, w=mpf(1) / 2, sigma2=None):
+    """(1 - w) N(-1, sigma^2) + w N(1, sigma2^2) at the level (a, s)."""
     a, s = level
-    sd = mpmath.sqrt(a * a * sigma * sigma + s * s)
-    means = (-a, a)
-    pdf = lambda x: sum(mpmath.npdf(x, m, sd) for m in means) / 2
-    cdf = lambda x: sum(mpmath.ncdf(x, m, sd) for m in means) / 2
+    sigma2 = sigma if sigma2 is None else sigma2
+    comps = ((1 - w, -a, mpmath.sqrt(a * a * sigma * sigma + s * s)),
+             (w, a, mpmath.sqrt(a * a * sigma2 * sigma2 + s * s)))
+    pdf = lambda x: sum(p * mpmath.npdf(x, m, sd) for p, m, sd in comps)
+    cdf = lambda x: sum(p * mpmath.ncdf(x, m, sd) for p, m, sd in comps)
     return pdf, cdf
 
 
@@ -59,10 +61,10 @@ def inverse(cdf, p, lo=mpf(-60), hi=mpf(60)):
     return (lo + hi) / 2
 
 
-def sup_slope(N, sigma):
+def sup_slope(N, sigma, w=mpf(1) / 2, sigma2=None):
     l1, lN = levels(N, 2, 4)
-    p1, F1 = mixture(l1, sigma)
-    pN, FN = mixture(lN, sigma)
+    p1, F1 = mixture(l1, sigma, w, sigma2)
+    pN, FN = mixture(lN, sigma, w, sigma2)
 
     def h(y):
         return pN(inverse(FN, F1(y))) / p1(y)
@@ -98,6 +100,15 @@ def main():
               % (N, sigma, L, got))
         if expect:
             check(abs(got / expect - 1) < 0.02, "N = %d sigma = %g: about %g" % (N, sigma, expect))
+    # asymmetric: weight 0.8 on the +1 mode, widths 0.15 and 0.3: the sup is off x = 0
+    out = subprocess.run([sys.argv[1], "1", "0.15", "200", "2", "4", "0.8", "0.3"], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout.split()
+    got, L = float(out[3]), float(out[5])
+    ref = sup_slope(200, mpf("0.15"), mpf("0.8"), mpf("0.3"))
+    rel = abs(got / ref - 1)
+    check(rel < 1e-6, "asymmetric (w 0.8, sigma 0.15/0.3, N = 200): sup Phi' = %.10g, mpmath %s, "
+          "rel %.2e, y_at %s" % (got, mpmath.nstr(ref, 12), rel, out[13]))
+    check(L >= got * (1 - 1e-12), "asymmetric: L over level pairs %.6g >= N->1 %.6g" % (L, got))
     return 1 if failures else 0
 
 
