@@ -48,6 +48,7 @@ ctr_status ctr_mixture_jvp(const ctr_mixture *m, double a, double s, const doubl
 typedef struct {
   const ctr_mixture *m;
   int nv;
+  double sign; /* +1: J V (dv/du = A v); -1: the adjoint M^T V (dv/du = -A v), see flow_vec */
   double *D, *GV, *work;
   ctr_status st;
   ctr_error err;
@@ -65,7 +66,7 @@ static int jvp_rhs(double u, const double y[], double f[], void *params) {
     return GSL_EBADFUNC;
   }
   for (int i = 0; i < d; i++) f[i] = a * y[i] - js->D[i];
-  for (size_t i = 0; i < (size_t)js->nv * d; i++) f[d + i] = a * y[d + i] - js->GV[i];
+  for (size_t i = 0; i < (size_t)js->nv * d; i++) f[d + i] = js->sign * (a * y[d + i] - js->GV[i]);
   for (size_t i = 0; i < (size_t)(js->nv + 1) * d; i++)
     if (!isfinite(f[i])) {
       if (!js->st) js->st = ctr_fail(&js->err, CTR_ENUMERIC, "flow jvp: not finite at a = %g", a);
@@ -76,12 +77,17 @@ static int jvp_rhs(double u, const double y[], double f[], void *params) {
 
 static double noise_u(double a, double s) { return a < 0.5 ? -atanh(a) : log(s / (1.0 + a)); }
 
-ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const ctr_flow_tol *tol,
-                        const double *x, int nv, const double *V, double *y, double *JV,
-                        ctr_error *err) {
+/* x and nv vectors integrated jointly over span. sign = +1: the variational equation, JV = J V.
+ * sign = -1 with span going UP (level 1 -> N) from y: M(u) = d x(u_1) / d x(u) satisfies
+ * dM/du = -M A(u) (A = a I - gradD symmetric), so the vectors v = M^T V obey dv/du = -A v and
+ * arrive as J_{N->1}(x_N)^T V at x_N = Phi_{1->N}(y): the downward Jacobian at the exact
+ * preimage of y, which no double-precision x_N could locate (lip_lower.h). */
+static ctr_status flow_vec(const ctr_mixture *m, const ctr_flow_span *span,
+                           const ctr_flow_tol *tol, const double *x, int nv, const double *V,
+                           double sign, double *y, double *JV, ctr_error *err) {
   int d = m->d;
   size_t dim = (size_t)(nv + 1) * d;
-  jvp_sys js = {.m = m, .nv = nv};
+  jvp_sys js = {.m = m, .nv = nv, .sign = sign};
   double *state = ctr_dalloc(dim);
   js.D = ctr_dalloc(d), js.GV = ctr_dalloc((size_t)nv * d + 1);
   js.work = ctr_dalloc(ctr_mixture_work_len(m) + m->K + d);
@@ -107,16 +113,20 @@ ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const c
   return st;
 }
 
+ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const ctr_flow_tol *tol,
+                        const double *x, int nv, const double *V, double *y, double *JV,
+                        ctr_error *err) {
+  return flow_vec(m, span, tol, x, nv, V, 1.0, y, JV, err);
+}
+
 /* ---------------- the multi-start search ---------------- */
 
 #define LIP_MAX_PAIRS 256
 #define LIP_REFINE 3
 #define LIP_NM_ITERS 60
-/* Search tolerance. Measured (sphere K = 8, sigma 0.1, d = 64, N = 400): 1e-9 halves the time
- * but the simplex then wanders elsewhere on this steep landscape and the bound found drops from
- * 1.8e11 to 6.4e9; so the search runs at the default 1e-12 (the maximiser is re-evaluated at the
- * default tolerance in any case, and that is the value reported). */
-#define LIP_SEARCH_TOL 1e-12
+/* The search runs at the default tolerance 1e-12. Measured (sphere K = 8, sigma 0.1, d = 64,
+ * N = 400): 1e-9 halved the time, but the simplex then wandered elsewhere on this steep
+ * landscape and the bound found dropped 30x. */
 
 typedef struct {
   const ctr_mixture *m;
@@ -129,6 +139,10 @@ typedef struct {
   gsl_matrix *A, *Vs;
   gsl_vector *S, *wk;
   ctr_flow_jac *jac;   /* fallback: full Jacobian */
+  ctr_flow_span up;    /* level 1 -> N, for the adjoint evaluation from y */
+  int upward;          /* the point given is y at level 1 (adjoint), else x at level N */
+  double step;         /* simplex step: half the narrowest level-1 mode */
+  double run_best, run_xn; /* best norm seen by the simplex and |x| there */
   ctr_status st;
   ctr_error err;
 } lip_ctx;
@@ -174,23 +188,31 @@ static void build_basis(lip_ctx *c) {
   free(v);
 }
 
-/* ||J(x)||_2 = max(sigma_max(J Q), ||J q_perp||) (structured) or the full Jacobian's norm. */
-static ctr_status opnorm_at(lip_ctx *c, const double *x, double *nrm, ctr_error *err) {
+/* ||J(x)||_2 = max(sigma_max(J Q), ||J q_perp||) (structured) or the full Jacobian's norm; the
+ * point p is x at level N, or (c->upward) y at level 1 with x = Phi_{1->N}(y). *xn = |x|. */
+static ctr_status opnorm_at(lip_ctx *c, const double *p, double *nrm, double *xn,
+                            ctr_error *err) {
   int d = c->m->d;
+  double x2 = 0;
   if (c->jac) {
     ctr_denoiser den = ctr_mixture_denoiser(c->m);
-    ctr_status st = ctr_flow_jacobian(&den, &c->span, &c->tol, x, 0, c->jac, err);
-    if (!st) *nrm = c->jac->opnorm;
+    ctr_status st = ctr_flow_jacobian(&den, &c->span, &c->tol, p, 0, c->jac, err);
+    for (int i = 0; i < d; i++) x2 += p[i] * p[i];
+    if (!st) *nrm = c->jac->opnorm, *xn = sqrt(x2);
     return st;
   }
-  ctr_status st = ctr_flow_jvp(c->m, &c->span, &c->tol, x, c->nv, c->cols, c->y, c->JV, err);
+  ctr_status st = flow_vec(c->m, c->upward ? &c->up : &c->span, &c->tol, p, c->nv, c->cols,
+                           c->upward ? -1.0 : 1.0, c->y, c->JV, err);
   if (st) return st;
+  const double *x = c->upward ? c->y : p;
+  for (int i = 0; i < d; i++) x2 += x[i] * x[i];
+  *xn = sqrt(x2);
   double best = 0;
   if (c->nv > c->r) {
-    const double *p = c->JV + (size_t)c->r * d;
-    double q = 0;
-    for (int i = 0; i < d; i++) q += p[i] * p[i];
-    best = sqrt(q);
+    const double *q = c->JV + (size_t)c->r * d;
+    double qq = 0;
+    for (int i = 0; i < d; i++) qq += q[i] * q[i];
+    best = sqrt(qq);
   }
   if (c->r > 0) {
     for (int i = 0; i < d; i++)
@@ -213,41 +235,38 @@ static const double *shifted(lip_ctx *c, const gsl_vector *cv) {
   return c->x;
 }
 
+/* Every value computed is an actual ||J(x)||_2 at an actual x: the best of them is kept. */
 static double neg_log_norm(const gsl_vector *cv, void *p) {
   lip_ctx *c = p;
-  double nrm = 0;
-  ctr_status st = opnorm_at(c, shifted(c, cv), &nrm, &c->err);
-  if (st && !c->st) c->st = st;
-  return st || !(nrm > 0) ? 1e300 : -log(nrm);
+  double nrm = 0, xn = 0;
+  ctr_error e;
+  if (opnorm_at(c, shifted(c, cv), &nrm, &xn, &e) || !(nrm > 0)) return 1e300;
+  if (nrm > c->run_best) c->run_best = nrm, c->run_xn = xn;
+  return -log(nrm);
 }
 
-/* Nelder-Mead in the r coordinates of V from x0; raises *best (and its point) if it finds more.
- * Every value it reports is an actual ||J(x)||_2, so the bound stays certified. */
-static ctr_status refine(lip_ctx *c, const double *x0, double *best, double *xbest) {
-  int r = c->r, d = c->m->d;
+/* Nelder-Mead in the r coordinates of V from p0 (x or y by c->upward); raises *best. */
+static ctr_status refine(lip_ctx *c, const double *p0, double *best, double *best_xn) {
+  int r = c->r;
   gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, r);
   gsl_vector *c0 = gsl_vector_calloc(r), *step = gsl_vector_alloc(r);
-  if (!s || !c0 || !step) {
-    if (s) gsl_multimin_fminimizer_free(s);
-    if (c0) gsl_vector_free(c0);
-    if (step) gsl_vector_free(step);
-    return ctr_fail(&c->err, CTR_ENOMEM, "Lipschitz: out of memory (simplex)");
-  }
-  gsl_vector_set_all(step, 0.05);
-  c->x0 = x0, c->st = CTR_OK;
-  gsl_multimin_function f = {neg_log_norm, (size_t)r, c};
-  if (gsl_multimin_fminimizer_set(s, &f, c0, step) == GSL_SUCCESS)
-    for (int it = 0; it < LIP_NM_ITERS && !c->st; it++)
-      if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS ||
-          gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), 1e-10) == GSL_SUCCESS)
-        break;
-  double v = exp(-gsl_multimin_fminimizer_minimum(s));
-  if (!c->st && v > *best) {
-    *best = v;
-    memcpy(xbest, shifted(c, gsl_multimin_fminimizer_x(s)), sizeof(double) * d);
-  }
-  gsl_multimin_fminimizer_free(s), gsl_vector_free(c0), gsl_vector_free(step);
-  return c->st;
+  ctr_status st = CTR_OK;
+  if (s && c0 && step) {
+    gsl_vector_set_all(step, c->upward ? c->step : 0.05);
+    c->x0 = p0, c->run_best = -1;
+    gsl_multimin_function f = {neg_log_norm, (size_t)r, c};
+    if (gsl_multimin_fminimizer_set(s, &f, c0, step) == GSL_SUCCESS)
+      for (int it = 0; it < LIP_NM_ITERS; it++)
+        if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS ||
+            gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), 1e-10) == GSL_SUCCESS)
+          break;
+    if (c->run_best > *best) *best = c->run_best, *best_xn = c->run_xn;
+  } else
+    st = ctr_fail(&c->err, CTR_ENOMEM, "Lipschitz: out of memory (simplex)");
+  if (s) gsl_multimin_fminimizer_free(s);
+  if (c0) gsl_vector_free(c0);
+  if (step) gsl_vector_free(step);
+  return st;
 }
 
 static void ctx_free(lip_ctx *c) {
@@ -265,9 +284,10 @@ static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule 
   memset(c, 0, sizeof *c);
   c->m = m;
   ctr_flow_tol_default(&c->tol);
-  c->tol.abs_tol = c->tol.rel_tol = LIP_SEARCH_TOL;
   ctr_status st = ctr_flow_span_steps(s, s->N, 1, &c->span, err);
+  if (!st) st = ctr_flow_span_steps(s, 1, s->N, &c->up, err);
   if (st) return st;
+  c->step = 0.5 * sqrt(s->a[1] * s->a[1] * m->lam[m->lam_off[0]] + s->s[1] * s->s[1]);
   size_t nc = (size_t)(K < d ? K : d) + 1;
   c->cols = ctr_dalloc(nc * d), c->y = ctr_dalloc(d), c->JV = ctr_dalloc(nc * d);
   c->x = ctr_dalloc(d);
@@ -284,45 +304,51 @@ static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule 
   return CTR_OK;
 }
 
-/* Starting points: the n samples, then the preimages Phi_{1->N} of the pair midpoints. */
-static ctr_status make_starts(const lip_ctx *c, const ctr_schedule *s, size_t n, const double *xs,
-                              double **out, size_t *count, ctr_error *err) {
+/* Starting points: the n samples (x at level N), then for every pair of modes the midpoint
+ * y = a_1 (mu_j + mu_k) / 2 at level 1: evaluated from y by the adjoint (structured), else
+ * mapped to its preimage x = Phi_{1->N}(y) (fallback). mode[i] = 1 marks a y. */
+static ctr_status make_starts(lip_ctx *c, const ctr_schedule *s, size_t n, const double *xs,
+                              double **out, int **mode, size_t *count, ctr_error *err) {
   const ctr_mixture *m = c->m;
   int d = m->d, K = m->K;
   size_t np = (size_t)K * (K - 1) / 2;
   if (np > LIP_MAX_PAIRS) np = LIP_MAX_PAIRS;
   double *st = ctr_dalloc((n + np) * d);
-  if (!st) return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory (starts)");
+  int *md = calloc(n + np, sizeof *md);
+  if (!st || !md) {
+    free(st), free(md);
+    return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory (starts)");
+  }
   memcpy(st, xs, sizeof(double) * n * d);
   ctr_denoiser den = ctr_mixture_denoiser(m);
-  ctr_flow_span up;
-  ctr_status r = ctr_flow_span_steps(s, 1, s->N, &up, err);
   size_t q = n;
-  for (int j = 0; !r && j < K && q < n + np; j++)
-    for (int k = j + 1; !r && k < K && q < n + np; k++) {
+  for (int j = 0; j < K && q < n + np; j++)
+    for (int k = j + 1; k < K && q < n + np; k++) {
       double *x = st + q * d;
       for (int i = 0; i < d; i++)
         x[i] = s->a[1] * 0.5 * (m->mu[(size_t)j * d + i] + m->mu[(size_t)k * d + i]);
       ctr_error e2;
-      if (!ctr_flow_map(&den, &up, &c->tol, x, x, NULL, &e2)) q++; /* skip a failed preimage */
+      if (!c->jac) md[q++] = 1;
+      else if (!ctr_flow_map(&den, &c->up, &c->tol, x, x, NULL, &e2)) q++; /* skip failures */
     }
-  *out = st, *count = q;
-  return r;
+  *out = st, *mode = md, *count = q;
+  return CTR_OK;
 }
 
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err) {
   memset(out, 0, sizeof *out);
   lip_ctx c;
-  double *starts = NULL, *nrm = NULL, *xbest = ctr_dalloc(m->d), best = -1;
+  double *starts = NULL, *nrm = NULL, best = -1, best_xn = 0, xn;
+  int *mode = NULL;
   size_t ns = 0, ib[LIP_REFINE] = {0};
   ctr_status st = ctx_init(&c, m, s, err);
-  if (!st) st = make_starts(&c, s, n, xs, &starts, &ns, err);
-  if (!st && (!(nrm = ctr_dalloc(ns)) || !xbest))
-    st = ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
+  if (!st) st = make_starts(&c, s, n, xs, &starts, &mode, &ns, err);
+  if (!st && !(nrm = ctr_dalloc(ns))) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
   for (size_t i = 0; !st && i < ns; i++) {
-    st = opnorm_at(&c, starts + i * m->d, &nrm[i], err);
-    if (!st && nrm[i] > best) best = nrm[i], memcpy(xbest, starts + i * m->d, sizeof(double) * m->d);
+    c.upward = mode[i];
+    st = opnorm_at(&c, starts + i * m->d, &nrm[i], &xn, err);
+    if (!st && nrm[i] > best) best = nrm[i], best_xn = xn;
   }
   int nb = 0; /* indices of the best LIP_REFINE starts */
   for (size_t i = 0; !st && i < ns; i++) {
@@ -333,28 +359,24 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
     }
     if (r < LIP_REFINE) ib[r] = i;
   }
-  /* a failed refinement only loses what it might have found: its status is not an error */
-  for (int r = 0; !st && !c.jac && c.r > 0 && r < nb; r++)
-    (void)refine(&c, starts + ib[r] * m->d, &best, xbest);
-  if (!st && best >= 0 && LIP_SEARCH_TOL != 1e-12) { /* reported: at the default tolerance */
-    ctr_flow_tol_default(&c.tol);
-    st = opnorm_at(&c, xbest, &best, err);
+  for (int r = 0; !st && !c.jac && c.r > 0 && r < nb; r++) {
+    c.upward = mode[ib[r]];
+    st = refine(&c, starts + ib[r] * m->d, &best, &best_xn);
   }
   if (!st) {
-    double xn = 0;
-    for (int i = 0; i < m->d; i++) xn += xbest[i] * xbest[i];
-    out->norm = best, out->L = fmax(1.0, best), out->x_norm = sqrt(xn);
+    out->norm = best, out->L = fmax(1.0, best), out->x_norm = best_xn;
     out->structured = c.jac == NULL, out->starts = (int)ns;
   }
-  ctx_free(&c), free(starts), free(nrm), free(xbest);
+  ctx_free(&c), free(starts), free(nrm), free(mode);
   return st;
 }
 
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
                                  double *norm, ctr_error *err) {
   lip_ctx c;
+  double xn;
   ctr_status st = ctx_init(&c, m, s, err);
-  if (!st) st = opnorm_at(&c, x, norm, err);
+  if (!st) st = opnorm_at(&c, x, norm, &xn, err);
   ctx_free(&c);
   return st;
 }

@@ -12,15 +12,23 @@
  * products along one trajectory (O(K d r) per step) instead of the d x d variational equation
  * (O(d^3) per step). The posterior weights, hence J, depend on x only through its projection
  * on V, so the search is over the r coordinates x = x_start + Q c.
- * Starts: the sampled points x_i ~ q_N, and for every pair of modes (j, k) (at most 256 pairs)
- * the preimage Phi_{1->N}(a_1 (mu_j + mu_k) / 2) of the midpoint; the best three are refined by
- * GSL's nmsimplex2 in c. Other mixtures (different widths, diagonal or full covariances): the
- * same starts, full Jacobians, no refinement.
+ * Why search from level 1: near a deep valley of q_1 the peak of ||J(x)|| is narrower in x than
+ * double precision resolves (two modes, sigma 0.1: ~1e-23 wide), so no x-search finds it. In
+ * y = Phi(x) at level 1 the peak is as wide as the modes. So a point y is evaluated by
+ * integrating UP from y (stable there: the inverse map contracts) together with the adjoint
+ * M^T V, M(u) = d x(u_1)/d x(u), dM/du = -M A: at level N, M = J_{N->1}(x) at the exact
+ * preimage x of y, whatever its double representation (lip_lower.c, flow_vec).
+ * Starts: the sampled points x_i ~ q_N (evaluated downward) and, for every pair of modes (at
+ * most 256 pairs), the midpoint y = a_1 (mu_j + mu_k) / 2 (by the adjoint); the best three are
+ * refined by GSL's nmsimplex2 in the r coordinates of V (step: half the level-1 mode width).
+ * Other mixtures (different widths, diagonal or full covariances): the samples and the
+ * preimages Phi_{1->N}(midpoint) with full Jacobians, no refinement (and the resolution limit
+ * above applies).
  *
- * Limitation (measured in 1-D, where the exact value is known): near a deep valley of q_1 the
- * peak of ||J|| is narrower in x than double precision resolves (two modes, sigma 0.1:
- * ~1e-23 wide), so the bound found can be many orders below the true L. It is a lower bound,
- * never an estimate of L. No upper bound is proved for these families. */
+ * Measured: on two modes in d = 2 and 3 (weights 1/2 or 0.3/0.7, sigma 0.1 or 0.2) the bound
+ * equals the exact L of targets/lip_exact.h (3.0e20 for 0.3/0.7, sigma 0.1); the x-only search
+ * found 8.5e13 there. It remains a lower bound in general (a multi-start local search). No upper
+ * bound is proved for these families. */
 #ifndef CTR_TARGETS_LIP_LOWER_H
 #define CTR_TARGETS_LIP_LOWER_H
 
