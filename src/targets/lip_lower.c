@@ -143,6 +143,8 @@ typedef struct {
   int upward;          /* the point given is y at level 1 (adjoint), else x at level N */
   double step;         /* simplex step: half the narrowest level-1 mode */
   double run_best, run_xn; /* best norm seen by the simplex and |x| there */
+  double *pbest;       /* the point (x or y) of the best norm so far, and its mode */
+  int pbest_up;
   ctr_status st;
   ctr_error err;
 } lip_ctx;
@@ -241,7 +243,10 @@ static double neg_log_norm(const gsl_vector *cv, void *p) {
   double nrm = 0, xn = 0;
   ctr_error e;
   if (opnorm_at(c, shifted(c, cv), &nrm, &xn, &e) || !(nrm > 0)) return 1e300;
-  if (nrm > c->run_best) c->run_best = nrm, c->run_xn = xn;
+  if (nrm > c->run_best) {
+    c->run_best = nrm, c->run_xn = xn, c->pbest_up = c->upward;
+    memcpy(c->pbest, c->x, sizeof(double) * c->m->d);
+  }
   return -log(nrm);
 }
 
@@ -253,7 +258,7 @@ static ctr_status refine(lip_ctx *c, const double *p0, double *best, double *bes
   ctr_status st = CTR_OK;
   if (s && c0 && step) {
     gsl_vector_set_all(step, c->upward ? c->step : 0.05);
-    c->x0 = p0, c->run_best = -1;
+    c->x0 = p0, c->run_best = *best;
     gsl_multimin_function f = {neg_log_norm, (size_t)r, c};
     if (gsl_multimin_fminimizer_set(s, &f, c0, step) == GSL_SUCCESS)
       for (int it = 0; it < LIP_NM_ITERS; it++)
@@ -270,7 +275,7 @@ static ctr_status refine(lip_ctx *c, const double *p0, double *best, double *bes
 }
 
 static void ctx_free(lip_ctx *c) {
-  free(c->cols), free(c->y), free(c->JV), free(c->x);
+  free(c->cols), free(c->y), free(c->JV), free(c->x), free(c->pbest);
   if (c->A) gsl_matrix_free(c->A);
   if (c->Vs) gsl_matrix_free(c->Vs);
   if (c->S) gsl_vector_free(c->S);
@@ -290,8 +295,8 @@ static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule 
   c->step = 0.5 * sqrt(s->a[1] * s->a[1] * m->lam[m->lam_off[0]] + s->s[1] * s->s[1]);
   size_t nc = (size_t)(K < d ? K : d) + 1;
   c->cols = ctr_dalloc(nc * d), c->y = ctr_dalloc(d), c->JV = ctr_dalloc(nc * d);
-  c->x = ctr_dalloc(d);
-  if (!c->cols || !c->y || !c->JV || !c->x)
+  c->x = ctr_dalloc(d), c->pbest = ctr_dalloc(d);
+  if (!c->cols || !c->y || !c->JV || !c->x || !c->pbest)
     return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory at d = %d", d);
   if (!shared_iso(m)) return ctr_flow_jac_alloc(d, &c->jac, err);
   build_basis(c);
@@ -348,7 +353,10 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
   for (size_t i = 0; !st && i < ns; i++) {
     c.upward = mode[i];
     st = opnorm_at(&c, starts + i * m->d, &nrm[i], &xn, err);
-    if (!st && nrm[i] > best) best = nrm[i], best_xn = xn;
+    if (!st && nrm[i] > best) {
+      best = nrm[i], best_xn = xn, c.pbest_up = mode[i];
+      memcpy(c.pbest, starts + i * m->d, sizeof(double) * m->d);
+    }
   }
   int nb = 0; /* indices of the best LIP_REFINE starts */
   for (size_t i = 0; !st && i < ns; i++) {
@@ -362,6 +370,12 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
   for (int r = 0; !st && !c.jac && c.r > 0 && r < nb; r++) {
     c.upward = mode[ib[r]];
     st = refine(&c, starts + ib[r] * m->d, &best, &best_xn);
+  }
+  if (!st && best > 0) { /* the maximiser again at halved tolerances: keep the smaller value */
+    double half = best;
+    c.upward = c.pbest_up, c.tol.abs_tol *= 0.5, c.tol.rel_tol *= 0.5;
+    st = opnorm_at(&c, c.pbest, &half, &xn, err);
+    out->norm_err = fabs(half - best), best = fmin(best, half);
   }
   if (!st) {
     out->norm = best, out->L = fmax(1.0, best), out->x_norm = best_xn;

@@ -52,7 +52,9 @@ ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const c
 
 typedef struct {
   double L;        /* max(1, best norm): a lower bound on the theorem's L */
-  double norm;     /* the largest ||J(x)||_2 found */
+  double norm;     /* the largest ||J(x)||_2 found: the smaller of its values at the default and
+                      at halved tolerances */
+  double norm_err; /* |difference| of those two values (the ODE's error estimate at x*) */
   double x_norm;   /* |x*| of that maximiser */
   int structured;  /* 1: shared isotropic width (J_V (+) beta I and refinement), 0: fallback */
   int starts;      /* starting points tried */
