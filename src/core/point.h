@@ -47,8 +47,10 @@
   X(I32, chains, 0, "chain: independent chains per point")                                        \
   X(F64, abar_N, 0, "abar_N = prod alpha_t, how far q_N is from N(0, I)")                          \
   X(F64, lipschitz, 0,                                                                             \
-    "flow-map Lipschitz constant L: exact max(1, max_i sqrt(v_1/v_N)) for Gaussians, the largest " \
-    "Jacobian norm over sampled points for mixtures (a lower estimate)")                           \
+    "flow-map Lipschitz constant L = sup_{k<=t} Lip(Phi_{t->k}), at least 1: exact for Gaussians " \
+    "and coordinate-wise mixtures (1-D transport identity), else a certified lower bound "        \
+    "(multi-start maximisation of ||J||_op); lipschitz_kind says which")                          \
+  X(F64, lipschitz_at_norm, 0, "|x*| of the maximiser of the Jacobian norm (NaN for Gaussians)")   \
   X(F64, w2_normal, 0, "exact W2(f_N(N(0,I)), X_1)")                                               \
   X(F64, w1_lo_normal, 0, "certified lower bound on W1(f_N(N(0,I)), X_1)")                         \
   X(F64, w1_hi_normal, 0, "certified upper bound on W1(f_N(N(0,I)), X_1)")                         \
@@ -57,11 +59,18 @@
   X(F64, w1_hi_qN, 0, "certified upper bound on W1(f_N(q_N), X_1)")                                \
   X(F64, coupling_l1_normal, 0, "E||f_N(Z) - Phi(Z)||, Z ~ N(0, I), Phi = Phi_{N->1}")             \
   X(F64, coupling_rms_normal, 0, "(E||f_N(Z) - Phi(Z)||^2)^(1/2), Z ~ N(0, I)")                    \
+  X(F64, coupling_l1_se_normal, 0, "standard error of coupling_l1_normal (0 when exact)")         \
+  X(F64, coupling_sq_normal, 0, "E||f_N(Z) - Phi(Z)||^2, Z ~ N(0, I) (chain: unbiased, may be < 0)") \
+  X(F64, coupling_sq_se_normal, 0, "standard error of coupling_sq_normal (0 when exact)")         \
+  X(F64, coupling_rms_se_normal, 0, "standard error of coupling_rms_normal (delta method)")       \
+  X(F64, input_mismatch_hi, 0,                                                                     \
+    "bound on W1(Phi#N(0,I), X_1): (E||X_1 - E X_1||^2 chi2(N(0,I)||q_N))^(1/2) (theory.md 9)")   \
   X(F64, coupling_l1_qN, 0, "E||f_N(X) - Phi(X)||, X ~ q_N (bounds W1 of the q_N input)")          \
   X(F64, coupling_rms_qN, 0, "(E||f_N(X) - Phi(X)||^2)^(1/2), X ~ q_N (bounds W2)")                \
   X(F64, coupling_l1_se_qN, 0, "standard error of coupling_l1_qN (0 when exact)")                 \
   X(F64, coupling_sq_qN, 0, "E||f_N(X) - Phi(X)||^2, X ~ q_N (chain: unbiased, may be < 0)")      \
   X(F64, coupling_sq_se_qN, 0, "standard error of coupling_sq_qN (0 when exact)")                 \
+  X(F64, coupling_rms_se_qN, 0, "standard error of coupling_rms_qN (delta method; 0 when exact)") \
   X(STR, bracket_source, 48, "where the W1 bracket comes from (closed form, 95% bounds, ...)")     \
   X(F64, flow_err, 0, "largest error estimate of the ODE flow map Phi (mixture engines)")        \
   X(F64, disc_err, 0, "grid engine: discretisation error estimated by refinement")               \

@@ -23,6 +23,9 @@ typedef enum {
   CTR_RNG_LIPSCHITZ = 10,    /* starting points of the empirical Lipschitz constant (seed, d) */
   CTR_RNG_SAMPLED = 11,      /* sampled W: Z, then two X_1 samples (seed, d, 3 rep + which) */
   CTR_RNG_BOOTSTRAP = 12,    /* ctrate fit: replicate resampling (fit seed, group) */
+  CTR_RNG_CHAIN_START_NORMAL = 13,   /* chain engine: starting point Z_i ~ N(0, I) (seed, d, i) */
+  CTR_RNG_DISTILL_START_NORMAL = 14, /* distill engine: Z_i ~ N(0, I) (seed, d, i) */
+  CTR_RNG_LIPSCHITZ_START = 15,      /* Lipschitz lower bound: extra random starts (seed, d) */
   CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
 } ctr_rng_purpose;
 

@@ -51,10 +51,13 @@ static void *ws_alloc(void *ctx) {
   return NULL;
 }
 
-/* x ~ q_N: a_N X_0 + s_N Z. */
+/* x ~ q_N: a_N X_0 + s_N Z; or x ~ N(0, I). */
 static ctr_status start_point(const chain_ctx *c, int i, chain_ws *w, ctr_error *err) {
   ctr_rng r;
-  ctr_rng_init(&r, c->p->seed, CTR_RNG_CHAIN_START, (uint64_t)c->m->d, (uint64_t)i);
+  int nrm = c->p->normal_input;
+  ctr_rng_init(&r, c->p->seed, nrm ? CTR_RNG_CHAIN_START_NORMAL : CTR_RNG_CHAIN_START,
+               (uint64_t)c->m->d, (uint64_t)i);
+  if (nrm) return ctr_rng_normals(&r, (size_t)c->m->d, w->x), CTR_OK;
   return ctr_mixture_sample_noised(c->m, c->s->a[c->s->N], c->s->s[c->s->N], &r, 1, w->x, err);
 }
 
@@ -138,6 +141,8 @@ ctr_status ctr_chain_run(const ctr_chain_params *p, const ctr_schedule *s, const
     ctr_mean_se(c.U, (size_t)p->points, &out->sq, &out->sq_se);
     ctr_mean_se(c.L1, (size_t)p->points, &out->l1, &out->l1_se);
     out->w2_hi = sqrt(fmax(0.0, out->sq + 1.96 * out->sq_se));
+    out->rms = sqrt(fmax(0.0, out->sq));
+    out->rms_se = out->rms > 0 ? out->sq_se / (2 * out->rms) : sqrt(out->sq_se);
     out->w1_hi = out->l1 + 1.96 * out->l1_se;
     for (int i = 0; i < p->points; i++) out->flow_err = fmax(out->flow_err, c.ferr[i]);
   }

@@ -27,13 +27,16 @@ typedef struct {
   int chains;      /* chains per point, >= 2 */
   uint64_t seed;   /* streams keyed by (seed, point, chain) */
   ctr_errmodel error;
+  int normal_input; /* 0: x_i ~ q_N (CTR_RNG_CHAIN_START); 1: x_i ~ N(0, I), the theorem's input
+                       (CTR_RNG_CHAIN_START_NORMAL); the chains' steps use the same streams */
 } ctr_chain_params;
 
 /* 1000 points, 4 chains, seed 1, no error. */
 void ctr_chain_params_default(ctr_chain_params *p);
 
 typedef struct {
-  double sq, sq_se;      /* estimate of E||f_N - Phi||^2 over q_N and its standard error */
+  double sq, sq_se;      /* U-statistic estimate of E||f_N - Phi||^2 over the input, its SE */
+  double rms, rms_se;    /* sqrt(max(sq, 0)) and its delta-method SE sq_se / (2 rms) */
   double w2_hi;          /* sqrt of the 95% upper confidence limit of sq: bounds W2(f_N(q_N), X_1) */
   double l1, l1_se;      /* conservative estimate of E||f_N - Phi|| and its standard error */
   double w1_hi;          /* l1 + 1.96 l1_se: a 95% upper bound on W1(f_N(q_N), X_1) in expectation */

@@ -85,9 +85,12 @@ static ctr_status one_point(void *ctx, size_t i, void *wp, ctr_error *err) {
   distill_ws *w = wp;
   int d = c->m->d;
   ctr_rng r;
-  ctr_rng_init(&r, c->p->seed, CTR_RNG_DISTILL_START, (uint64_t)d, (uint64_t)i);
-  ctr_status st = ctr_mixture_sample_noised(c->m, c->s->a[c->s->N], c->s->s[c->s->N], &r, 1,
-                                            w->x, err);
+  int nrm = c->p->normal_input;
+  ctr_rng_init(&r, c->p->seed, nrm ? CTR_RNG_DISTILL_START_NORMAL : CTR_RNG_DISTILL_START,
+               (uint64_t)d, (uint64_t)i);
+  ctr_status st = CTR_OK;
+  if (nrm) ctr_rng_normals(&r, (size_t)d, w->x);
+  else st = ctr_mixture_sample_noised(c->m, c->s->a[c->s->N], c->s->s[c->s->N], &r, 1, w->x, err);
   if (!st) st = ctr_flow_map(&c->den, &c->span, &c->tol, w->x, w->phi, w->phierr, err);
   if (!st) st = ddim(c->p, c->s, c->m, c->u, w->x, w->y, w->work, err);
   if (st) return st;

@@ -21,6 +21,7 @@ typedef struct {
   int points;    /* x_i ~ q_N, >= 2 */
   uint64_t seed;
   ctr_errmodel error;
+  int normal_input; /* 0: x_i ~ q_N; 1: x_i ~ N(0, I) (CTR_RNG_DISTILL_START_NORMAL) */
 } ctr_distill_params;
 
 void ctr_distill_params_default(ctr_distill_params *p); /* 1000 points, seed 1, no error */

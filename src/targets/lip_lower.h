@@ -1,0 +1,72 @@
+/* targets/lip_lower.h: a certified LOWER bound on the flow map's Lipschitz constant in d > 1
+ * (theory.md §9: only a lower bound is available in general), by multi-start maximisation of
+ * the operator norm ||J(x)||_2 of Phi_{N->1}'s Jacobian.
+ *
+ * Cheap operator norm. For a mixture whose components share one isotropic width (two_modes,
+ * simplex, sphere, clouds), the posterior covariance is
+ *   Cov[X_0 | x] = c I + (s^2/S)^2 sum_k w_k (mu_k - mubar_w)(mu_k - mubar_w)^T,
+ * (c = s^2 sigma^2 / S, S = a^2 sigma^2 + s^2, mubar_w = sum_k w_k mu_k): a multiple of I plus
+ * a part with range in V = span{mu_k - mu_1}. So a I - gradD keeps V and its complement
+ * invariant, J = J_V (+) beta I, and ||J||_2 = max(sigma_max(J Q), ||J q_perp||) for an
+ * orthonormal basis Q of V and one unit q_perp orthogonal to V: r + 1 <= K Jacobian-vector
+ * products along one trajectory (O(K d r) per step) instead of the d x d variational equation
+ * (O(d^3) per step). The posterior weights, hence J, depend on x only through its projection
+ * on V, so the search is over the r coordinates x = x_start + Q c.
+ * Why search from level 1: near a deep valley of q_1 the peak of ||J(x)|| is narrower in x than
+ * double precision resolves (two modes, sigma 0.1: ~1e-23 wide), so no x-search finds it. In
+ * y = Phi(x) at level 1 the peak is as wide as the modes. So a point y is evaluated by
+ * integrating UP from y (stable there: the inverse map contracts) together with the adjoint
+ * M^T V, M(u) = d x(u_1)/d x(u), dM/du = -M A: at level N, M = J_{N->1}(x) at the exact
+ * preimage x of y, whatever its double representation (lip_lower.c, flow_vec).
+ * Starts: the sampled points x_i ~ q_N (evaluated downward) and, for every pair of modes (at
+ * most 256 pairs), the midpoint y = a_1 (mu_j + mu_k) / 2 (by the adjoint); the best three are
+ * refined by GSL's nmsimplex2 in the r coordinates of V (step: half the level-1 mode width).
+ * Other mixtures (different widths, diagonal or full covariances): the samples and the
+ * preimages Phi_{1->N}(midpoint) with full Jacobians, no refinement (and the resolution limit
+ * above applies).
+ *
+ * Measured: on two modes in d = 2 and 3 (weights 1/2 or 0.3/0.7, sigma 0.1 or 0.2) the bound
+ * equals the exact L of targets/lip_exact.h (3.0e20 for 0.3/0.7, sigma 0.1); the x-only search
+ * found 8.5e13 there. It remains a lower bound in general (a multi-start local search). No upper
+ * bound is proved for these families. */
+#ifndef CTR_TARGETS_LIP_LOWER_H
+#define CTR_TARGETS_LIP_LOWER_H
+
+#include <stddef.h>
+
+#include "core/common.h"
+#include "core/schedule.h"
+#include "targets/flow_map.h"
+#include "targets/mixture.h"
+
+/* D(x) and gradD(x) V for nv vectors V (nv x d row-major) into GV (nv x d), iso and diagonal
+ * components only (CTR_EINPUT otherwise). work: ctr_mixture_work_len(m) + K + d doubles. */
+ctr_status ctr_mixture_jvp(const ctr_mixture *m, double a, double s, const double *x, int nv,
+                           const double *V, double *D, double *GV, double *work, ctr_error *err);
+
+/* y = Phi(x) and the products JV = J(x) V for nv vectors (nv x d row-major), by integrating
+ * x and the nv vectors of the variational equation jointly. */
+ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const ctr_flow_tol *tol,
+                        const double *x, int nv, const double *V, double *y, double *JV,
+                        ctr_error *err);
+
+typedef struct {
+  double L;        /* max(1, best norm): a lower bound on the theorem's L */
+  double norm;     /* the largest ||J(x)||_2 found: the smaller of its values at the default and
+                      at halved tolerances */
+  double norm_err; /* |difference| of those two values (the ODE's error estimate at x*) */
+  double x_norm;   /* |x*| of that maximiser */
+  int structured;  /* 1: shared isotropic width (J_V (+) beta I and refinement), 0: fallback */
+  int starts;      /* starting points tried */
+} ctr_lip_lower;
+
+/* Over the n sampled starts xs (n x d row-major, from q_N) and the mode-midpoint preimages. */
+ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
+                                 const double *xs, ctr_lip_lower *out, ctr_error *err);
+
+/* ||J(x)||_2 of Phi_{N->1} at one x as the search computes it (structured when the width is
+ * shared), for tests. */
+ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
+                                 double *norm, ctr_error *err);
+
+#endif
