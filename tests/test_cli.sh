@@ -3,7 +3,7 @@
 #
 # usage: tests/test_cli.sh PATH_TO_CTRATE
 #
-# Contract under test (docs/design.md, "Interfaces users touch"): exit 0 success, 1 runtime
+# Contract under test (docs/usage.md): exit 0 success, 1 runtime
 # failure, 2 bad usage or bad input; error messages on stderr name the offending value and the
 # accepted range; --help on every subcommand prints to stdout with exit 0; bad input creates no
 # result file. Prints "ok - ..." / "FAIL - ..." per check; exits 1 if any check failed.
