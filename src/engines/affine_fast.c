@@ -1,0 +1,174 @@
+#include "engines/affine_fast.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/parfor.h"
+#include "wasserstein/gaussian.h"
+
+/* Schedule constants of one chunk of steps t0..t0+C-1 (as in affine.c's step_coefs). */
+typedef struct {
+  int64_t t0;
+  int C;
+  double *a2, *s2, *kap;
+} chunk_sched;
+
+static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c) {
+  c->t0 = t0, c->C = C;
+  for (int i = 0; i < C; i++) {
+    int64_t t = t0 + i;
+    double at = s->a[t], st = s->s[t], ap = s->a[t - 1], sp = s->s[t - 1], b = s->beta[t];
+    double q = ap * b / (st + sqrt(1 - b) * sp);
+    c->a2[i] = at * at, c->s2[i] = st * st, c->kap[i] = q * q;
+  }
+}
+
+/* One block of B lanes through one chunk. State (y, v_{t-1}) in local arrays that gcc keeps
+ * in registers; the lane sum of each step is a fixed tree, the same in every clone. */
+#define BLOCK_KERNEL(NAME, B)                                                                    \
+  __attribute__((target_clones("avx512f", "avx2", "default"))) static void NAME(                 \
+      int C, const double *restrict a2, const double *restrict s2, const double *restrict kap,  \
+      const double *restrict lam, const double *restrict w, double *restrict y,                 \
+      double *restrict vp, double *restrict part) {                                             \
+    double l[B], ww[B], yy[B], pv[B], acc[B];                                                    \
+    for (int k = 0; k < B; k++) l[k] = lam[k], ww[k] = w[k], yy[k] = y[k], pv[k] = vp[k];       \
+    for (int i = 0; i < C; i++) {                                                                \
+      double A = a2[i], S = s2[i], K = kap[i];                                                   \
+      for (int k = 0; k < B; k++) {                                                              \
+        double v = A * l[k] + S, x = l[k] * K / (v * pv[k]);                                     \
+        double om = x / (1.0 + sqrt(1.0 - x));                                                   \
+        yy[k] += x * (1.0 - yy[k]);                                                              \
+        acc[k] = ww[k] * om * om;                                                                \
+        pv[k] = v;                                                                               \
+      }                                                                                          \
+      for (int h = B / 2; h >= 1; h /= 2)                                                        \
+        for (int k = 0; k < h; k++) acc[k] += acc[k + h];                                        \
+      part[i] = acc[0];                                                                          \
+    }                                                                                            \
+    for (int k = 0; k < B; k++) y[k] = yy[k], vp[k] = pv[k];                                    \
+  }
+
+BLOCK_KERNEL(kernel4, 4)
+BLOCK_KERNEL(kernel8, 8)
+BLOCK_KERNEL(kernel16, 16)
+
+typedef void (*kernel_fn)(int, const double *, const double *, const double *, const double *,
+                          const double *, double *, double *, double *);
+
+/* Lanes padded to whole blocks: lam repeats the last eigenvalue, weight 0. */
+typedef struct {
+  int B, nb, C;
+  kernel_fn kern;
+  double *lam, *w, *y, *vp, *part; /* part: nb x C */
+  chunk_sched cs;
+} lanes;
+
+static void lanes_free(lanes *L) {
+  free(L->lam), free(L->w), free(L->y), free(L->vp), free(L->part);
+  free(L->cs.a2), free(L->cs.s2), free(L->cs.kap);
+}
+
+static ctr_status lanes_alloc(lanes *L, const ctr_schedule *s, int n, const double *lam,
+                              const double *w, ctr_error *err) {
+  memset(L, 0, sizeof *L);
+  L->B = n <= 4 ? 4 : n <= 8 ? 8 : 16;
+  L->kern = L->B == 4 ? kernel4 : L->B == 8 ? kernel8 : kernel16;
+  L->nb = (n + L->B - 1) / L->B;
+  /* chunk: at most 2^21 partial sums in flight, at least 16 steps, at most 1024 */
+  int64_t C = ((int64_t)1 << 21) / L->nb, steps = s->N - 1;
+  C = C < 16 ? 16 : C > 1024 ? 1024 : C;
+  L->C = (int)(C < steps ? C : steps);
+  size_t m = (size_t)L->nb * L->B, c = (size_t)(L->C > 0 ? L->C : 1);
+  L->lam = ctr_dalloc(m), L->w = ctr_dalloc(m), L->y = ctr_dalloc(m), L->vp = ctr_dalloc(m);
+  L->part = ctr_dalloc((size_t)L->nb * c);
+  L->cs.a2 = ctr_dalloc(c), L->cs.s2 = ctr_dalloc(c), L->cs.kap = ctr_dalloc(c);
+  if (!L->lam || !L->w || !L->y || !L->vp || !L->part || !L->cs.a2 || !L->cs.s2 || !L->cs.kap)
+    return lanes_free(L), ctr_fail(err, CTR_ENOMEM, "engine: out of memory (%d lanes)", n);
+  double a1 = s->a[1], s1 = s->s[1];
+  for (size_t j = 0; j < m; j++) {
+    double l = lam[j < (size_t)n ? j : (size_t)n - 1];
+    L->vp[j] = a1 * a1 * l + s1 * s1; /* v_1, as affine.c's ws_init */
+    L->lam[j] = l, L->w[j] = j < (size_t)n ? w[j] * L->vp[j] : 0.0; /* tau^2 = v_1 om^2 */
+  }
+  return CTR_OK;
+}
+
+static void *job_ws(void *ctx) { return ctx; }
+static void job_ws_free(void *ws) { (void)ws; }
+
+static ctr_status block_job(void *ctx, size_t b, void *ws, ctr_error *err) {
+  lanes *L = ctx;
+  size_t o = b * (size_t)L->B;
+  L->kern(L->cs.C, L->cs.a2, L->cs.s2, L->cs.kap, L->lam + o, L->w + o, L->y + o, L->vp + o,
+          L->part + b * (size_t)L->C);
+  return CTR_OK;
+}
+
+/* Exact L1 of the per-step bias at step t over the probe spectrum (zero-mean Gaussian with
+ * variances tau^2 = v_1 (1 - cos theta_t)^2 per eigenvalue). */
+static ctr_status probe_l1(const ctr_schedule *s, const ctr_affine_spectrum *p, int64_t t,
+                           double *tau2, double *zero, double *l1, double *S, ctr_error *err) {
+  double at = s->a[t], st = s->s[t], ap = s->a[t - 1], sp = s->s[t - 1], b = s->beta[t];
+  double q = ap * b / (st + sqrt(1 - b) * sp), kap = q * q, a1 = s->a[1], s1 = s->s[1];
+  *S = 0;
+  for (int j = 0; j < p->n; j++) {
+    double l = p->lam[j], v = at * at * l + st * st, vp = ap * ap * l + sp * sp;
+    double x = l * kap / (v * vp), om = x / (1.0 + sqrt(1.0 - x));
+    tau2[j] = (a1 * a1 * l + s1 * s1) * om * om;
+    *S += p->mult[j] * tau2[j];
+  }
+  return ctr_gauss_norm_mean((size_t)p->n, zero, tau2, p->mult, l1, err);
+}
+
+/* Close one chunk: per step, the block partials in block order, then the step sums. */
+static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L,
+                             const ctr_affine_spectrum *probe, ctr_stepsum *sumD,
+                             ctr_stepsum *sumE, double eps_t, double *bsum, double *tau2,
+                             double *zero, double *probe_err, ctr_error *err) {
+  for (int i = 0; i < L->cs.C; i++) {
+    int64_t t = L->cs.t0 + i;
+    double S = 0, l1 = 0, Sx;
+    for (int b = 0; b < L->nb; b++) S += L->part[(size_t)b * L->C + i];
+    S = fmax(S, 0.0); /* Chebyshev weights may be negative */
+    if (ctr_stepsum_is_probe(sumD, t)) {
+      ctr_status st = probe_l1(s, probe, t, tau2, zero, &l1, &Sx, err);
+      if (st) return st;
+      if (probe_err) *probe_err = fmax(*probe_err, Sx > 0 ? fabs(S - Sx) / Sx : S);
+    }
+    ctr_stepsum_add(sumD, t, sqrt(S), l1);
+    if (eps_t > 0) {
+      if (sumE) ctr_stepsum_add(sumE, t, eps_t, eps_t);
+      if (bsum) *bsum += eps_t;
+    }
+  }
+  return CTR_OK;
+}
+
+ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *lam, const double *w,
+                                   const ctr_affine_spectrum *probe, ctr_stepsum *sumD,
+                                   ctr_stepsum *sumE, double eps_fit, double *bsum, double *y,
+                                   double *probe_err, ctr_error *err) {
+  lanes L;
+  ctr_status st = lanes_alloc(&L, s, n, lam, w, err);
+  if (st) return st;
+  double *tau2 = ctr_dalloc((size_t)probe->n), *zero = ctr_dalloc((size_t)probe->n);
+  if (!tau2 || !zero) st = ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
+  double eps_t = eps_fit > 0 ? eps_fit / (double)(s->N - 1) : 0;
+  if (bsum) *bsum = 0;
+  ctr_parfor job = {.ctx = &L, .ws_alloc = job_ws, .ws_free = job_ws_free, .fn = block_job};
+  for (int64_t t0 = 2; !st && t0 <= s->N; t0 += L.C) {
+    int64_t left = s->N - t0 + 1;
+    chunk_fill(s, t0, (int)(left < L.C ? left : L.C), &L.cs);
+    if (L.nb >= 4) st = ctr_parfor_run(&job, (size_t)L.nb, err);
+    else
+      for (int b = 0; b < L.nb; b++) block_job(&L, (size_t)b, NULL, err);
+    if (!st) st = chunk_sums(s, &L, probe, sumD, sumE, eps_t, bsum, tau2, zero, probe_err, err);
+  }
+  if (!st) memcpy(y, L.y, sizeof(double) * (size_t)n);
+  free(tau2), free(zero);
+  lanes_free(&L);
+  return st;
+}
+
+double ctr_affine_shrink(double y) { return -y / (1.0 + sqrt(1.0 - y)); }
