@@ -412,7 +412,7 @@ static ctr_status run_fast(run_ws *w, ctr_error *err) {
   }
   if (!st && !r->interp) {
     st = ctr_affine_fast_deficit(w->s, nd, tg->distinct, tg->mult, &spec, w->sumD, w->sumE, eps,
-                                 &bsum, r->delta, NULL, err);
+                                 &bsum, r->delta, NULL, NULL, err);
     for (int j = 0; !st && j < nd; j++) r->delta[j] = ctr_affine_shrink(r->delta[j]);
   }
   for (int j = 0; !st && j < nd; j++) r->delta[j] *= r->G[j], r->bcoef[j] = bsum;

@@ -109,6 +109,7 @@ static ctr_status block_job(void *ctx, size_t b, void *ws, ctr_error *err) {
  * variances tau^2 = v_1 (1 - cos theta_t)^2 per eigenvalue). */
 static ctr_status probe_l1(const ctr_schedule *s, const ctr_affine_spectrum *p, int64_t t,
                            double *tau2, double *zero, double *l1, double *S, ctr_error *err) {
+  /* l1 == NULL: the sum of tau^2 only */
   double at = s->a[t], st = s->s[t], ap = s->a[t - 1], sp = s->s[t - 1], b = s->beta[t];
   double q = ap * b / (st + sqrt(1 - b) * sp), kap = q * q, a1 = s->a[1], s1 = s->s[1];
   *S = 0;
@@ -118,28 +119,47 @@ static ctr_status probe_l1(const ctr_schedule *s, const ctr_affine_spectrum *p, 
     tau2[j] = (a1 * a1 * l + s1 * s1) * om * om;
     *S += p->mult[j] * tau2[j];
   }
-  return ctr_gauss_norm_mean((size_t)p->n, zero, tau2, p->mult, l1, err);
+  return l1 ? ctr_gauss_norm_mean((size_t)p->n, zero, tau2, p->mult, l1, err) : CTR_OK;
 }
 
+/* The Chebyshev path's check at probe step t against the full spectrum: the sum of tau^2 at
+ * every 16th probe and at t = N, the L1 at t = N (each O(d), so only a few). */
+static ctr_status check_step(const ctr_schedule *s, const ctr_affine_spectrum *check, int64_t t,
+                             int iprobe, double S, double l1, double *tau2, double *zero,
+                             double *check_err, ctr_error *err) {
+  if (!check || (iprobe % 16 && t != s->N)) return CTR_OK;
+  double Sx, lx;
+  ctr_status st = probe_l1(s, check, t, tau2, zero, t == s->N ? &lx : NULL, &Sx, err);
+  if (st) return st;
+  *check_err = fmax(*check_err, Sx > 0 ? fabs(S - Sx) / Sx : S);
+  if (t == s->N) *check_err = fmax(*check_err, lx > 0 ? fabs(l1 - lx) / lx : l1);
+  return CTR_OK;
+}
+
+typedef struct {
+  const ctr_affine_spectrum *probe, *check;
+  ctr_stepsum *sumD, *sumE;
+  double eps_t, *bsum, *tau2, *zero, *check_err;
+  int iprobe;
+} sums_ctx;
+
 /* Close one chunk: per step, the block partials in block order, then the step sums. */
-static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L,
-                             const ctr_affine_spectrum *probe, ctr_stepsum *sumD,
-                             ctr_stepsum *sumE, double eps_t, double *bsum, double *tau2,
-                             double *zero, double *probe_err, ctr_error *err) {
+static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L, sums_ctx *c, ctr_error *err) {
   for (int i = 0; i < L->cs.C; i++) {
     int64_t t = L->cs.t0 + i;
-    double S = 0, l1 = 0, Sx;
+    double S = 0, l1 = 0, Sp;
     for (int b = 0; b < L->nb; b++) S += L->part[(size_t)b * L->C + i];
     S = fmax(S, 0.0); /* Chebyshev weights may be negative */
-    if (ctr_stepsum_is_probe(sumD, t)) {
-      ctr_status st = probe_l1(s, probe, t, tau2, zero, &l1, &Sx, err);
+    if (ctr_stepsum_is_probe(c->sumD, t)) {
+      ctr_status st = probe_l1(s, c->probe, t, c->tau2, c->zero, &l1, &Sp, err);
+      if (!st)
+        st = check_step(s, c->check, t, c->iprobe++, S, l1, c->tau2, c->zero, c->check_err, err);
       if (st) return st;
-      if (probe_err) *probe_err = fmax(*probe_err, Sx > 0 ? fabs(S - Sx) / Sx : S);
     }
-    ctr_stepsum_add(sumD, t, sqrt(S), l1);
-    if (eps_t > 0) {
-      if (sumE) ctr_stepsum_add(sumE, t, eps_t, eps_t);
-      if (bsum) *bsum += eps_t;
+    ctr_stepsum_add(c->sumD, t, sqrt(S), l1);
+    if (c->eps_t > 0) {
+      if (c->sumE) ctr_stepsum_add(c->sumE, t, c->eps_t, c->eps_t);
+      if (c->bsum) *c->bsum += c->eps_t;
     }
   }
   return CTR_OK;
@@ -148,13 +168,16 @@ static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L,
 ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *lam, const double *w,
                                    const ctr_affine_spectrum *probe, ctr_stepsum *sumD,
                                    ctr_stepsum *sumE, double eps_fit, double *bsum, double *y,
-                                   double *probe_err, ctr_error *err) {
+                                   const ctr_affine_spectrum *check, double *check_err,
+                                   ctr_error *err) {
   lanes L;
   ctr_status st = lanes_alloc(&L, s, n, lam, w, err);
   if (st) return st;
-  double *tau2 = ctr_dalloc((size_t)probe->n), *zero = ctr_dalloc((size_t)probe->n);
-  if (!tau2 || !zero) st = ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
-  double eps_t = eps_fit > 0 ? eps_fit / (double)(s->N - 1) : 0;
+  size_t nbuf = (size_t)(check && check->n > probe->n ? check->n : probe->n);
+  sums_ctx c = {.probe = probe, .check = check, .sumD = sumD, .sumE = sumE, .bsum = bsum,
+                .check_err = check_err, .tau2 = ctr_dalloc(nbuf), .zero = ctr_dalloc(nbuf)};
+  if (!c.tau2 || !c.zero) st = ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
+  c.eps_t = eps_fit > 0 ? eps_fit / (double)(s->N - 1) : 0;
   if (bsum) *bsum = 0;
   ctr_parfor job = {.ctx = &L, .ws_alloc = job_ws, .ws_free = job_ws_free, .fn = block_job};
   for (int64_t t0 = 2; !st && t0 <= s->N; t0 += L.C) {
@@ -163,10 +186,10 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
     if (L.nb >= 4) st = ctr_parfor_run(&job, (size_t)L.nb, err);
     else
       for (int b = 0; b < L.nb; b++) block_job(&L, (size_t)b, NULL, err);
-    if (!st) st = chunk_sums(s, &L, probe, sumD, sumE, eps_t, bsum, tau2, zero, probe_err, err);
+    if (!st) st = chunk_sums(s, &L, &c, err);
   }
   if (!st) memcpy(y, L.y, sizeof(double) * (size_t)n);
-  free(tau2), free(zero);
+  free(c.tau2), free(c.zero);
   lanes_free(&L);
   return st;
 }

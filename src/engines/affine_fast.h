@@ -35,13 +35,15 @@ typedef struct {
  * sum_j w_j tau_j^2; w = multiplicity on the exact path). Outputs y[j] = y_N(lam_j).
  * sumD receives every step's RMS and, at its probe steps, the exact L1 over `probe`.
  * sumE (may be NULL) receives the fit-bias sizes eps_t = eps / (N - 1) when eps_fit > 0,
- * and *bsum (may be NULL) their sum in step order. *probe_err (may be NULL): the largest
- * relative difference, over the probe steps, between the lanes' weighted sum of tau_t^2 and
- * the exact sum over `probe` (the check of the Chebyshev path). */
+ * and *bsum (may be NULL) their sum in step order. check (may be NULL): the full spectrum
+ * when the lanes are Chebyshev nodes; *check_err then receives the largest relative
+ * difference between the lanes' sum of tau_t^2 and the exact one (every 16th probe step and
+ * t = N) and between the L1 over `probe` and the exact L1 over `check` at t = N. */
 ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *lam, const double *w,
                                    const ctr_affine_spectrum *probe, ctr_stepsum *sumD,
                                    ctr_stepsum *sumE, double eps_fit, double *bsum, double *y,
-                                   double *probe_err, ctr_error *err);
+                                   const ctr_affine_spectrum *check, double *check_err,
+                                   ctr_error *err);
 
 /* Delta / G = sqrt(1 - y) - 1 = expm1(D_N), cancellation-free. */
 double ctr_affine_shrink(double y);
