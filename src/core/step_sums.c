@@ -35,6 +35,11 @@ void ctr_stepsum_free(ctr_stepsum *s) {
   free(s);
 }
 
+int ctr_stepsum_probe_steps(const ctr_stepsum *s, const int64_t **steps) {
+  *steps = s->probe;
+  return s->np;
+}
+
 int ctr_stepsum_is_probe(const ctr_stepsum *s, int64_t t) {
   return s->next < s->np && s->probe[s->next] == t;
 }

@@ -140,20 +140,51 @@ typedef struct {
   const ctr_affine_spectrum *probe, *check;
   ctr_stepsum *sumD, *sumE;
   double eps_t, *bsum, *tau2, *zero, *check_err;
+  double *l1;     /* L1 of every probe step, computed up front */
   int iprobe;
 } sums_ctx;
+
+/* The probes' L1 values depend on the schedule only (closed form, no recursion): all of them
+ * up front, one probe per parallel job, each into its own slot. */
+typedef struct {
+  const ctr_schedule *s;
+  const ctr_affine_spectrum *probe;
+  const int64_t *steps;
+  double *l1;
+} probes_job;
+
+static void *probe_ws(void *ctx) {
+  const probes_job *j = ctx;
+  return ctr_dalloc(2 * (size_t)(j->probe->n > 0 ? j->probe->n : 1));
+}
+
+static ctr_status probe_one(void *ctx, size_t i, void *ws, ctr_error *err) {
+  const probes_job *j = ctx;
+  double *tau2 = ws, *zero = tau2 + j->probe->n, S;
+  return probe_l1(j->s, j->probe, j->steps[i], tau2, zero, &j->l1[i], &S, err);
+}
+
+static ctr_status all_probes(const ctr_schedule *s, sums_ctx *c, ctr_error *err) {
+  const int64_t *steps;
+  int np = ctr_stepsum_probe_steps(c->sumD, &steps);
+  c->l1 = ctr_dalloc((size_t)(np > 0 ? np : 1));
+  if (!c->l1) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
+  probes_job j = {s, c->probe, steps, c->l1};
+  ctr_parfor job = {.ctx = &j, .ws_alloc = probe_ws, .ws_free = free, .fn = probe_one};
+  return ctr_parfor_run(&job, (size_t)np, err);
+}
 
 /* Close one chunk: per step, the block partials in block order, then the step sums. */
 static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L, sums_ctx *c, ctr_error *err) {
   for (int i = 0; i < L->cs.C; i++) {
     int64_t t = L->cs.t0 + i;
-    double S = 0, l1 = 0, Sp;
+    double S = 0, l1 = 0;
     for (int b = 0; b < L->nb; b++) S += L->part[(size_t)b * L->C + i];
     S = fmax(S, 0.0); /* Chebyshev weights may be negative */
     if (ctr_stepsum_is_probe(c->sumD, t)) {
-      ctr_status st = probe_l1(s, c->probe, t, c->tau2, c->zero, &l1, &Sp, err);
-      if (!st)
-        st = check_step(s, c->check, t, c->iprobe++, S, l1, c->tau2, c->zero, c->check_err, err);
+      l1 = c->l1[c->iprobe];
+      ctr_status st =
+          check_step(s, c->check, t, c->iprobe++, S, l1, c->tau2, c->zero, c->check_err, err);
       if (st) return st;
     }
     ctr_stepsum_add(c->sumD, t, sqrt(S), l1);
@@ -177,6 +208,7 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
   sums_ctx c = {.probe = probe, .check = check, .sumD = sumD, .sumE = sumE, .bsum = bsum,
                 .check_err = check_err, .tau2 = ctr_dalloc(nbuf), .zero = ctr_dalloc(nbuf)};
   if (!c.tau2 || !c.zero) st = ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
+  if (!st) st = all_probes(s, &c, err);
   c.eps_t = eps_fit > 0 ? eps_fit / (double)(s->N - 1) : 0;
   if (bsum) *bsum = 0;
   ctr_parfor job = {.ctx = &L, .ws_alloc = job_ws, .ws_free = job_ws_free, .fn = block_job};
@@ -189,7 +221,7 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
     if (!st) st = chunk_sums(s, &L, &c, err);
   }
   if (!st) memcpy(y, L.y, sizeof(double) * (size_t)n);
-  free(c.tau2), free(c.zero);
+  free(c.tau2), free(c.zero), free(c.l1);
   lanes_free(&L);
   return st;
 }
