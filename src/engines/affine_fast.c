@@ -16,11 +16,12 @@ typedef struct {
 
 static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c) {
   c->t0 = t0, c->C = C;
-  for (int i = 0; i < C; i++) {
-    int64_t t = t0 + i;
-    double at = s->a[t], st = s->s[t], ap = s->a[t - 1], sp = s->s[t - 1], b = s->beta[t];
+  double *restrict a2 = c->a2, *restrict s2 = c->s2, *restrict kap = c->kap;
+  const double *restrict a = s->a + t0, *restrict sd = s->s + t0, *restrict beta = s->beta + t0;
+  for (int i = 0; i < C; i++) { /* restrict locals: gcc vectorises the sqrt and division */
+    double at = a[i], st = sd[i], ap = a[i - 1], sp = sd[i - 1], b = beta[i];
     double q = ap * b / (st + sqrt(1 - b) * sp);
-    c->a2[i] = at * at, c->s2[i] = st * st, c->kap[i] = q * q;
+    a2[i] = at * at, s2[i] = st * st, kap[i] = q * q;
   }
 }
 
@@ -49,16 +50,55 @@ static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c)
     for (int k = 0; k < B; k++) y[k] = yy[k], vp[k] = pv[k];                                    \
   }
 
-BLOCK_KERNEL(kernel4, 4)
 BLOCK_KERNEL(kernel8, 8)
 BLOCK_KERNEL(kernel16, 16)
+
+/* Few eigenvalues (n <= STEPS_MAX): lanes are steps instead. One eigenvalue at a time through
+ * the chunk; lane k of y accumulates the steps i = k mod W, and y over a union of disjoint
+ * step sets combines exactly as 1 - (1 - y_a)(1 - y_b) = y_a + y_b - y_a y_b, so the lanes are
+ * merged in a fixed tree at the end of the chunk (no per-step horizontal sum, no padding).
+ * The per-step sums add the eigenvalues in index order. */
+enum { W = 8, STEPS_MAX = 8 };
+
+static double ymerge(double a, double b) { return a + b - a * b; }
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+steps_kernel(int C, const double *restrict a2, const double *restrict s2,
+             const double *restrict kap, double l, double w, double *y, double *vp,
+             double *restrict part, int first) {
+  double yl[W] = {0}, v0 = a2[0] * l + s2[0];
+  int i = 0;
+  for (; i < C && i < W; i++) { /* head: v_{t-1} from the carried state at i = 0 */
+    double v = a2[i] * l + s2[i], vq = i ? a2[i - 1] * l + s2[i - 1] : *vp;
+    double x = l * kap[i] / (v * vq), om = x / (1.0 + sqrt(1.0 - x));
+    part[i] = (first ? 0.0 : part[i]) + w * om * om;
+    yl[i] += x * (1.0 - yl[i]);
+  }
+  for (; i + W <= C; i += W)
+    for (int k = 0; k < W; k++) {
+      double v = a2[i + k] * l + s2[i + k], vq = a2[i + k - 1] * l + s2[i + k - 1];
+      double x = l * kap[i + k] / (v * vq), om = x / (1.0 + sqrt(1.0 - x));
+      part[i + k] = (first ? 0.0 : part[i + k]) + w * om * om;
+      yl[k] += x * (1.0 - yl[k]);
+    }
+  for (int k = 0; i < C; i++, k++) {
+    double v = a2[i] * l + s2[i], vq = a2[i - 1] * l + s2[i - 1];
+    double x = l * kap[i] / (v * vq), om = x / (1.0 + sqrt(1.0 - x));
+    part[i] = (first ? 0.0 : part[i]) + w * om * om;
+    yl[k] += x * (1.0 - yl[k]);
+  }
+  for (int h = W / 2; h >= 1; h /= 2)
+    for (int k = 0; k < h; k++) yl[k] = ymerge(yl[k], yl[k + h]);
+  *y = ymerge(*y, yl[0]);
+  *vp = C > 1 ? a2[C - 1] * l + s2[C - 1] : v0;
+}
 
 typedef void (*kernel_fn)(int, const double *, const double *, const double *, const double *,
                           const double *, double *, double *, double *);
 
 /* Lanes padded to whole blocks: lam repeats the last eigenvalue, weight 0. */
 typedef struct {
-  int B, nb, C;
+  int B, nb, C, n, bysteps;
   kernel_fn kern;
   double *lam, *w, *y, *vp, *part; /* part: nb x C */
   chunk_sched cs;
@@ -72,9 +112,10 @@ static void lanes_free(lanes *L) {
 static ctr_status lanes_alloc(lanes *L, const ctr_schedule *s, int n, const double *lam,
                               const double *w, ctr_error *err) {
   memset(L, 0, sizeof *L);
-  L->B = n <= 4 ? 4 : n <= 8 ? 8 : 16;
-  L->kern = L->B == 4 ? kernel4 : L->B == 8 ? kernel8 : kernel16;
-  L->nb = (n + L->B - 1) / L->B;
+  L->n = n, L->bysteps = n <= STEPS_MAX;
+  L->B = n <= 8 ? 8 : 16;
+  L->kern = L->B == 8 ? kernel8 : kernel16;
+  L->nb = L->bysteps ? 1 : (n + L->B - 1) / L->B;
   /* chunk: at most 2^21 partial sums in flight, at least 16 steps, at most 1024 */
   int64_t C = ((int64_t)1 << 21) / L->nb, steps = s->N - 1;
   C = C < 16 ? 16 : C > 1024 ? 1024 : C;
@@ -215,7 +256,11 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
   for (int64_t t0 = 2; !st && t0 <= s->N; t0 += L.C) {
     int64_t left = s->N - t0 + 1;
     chunk_fill(s, t0, (int)(left < L.C ? left : L.C), &L.cs);
-    if (L.nb >= 4) st = ctr_parfor_run(&job, (size_t)L.nb, err);
+    if (L.bysteps)
+      for (int j = 0; j < n; j++)
+        steps_kernel(L.cs.C, L.cs.a2, L.cs.s2, L.cs.kap, L.lam[j], L.w[j], L.y + j, L.vp + j,
+                     L.part, j == 0);
+    else if (L.nb >= 4) st = ctr_parfor_run(&job, (size_t)L.nb, err);
     else
       for (int b = 0; b < L.nb; b++) block_job(&L, (size_t)b, NULL, err);
     if (!st) st = chunk_sums(s, &L, &c, err);
