@@ -60,6 +60,11 @@ static ctr_status error_direction(const ctr_target *tg, uint64_t seed, double *u
   double *g = ctr_dalloc(d);
   if (!g) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory at d = %d", d);
   ctr_errmodel_direction(seed, d, g);
+  if (!tg->Q) { /* eigen-coordinates are the original ones: O(d), not O(d^2) (same bits) */
+    memcpy(u, g, sizeof(double) * (size_t)d);
+    free(g);
+    return CTR_OK;
+  }
   for (int j = 0; j < d; j++) {
     double acc = 0;
     for (int i = 0; i < d; i++) acc += (tg->Q ? tg->Q[i * d + j] : (i == j)) * g[i];

@@ -11,7 +11,7 @@
 #define SEC_FAST_EIG 1.2e-9    /* ct streaming kernel: one step of one distinct eigenvalue */
 #define SEC_PROBE_EIG 5e-7     /* ct: exact L1 at one probe step, per distinct eigenvalue */
 #define SEC_CHEB_EIG 1.5e-6    /* ct Chebyshev path: weights, interpolation, checks, per eig. */
-#define SEC_METRIC_EIG 1.5e-5  /* Gaussian metrics (W1 bracket quadratures), per entry */
+#define SEC_METRIC_EIG 1.25e-5 /* Gaussian metrics (W1 bracket quadratures), per entry */
 #define CHEB_LANES 48          /* Chebyshev nodes + check eigenvalues, typical */
 #define SEC_FULL_STEP 1e-9     /* ct/cd full-matrix path: one step, per d^3 */
 #define SEC_SAMPLE_STEP 5e-7   /* chain/distill: one step of one sample, fixed part */
