@@ -63,6 +63,7 @@ def main(path):
     sp = t1["seconds"] / t2["seconds"]
     checks.append((f"two threads >= 1.8x (wall) at d=4096, N=2e5: {sp:.2f}x, bits equal: {same}",
                    sp >= 1.8 and same))
+    # exact: O(N d); Chebyshev: O(N M) at d << N (N = 1e7, d to 1e6), O(N M) in N at d = 2048
     want = {"exact-d": (0.8, 1.2), "exact-N": (0.8, 1.2), "cheb-d": (-0.3, 0.5),
             "cheb-N": (0.7, 1.2)}
     for r in rows:

@@ -399,7 +399,7 @@ static ctr_status run_fast(run_ws *w, ctr_error *err) {
   ctr_affine_result *r = w->r;
   int nd = tg->ndistinct;
   double eps = w->p->error.kind == CTR_ERR_FIT_BIAS ? w->p->error.eps : 0, bsum = 0;
-  ctr_affine_spectrum spec = {nd, tg->distinct, tg->mult};
+  ctr_affine_spectrum spec = {nd, tg->distinct, tg->mult, NULL};
   ctr_status st = CTR_OK;
   int want = w->p->interp > 0 || (w->p->interp == 0 && nd >= CTR_AFFINE_INTERP_MIN);
   if (want) { /* fresh step sums: a failed check must leave no trace */
@@ -415,6 +415,12 @@ static ctr_status run_fast(run_ws *w, ctr_error *err) {
     }
     ctr_stepsum_free(sD), ctr_stepsum_free(sE);
   }
+  double nl[CTR_AFFINE_CHEB_MAX], nw[CTR_AFFINE_CHEB_MAX];
+  int M = 0;
+  if (!st && !r->interp && nd >= CTR_AFFINE_PROBE_NODES_MIN)
+    st = ctr_affine_cheb_nodes(&spec, nl, nw, &M, err);
+  ctr_affine_spectrum nodes = {M, nl, nw, NULL};
+  if (M) spec.approx = &nodes; /* cheaper probe quadratures, checked at t = N */
   if (!st && !r->interp) {
     st = ctr_affine_fast_deficit(w->s, nd, tg->distinct, tg->mult, &spec, w->sumD, w->sumE, eps,
                                  &bsum, r->delta, NULL, NULL, err);

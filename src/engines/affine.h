@@ -43,6 +43,9 @@ typedef struct {
 } ctr_affine_params;
 
 #define CTR_AFFINE_INTERP_MIN 1024
+/* from this many distinct eigenvalues the exact path's probe quadratures use Chebyshev nodes
+ * (engines/affine_fast.h) when they reproduce the exact L1 */
+#define CTR_AFFINE_PROBE_NODES_MIN 256
 
 void ctr_affine_params_default(ctr_affine_params *p);
 

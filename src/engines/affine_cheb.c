@@ -20,7 +20,7 @@
 #include "core/parfor.h"
 #include "engines/affine_fast.h"
 
-enum { CHECKS = 8, MMIN = 16, MMAX = 256, SPAN = 4096 };
+enum { CHECKS = 8, MMIN = 16, MMAX = CTR_AFFINE_CHEB_MAX, SPAN = 4096 };
 
 typedef struct {
   int M;
@@ -109,31 +109,56 @@ static ctr_status run_spans(cheb *c, ctr_status (*fn)(void *, size_t, void *, ct
   return ctr_parfor_run(&job, ((size_t)c->spec->n + SPAN - 1) / SPAN, err);
 }
 
+/* Nodes, check eigenvalues and weights; c->M = 0 when the spectrum does not qualify. */
+static ctr_status nodes_weights(const ctr_affine_spectrum *spec, cheb *c, double *lam, double *w,
+                                int *pick, ctr_error *err) {
+  double lo = INFINITY, hi = 0;
+  for (int j = 0; j < spec->n; j++) lo = fmin(lo, spec->lam[j]), hi = fmax(hi, spec->lam[j]);
+  *c = (cheb){.spec = spec};
+  if (spec->n < 2 || !(lo > 0) || !(hi > lo) || !isfinite(hi)) return CTR_OK;
+  c->M = node_count(lo, hi);
+  if (c->M > MMAX) return c->M = 0, CTR_OK;
+  size_t spans = ((size_t)spec->n + SPAN - 1) / SPAN;
+  setup(c, lo, hi, lam, pick);
+  c->W = ctr_dalloc(spans * (size_t)c->M);
+  if (!c->W) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory (Chebyshev weights)");
+  ctr_status st = run_spans(c, span_weights, err);
+  for (size_t i = 0; !st && i < spans; i++) /* span partials in span order */
+    for (int k = 0; k < c->M; k++) w[k] += c->W[i * (size_t)c->M + k];
+  free(c->W);
+  c->W = NULL;
+  return st;
+}
+
+ctr_status ctr_affine_cheb_nodes(const ctr_affine_spectrum *spec, double *lam, double *w, int *M,
+                                 ctr_error *err) {
+  cheb c;
+  int pick[CHECKS];
+  double lw[MMAX + CHECKS], ww[MMAX + CHECKS] = {0};
+  ctr_status st = nodes_weights(spec, &c, lw, ww, pick, err);
+  int wpos = 1;
+  for (int k = 0; k < c.M; k++) wpos &= ww[k] >= 0;
+  *M = st || !wpos ? 0 : c.M;
+  memcpy(lam, lw, sizeof(double) * (size_t)*M), memcpy(w, ww, sizeof(double) * (size_t)*M);
+  return st;
+}
+
 ctr_status ctr_affine_cheb_deficit(const ctr_schedule *s, const ctr_affine_spectrum *spec,
                                    ctr_stepsum *sumD, ctr_stepsum *sumE, double eps_fit,
                                    double *bsum, double tol, double *e, int *used,
                                    ctr_error *err) {
   *used = 0;
-  double lo = INFINITY, hi = 0;
-  for (int j = 0; j < spec->n; j++) lo = fmin(lo, spec->lam[j]), hi = fmax(hi, spec->lam[j]);
-  if (spec->n < 2 || !(lo > 0) || !(hi > lo) || !isfinite(hi)) return CTR_OK;
-  cheb c = {.M = node_count(lo, hi), .spec = spec};
-  if (c.M > MMAX) return CTR_OK;
-  size_t spans = ((size_t)spec->n + SPAN - 1) / SPAN;
-  int pick[CHECKS], n = c.M + CHECKS;
+  cheb c;
+  int pick[CHECKS];
   double lam[MMAX + CHECKS], w[MMAX + CHECKS] = {0}, y[MMAX + CHECKS], fk[MMAX];
-  setup(&c, lo, hi, lam, pick);
-  c.W = ctr_dalloc(spans * (size_t)c.M);
-  if (!c.W) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory (Chebyshev weights)");
-  ctr_status st = run_spans(&c, span_weights, err);
-  for (size_t i = 0; !st && i < spans; i++) /* span partials in span order */
-    for (int k = 0; k < c.M; k++) w[k] += c.W[i * (size_t)c.M + k];
-  free(c.W);
+  ctr_status st = nodes_weights(spec, &c, lam, w, pick, err);
+  if (st || !c.M) return st;
+  int n = c.M + CHECKS;
   /* L1 at the probe steps over the nodes (weights W) when W >= 0, as ctr_gauss_norm_mean
    * needs; else over the whole spectrum (O(d) per probe) */
   int wpos = 1;
   for (int k = 0; k < c.M; k++) wpos &= w[k] >= 0;
-  ctr_affine_spectrum nodes = {c.M, lam, w};
+  ctr_affine_spectrum nodes = {c.M, lam, w, NULL};
   double probe_err = 0;
   if (!st)
     st = ctr_affine_fast_deficit(s, n, lam, w, wpos ? &nodes : spec, sumD, sumE, eps_fit, bsum, y,

@@ -25,11 +25,23 @@
 #include "core/schedule.h"
 #include "core/step_sums.h"
 
-/* The eigenvalues whose L1 per-step bias is evaluated at the probe steps. */
-typedef struct {
+/* The eigenvalues whose L1 per-step bias is evaluated at the probe steps. approx (may be
+ * NULL): Chebyshev nodes and weights that stand in for the spectrum in those quadratures
+ * (O(M) instead of O(d) each) when they reproduce the exact L1 at t = N to 1e-11 relative. */
+typedef struct ctr_affine_spectrum ctr_affine_spectrum;
+struct ctr_affine_spectrum {
   int n;
   const double *lam, *mult;
-} ctr_affine_spectrum;
+  const ctr_affine_spectrum *approx;
+};
+
+#define CTR_AFFINE_CHEB_MAX 256 /* most Chebyshev nodes */
+
+/* Chebyshev nodes in log lambda for the spectrum and weights W_k = sum_j mult_j ell_k(u_j), so
+ * that sum_j mult_j f(lam_j) ~ sum_k W_k f(node_k) for f analytic in log lambda; lam and w hold
+ * CTR_AFFINE_CHEB_MAX entries. *M = 0 when the spectrum does not qualify or some W_k < 0. */
+ctr_status ctr_affine_cheb_nodes(const ctr_affine_spectrum *spec, double *lam, double *w, int *M,
+                                 ctr_error *err);
 
 /* Run the recursion for n lanes (eigenvalues lam, weights w in the per-step RMS sum
  * sum_j w_j tau_j^2; w = multiplicity on the exact path). Outputs y[j] = y_N(lam_j).
