@@ -107,7 +107,9 @@ static void test_exact(void) {
       {CTR_TARGET_GEOMETRIC, 4, 1000, CTR_ERR_NONE},   {CTR_TARGET_GEOMETRIC, 7, 100, CTR_ERR_NONE},
       {CTR_TARGET_POWER, 64, 20000, CTR_ERR_NONE},     {CTR_TARGET_GEOMETRIC, 300, 3000, CTR_ERR_FIT_BIAS},
       {CTR_TARGET_ISOTROPIC, 16, 100000, CTR_ERR_NONE}, {CTR_TARGET_GEOMETRIC, 2, 50, CTR_ERR_NONE},
-      {CTR_TARGET_GEOMETRIC, 37, 200000, CTR_ERR_NONE}};
+      {CTR_TARGET_GEOMETRIC, 37, 200000, CTR_ERR_NONE},
+      /* enough work per chunk for the parallel blocks and probe quadratures */
+      {CTR_TARGET_GEOMETRIC, 1100, 5000, CTR_ERR_FIT_BIAS}};
   for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
     ctr_schedule *s = sched(cs[c].N);
     ctr_target *tg = target(cs[c].kind, cs[c].d, 0.01, 1.0, NULL);

@@ -105,8 +105,8 @@ static void setup(cheb *c, double lo, double hi, double *lam, int *pick) {
 
 static ctr_status run_spans(cheb *c, ctr_status (*fn)(void *, size_t, void *, ctr_error *),
                             ctr_error *err) {
-  ctr_parfor job = {.ctx = c, .ws_alloc = span_ws, .ws_free = span_ws_free, .fn = fn};
-  return ctr_parfor_run(&job, ((size_t)c->spec->n + SPAN - 1) / SPAN, err);
+  return ctr_affine_jobs(c, fn, span_ws, span_ws_free, ((size_t)c->spec->n + SPAN - 1) / SPAN,
+                         20.0 * c->M * c->spec->n, err);
 }
 
 /* Nodes, check eigenvalues and weights; c->M = 0 when the spectrum does not qualify. */

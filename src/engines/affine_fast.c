@@ -137,6 +137,20 @@ static ctr_status lanes_alloc(lanes *L, const ctr_schedule *s, int n, const doub
   return CTR_OK;
 }
 
+ctr_status ctr_affine_jobs(void *ctx, ctr_status (*fn)(void *, size_t, void *, ctr_error *),
+                           void *(*ws_alloc)(void *), void (*ws_free)(void *), size_t n,
+                           double work, ctr_error *err) {
+  if (n >= 2 && work >= 1e6 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+    ctr_parfor job = {.ctx = ctx, .ws_alloc = ws_alloc, .ws_free = ws_free, .fn = fn};
+    return ctr_parfor_run(&job, n, err);
+  }
+  void *ws = ws_alloc(ctx);
+  ctr_status st = ws ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "engine: out of memory (workspace)");
+  for (size_t i = 0; !st && i < n; i++) st = fn(ctx, i, ws, err);
+  ws_free(ws);
+  return st;
+}
+
 static void *job_ws(void *ctx) { return ctx; }
 static void job_ws_free(void *ws) { (void)ws; }
 
@@ -229,8 +243,7 @@ static ctr_status all_probes(const ctr_schedule *s, sums_ctx *c, ctr_error *err)
   ctr_status st = np > 2 ? pick_probe(s, c, &p, err) : (p = c->probe, CTR_OK);
   if (st) return st;
   probes_job j = {s, p, steps, c->l1};
-  ctr_parfor job = {.ctx = &j, .ws_alloc = probe_ws, .ws_free = free, .fn = probe_one};
-  return ctr_parfor_run(&job, (size_t)np, err);
+  return ctr_affine_jobs(&j, probe_one, probe_ws, free, (size_t)np, 200.0 * np * p->n, err);
 }
 
 /* Close one chunk: per step, the block partials in block order, then the step sums. */
@@ -270,7 +283,6 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
   if (!st) st = all_probes(s, &c, err);
   c.eps_t = eps_fit > 0 ? eps_fit / (double)(s->N - 1) : 0;
   if (bsum) *bsum = 0;
-  ctr_parfor job = {.ctx = &L, .ws_alloc = job_ws, .ws_free = job_ws_free, .fn = block_job};
   for (int64_t t0 = 2; !st && t0 <= s->N; t0 += L.C) {
     int64_t left = s->N - t0 + 1;
     chunk_fill(s, t0, (int)(left < L.C ? left : L.C), &L.cs);
@@ -278,10 +290,9 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
       for (int j = 0; j < n; j++)
         steps_kernel(L.cs.C, L.cs.a2, L.cs.s2, L.cs.kap, L.lam[j], L.w[j], L.y + j, L.vp + j,
                      L.part, j == 0);
-    else if (L.nb >= 4 && omp_get_max_threads() > 1 && !omp_in_parallel())
-      st = ctr_parfor_run(&job, (size_t)L.nb, err);
     else
-      for (int b = 0; b < L.nb; b++) block_job(&L, (size_t)b, NULL, err);
+      st = ctr_affine_jobs(&L, block_job, job_ws, job_ws_free, (size_t)L.nb,
+                           (double)L.nb * L.B * L.cs.C, err);
     if (!st) st = chunk_sums(s, &L, &c, err);
   }
   if (!st) memcpy(y, L.y, sizeof(double) * (size_t)n);

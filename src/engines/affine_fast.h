@@ -37,6 +37,13 @@ struct ctr_affine_spectrum {
 
 #define CTR_AFFINE_CHEB_MAX 256 /* most Chebyshev nodes */
 
+/* Run fn on jobs 0..n-1: on OpenMP threads when `work` (about one update each) is worth a
+ * parallel region (idle OpenMP threads spin, so small points in a sweep stay serial), else in
+ * a loop; the same jobs either way, so the bits do not depend on it. */
+ctr_status ctr_affine_jobs(void *ctx, ctr_status (*fn)(void *, size_t, void *, ctr_error *),
+                           void *(*ws_alloc)(void *), void (*ws_free)(void *), size_t n,
+                           double work, ctr_error *err);
+
 /* Chebyshev nodes in log lambda for the spectrum and weights W_k = sum_j mult_j ell_k(u_j), so
  * that sum_j mult_j f(lam_j) ~ sum_k W_k f(node_k) for f analytic in log lambda; lam and w hold
  * CTR_AFFINE_CHEB_MAX entries. *M = 0 when the spectrum does not qualify or some W_k < 0. */
