@@ -42,7 +42,7 @@
     "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target)")                 \
   X(STR, error, 16, "error model: none, fit-bias, fit-scale, fit-matrix, score-bias, score-scale") \
   X(F64, eps, 0, "error size: total sum_t eps_t for fit errors, per-step size for score errors")   \
-  X(STR, path, 8, "algebra used: diag (commuting, per eigenvalue) or full (d x d matrices)")       \
+  X(STR, path, 8, "algebra: diag (per eigenvalue), cheb (diag via log-lambda interpolation), full")  \
   X(I32, points, 0, "chain, distill: starting points x_i ~ q_N")                                  \
   X(I32, chains, 0, "chain: independent chains per point")                                        \
   X(F64, abar_N, 0, "abar_N = prod alpha_t, how far q_N is from N(0, I)")                          \

@@ -9,6 +9,7 @@ struct ctr_stepsum {
   double l1, rms; /* totals so far (closed segments and probe steps) */
   double s0, s1;  /* open segment: sum rms_t and sum w(t) rms_t */
   double ratio_prev;
+  double inv_lseg; /* 1 / log(tb / ta) of the open segment: one log per step, not two */
   int exact;
 };
 
@@ -35,6 +36,11 @@ void ctr_stepsum_free(ctr_stepsum *s) {
   free(s);
 }
 
+int ctr_stepsum_probe_steps(const ctr_stepsum *s, const int64_t **steps) {
+  *steps = s->probe;
+  return s->np;
+}
+
 int ctr_stepsum_is_probe(const ctr_stepsum *s, int64_t t) {
   return s->next < s->np && s->probe[s->next] == t;
 }
@@ -48,10 +54,11 @@ void ctr_stepsum_add(ctr_stepsum *s, int64_t t, double rms, double l1) {
     s->s0 = s->s1 = 0;
     s->ratio_prev = ratio;
     s->next++;
+    if (s->next < s->np)
+      s->inv_lseg = 1.0 / log((double)s->probe[s->next] / (double)s->probe[s->next - 1]);
     return;
   }
-  double ta = (double)s->probe[s->next - 1], tb = (double)s->probe[s->next];
-  double w = log((double)t / ta) / log(tb / ta);
+  double w = log((double)t / (double)s->probe[s->next - 1]) * s->inv_lseg;
   s->s0 += rms;
   s->s1 += w * rms;
 }

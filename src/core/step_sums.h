@@ -19,6 +19,10 @@ void ctr_stepsum_free(ctr_stepsum *s);
 /* 1 if the caller must pass the exact L1 value of step t. */
 int ctr_stepsum_is_probe(const ctr_stepsum *s, int64_t t);
 
+/* The probe steps (increasing), and their count: lets a caller evaluate the L1 values of all
+ * probes up front, e.g. in parallel, before feeding the steps in order. */
+int ctr_stepsum_probe_steps(const ctr_stepsum *s, const int64_t **steps);
+
 /* Record step t: its RMS and, at a probe step, its exact L1 (ignored otherwise). */
 void ctr_stepsum_add(ctr_stepsum *s, int64_t t, double rms, double l1);
 

@@ -8,6 +8,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "core/rng.h"
+#include "engines/affine_fast.h"
 #include "core/step_sums.h"
 #include "wasserstein/gaussian.h"
 
@@ -59,6 +60,11 @@ static ctr_status error_direction(const ctr_target *tg, uint64_t seed, double *u
   double *g = ctr_dalloc(d);
   if (!g) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory at d = %d", d);
   ctr_errmodel_direction(seed, d, g);
+  if (!tg->Q) { /* eigen-coordinates are the original ones: O(d), not O(d^2) (same bits) */
+    memcpy(u, g, sizeof(double) * (size_t)d);
+    free(g);
+    return CTR_OK;
+  }
   for (int j = 0; j < d; j++) {
     double acc = 0;
     for (int i = 0; i < d; i++) acc += (tg->Q ? tg->Q[i * d + j] : (i == j)) * g[i];
@@ -380,6 +386,50 @@ static ctr_status finish(run_ws *w, ctr_error *err) {
   return CTR_OK;
 }
 
+/* The streaming kernel covers ct on the diag path with errors that leave the slope alone. */
+static int fast_eligible(const ctr_affine_params *p, int full) {
+  return !p->reference && !full && p->engine == CTR_ENGINE_CT &&
+         (p->error.kind == CTR_ERR_NONE || p->error.kind == CTR_ERR_FIT_BIAS);
+}
+
+/* delta = G (sqrt(1 - y_N) - 1) per distinct eigenvalue; fit-bias adds sum_t eps_t to every
+ * offset coefficient (bcoef), in step order as the per-step loop does. */
+static ctr_status run_fast(run_ws *w, ctr_error *err) {
+  const ctr_target *tg = w->tg;
+  ctr_affine_result *r = w->r;
+  int nd = tg->ndistinct;
+  double eps = w->p->error.kind == CTR_ERR_FIT_BIAS ? w->p->error.eps : 0, bsum = 0;
+  ctr_affine_spectrum spec = {nd, tg->distinct, tg->mult, NULL};
+  ctr_status st = CTR_OK;
+  int want = w->p->interp > 0 || (w->p->interp == 0 && nd >= CTR_AFFINE_INTERP_MIN);
+  if (want) { /* fresh step sums: a failed check must leave no trace */
+    int probes = w->p->probes > 0 ? w->p->probes : 128;
+    ctr_stepsum *sD = ctr_stepsum_alloc(w->s->N, probes), *sE = ctr_stepsum_alloc(w->s->N, probes);
+    if (!sD || !sE) st = ctr_fail(err, CTR_ENOMEM, "engine: out of memory (step sums)");
+    if (!st)
+      st = ctr_affine_cheb_deficit(w->s, &spec, sD, sE, eps, &bsum, 1e-11, r->delta, &r->interp,
+                                   err);
+    if (r->interp) { /* swap in the sums of the accepted run */
+      ctr_stepsum *t = w->sumD;
+      w->sumD = sD, sD = t, t = w->sumE, w->sumE = sE, sE = t;
+    }
+    ctr_stepsum_free(sD), ctr_stepsum_free(sE);
+  }
+  double nl[CTR_AFFINE_CHEB_MAX], nw[CTR_AFFINE_CHEB_MAX];
+  int M = 0;
+  if (!st && !r->interp && nd >= CTR_AFFINE_PROBE_NODES_MIN)
+    st = ctr_affine_cheb_nodes(&spec, nl, nw, &M, err);
+  ctr_affine_spectrum nodes = {M, nl, nw, NULL};
+  if (M) spec.approx = &nodes; /* cheaper probe quadratures, checked at t = N */
+  if (!st && !r->interp) {
+    st = ctr_affine_fast_deficit(w->s, nd, tg->distinct, tg->mult, &spec, w->sumD, w->sumE, eps,
+                                 &bsum, r->delta, NULL, NULL, err);
+    for (int j = 0; !st && j < nd; j++) r->delta[j] = ctr_affine_shrink(r->delta[j]);
+  }
+  for (int j = 0; !st && j < nd; j++) r->delta[j] *= r->G[j], r->bcoef[j] = bsum;
+  return st;
+}
+
 ctr_status ctr_affine_run(const ctr_affine_params *p, const ctr_schedule *s, const ctr_target *tg,
                           ctr_affine_result **out, ctr_error *err) {
   *out = NULL;
@@ -395,6 +445,8 @@ ctr_status ctr_affine_run(const ctr_affine_params *p, const ctr_schedule *s, con
   run_ws w = {.p = p, .s = s, .tg = tg, .r = r};
   st = ws_alloc(&w, err);
   if (!st) st = ws_init(&w, err);
+  if (!st && fast_eligible(p, full)) st = run_fast(&w, err);
+  else
   for (int64_t t = 2; !st && t <= s->N; t++) {
     step_coef k;
     step_coefs(s, tg, &p->error, t, &k);

@@ -37,12 +37,21 @@ typedef struct {
   int force_full;  /* 1: take the full-matrix path even when diag would do */
   int probes;      /* steps at which the L1 per-step sums are evaluated exactly (>= 2);
                       0 = default 128. All steps are exact when N - 1 <= probes. */
+  int reference;   /* 1: the per-step loop of commit 189ccf9 (tests compare against it) */
+  int interp;      /* Chebyshev path (engines/affine_fast.h): 0 auto (>= CTR_AFFINE_INTERP_MIN
+                      distinct eigenvalues), 1 whenever the spectrum qualifies, -1 never */
 } ctr_affine_params;
+
+#define CTR_AFFINE_INTERP_MIN 1024
+/* from this many distinct eigenvalues the exact path's probe quadratures use Chebyshev nodes
+ * (engines/affine_fast.h) when they reproduce the exact L1 */
+#define CTR_AFFINE_PROBE_NODES_MIN 256
 
 void ctr_affine_params_default(ctr_affine_params *p);
 
 typedef struct {
-  int full; /* which path */
+  int full;   /* which path */
+  int interp; /* diag path: 1 if the Chebyshev interpolation ran (and passed its check) */
   int d, nd; /* dimension, distinct eigenvalues */
   /* per distinct eigenvalue j (both paths): */
   double *v1, *vN; /* variances of X_1 and X_N along eigenvalue j */

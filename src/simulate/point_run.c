@@ -159,7 +159,7 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
 }
 
 static void fill_affine(const ctr_affine_result *r, const ctr_gauss_metrics *m, ctr_point *row) {
-  CTR_SET_STR(row->path, r->full ? "full" : "diag");
+  CTR_SET_STR(row->path, r->full ? "full" : r->interp ? "cheb" : "diag");
   row->abar_N = r->abar_N, row->lipschitz = m->lipschitz;
   row->w2_normal = m->normal.w2, row->w1_lo_normal = m->normal.w1_lo;
   row->w1_hi_normal = m->normal.w1_hi;

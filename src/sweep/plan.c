@@ -6,14 +6,36 @@
 /* Seconds of one core per unit of work, fitted to single points timed on a 2-core x86-64
  * workstation (ctrate sweep -j 1 on one point). Only the order of the points and the dry-run
  * estimate use them, never a result; expect them to be off by a factor of 2 either way. */
-#define SEC_AFFINE_STEP 1.2e-7 /* ct/cd: one step, fixed part */
-#define SEC_AFFINE_EIG 8e-9    /* ct/cd: one step of one distinct eigenvalue */
+#define SEC_AFFINE_STEP 1.2e-7 /* ct/cd: one step, fixed part (mostly the schedule) */
+#define SEC_AFFINE_EIG 8e-9    /* cd, and ct's per-step loop: one step of one eigenvalue */
+#define SEC_FAST_EIG 1.2e-9    /* ct streaming kernel: one step of one distinct eigenvalue */
+#define SEC_PROBE_EIG 5e-7     /* ct: exact L1 at one probe step, per distinct eigenvalue */
+#define SEC_CHEB_EIG 1.5e-6    /* ct Chebyshev path: weights, interpolation, checks, per eig. */
+#define SEC_METRIC_EIG 1.25e-5 /* Gaussian metrics (W1 bracket quadratures), per entry */
+#define CHEB_LANES 48          /* Chebyshev nodes + check eigenvalues, typical */
 #define SEC_FULL_STEP 1e-9     /* ct/cd full-matrix path: one step, per d^3 */
 #define SEC_SAMPLE_STEP 5e-7   /* chain/distill: one step of one sample, fixed part */
 #define SEC_CHAIN_KD 5e-8      /* chain: one step of one sample, per component x dimension */
 #define SEC_DISTILL_KD 1.7e-7  /* distill: one step of one point, per component x dimension */
 #define SEC_GRID_STEP 1.7e-7   /* grid: one step, per grid point x Hermite node */
 #define SEC_POINT 2e-4         /* fixed cost of any point */
+
+/* Diag path: the streaming kernel for ct with none / fit-bias (the Chebyshev path from
+ * CTR_AFFINE_INTERP_MIN distinct eigenvalues: O(N M + d M)), the per-step loop otherwise;
+ * plus the metrics' quadratures over the distinct eigenvalues (over all d coordinates when a
+ * random error direction or a mean makes every coordinate its own entry). */
+static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
+  int iso = s->target.kind == CTR_TARGET_ISOTROPIC;
+  double nd = iso ? 1 : d, probes = fmin(N - 1, s->engine.probes > 0 ? s->engine.probes : 128);
+  ctr_errmodel_kind e = s->engine.error.kind;
+  int fast = s->engine.engine == CTR_ENGINE_CT && (e == CTR_ERR_NONE || e == CTR_ERR_FIT_BIAS);
+  int percoord = (e != CTR_ERR_NONE && s->engine.error.eps > 0) || s->target.mean_norm > 0;
+  double metrics = SEC_METRIC_EIG * (percoord ? d : nd);
+  if (!fast) return N * (SEC_AFFINE_STEP + SEC_AFFINE_EIG * nd) + metrics;
+  if (nd >= CTR_AFFINE_INTERP_MIN && s->engine.interp >= 0)
+    return N * (SEC_AFFINE_STEP + SEC_FAST_EIG * CHEB_LANES) + SEC_CHEB_EIG * nd + metrics;
+  return N * (SEC_AFFINE_STEP + SEC_FAST_EIG * nd) + SEC_PROBE_EIG * probes * nd + metrics;
+}
 
 double ctr_plan_cost(const ctr_point_spec *s) {
   double N = (double)s->schedule.N, d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
@@ -23,8 +45,7 @@ double ctr_plan_cost(const ctr_point_spec *s) {
   case CTR_ENGINE_CD:
     if (s->engine.force_full || s->target.rotate || s->engine.error.kind == CTR_ERR_FIT_MATRIX)
       return SEC_POINT + SEC_FULL_STEP * N * d * d * d;
-    return SEC_POINT +
-           N * (SEC_AFFINE_STEP + SEC_AFFINE_EIG * (s->target.kind == CTR_TARGET_ISOTROPIC ? 1 : d));
+    return SEC_POINT + affine_diag_cost(s, N, d);
   case CTR_ENGINE_CHAIN:
     return SEC_POINT + N * s->points * (1.0 + s->chains) * (SEC_SAMPLE_STEP + SEC_CHAIN_KD * K * d);
   case CTR_ENGINE_DISTILL:

@@ -1,0 +1,304 @@
+#include "engines/affine_fast.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "core/parfor.h"
+#include "wasserstein/gaussian.h"
+
+/* Schedule constants of one chunk of steps t0..t0+C-1 (as in affine.c's step_coefs). */
+typedef struct {
+  int64_t t0;
+  int C;
+  double *a2, *s2, *kap;
+} chunk_sched;
+
+static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c) {
+  c->t0 = t0, c->C = C;
+  double *restrict a2 = c->a2, *restrict s2 = c->s2, *restrict kap = c->kap;
+  const double *restrict a = s->a + t0, *restrict sd = s->s + t0, *restrict beta = s->beta + t0;
+  for (int i = 0; i < C; i++) { /* restrict locals: gcc vectorises the sqrt and division */
+    double at = a[i], st = sd[i], ap = a[i - 1], sp = sd[i - 1], b = beta[i];
+    double q = ap * b / (st + sqrt(1 - b) * sp);
+    a2[i] = at * at, s2[i] = st * st, kap[i] = q * q;
+  }
+}
+
+/* One block of B lanes through one chunk. State (y, v_{t-1}) in local arrays that gcc keeps
+ * in registers; the lane sum of each step is a fixed tree, the same in every clone. */
+#define BLOCK_KERNEL(NAME, B)                                                                    \
+  __attribute__((target_clones("avx512f", "avx2", "default"))) static void NAME(                 \
+      int C, const double *restrict a2, const double *restrict s2, const double *restrict kap,  \
+      const double *restrict lam, const double *restrict w, double *restrict y,                 \
+      double *restrict vp, double *restrict part) {                                             \
+    double l[B], ww[B], yy[B], pv[B], acc[B];                                                    \
+    for (int k = 0; k < B; k++) l[k] = lam[k], ww[k] = w[k], yy[k] = y[k], pv[k] = vp[k];       \
+    for (int i = 0; i < C; i++) {                                                                \
+      double A = a2[i], S = s2[i], K = kap[i];                                                   \
+      for (int k = 0; k < B; k++) {                                                              \
+        double v = A * l[k] + S, x = l[k] * K / (v * pv[k]);                                     \
+        double om = x / (1.0 + sqrt(1.0 - x));                                                   \
+        yy[k] += x * (1.0 - yy[k]);                                                              \
+        acc[k] = ww[k] * om * om;                                                                \
+        pv[k] = v;                                                                               \
+      }                                                                                          \
+      for (int h = B / 2; h >= 1; h /= 2)                                                        \
+        for (int k = 0; k < h; k++) acc[k] += acc[k + h];                                        \
+      part[i] = acc[0];                                                                          \
+    }                                                                                            \
+    for (int k = 0; k < B; k++) y[k] = yy[k], vp[k] = pv[k];                                    \
+  }
+
+BLOCK_KERNEL(kernel8, 8)
+BLOCK_KERNEL(kernel16, 16)
+
+/* Few eigenvalues (n <= STEPS_MAX): lanes are steps instead. One eigenvalue at a time through
+ * the chunk; lane k of y accumulates the steps i = k mod W, and y over a union of disjoint
+ * step sets combines exactly as 1 - (1 - y_a)(1 - y_b) = y_a + y_b - y_a y_b, so the lanes are
+ * merged in a fixed tree at the end of the chunk (no per-step horizontal sum, no padding).
+ * The per-step sums add the eigenvalues in index order. */
+enum { W = 8, STEPS_MAX = 8 };
+
+static double ymerge(double a, double b) { return a + b - a * b; }
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+steps_kernel(int C, const double *restrict a2, const double *restrict s2,
+             const double *restrict kap, double l, double w, double *y, double *vp,
+             double *restrict part, int first) {
+  double yl[W] = {0}, v0 = a2[0] * l + s2[0];
+  int i = 0;
+  for (; i < C && i < W; i++) { /* head: v_{t-1} from the carried state at i = 0 */
+    double v = a2[i] * l + s2[i], vq = i ? a2[i - 1] * l + s2[i - 1] : *vp;
+    double x = l * kap[i] / (v * vq), om = x / (1.0 + sqrt(1.0 - x));
+    part[i] = (first ? 0.0 : part[i]) + w * om * om;
+    yl[i] += x * (1.0 - yl[i]);
+  }
+  for (; i + W <= C; i += W)
+    for (int k = 0; k < W; k++) {
+      double v = a2[i + k] * l + s2[i + k], vq = a2[i + k - 1] * l + s2[i + k - 1];
+      double x = l * kap[i + k] / (v * vq), om = x / (1.0 + sqrt(1.0 - x));
+      part[i + k] = (first ? 0.0 : part[i + k]) + w * om * om;
+      yl[k] += x * (1.0 - yl[k]);
+    }
+  for (int k = 0; i < C; i++, k++) {
+    double v = a2[i] * l + s2[i], vq = a2[i - 1] * l + s2[i - 1];
+    double x = l * kap[i] / (v * vq), om = x / (1.0 + sqrt(1.0 - x));
+    part[i] = (first ? 0.0 : part[i]) + w * om * om;
+    yl[k] += x * (1.0 - yl[k]);
+  }
+  for (int h = W / 2; h >= 1; h /= 2)
+    for (int k = 0; k < h; k++) yl[k] = ymerge(yl[k], yl[k + h]);
+  *y = ymerge(*y, yl[0]);
+  *vp = C > 1 ? a2[C - 1] * l + s2[C - 1] : v0;
+}
+
+typedef void (*kernel_fn)(int, const double *, const double *, const double *, const double *,
+                          const double *, double *, double *, double *);
+
+/* Lanes padded to whole blocks: lam repeats the last eigenvalue, weight 0. */
+typedef struct {
+  int B, nb, C, n, bysteps;
+  kernel_fn kern;
+  double *lam, *w, *y, *vp, *part; /* part: nb x C */
+  chunk_sched cs;
+} lanes;
+
+static void lanes_free(lanes *L) {
+  free(L->lam), free(L->w), free(L->y), free(L->vp), free(L->part);
+  free(L->cs.a2), free(L->cs.s2), free(L->cs.kap);
+}
+
+static ctr_status lanes_alloc(lanes *L, const ctr_schedule *s, int n, const double *lam,
+                              const double *w, ctr_error *err) {
+  memset(L, 0, sizeof *L);
+  L->n = n, L->bysteps = n <= STEPS_MAX;
+  L->B = n <= 8 ? 8 : 16;
+  L->kern = L->B == 8 ? kernel8 : kernel16;
+  L->nb = L->bysteps ? 1 : (n + L->B - 1) / L->B;
+  /* chunk: at most 2^21 partial sums in flight, at least 16 steps, at most 1024 */
+  int64_t C = ((int64_t)1 << 21) / L->nb, steps = s->N - 1;
+  C = C < 16 ? 16 : C > 1024 ? 1024 : C;
+  L->C = (int)(C < steps ? C : steps);
+  size_t m = (size_t)L->nb * L->B, c = (size_t)(L->C > 0 ? L->C : 1);
+  L->lam = ctr_dalloc(m), L->w = ctr_dalloc(m), L->y = ctr_dalloc(m), L->vp = ctr_dalloc(m);
+  L->part = ctr_dalloc((size_t)L->nb * c);
+  L->cs.a2 = ctr_dalloc(c), L->cs.s2 = ctr_dalloc(c), L->cs.kap = ctr_dalloc(c);
+  if (!L->lam || !L->w || !L->y || !L->vp || !L->part || !L->cs.a2 || !L->cs.s2 || !L->cs.kap)
+    return lanes_free(L), ctr_fail(err, CTR_ENOMEM, "engine: out of memory (%d lanes)", n);
+  double a1 = s->a[1], s1 = s->s[1];
+  for (size_t j = 0; j < m; j++) {
+    double l = lam[j < (size_t)n ? j : (size_t)n - 1];
+    L->vp[j] = a1 * a1 * l + s1 * s1; /* v_1, as affine.c's ws_init */
+    L->lam[j] = l, L->w[j] = j < (size_t)n ? w[j] * L->vp[j] : 0.0; /* tau^2 = v_1 om^2 */
+  }
+  return CTR_OK;
+}
+
+ctr_status ctr_affine_jobs(void *ctx, ctr_status (*fn)(void *, size_t, void *, ctr_error *),
+                           void *(*ws_alloc)(void *), void (*ws_free)(void *), size_t n,
+                           double work, ctr_error *err) {
+  if (n >= 2 && work >= 1e6 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+    ctr_parfor job = {.ctx = ctx, .ws_alloc = ws_alloc, .ws_free = ws_free, .fn = fn};
+    return ctr_parfor_run(&job, n, err);
+  }
+  void *ws = ws_alloc(ctx);
+  ctr_status st = ws ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "engine: out of memory (workspace)");
+  for (size_t i = 0; !st && i < n; i++) st = fn(ctx, i, ws, err);
+  ws_free(ws);
+  return st;
+}
+
+static void *job_ws(void *ctx) { return ctx; }
+static void job_ws_free(void *ws) { (void)ws; }
+
+static ctr_status block_job(void *ctx, size_t b, void *ws, ctr_error *err) {
+  lanes *L = ctx;
+  size_t o = b * (size_t)L->B;
+  L->kern(L->cs.C, L->cs.a2, L->cs.s2, L->cs.kap, L->lam + o, L->w + o, L->y + o, L->vp + o,
+          L->part + b * (size_t)L->C);
+  return CTR_OK;
+}
+
+/* Exact L1 of the per-step bias at step t over the probe spectrum (zero-mean Gaussian with
+ * variances tau^2 = v_1 (1 - cos theta_t)^2 per eigenvalue). */
+static ctr_status probe_l1(const ctr_schedule *s, const ctr_affine_spectrum *p, int64_t t,
+                           double *tau2, double *zero, double *l1, double *S, ctr_error *err) {
+  /* l1 == NULL: the sum of tau^2 only */
+  double at = s->a[t], st = s->s[t], ap = s->a[t - 1], sp = s->s[t - 1], b = s->beta[t];
+  double q = ap * b / (st + sqrt(1 - b) * sp), kap = q * q, a1 = s->a[1], s1 = s->s[1];
+  *S = 0;
+  for (int j = 0; j < p->n; j++) {
+    double l = p->lam[j], v = at * at * l + st * st, vp = ap * ap * l + sp * sp;
+    double x = l * kap / (v * vp), om = x / (1.0 + sqrt(1.0 - x));
+    tau2[j] = (a1 * a1 * l + s1 * s1) * om * om;
+    *S += p->mult[j] * tau2[j];
+  }
+  return l1 ? ctr_gauss_norm_mean((size_t)p->n, zero, tau2, p->mult, l1, err) : CTR_OK;
+}
+
+/* The Chebyshev path's check at probe step t against the full spectrum: the sum of tau^2 at
+ * every 16th probe and at t = N, the L1 at t = N (each O(d), so only a few). */
+static ctr_status check_step(const ctr_schedule *s, const ctr_affine_spectrum *check, int64_t t,
+                             int iprobe, double S, double l1, double *tau2, double *zero,
+                             double *check_err, ctr_error *err) {
+  if (!check || (iprobe % 16 && t != s->N)) return CTR_OK;
+  double Sx, lx;
+  ctr_status st = probe_l1(s, check, t, tau2, zero, t == s->N ? &lx : NULL, &Sx, err);
+  if (st) return st;
+  *check_err = fmax(*check_err, Sx > 0 ? fabs(S - Sx) / Sx : S);
+  if (t == s->N) *check_err = fmax(*check_err, lx > 0 ? fabs(l1 - lx) / lx : l1);
+  return CTR_OK;
+}
+
+typedef struct {
+  const ctr_affine_spectrum *probe, *check;
+  ctr_stepsum *sumD, *sumE;
+  double eps_t, *bsum, *tau2, *zero, *check_err;
+  double *l1;     /* L1 of every probe step, computed up front */
+  int iprobe;
+} sums_ctx;
+
+/* The probes' L1 values depend on the schedule only (closed form, no recursion): all of them
+ * up front, one probe per parallel job, each into its own slot. */
+typedef struct {
+  const ctr_schedule *s;
+  const ctr_affine_spectrum *probe;
+  const int64_t *steps;
+  double *l1;
+} probes_job;
+
+static void *probe_ws(void *ctx) {
+  const probes_job *j = ctx;
+  return ctr_dalloc(2 * (size_t)(j->probe->n > 0 ? j->probe->n : 1));
+}
+
+static ctr_status probe_one(void *ctx, size_t i, void *ws, ctr_error *err) {
+  const probes_job *j = ctx;
+  double *tau2 = ws, *zero = tau2 + j->probe->n, S;
+  return probe_l1(j->s, j->probe, j->steps[i], tau2, zero, &j->l1[i], &S, err);
+}
+
+/* The nodes stand in for the spectrum if they give the exact L1 at t = N to 1e-11. */
+static ctr_status pick_probe(const ctr_schedule *s, sums_ctx *c, const ctr_affine_spectrum **p,
+                             ctr_error *err) {
+  const ctr_affine_spectrum *a = c->probe->approx;
+  *p = c->probe;
+  if (!a || a->n >= c->probe->n) return CTR_OK;
+  double buf[2 * CTR_AFFINE_CHEB_MAX], la, lx, S;
+  ctr_status st = probe_l1(s, a, s->N, buf, buf + CTR_AFFINE_CHEB_MAX, &la, &S, err);
+  if (!st) st = probe_l1(s, c->probe, s->N, c->tau2, c->zero, &lx, &S, err);
+  if (!st && fabs(la - lx) <= 1e-11 * fabs(lx)) *p = a;
+  return st;
+}
+
+static ctr_status all_probes(const ctr_schedule *s, sums_ctx *c, ctr_error *err) {
+  const int64_t *steps;
+  const ctr_affine_spectrum *p;
+  int np = ctr_stepsum_probe_steps(c->sumD, &steps);
+  c->l1 = ctr_dalloc((size_t)(np > 0 ? np : 1));
+  if (!c->l1) return ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
+  ctr_status st = np > 2 ? pick_probe(s, c, &p, err) : (p = c->probe, CTR_OK);
+  if (st) return st;
+  probes_job j = {s, p, steps, c->l1};
+  return ctr_affine_jobs(&j, probe_one, probe_ws, free, (size_t)np, 200.0 * np * p->n, err);
+}
+
+/* Close one chunk: per step, the block partials in block order, then the step sums. */
+static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L, sums_ctx *c, ctr_error *err) {
+  for (int i = 0; i < L->cs.C; i++) {
+    int64_t t = L->cs.t0 + i;
+    double S = 0, l1 = 0;
+    for (int b = 0; b < L->nb; b++) S += L->part[(size_t)b * L->C + i];
+    S = fmax(S, 0.0); /* Chebyshev weights may be negative */
+    if (ctr_stepsum_is_probe(c->sumD, t)) {
+      l1 = c->l1[c->iprobe];
+      ctr_status st =
+          check_step(s, c->check, t, c->iprobe++, S, l1, c->tau2, c->zero, c->check_err, err);
+      if (st) return st;
+    }
+    ctr_stepsum_add(c->sumD, t, sqrt(S), l1);
+    if (c->eps_t > 0) {
+      if (c->sumE) ctr_stepsum_add(c->sumE, t, c->eps_t, c->eps_t);
+      if (c->bsum) *c->bsum += c->eps_t;
+    }
+  }
+  return CTR_OK;
+}
+
+ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *lam, const double *w,
+                                   const ctr_affine_spectrum *probe, ctr_stepsum *sumD,
+                                   ctr_stepsum *sumE, double eps_fit, double *bsum, double *y,
+                                   const ctr_affine_spectrum *check, double *check_err,
+                                   ctr_error *err) {
+  lanes L;
+  ctr_status st = lanes_alloc(&L, s, n, lam, w, err);
+  if (st) return st;
+  size_t nbuf = (size_t)(check && check->n > probe->n ? check->n : probe->n);
+  sums_ctx c = {.probe = probe, .check = check, .sumD = sumD, .sumE = sumE, .bsum = bsum,
+                .check_err = check_err, .tau2 = ctr_dalloc(nbuf), .zero = ctr_dalloc(nbuf)};
+  if (!c.tau2 || !c.zero) st = ctr_fail(err, CTR_ENOMEM, "engine: out of memory (probes)");
+  if (!st) st = all_probes(s, &c, err);
+  c.eps_t = eps_fit > 0 ? eps_fit / (double)(s->N - 1) : 0;
+  if (bsum) *bsum = 0;
+  for (int64_t t0 = 2; !st && t0 <= s->N; t0 += L.C) {
+    int64_t left = s->N - t0 + 1;
+    chunk_fill(s, t0, (int)(left < L.C ? left : L.C), &L.cs);
+    if (L.bysteps)
+      for (int j = 0; j < n; j++)
+        steps_kernel(L.cs.C, L.cs.a2, L.cs.s2, L.cs.kap, L.lam[j], L.w[j], L.y + j, L.vp + j,
+                     L.part, j == 0);
+    else
+      st = ctr_affine_jobs(&L, block_job, job_ws, job_ws_free, (size_t)L.nb,
+                           (double)L.nb * L.B * L.cs.C, err);
+    if (!st) st = chunk_sums(s, &L, &c, err);
+  }
+  if (!st) memcpy(y, L.y, sizeof(double) * (size_t)n);
+  free(c.tau2), free(c.zero), free(c.l1);
+  lanes_free(&L);
+  return st;
+}
+
+double ctr_affine_shrink(double y) { return -y / (1.0 + sqrt(1.0 - y)); }
