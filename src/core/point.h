@@ -32,7 +32,7 @@
   X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1")                                         \
   X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth)")     \
   X(I32, radius_growing, 0, "1 if the radius grows as radius sqrt(d) (--radius-growing)")     \
-  X(STR, schedule, 16, "noise schedule: paper, linear or cosine")                                  \
+  X(STR, schedule, 16, "noise schedule: paper, linear, cosine or karras")                                  \
   X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \
   X(F64, c1, 0, "paper schedule: saturation level c1 log N / N")                                   \
   X(F64, beta_min, 0, "linear schedule: first beta (at N = 1000, rescaled by 1000/N)")             \
@@ -91,6 +91,9 @@
   X(F64, data_scale, 0, "sqrt(E||X_0 - E X_0||^2) = sqrt(trace Cov X_0): the target's own scale")                  \
   X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D exact) or lower (a certified lower bound)") \
   X(F64, w1_hi_se_normal, 0, "Monte Carlo standard error of w1_hi_normal (0 when exact)")                         \
+  X(F64, rho, 0, "karras schedule exponent rho (NaN for other schedules)")                        \
+  X(F64, sigma_min, 0, "karras schedule: sigma_1 (abar_1 = 1/(1 + sigma_1^2))")                   \
+  X(F64, sigma_max, 0, "karras schedule: sigma_N (abar_N = 1/(1 + sigma_N^2))")                   \
   X(I32, status, 0, "0 ok, 1 input refused, 2 out of memory, 3 numerical failure, 4 I/O")          \
   X(STR, message, 160, "empty, or why the point failed")                                          \
   X(F64, wall_time, 0, "seconds spent on the point (engine and metrics)")
