@@ -29,7 +29,7 @@
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
   X("engine", 1017, 1, "LIST",                                                                    \
-    "ct | cd (Gaussian closed forms) | chain | distill | grid (ct; chain for mixtures)")                  \
+    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned (ct; chain for mixtures)")                  \
   X("error", 1018, 1, "LIST",                                                                     \
     "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
   X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \
@@ -50,7 +50,10 @@
   X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")       \
   X("rho", 1060, 1, "X", "karras schedule exponent rho (7)")                                      \
   X("sigma-min", 1061, 1, "X", "karras schedule: sigma at t = 1 (0.002)")                         \
-  X("sigma-max", 1062, 1, "X", "karras schedule: sigma at t = N, >= 31.6 (80)")
+  X("sigma-max", 1062, 1, "X", "karras schedule: sigma at t = N, >= 31.6 (80)")                \
+  X("train-n", 1063, 1, "K", "learned: training samples per step, > d + 1 (1000)")                \
+  X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
+  X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
@@ -190,6 +193,12 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     st = ctr_arg_int("--probes", arg, 2, 100000, &k, err);
     g->base.engine.probes = (int)k;
     return st;
+  case 1063:
+    st = ctr_arg_int("--train-n", arg, 2, CTR_LEARNED_NMAX, &k, err);
+    g->base.learned.train_n = k;
+    return st;
+  case 1064: return ctr_learned_mode_parse(arg, &g->base.learned.mode, err);
+  case 1065: return ctr_arg_double("--ridge", arg, 0, 1e50, &g->base.learned.ridge, err);
   case 1034:
     st = ctr_arg_int("--replicates", arg, 1, 100000, &k, err);
     g->replicates = (int)k;
@@ -345,6 +354,11 @@ char *ctr_grid_describe(const ctr_grid *g) {
   add_floats(&t, "eps", g->eps, g->neps, b->engine.error.eps);
   if (b->engine.force_full) ctr_text_add(&t, "full = true;\n");
   ctr_text_add(&t, "probes = %d;\n", b->engine.probes > 0 ? b->engine.probes : 128);
+  if (b->engine.engine == CTR_ENGINE_LEARNED || g->nengine) {
+    ctr_text_add(&t, "train-n = %lld;\n", (long long)b->learned.train_n);
+    add_string(&t, "sample-mode", ctr_learned_mode_name(b->learned.mode));
+    add_number(&t, "ridge", b->learned.ridge);
+  }
   if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
   if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);
   if (t.oom) free(t.p), t.p = NULL;
