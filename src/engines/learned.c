@@ -19,6 +19,7 @@ void ctr_learned_params_default(ctr_learned_params *p) {
   p->mode = CTR_LEARNED_FRESH;
   p->ridge = 0;
   p->seed = 1;
+  p->stop_t = 0;
 }
 
 static const char *const mode_names[] = {"fresh", "fixed"};
@@ -229,7 +230,10 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
                     (long long)p->train_n);
   }
   for (int i = 0; i < d; i++) w.A[i * d + i] = 1.0; /* f_1 = identity */
-  for (int64_t t = 2; !st && t <= s->N; t++) {
+  int64_t last = p->stop_t > 1 && p->stop_t < s->N ? p->stop_t : s->N;
+  r->w2_normal = r->w1_lo_normal = r->w1_hi_normal = NAN;
+  r->w2_qN = r->w1_lo_qN = r->w1_hi_qN = NAN;
+  for (int64_t t = 2; !st && t <= last; t++) {
     make_pairs(p, s, tg, t, &w);
     st = fit_step(p, &w, err);
     if (!st) r->eps_t[t] = advance(s, tg, t, &w, r->beta);
@@ -237,7 +241,7 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
   }
   for (size_t k = 0; k < (size_t)d * d; k++) r->A[k] = w.A[k];
   work_free(&w);
-  if (!st) st = output_metrics(s, tg, r, err);
+  if (!st && last == s->N) st = output_metrics(s, tg, r, err);
   if (st) {
     ctr_learned_result_free(r);
     return st;

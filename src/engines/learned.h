@@ -37,9 +37,11 @@ typedef struct {
   ctr_learned_mode mode; /* fresh or fixed */
   double ridge;          /* >= 0, penalty ridge ||A||_F^2 on the per-sample mean loss */
   uint64_t seed;
+  int64_t stop_t; /* tests: stop after step stop_t < N (then A, beta are f_stop's and the
+                     distances NaN); 0 = run to N */
 } ctr_learned_params;
 
-/* train_n = 1000, fresh, ridge 0, seed 1. */
+/* train_n = 1000, fresh, ridge 0, seed 1, stop_t 0. */
 void ctr_learned_params_default(ctr_learned_params *p);
 ctr_status ctr_learned_mode_parse(const char *name, ctr_learned_mode *mode, ctr_error *err);
 const char *ctr_learned_mode_name(ctr_learned_mode mode);
