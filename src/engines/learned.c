@@ -230,6 +230,9 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
                     (long long)p->train_n);
   }
   for (int i = 0; i < d; i++) w.A[i * d + i] = 1.0; /* f_1 = identity */
+  r->lipschitz = 1.0;
+  for (int i = 0; i < d; i++)
+    r->lipschitz = fmax(r->lipschitz, sqrt(v_at(s, 1, tg->lambda[i]) / v_at(s, s->N, tg->lambda[i])));
   int64_t last = p->stop_t > 1 && p->stop_t < s->N ? p->stop_t : s->N;
   r->w2_normal = r->w1_lo_normal = r->w1_hi_normal = NAN;
   r->w2_qN = r->w1_lo_qN = r->w1_hi_qN = NAN;

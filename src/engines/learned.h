@@ -56,6 +56,7 @@ typedef struct {
   double eps_sum, eps_max; /* sum_t eps_t (the paper's eps) and max_t eps_t */
   double w2_normal, w1_lo_normal, w1_hi_normal; /* f_N(N(0,I)) vs X_1 */
   double w2_qN, w1_lo_qN, w1_hi_qN;             /* f_N(q_N) vs X_1 */
+  double lipschitz; /* the flow map's L = max(1, max_lambda sqrt(v_1/v_N)) (theory.md §4) */
 } ctr_learned_result;
 
 ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,

@@ -229,6 +229,8 @@ static ctr_status run_learned(const ctr_point_spec *spec, const ctr_schedule *s,
     row->w1_hi_normal = r->w1_hi_normal;
     row->w2_qN = r->w2_qN, row->w1_lo_qN = r->w1_lo_qN, row->w1_hi_qN = r->w1_hi_qN;
     row->eps_learned = r->eps_sum, row->eps_learned_max = r->eps_max, row->eps_F = 0;
+    row->lipschitz = r->lipschitz, row->bound_shape = ctr_bound_shape(r->lipschitz, row->d, row->N);
+    CTR_SET_STR(row->lipschitz_kind, "exact");
     row->abar_N = ctr_schedule_abar_N(s), row->data_scale = sqrt(tg->trace), row->K = 1;
     CTR_SET_STR(row->path, "full");
     CTR_SET_STR(row->bracket_source, "exact Gaussian laws (theory.md §13.2)");
