@@ -82,6 +82,10 @@ static void check_affine(void) {
   printf("# degree 1 vs affine engine: %s\n", msg);
   check_true("poly degree 1 on a Gaussian = affine learned engine (f_N and every eps_t, 1e-9)",
              worst < 1e-9 && weps < 1e-9, msg);
+  snprintf(msg, sizeof msg, "sum eps_F = %.3g vs sum eps = %.3g", r->epsF_sum, r->eps_sum);
+  printf("# %s\n", msg);
+  check_true("poly degree 1 on a Gaussian: eps_F = 0 (f*_t is affine) to 1e-6 of eps",
+             r->epsF_sum < 1e-6 * r->eps_sum, msg);
   ctr_learned_result_free(a), ctr_lpoly_result_free(r), ctr_mixture_free(m);
   ctr_target_free(tg), ctr_schedule_free(s);
 }
@@ -120,6 +124,12 @@ static void check_identity(void) {
   printf("# %s\n", msg);
   check_true("poly degree 3, two modes: eps_t^2 - ||g - f*||^2 = MC loss difference within 4 SE",
              fabs(want - mean) < 4 * se && se < 0.05 * fabs(mean), msg);
+  double f2 = ctr_lpoly_class_err2(s, m, t, p, &prev->f), e2 = cur->eps_t[t] * cur->eps_t[t];
+  snprintf(msg, sizeof msg, "eps_F,t^2 = %.4g, eps_t^2 = %.4g, sum eps_F = %.4g", f2,
+           e2, cur->epsF_sum);
+  printf("# %s\n", msg);
+  check_true("poly two modes: 0 < eps_F,t <= eps_t (the projection is the best in class)",
+             f2 > 0 && f2 <= e2, msg);
   ctr_lpoly_result_free(prev), ctr_lpoly_result_free(cur), ctr_mixture_free(m);
   ctr_schedule_free(s);
 }

@@ -78,6 +78,52 @@ double ctr_lpoly_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, in
   return acc;
 }
 
+static void basis_at(const ctr_schedule *s, const ctr_mixture *m, int64_t t, ctr_lpoly_fn *f);
+
+/* eps_F,t^2 = min_g ||g - f*_t||^2_{L2(q_t)} over the class: the q_t-weighted projection of
+ * f*_t (normal equations on the same quadrature), its residual evaluated directly. */
+double ctr_lpoly_class_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,
+                            const ctr_lpoly_fn *f_prev) {
+  double xi[Q_IN], wi[Q_IN], xo[Q_OUT], wo[Q_OUT];
+  int q = p + 1, nq = m->K * Q_OUT;
+  double *X = ctr_dalloc((size_t)nq), *W = ctr_dalloc((size_t)nq), *F = ctr_dalloc((size_t)nq);
+  double G[(CTR_LPOLY_PMAX + 1) * (CTR_LPOLY_PMAX + 1)] = {0}, b[CTR_LPOLY_PMAX + 1] = {0};
+  ctr_lpoly_fn g = {0};
+  double acc = NAN;
+  if (!X || !W || !F || !gh_rule(Q_IN, xi, wi) || !gh_rule(Q_OUT, xo, wo)) goto done;
+  basis_at(s, m, t, &g);
+  for (int k = 0, i = 0; k < m->K; k++) {
+    double mu, lam;
+    comp(m, k, &mu, &lam);
+    double mean = s->a[t] * mu, sd = sqrt(s->a[t] * s->a[t] * lam + s->s[t] * s->s[t]);
+    for (int o = 0; o < Q_OUT; o++, i++) {
+      X[i] = mean + sd * xo[o], W[i] = m->weight[k] * wo[o];
+      F[i] = fstar(s, m, t, p, f_prev, X[i], xi, wi);
+      double u = (X[i] - g.m) / g.sd, h[CTR_LPOLY_PMAX + 1];
+      h[0] = 1, h[1] = u;
+      for (int j = 1; j < p; j++) h[j + 1] = u * h[j] - j * h[j - 1];
+      for (int a = 0; a < q; a++) {
+        b[a] += W[i] * h[a] * F[i];
+        for (int c = 0; c < q; c++) G[a * q + c] += W[i] * h[a] * h[c];
+      }
+    }
+  }
+  gsl_matrix_view Gm = gsl_matrix_view_array(G, (size_t)q, (size_t)q);
+  gsl_vector_view bv = gsl_vector_view_array(b, (size_t)q);
+  gsl_vector_view cv = gsl_vector_view_array(g.coef, (size_t)q);
+  if (gsl_linalg_cholesky_decomp1(&Gm.matrix) ||
+      gsl_linalg_cholesky_solve(&Gm.matrix, &bv.vector, &cv.vector))
+    goto done;
+  acc = 0;
+  for (int i = 0; i < nq; i++) {
+    double e = ctr_lpoly_eval(&g, p, X[i]) - F[i];
+    acc += W[i] * e * e;
+  }
+done:
+  free(X), free(W), free(F);
+  return acc;
+}
+
 static void basis_at(const ctr_schedule *s, const ctr_mixture *m, int64_t t, ctr_lpoly_fn *f) {
   double mean = 0, second = 0;
   for (int k = 0; k < m->K; k++) {
@@ -164,6 +210,7 @@ ctr_status ctr_lpoly_run(const ctr_lpoly_params *p, const ctr_schedule *s, const
     if (st) break;
     r->eps_t[t] = sqrt(ctr_lpoly_err2(s, m, t, p->degree, &cur, &prev));
     r->eps_sum += r->eps_t[t], r->eps_max = fmax(r->eps_max, r->eps_t[t]);
+    r->epsF_sum += sqrt(fmax(ctr_lpoly_class_err2(s, m, t, p->degree, &prev), 0));
     prev = cur;
   }
   free(buf);

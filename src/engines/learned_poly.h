@@ -37,6 +37,7 @@ typedef struct {
   ctr_lpoly_fn f; /* f_t */
   double *eps_t;  /* [t], t = 2..N */
   double eps_sum, eps_max;
+  double epsF_sum; /* sum_t eps_F,t: distance of f*_t to the class (projection under q_t) */
 } ctr_lpoly_result;
 
 double ctr_lpoly_eval(const ctr_lpoly_fn *f, int p, double x);
@@ -44,6 +45,10 @@ double ctr_lpoly_eval(const ctr_lpoly_fn *f, int p, double x);
 /* ||g - f*_t||^2_{L2(q_t)} for any g of degree p, with f*_t built from f_prev (step t - 1). */
 double ctr_lpoly_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,
                       const ctr_lpoly_fn *g, const ctr_lpoly_fn *f_prev);
+
+/* eps_F,t^2 = min over the class of ||g - f*_t||^2_{L2(q_t)} (quadrature projection). */
+double ctr_lpoly_class_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,
+                            const ctr_lpoly_fn *f_prev);
 
 ctr_status ctr_lpoly_run(const ctr_lpoly_params *p, const ctr_schedule *s, const ctr_mixture *m,
                          ctr_lpoly_result **out, ctr_error *err);
