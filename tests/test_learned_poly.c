@@ -17,6 +17,7 @@
 #include "core/rng.h"
 #include "engines/learned.h"
 #include "engines/learned_poly.h"
+#include "wasserstein/gaussian.h"
 
 static ctr_schedule *sched(int64_t N) {
   ctr_schedule_params p;
@@ -153,8 +154,34 @@ static void check_in_class(void) {
   ctr_mixture_free(m), ctr_schedule_free(s);
 }
 
+/* the quantile-rule W1 of an affine f_N (degree 2 with He_2 coefficient 0) on a Gaussian
+ * against the exact 1-D Gaussian W1 (wasserstein/gaussian.h) */
+static void check_w1_rule(void) {
+  ctr_schedule *s = sched(20);
+  double w = 1, mu = 0.4, var = 0.6;
+  ctr_mixture *m = mix(1, &w, &mu, &var);
+  ctr_lpoly_result r = {0};
+  r.p = 2, r.f.m = 0.1, r.f.sd = 1.3, r.f.coef[0] = 0.35, r.f.coef[1] = 0.7;
+  double w1 = NAN, disc = NAN;
+  ctr_error err = {0};
+  if (!s || !m || ctr_lpoly_w1_normal(s, m, &r, 20000, &w1, &disc, &err)) {
+    check_true("poly W1 rule: setup", 0, err.msg);
+    return;
+  }
+  /* f(z) = 0.35 + 0.7 (z - 0.1)/1.3 ~ N(0.35 - 0.07/1.3, (0.7/1.3)^2) */
+  double want = ctr_w1_gauss_1d(0.35 - 0.07 / 1.3, 0.7 / 1.3, s->a[1] * mu,
+                                sqrt(s->a[1] * s->a[1] * var + s->s[1] * s->s[1]));
+  char msg[120];
+  snprintf(msg, sizeof msg, "rule %.10g, exact %.10g, disc_err %.2g", w1, want, disc);
+  printf("# %s\n", msg);
+  check_true("poly W1 quantile rule = exact Gaussian W1 within 3 disc_err + 1e-6",
+             fabs(w1 - want) <= 3 * disc + 1e-6, msg);
+  ctr_mixture_free(m), ctr_schedule_free(s);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
+  check_w1_rule();
   check_affine();
   check_identity();
   check_in_class();

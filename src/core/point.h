@@ -99,7 +99,8 @@
   X(F64, ridge, 0, "learned: ridge penalty on ||A_t||_F^2 (per-sample mean loss)")                \
   X(F64, eps_learned, 0, "learned: measured sum_t ||f_t - f*_t||_{L2(q_t)} (the paper's eps)")    \
   X(F64, eps_learned_max, 0, "learned: max_t ||f_t - f*_t||_{L2(q_t)}")                           \
-  X(F64, eps_F, 0, "learned: function-class error (0: affine class, exact for Gaussians)")        \
+  X(F64, eps_F, 0, "learned: sum_t eps_F,t, the class error (0: affine class on Gaussians)")     \
+  X(I32, degree, 0, "learned: polynomial degree of the class in d = 1 (0: affine class)")        \
   X(I32, status, 0, "0 ok, 1 input refused, 2 out of memory, 3 numerical failure, 4 I/O")          \
   X(STR, message, 160, "empty, or why the point failed")                                          \
   X(F64, wall_time, 0, "seconds spent on the point (engine and metrics)")

@@ -20,6 +20,7 @@ void ctr_learned_params_default(ctr_learned_params *p) {
   p->ridge = 0;
   p->seed = 1;
   p->stop_t = 0;
+  p->degree = 0;
 }
 
 static const char *const mode_names[] = {"fresh", "fixed"};

@@ -31,12 +31,15 @@ typedef enum { CTR_LEARNED_FRESH, CTR_LEARNED_FIXED } ctr_learned_mode;
 
 #define CTR_LEARNED_DMAX 256       /* full d x d regression: O(N (n d^2 + d^3)) */
 #define CTR_LEARNED_NMAX 100000000 /* train_n */
+#define CTR_LEARNED_DEGREE_MAX 12  /* polynomial class */
 
 typedef struct {
   int64_t train_n;       /* samples per step, > d + 1 */
   ctr_learned_mode mode; /* fresh or fixed */
   double ridge;          /* >= 0, penalty ridge ||A||_F^2 on the per-sample mean loss */
   uint64_t seed;
+  int degree;     /* 0 or 1: the affine class (this engine); >= 2: polynomial class in d = 1
+                     (engines/learned_poly.h) */
   int64_t stop_t; /* tests: stop after step stop_t < N (then A, beta are f_stop's and the
                      distances NaN); 0 = run to N */
 } ctr_learned_params;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_linalg.h>
 
@@ -220,6 +221,52 @@ ctr_status ctr_lpoly_run(const ctr_lpoly_params *p, const ctr_schedule *s, const
   }
   r->t = last, r->f = prev;
   *out = r;
+  return CTR_OK;
+}
+
+static double x1_cdf(const ctr_schedule *s, const ctr_mixture *m, double x) {
+  double acc = 0;
+  for (int k = 0; k < m->K; k++) {
+    double mu, lam;
+    comp(m, k, &mu, &lam);
+    acc += m->weight[k] * gsl_cdf_ugaussian_P((x - s->a[1] * mu) / sqrt(s->a[1] * s->a[1] * lam + s->s[1] * s->s[1]));
+  }
+  return acc;
+}
+
+static double x1_quantile(const ctr_schedule *s, const ctr_mixture *m, double u) {
+  double lo = -1, hi = 1;
+  while (x1_cdf(s, m, lo) > u) lo *= 2;
+  while (x1_cdf(s, m, hi) < u) hi *= 2;
+  for (int i = 0; i < 200 && hi - lo > 1e-15 * fmax(1, fabs(lo)); i++) {
+    double mid = 0.5 * (lo + hi);
+    if (x1_cdf(s, m, mid) < u) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double w1_rule(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
+                      int M, double *y) {
+  for (int i = 0; i < M; i++) y[i] = ctr_lpoly_eval(&r->f, r->p, gsl_cdf_ugaussian_Pinv((i + 0.5) / M));
+  qsort(y, (size_t)M, sizeof *y, cmp_double);
+  double acc = 0;
+  for (int i = 0; i < M; i++) acc += fabs(x1_quantile(s, m, (i + 0.5) / M) - y[i]);
+  return acc / M;
+}
+
+ctr_status ctr_lpoly_w1_normal(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
+                               int M, double *w1, double *disc, ctr_error *err) {
+  double *y = ctr_dalloc((size_t)M);
+  if (!y) return ctr_fail(err, CTR_ENOMEM, "polynomial class: out of memory (M = %d)", M);
+  *w1 = w1_rule(s, m, r, M, y);
+  *disc = fabs(*w1 - w1_rule(s, m, r, M / 2, y));
+  free(y);
   return CTR_OK;
 }
 

@@ -19,7 +19,7 @@
 #include "engines/learned.h"
 #include "targets/mixture.h"
 
-#define CTR_LPOLY_PMAX 12
+#define CTR_LPOLY_PMAX CTR_LEARNED_DEGREE_MAX
 
 typedef struct {
   int degree;               /* 1..CTR_LPOLY_PMAX */
@@ -45,6 +45,11 @@ double ctr_lpoly_eval(const ctr_lpoly_fn *f, int p, double x);
 /* ||g - f*_t||^2_{L2(q_t)} for any g of degree p, with f*_t built from f_prev (step t - 1). */
 double ctr_lpoly_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,
                       const ctr_lpoly_fn *g, const ctr_lpoly_fn *f_prev);
+
+/* W1(f_N # N(0, 1), X_1) by the quantile midpoint rule with M points (quantiles of X_1 by
+ * bisection of its mixture CDF); *disc = |W1(M) - W1(M/2)| estimates the rule's error. */
+ctr_status ctr_lpoly_w1_normal(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
+                               int M, double *w1, double *disc, ctr_error *err);
 
 /* eps_F,t^2 = min over the class of ||g - f*_t||^2_{L2(q_t)} (quadrature projection). */
 double ctr_lpoly_class_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,

@@ -53,7 +53,8 @@
   X("sigma-max", 1062, 1, "X", "karras schedule: sigma at t = N, >= 31.6 (80)")                \
   X("train-n", 1063, 1, "K", "learned: training samples per step, > d + 1 (1000)")                \
   X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
-  X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")
+  X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
+  X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
@@ -199,6 +200,10 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     return st;
   case 1064: return ctr_learned_mode_parse(arg, &g->base.learned.mode, err);
   case 1065: return ctr_arg_double("--ridge", arg, 0, 1e50, &g->base.learned.ridge, err);
+  case 1066:
+    st = ctr_arg_int("--degree", arg, 0, CTR_LEARNED_DEGREE_MAX, &k, err);
+    g->base.learned.degree = (int)k;
+    return st;
   case 1034:
     st = ctr_arg_int("--replicates", arg, 1, 100000, &k, err);
     g->replicates = (int)k;
@@ -358,6 +363,7 @@ char *ctr_grid_describe(const ctr_grid *g) {
     ctr_text_add(&t, "train-n = %lld;\n", (long long)b->learned.train_n);
     add_string(&t, "sample-mode", ctr_learned_mode_name(b->learned.mode));
     add_number(&t, "ridge", b->learned.ridge);
+    if (b->learned.degree) ctr_text_add(&t, "degree = %d;\n", b->learned.degree);
   }
   if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
   if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);
