@@ -123,6 +123,13 @@ for sub in run sweep; do
   bad $sub "3|d = 4|accepted" --target diagonal --diag 1,2,3 --d 4
   bad $sub "-2|accepted" --target diagonal --diag 1,-2
   bad $sub "fit-matrix|cd|ct" --engine cd --error fit-matrix
+  bad $sub "sigma_max = 10|abar_N|accepted|31.6" --schedule karras --sigma-max 10
+  bad $sub "karras sigmas|90|accepted" --schedule karras --sigma-min 90
+  bad $sub "learned|two_modes|accepted" --target two_modes --engine learned
+  bad $sub "--train-n|3|accepted" --engine learned --d 2 --train-n 3
+  bad $sub "learned|fit-bias|accepted|none" --engine learned --error fit-bias --eps 0.1
+  bad $sub "bogus|accepted|fresh" --engine learned --sample-mode bogus
+  bad $sub "--degree|d = 1|d = 2|accepted" --engine learned --degree 3 --d 2
   # cd on the full-matrix path is refused by the engine, after the file is opened
   bad $sub "cd|full|accepted" --engine cd --full --d 3
   bad $sub "$T/no_such_cov|cannot open" --target file --d 2 --cov-file "$T/no_such_cov"

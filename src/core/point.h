@@ -32,14 +32,14 @@
   X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1")                                         \
   X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth)")     \
   X(I32, radius_growing, 0, "1 if the radius grows as radius sqrt(d) (--radius-growing)")     \
-  X(STR, schedule, 16, "noise schedule: paper, linear or cosine")                                  \
+  X(STR, schedule, 16, "noise schedule: paper, linear, cosine or karras")                                  \
   X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \
   X(F64, c1, 0, "paper schedule: saturation level c1 log N / N")                                   \
   X(F64, beta_min, 0, "linear schedule: first beta (at N = 1000, rescaled by 1000/N)")             \
   X(F64, beta_max, 0, "linear schedule: last beta (at N = 1000, rescaled by 1000/N)")              \
   X(F64, cosine_s, 0, "cosine schedule offset s")                                                  \
   X(STR, engine, 8,                                                                                \
-    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target)")                 \
+    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target); learned (from samples)")                 \
   X(STR, error, 16, "error model: none, fit-bias, fit-scale, fit-matrix, score-bias, score-scale") \
   X(F64, eps, 0, "error size: total sum_t eps_t for fit errors, per-step size for score errors")   \
   X(STR, path, 8, "algebra: diag (per eigenvalue), cheb (diag via log-lambda interpolation), full")  \
@@ -91,6 +91,16 @@
   X(F64, data_scale, 0, "sqrt(E||X_0 - E X_0||^2) = sqrt(trace Cov X_0): the target's own scale")                  \
   X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D exact) or lower (a certified lower bound)") \
   X(F64, w1_hi_se_normal, 0, "Monte Carlo standard error of w1_hi_normal (0 when exact)")                         \
+  X(F64, rho, 0, "karras schedule exponent rho (NaN for other schedules)")                        \
+  X(F64, sigma_min, 0, "karras schedule: sigma_1 (abar_1 = 1/(1 + sigma_1^2))")                   \
+  X(F64, sigma_max, 0, "karras schedule: sigma_N (abar_N = 1/(1 + sigma_N^2))")                   \
+  X(I64, train_n, 0, "learned: training samples per step (0 for other engines)")                 \
+  X(STR, sample_mode, 8, "learned: fresh (new X_0 every step) or fixed (one data set reused)")     \
+  X(F64, ridge, 0, "learned: ridge penalty on ||A_t||_F^2 (per-sample mean loss)")                \
+  X(F64, eps_learned, 0, "learned: measured sum_t ||f_t - f*_t||_{L2(q_t)} (the paper's eps)")    \
+  X(F64, eps_learned_max, 0, "learned: max_t ||f_t - f*_t||_{L2(q_t)}")                           \
+  X(F64, eps_F, 0, "learned: sum_t eps_F,t, the class error (0: affine class on Gaussians)")     \
+  X(I32, degree, 0, "learned: polynomial degree of the class in d = 1 (0: affine class)")        \
   X(I32, status, 0, "0 ok, 1 input refused, 2 out of memory, 3 numerical failure, 4 I/O")          \
   X(STR, message, 160, "empty, or why the point failed")                                          \
   X(F64, wall_time, 0, "seconds spent on the point (engine and metrics)")

@@ -26,6 +26,9 @@ typedef enum {
   CTR_RNG_CHAIN_START_NORMAL = 13,   /* chain engine: starting point Z_i ~ N(0, I) (seed, d, i) */
   CTR_RNG_DISTILL_START_NORMAL = 14, /* distill engine: Z_i ~ N(0, I) (seed, d, i) */
   CTR_RNG_LIPSCHITZ_START = 15,      /* Lipschitz lower bound: extra random starts (seed, d) */
+  CTR_RNG_LEARNED_DATA = 30,  /* learned engine: data xi (seed, t or 0 when fixed, d) */
+  CTR_RNG_LEARNED_NOISE = 31, /* learned engine: noise Z of step t (seed, t, d) */
+  CTR_RNG_LEARNED_COMPONENT = 32, /* learned, mixtures: component of X_0 (seed, t or 0, d) */
   CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
 } ctr_rng_purpose;
 

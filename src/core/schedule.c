@@ -12,19 +12,22 @@ void ctr_schedule_params_default(ctr_schedule_params *p) {
   p->beta_min = 1e-4;
   p->beta_max = 0.02;
   p->cosine_s = 0.008;
+  p->rho = 7.0;
+  p->sigma_min = 0.002;
+  p->sigma_max = 80.0;
 }
 
-static const char *const kind_names[] = {"paper", "linear", "cosine"};
+static const char *const kind_names[] = {"paper", "linear", "cosine", "karras"};
 
 const char *ctr_schedule_kind_name(ctr_schedule_kind kind) { return kind_names[kind]; }
 
 ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err) {
-  int k = ctr_name_index(kind_names, 3, name);
+  int k = ctr_name_index(kind_names, 4, name);
   if (k >= 0) {
     *kind = (ctr_schedule_kind)k;
     return CTR_OK;
   }
-  return ctr_fail(err, CTR_EINPUT, "schedule '%s' is unknown (accepted: paper, linear, cosine)",
+  return ctr_fail(err, CTR_EINPUT, "schedule '%s' is unknown (accepted: paper, linear, cosine, karras)",
                   name);
 }
 
@@ -64,6 +67,26 @@ static ctr_status check_linear(const ctr_schedule_params *p, ctr_error *err) {
   return CTR_OK;
 }
 
+static ctr_status check_karras(const ctr_schedule_params *p, ctr_error *err) {
+  if (!isfinite(p->rho) || p->rho <= 0 || p->rho > 1000)
+    return ctr_fail(err, CTR_EINPUT, "rho = %g is invalid (accepted: 0 < rho <= 1000, e.g. 7)",
+                    p->rho);
+  if (!isfinite(p->sigma_min) || !isfinite(p->sigma_max) || !(p->sigma_min >= 1e-100) ||
+      !(p->sigma_max > p->sigma_min) || p->sigma_max > 1e100)
+    return ctr_fail(err, CTR_EINPUT,
+                    "karras sigmas [%g, %g] are invalid: abar would not decrease (accepted: "
+                    "1e-100 <= sigma_min < sigma_max <= 1e100, e.g. 0.002 and 80)",
+                    p->sigma_min, p->sigma_max);
+  double abar_N = 1.0 / (1.0 + p->sigma_max * p->sigma_max);
+  if (!(abar_N <= CTR_SCHEDULE_KARRAS_ABAR_N_MAX))
+    return ctr_fail(err, CTR_EINPUT,
+                    "karras: sigma_max = %g gives abar_N = 1/(1 + sigma_max^2) = %g > %g, q_N is "
+                    "far from N(0, I) (accepted: sigma_max >= %g, e.g. 80)",
+                    p->sigma_max, abar_N, CTR_SCHEDULE_KARRAS_ABAR_N_MAX,
+                    sqrt(1.0 / CTR_SCHEDULE_KARRAS_ABAR_N_MAX - 1.0));
+  return CTR_OK;
+}
+
 ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err) {
   if (p->N < 2 || p->N > CTR_SCHEDULE_NMAX)
     return ctr_fail(err, CTR_EINPUT, "N = %lld is out of range (accepted: 2 <= N <= %lld)",
@@ -76,6 +99,7 @@ ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err) {
       return ctr_fail(err, CTR_EINPUT,
                       "cosine_s = %g is invalid (accepted: 0 <= s <= 1, e.g. 0.008)", p->cosine_s);
     return CTR_OK;
+  case CTR_SCHED_KARRAS: return check_karras(p, err);
   }
   return ctr_fail(err, CTR_EINPUT, "unknown schedule kind %d", (int)p->kind);
 }
@@ -114,6 +138,40 @@ static void fill_cosine(const ctr_schedule_params *p, double *beta) {
   }
 }
 
+/* u_t = sigma_t^(1/rho) is linear in t; h = u_t - u_{t-1}. */
+static double karras_h(const ctr_schedule_params *p) {
+  return (pow(p->sigma_max, 1 / p->rho) - pow(p->sigma_min, 1 / p->rho)) / (double)(p->N - 1);
+}
+
+double ctr_schedule_karras_sigma(const ctr_schedule_params *p, int64_t t) {
+  return pow(pow(p->sigma_min, 1 / p->rho) + (double)(t - 1) * karras_h(p), p->rho);
+}
+
+/* Karras: log abar_t = -log1p(sigma_t^2) directly (no running sum), and
+ * beta_t = 1 - abar_t/abar_{t-1} = (sigma_t^2 - sigma_{t-1}^2) / (1 + sigma_t^2) with
+ * sigma_t^2 - sigma_{t-1}^2 = -sigma_t^2 expm1(2 rho log1p(-h/u_t)): no cancellation when
+ * consecutive sigmas are close (large N). beta_1 = sigma_1^2 / (1 + sigma_1^2). */
+static void fill_karras(const ctr_schedule_params *p, double *beta, double *log_abar) {
+  double h = karras_h(p), u0 = pow(p->sigma_min, 1 / p->rho);
+  for (int64_t t = 1; t <= p->N; t++) {
+    double u = u0 + (double)(t - 1) * h, sig = pow(u, p->rho), sq = sig * sig;
+    log_abar[t] = -log1p(sq);
+    double diff = t == 1 ? sq : -sq * expm1(2 * p->rho * log1p(-h / u));
+    beta[t] = diff / (1 + sq);
+  }
+}
+
+/* Every beta in (0, 1) and log abar strictly decreasing: what the engines assume. */
+static ctr_status check_filled(const ctr_schedule *s, ctr_error *err) {
+  for (int64_t t = 1; t <= s->N; t++)
+    if (!(s->beta[t] > 0 && s->beta[t] < 1) || (t > 1 && !(s->log_abar[t] < s->log_abar[t - 1])))
+      return ctr_fail(err, CTR_EINPUT,
+                      "schedule: beta_%lld = %g is not in (0, 1) or abar is not decreasing there "
+                      "(accepted: parameters giving a strictly decreasing abar)",
+                      (long long)t, s->beta[t]);
+  return CTR_OK;
+}
+
 ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, ctr_error *err) {
   *out = NULL;
   ctr_status st = ctr_schedule_check(p, err);
@@ -130,6 +188,7 @@ ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, 
   }
   if (p->kind == CTR_SCHED_PAPER) fill_paper(p, s->beta);
   else if (p->kind == CTR_SCHED_LINEAR) fill_linear(p, s->beta);
+  else if (p->kind == CTR_SCHED_KARRAS) fill_karras(p, s->beta, s->log_abar);
   else fill_cosine(p, s->beta);
   /* Neumaier-compensated running sum: in the saturated regime every term is the same, so
    * plain rounding errors add up (5e-12 relative at N = 1e6, 8e-11 at 1e7) */
@@ -138,9 +197,13 @@ ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, 
     double term = log1p(-s->beta[t]), sum = la + term;
     comp += fabs(la) >= fabs(term) ? (la - sum) + term : (term - sum) + la;
     la = sum;
-    s->log_abar[t] = la + comp;
+    if (p->kind != CTR_SCHED_KARRAS) s->log_abar[t] = la + comp;
     s->a[t] = exp(0.5 * s->log_abar[t]);
     s->s[t] = sqrt(-expm1(s->log_abar[t]));
+  }
+  if (p->kind == CTR_SCHED_KARRAS && (st = check_filled(s, err))) {
+    ctr_schedule_free(s);
+    return st;
   }
   *out = s;
   return CTR_OK;

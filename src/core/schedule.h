@@ -11,7 +11,7 @@
 
 #include "core/common.h"
 
-typedef enum { CTR_SCHED_PAPER, CTR_SCHED_LINEAR, CTR_SCHED_COSINE } ctr_schedule_kind;
+typedef enum { CTR_SCHED_PAPER, CTR_SCHED_LINEAR, CTR_SCHED_COSINE, CTR_SCHED_KARRAS } ctr_schedule_kind;
 
 typedef struct {
   ctr_schedule_kind kind;
@@ -20,7 +20,14 @@ typedef struct {
   double beta_min; /* linear (DDPM): betas at N = 1000, rescaled by 1000/N */
   double beta_max;
   double cosine_s; /* cosine (Nichol-Dhariwal) offset, >= 0 */
+  /* karras (EDM): sigma grid with exponent rho between sigma_min (t = 1, least noisy) and
+   * sigma_max (t = N), abar_t = 1 / (1 + sigma_t^2) (theory.md §13.1) */
+  double rho, sigma_min, sigma_max;
 } ctr_schedule_params;
+
+/* karras: abar_N = 1 / (1 + sigma_max^2) must be at most this (sigma_max >= 31.6), so that
+ * q_N is within a_N <= 0.032 data scales of N(0, I) */
+#define CTR_SCHEDULE_KARRAS_ABAR_N_MAX 1e-3
 
 #define CTR_SCHEDULE_NMAX 100000000LL /* 1e8: arrays of 3 x 8 bytes per step */
 
@@ -33,10 +40,14 @@ typedef struct {
 } ctr_schedule;
 
 /* Documented defaults: paper schedule, c0 = 2, c1 = 4 (math.md: c0 = 2, c1 in [4, 16]; c1 = 4 keeps N >= 9 valid);
- * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008. N is left at 1000. */
+ * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008; karras rho = 7, sigma 0.002 .. 80 (EDM).
+ * N is left at 1000. */
 void ctr_schedule_params_default(ctr_schedule_params *p);
 
-/* Parse "paper", "linear", "cosine"; CTR_EINPUT naming the accepted names. */
+/* karras sigma_t, t = 1..N (t = 1 is sigma_min): exposed for tests. */
+double ctr_schedule_karras_sigma(const ctr_schedule_params *p, int64_t t);
+
+/* Parse "paper", "linear", "cosine", "karras"; CTR_EINPUT naming the accepted names. */
 ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err);
 const char *ctr_schedule_kind_name(ctr_schedule_kind kind);
 

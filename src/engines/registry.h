@@ -3,6 +3,7 @@
  *   chain    ideal CT on any target by backward chains (engines/chain.h)
  *   distill  consistency distillation on any target, DDIM composition (engines/distill.h)
  *   grid     ideal CT in d = 1, exact up to a discretisation it estimates (engines/grid.h)
+ *   learned  CT from samples, affine class, Gaussian targets (engines/learned.h)
  * A Gaussian target given to chain or distill runs as a one-component mixture. */
 #ifndef CTR_ENGINES_REGISTRY_H
 #define CTR_ENGINES_REGISTRY_H
@@ -14,10 +15,11 @@ typedef enum {
   CTR_ENGINE_CD,
   CTR_ENGINE_CHAIN,
   CTR_ENGINE_DISTILL,
-  CTR_ENGINE_GRID
+  CTR_ENGINE_GRID,
+  CTR_ENGINE_LEARNED
 } ctr_engine_kind;
 
-#define CTR_ENGINE_COUNT 5
+#define CTR_ENGINE_COUNT 6
 
 ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
 const char *ctr_engine_name(ctr_engine_kind kind);

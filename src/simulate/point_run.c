@@ -9,6 +9,7 @@
 #include "engines/chain.h"
 #include "engines/distill.h"
 #include "engines/grid.h"
+#include "engines/learned_poly.h"
 #include "targets/flow_map.h"
 #include "targets/input_mismatch.h"
 #include "targets/lip_exact.h"
@@ -24,6 +25,7 @@ void ctr_point_spec_default(ctr_point_spec *spec) {
   ctr_mixture_params_default(&spec->mixture);
   ctr_schedule_params_default(&spec->schedule);
   ctr_affine_params_default(&spec->engine);
+  ctr_learned_params_default(&spec->learned);
   spec->points = 1000, spec->chains = 4, spec->lip_points = 32, spec->sample_n = 1000;
 }
 
@@ -63,10 +65,27 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
   return CTR_OK;
 }
 
+/* engine learned: Gaussian targets, no injected error (its errors are measured). */
+static ctr_status check_learned(const ctr_point_spec *spec, ctr_error *err) {
+  if (spec->learned.degree >= 2 && spec->target.d != 1)
+    return ctr_fail(err, CTR_EINPUT, "engine learned with --degree %d: the polynomial class runs "
+                    "in d = 1 only (got d = %d; accepted: --degree 0 for the affine class in any d)",
+                    spec->learned.degree, spec->target.d);
+  if (spec->is_mixture && spec->learned.degree < 2)
+    return ctr_fail(err, CTR_EINPUT, "engine learned needs a Gaussian target, not %s (accepted: "
+                    "isotropic, geometric, power, diagonal, file; mixtures in d = 1 with --degree 2..12)",
+                    ctr_mixture_preset_name(spec->mixture.kind));
+  if (spec->engine.error.kind != CTR_ERR_NONE)
+    return ctr_fail(err, CTR_EINPUT, "engine learned with error %s: its errors are measured, "
+                    "not injected (accepted: error none)", ctr_errmodel_name(spec->engine.error.kind));
+  return ctr_learned_check(&spec->learned, spec->target.d, err);
+}
+
 ctr_status ctr_point_spec_check(const ctr_point_spec *spec, ctr_error *err) {
   ctr_status st = ctr_schedule_check(&spec->schedule, err);
   if (!st) st = ctr_errmodel_check(&spec->engine.error, err);
   if (st) return st;
+  if (spec->engine.engine == CTR_ENGINE_LEARNED) return check_learned(spec, err);
   int affine = ctr_engine_is_affine(spec->engine.engine);
   if (affine && spec->is_mixture)
     return ctr_fail(err, CTR_EINPUT, "engine %s needs a Gaussian target, not %s (accepted for "
@@ -150,12 +169,19 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
   if (sp->kind == CTR_SCHED_PAPER) row->c0 = sp->c0, row->c1 = sp->c1;
   if (sp->kind == CTR_SCHED_LINEAR) row->beta_min = sp->beta_min, row->beta_max = sp->beta_max;
   if (sp->kind == CTR_SCHED_COSINE) row->cosine_s = sp->cosine_s;
+  if (sp->kind == CTR_SCHED_KARRAS)
+    row->rho = sp->rho, row->sigma_min = sp->sigma_min, row->sigma_max = sp->sigma_max;
   CTR_SET_STR(row->engine, ctr_engine_name(spec->engine.engine));
   CTR_SET_STR(row->error, ctr_errmodel_name(spec->engine.error.kind));
   row->eps = spec->engine.error.eps;
   if (spec->engine.engine == CTR_ENGINE_CHAIN || spec->engine.engine == CTR_ENGINE_DISTILL)
     row->points = spec->points;
   if (spec->engine.engine == CTR_ENGINE_CHAIN) row->chains = spec->chains;
+  if (spec->engine.engine == CTR_ENGINE_LEARNED) {
+    row->train_n = spec->learned.train_n, row->ridge = spec->learned.ridge;
+    row->degree = spec->learned.degree;
+    CTR_SET_STR(row->sample_mode, ctr_learned_mode_name(spec->learned.mode));
+  }
 }
 
 static void fill_affine(const ctr_affine_result *r, const ctr_gauss_metrics *m, ctr_point *row) {
@@ -192,6 +218,52 @@ static ctr_status run_affine(const ctr_point_spec *spec, const ctr_schedule *s, 
   if (!st) fill_affine(r, &m, row);
   if (!st) row->data_scale = sqrt(tg->trace);
   ctr_affine_result_free(r), ctr_target_free(tg);
+  return st;
+}
+
+/* engine learned (engines/learned.h): measured eps, eps_F = 0 for the affine class. */
+static ctr_status run_learned(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                              ctr_error *err) {
+  ctr_target *tg = NULL;
+  ctr_learned_result *r = NULL;
+  ctr_learned_params lp = spec->learned;
+  lp.seed = spec->target.seed;
+  ctr_status st = ctr_target_alloc(&spec->target, &tg, err);
+  if (!st) st = ctr_learned_run(&lp, s, tg, &r, err);
+  if (!st) {
+    row->w2_normal = r->w2_normal, row->w1_lo_normal = r->w1_lo_normal;
+    row->w1_hi_normal = r->w1_hi_normal;
+    row->w2_qN = r->w2_qN, row->w1_lo_qN = r->w1_lo_qN, row->w1_hi_qN = r->w1_hi_qN;
+    row->eps_learned = r->eps_sum, row->eps_learned_max = r->eps_max, row->eps_F = 0;
+    row->lipschitz = r->lipschitz, row->bound_shape = ctr_bound_shape(r->lipschitz, row->d, row->N);
+    CTR_SET_STR(row->lipschitz_kind, "exact");
+    row->abar_N = ctr_schedule_abar_N(s), row->data_scale = sqrt(tg->trace), row->K = 1;
+    CTR_SET_STR(row->path, "full");
+    CTR_SET_STR(row->bracket_source, "exact Gaussian laws (theory.md §13.2)");
+  }
+  ctr_learned_result_free(r), ctr_target_free(tg);
+  return st;
+}
+
+/* engine learned with the polynomial class (d = 1, any target as a mixture): measured eps and
+ * eps_F (theory.md §13.3), W1 for the N(0, 1) input by the quantile rule, its error in disc_err. */
+static ctr_status run_lpoly(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                            ctr_error *err) {
+  ctr_mixture *m = NULL;
+  ctr_lpoly_result *r = NULL;
+  ctr_lpoly_params lp = {spec->learned.degree, spec->learned};
+  lp.base.seed = spec->target.seed;
+  double w1, disc;
+  ctr_status st = ctr_point_spec_mixture(spec, &m, err);
+  if (!st) st = ctr_lpoly_run(&lp, s, m, &r, err);
+  if (!st) st = ctr_lpoly_w1_normal(s, m, r, 20000, &w1, &disc, err);
+  if (!st) {
+    row->w1_lo_normal = row->w1_hi_normal = w1, row->disc_err = disc;
+    row->eps_learned = r->eps_sum, row->eps_learned_max = r->eps_max, row->eps_F = r->epsF_sum;
+    row->abar_N = ctr_schedule_abar_N(s), row->K = m->K;
+    CTR_SET_STR(row->bracket_source, "1-D quantile rule M = 20000, up to disc_err");
+  }
+  ctr_lpoly_result_free(r), ctr_mixture_free(m);
   return st;
 }
 
@@ -353,7 +425,10 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   ctr_schedule *s = NULL;
   ctr_status st = ctr_point_spec_check(spec, err);
   if (!st) st = ctr_schedule_alloc(&spec->schedule, &s, err);
-  if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
+  int poly = spec->engine.engine == CTR_ENGINE_LEARNED && spec->learned.degree >= 2;
+  if (!st && poly) st = run_lpoly(spec, s, row, err);
+  else if (!st && spec->engine.engine == CTR_ENGINE_LEARNED) st = run_learned(spec, s, row, err);
+  else if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
   else if (!st) st = run_mixture(spec, s, row, err);
   row->status = (int32_t)st;
   if (st) CTR_SET_STR(row->message, err->msg);

@@ -9,6 +9,7 @@
 
 #include "core/common.h"
 #include "engines/affine.h"
+#include "engines/learned.h"
 #include "targets/mixture.h"
 #include "core/point.h"
 #include "core/schedule.h"
@@ -26,6 +27,7 @@ typedef struct {
   int replicate;                /* replicate index (its seed is already in target.seed) */
   int grid_G, grid_Q;           /* grid: grid points and Gauss-Hermite nodes (0: defaults) */
   char cov_source[128];         /* how the spectrum or mixture was given, for the row */
+  ctr_learned_params learned;   /* engine learned: train_n, sample mode, ridge */
 } ctr_point_spec;
 
 void ctr_point_spec_default(ctr_point_spec *spec);

@@ -22,14 +22,14 @@
   X("rotate", 1008, 0, "", "rotate the covariance by a Haar-random orthogonal matrix")            \
   X("mean-norm", 1009, 1, "X", "random mean of this norm (0)")                                    \
   X("seed", 1010, 1, "K", "seed of rotation, mean and error directions (1)")                      \
-  X("schedule", 1011, 1, "NAME", "paper | linear | cosine (paper)")                               \
+  X("schedule", 1011, 1, "NAME", "paper | linear | cosine | karras (paper)")                               \
   X("c0", 1012, 1, "X", "paper schedule: beta_1 = N^-c0 (2)")                                     \
   X("c1", 1013, 1, "X", "paper schedule: saturation c1 log N / N, needs c1 > c0 (4)")             \
   X("beta-min", 1014, 1, "X", "linear schedule: first beta at N = 1000 (1e-4)")                   \
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
   X("engine", 1017, 1, "LIST",                                                                    \
-    "ct | cd (Gaussian closed forms) | chain | distill | grid (ct; chain for mixtures)")                  \
+    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned (ct; chain for mixtures)")                  \
   X("error", 1018, 1, "LIST",                                                                     \
     "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
   X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \
@@ -47,7 +47,14 @@
   X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")  \
   X("grid-points", 1032, 1, "G", "grid: grid points, 5..1e6 (2001; raise it for N > 1e3)")        \
   X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20)")                           \
-  X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")
+  X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")       \
+  X("rho", 1060, 1, "X", "karras schedule exponent rho (7)")                                      \
+  X("sigma-min", 1061, 1, "X", "karras schedule: sigma at t = 1 (0.002)")                         \
+  X("sigma-max", 1062, 1, "X", "karras schedule: sigma at t = N, >= 31.6 (80)")                \
+  X("train-n", 1063, 1, "K", "learned: training samples per step, > d + 1 (1000)")                \
+  X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
+  X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
+  X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
@@ -126,6 +133,9 @@ static ctr_status apply_schedule(ctr_grid *g, int code, const char *arg, ctr_err
   case 1014: return ctr_arg_double("--beta-min", arg, 0, 1, &s->beta_min, err);
   case 1015: return ctr_arg_double("--beta-max", arg, 0, 1, &s->beta_max, err);
   case 1016: return ctr_arg_double("--cosine-s", arg, 0, 1, &s->cosine_s, err);
+  case 1060: return ctr_arg_double("--rho", arg, 0, 1000, &s->rho, err);
+  case 1061: return ctr_arg_double("--sigma-min", arg, 0, 1e100, &s->sigma_min, err);
+  case 1062: return ctr_arg_double("--sigma-max", arg, 0, 1e100, &s->sigma_max, err);
   }
   return CTR_EINPUT;
 }
@@ -184,6 +194,16 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     st = ctr_arg_int("--probes", arg, 2, 100000, &k, err);
     g->base.engine.probes = (int)k;
     return st;
+  case 1063:
+    st = ctr_arg_int("--train-n", arg, 2, CTR_LEARNED_NMAX, &k, err);
+    g->base.learned.train_n = k;
+    return st;
+  case 1064: return ctr_learned_mode_parse(arg, &g->base.learned.mode, err);
+  case 1065: return ctr_arg_double("--ridge", arg, 0, 1e50, &g->base.learned.ridge, err);
+  case 1066:
+    st = ctr_arg_int("--degree", arg, 0, CTR_LEARNED_DEGREE_MAX, &k, err);
+    g->base.learned.degree = (int)k;
+    return st;
   case 1034:
     st = ctr_arg_int("--replicates", arg, 1, 100000, &k, err);
     g->replicates = (int)k;
@@ -191,7 +211,8 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
   }
   if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
-  if (code >= 1011 && code <= 1016) return apply_schedule(g, code, arg, err);
+  if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062))
+    return apply_schedule(g, code, arg, err);
   return CTR_EINPUT;
 }
 
@@ -327,12 +348,23 @@ char *ctr_grid_describe(const ctr_grid *g) {
   add_number(&t, "beta-min", s->beta_min);
   add_number(&t, "beta-max", s->beta_max);
   add_number(&t, "cosine-s", s->cosine_s);
+  if (s->kind == CTR_SCHED_KARRAS) {
+    add_number(&t, "rho", s->rho);
+    add_number(&t, "sigma-min", s->sigma_min);
+    add_number(&t, "sigma-max", s->sigma_max);
+  }
   add_names(&t, "engine", g->engine, g->nengine,
             b->is_mixture ? CTR_ENGINE_CHAIN : b->engine.engine, engine_namer);
   add_names(&t, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
   add_floats(&t, "eps", g->eps, g->neps, b->engine.error.eps);
   if (b->engine.force_full) ctr_text_add(&t, "full = true;\n");
   ctr_text_add(&t, "probes = %d;\n", b->engine.probes > 0 ? b->engine.probes : 128);
+  if (b->engine.engine == CTR_ENGINE_LEARNED || g->nengine) {
+    ctr_text_add(&t, "train-n = %lld;\n", (long long)b->learned.train_n);
+    add_string(&t, "sample-mode", ctr_learned_mode_name(b->learned.mode));
+    add_number(&t, "ridge", b->learned.ridge);
+    if (b->learned.degree) ctr_text_add(&t, "degree = %d;\n", b->learned.degree);
+  }
   if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
   if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);
   if (t.oom) free(t.p), t.p = NULL;

@@ -54,6 +54,8 @@ double ctr_plan_cost(const ctr_point_spec *s) {
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
     return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
   }
+  case CTR_ENGINE_LEARNED: /* measured: N = 100, d = 2, n = 1e4 takes 0.3 s */
+    return SEC_POINT + N * (double)s->learned.train_n * (1.5e-7 * d + 2e-9 * d * d);
   }
   return SEC_POINT;
 }
