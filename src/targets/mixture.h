@@ -129,7 +129,10 @@ typedef enum {
   CTR_MIXTURE_CLOUD_BALL,   /* K point masses uniform in the ball of radius R (sigma = 0) */
   CTR_MIXTURE_CLOUD_SPHERE, /* K point masses uniform on the sphere of radius R (sigma = 0);
                                same points as CTR_MIXTURE_SPHERE with the same (seed, d, K) */
-  CTR_MIXTURE_FILE          /* read from a text file, format below */
+  CTR_MIXTURE_FILE,         /* read from a text file, format below */
+  CTR_MIXTURE_PRODUCT_BIMODAL /* product: every coordinate 0.5 N(-m, sigma^2) + 0.5 N(m, sigma^2),
+                               2^d modes; built as a mixture only for d <= 16 (chain, distill);
+                               the product engine takes any d (engines/product.h) */
 } ctr_mixture_preset;
 
 /* Mixture file format ('#' starts a comment to the end of the line; blank lines ignored;
