@@ -373,7 +373,7 @@ static ctr_status run_product(const ctr_point_spec *spec, const ctr_schedule *s,
   row->coupling_l1_se_qN = row->coupling_sq_se_qN = row->coupling_rms_se_qN = 0;
   /* node_err is relative in E u^2: in distance units half of it times W2 */
   row->disc_err = fmax(r.disc_max, 0.5 * r.node_err * fmax(r.gauss.w2, r.qN.w2));
-  CTR_SET_STR(row->bracket_source, "product: lo (sum W1_i^2)^1/2, hi E||u||; disc_err");
+  CTR_SET_STR(row->bracket_source, "product: lo sqrt(sum W1_i^2), hi E||u||");
   row->lipschitz = r.L, row->lipschitz_at_norm = r.L_x_norm;
   CTR_SET_STR(row->lipschitz_kind, "exact");
   row->data_scale = r.data_scale, row->abar_N = ctr_schedule_abar_N(s);
