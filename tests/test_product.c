@@ -12,6 +12,7 @@
 #include "check.h"
 #include "engines/grid.h"
 #include "engines/product.h"
+#include "targets/input_mismatch.h"
 #include "targets/mixture.h"
 
 /* E||u|| of 3 distinct discrete laws, by enumeration of the 2 x 3 x 2 atoms. */
@@ -132,7 +133,44 @@ static void product_vs_grid(void) {
   ctr_grid_result_free(g), ctr_mixture_free(m), ctr_schedule_free(s);
 }
 
+/* The atlas presets as mixtures: product_bimodal in d = 3 (8 corners, data scale
+ * sqrt(d (m^2 + sigma^2))) and scale_mixture (K = 3: variances sigma^2, sigma, 1; data scale
+ * sqrt(d mean(v_k))). */
+static void presets(void) {
+  ctr_mixture_params p;
+  ctr_mixture_params_default(&p);
+  p.kind = CTR_MIXTURE_PRODUCT_BIMODAL, p.d = 3, p.m = 1.5, p.sigma = 0.2;
+  ctr_mixture *m = NULL;
+  ctr_error err;
+  ctr_status st = ctr_mixture_from_params(&p, &m, &err);
+  int corners = !st && m->K == 8;
+  for (int k = 0; corners && k < 8; k++)
+    for (int i = 0; i < 3; i++) corners &= fabs(m->mu[k * 3 + i]) == 1.5;
+  for (int k = 0; corners && k < 8; k++) /* all distinct: the sign pattern is k's bits */
+    for (int j = 0; j < k; j++)
+      corners &= m->mu[k * 3] != m->mu[j * 3] || m->mu[k * 3 + 1] != m->mu[j * 3 + 1] ||
+                 m->mu[k * 3 + 2] != m->mu[j * 3 + 2];
+  check_true("product_bimodal d = 3: 8 distinct corners (+-m)^3", corners, "");
+  check_rel("product_bimodal d = 3: data scale sqrt(d (m^2 + sigma^2))",
+            st ? NAN : ctr_mixture_data_scale(m), sqrt(3 * (2.25 + 0.04)), 1e-14);
+  ctr_mixture_free(m), m = NULL;
+  p.d = 17;
+  check_true("product_bimodal d = 17 as a mixture: refused",
+             ctr_mixture_from_params(&p, &m, &err) == CTR_EINPUT, err.msg);
+  p.kind = CTR_MIXTURE_SCALE, p.d = 5, p.K = 3, p.sigma = 0.5;
+  st = ctr_mixture_from_params(&p, &m, &err);
+  double want[3] = {0.25, 0.5, 1}, e = 0;
+  for (int k = 0; !st && k < 3; k++) e = fmax(e, fabs(m->lam[m->lam_off[k]] - want[k]));
+  for (int i = 0; !st && i < 15; i++) e = fmax(e, fabs(m->mu[i]));
+  check_close("scale_mixture K = 3: variances sigma^2, sigma, 1 and means 0", st ? NAN : e, 0, 0,
+              1e-15);
+  check_rel("scale_mixture K = 3: data scale sqrt(d mean v_k)", st ? NAN : ctr_mixture_data_scale(m),
+            sqrt(5 * 1.75 / 3), 1e-14);
+  ctr_mixture_free(m);
+}
+
 int main(void) {
+  presets();
   gsl_set_error_handler_off();
   norm_enumerated();
   norm_gaussian();

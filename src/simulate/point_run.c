@@ -34,7 +34,7 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
   if (!ctr_mixture_preset_parse(name, &spec->mixture.kind, &quiet)) return spec->is_mixture = 1, CTR_OK;
   return ctr_fail(err, CTR_EINPUT,
                   "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file; "
-                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal)",
+                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture)",
                   name);
 }
 
@@ -147,8 +147,10 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
       row->mode_m = mp->m, row->K = 2; /* product_bimodal: 2 per coordinate, 2^d in all */
     else if (mp->kind != CTR_MIXTURE_FILE) {
       row->K = mp->K;
-      row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
-      row->radius_growing = mp->radius_growing;
+      if (mp->kind != CTR_MIXTURE_SCALE) { /* concentric: no radius */
+        row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
+        row->radius_growing = mp->radius_growing;
+      }
     }
     if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE) row->sigma = 0;
     return;
