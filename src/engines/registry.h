@@ -4,6 +4,8 @@
  *   distill  consistency distillation on any target, DDIM composition (engines/distill.h)
  *   grid     ideal CT in d = 1, exact up to a discretisation it estimates (engines/grid.h)
  *   learned  CT from samples, affine class, Gaussian targets (engines/learned.h)
+ *   product  ideal CT on product targets in any d, coordinate-wise by the 1-D grid
+ *            (engines/product.h)
  * A Gaussian target given to chain or distill runs as a one-component mixture. */
 #ifndef CTR_ENGINES_REGISTRY_H
 #define CTR_ENGINES_REGISTRY_H
@@ -16,10 +18,11 @@ typedef enum {
   CTR_ENGINE_CHAIN,
   CTR_ENGINE_DISTILL,
   CTR_ENGINE_GRID,
-  CTR_ENGINE_LEARNED
+  CTR_ENGINE_LEARNED,
+  CTR_ENGINE_PRODUCT
 } ctr_engine_kind;
 
-#define CTR_ENGINE_COUNT 6
+#define CTR_ENGINE_COUNT 7
 
 ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
 const char *ctr_engine_name(ctr_engine_kind kind);

@@ -10,6 +10,7 @@
 #include "engines/distill.h"
 #include "engines/grid.h"
 #include "engines/learned_poly.h"
+#include "engines/product.h"
 #include "targets/flow_map.h"
 #include "targets/input_mismatch.h"
 #include "targets/lip_exact.h"
@@ -35,8 +36,23 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
   if (!ctr_mixture_preset_parse(name, &spec->mixture.kind, &quiet)) return spec->is_mixture = 1, CTR_OK;
   return ctr_fail(err, CTR_EINPUT,
                   "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file; "
-                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file)",
+                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture)",
                   name);
+}
+
+/* The product engine: targets whose coordinates are independent, no injected error. */
+static ctr_status check_product(const ctr_point_spec *spec, ctr_error *err) {
+  ctr_mixture_preset k = spec->mixture.kind;
+  if (!spec->is_mixture || (k != CTR_MIXTURE_PRODUCT_BIMODAL && k != CTR_MIXTURE_TWO_MODES))
+    return ctr_fail(err, CTR_EINPUT, "engine product needs a product target (accepted: "
+                    "product_bimodal, two_modes)");
+  if (spec->engine.error.kind != CTR_ERR_NONE)
+    return ctr_fail(err, CTR_EINPUT, "engine product with error %s: not supported (accepted: "
+                    "none)", ctr_errmodel_name(spec->engine.error.kind));
+  if (spec->target.d < 1 || spec->target.d > CTR_MIXTURE_DMAX)
+    return ctr_fail(err, CTR_EINPUT, "engine product: d = %d is out of range (accepted: 1 to %d)",
+                    spec->target.d, CTR_MIXTURE_DMAX);
+  return CTR_OK;
 }
 
 /* What the mixture engines implement (engines/chain.h, engines/distill.h). */
@@ -47,6 +63,8 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
   if (k != CTR_ERR_NONE && k != CTR_ERR_FIT_BIAS && (grid || k != CTR_ERR_SCORE_BIAS))
     return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not supported (accepted: none, "
                     "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
+  if (spec->engine.engine == CTR_ENGINE_PRODUCT)
+    return check_product(spec, err);
   if (grid && spec->target.d > 2)
     return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not supported (accepted: d = 1 "
                     "or 2; chain and distill take any d)", spec->target.d);
@@ -119,6 +137,9 @@ ctr_status ctr_point_spec_mixture(const ctr_point_spec *spec, ctr_mixture **out,
   if (spec->is_mixture) {
     ctr_mixture_params mp = spec->mixture;
     mp.d = spec->target.d, mp.seed = spec->target.seed;
+    /* the product engine never builds the 2^d modes: check (m, sigma) on one coordinate */
+    if (spec->engine.engine == CTR_ENGINE_PRODUCT && mp.kind == CTR_MIXTURE_PRODUCT_BIMODAL)
+      mp.d = 1;
     return ctr_mixture_from_params(&mp, out, err);
   }
   ctr_target *t = NULL;
@@ -141,11 +162,14 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
   if (spec->is_mixture) {
     CTR_SET_STR(row->target, ctr_mixture_preset_name(mp->kind));
     row->sigma = mp->sigma;
-    if (mp->kind == CTR_MIXTURE_TWO_MODES) row->mode_m = mp->m, row->K = 2;
+    if (mp->kind == CTR_MIXTURE_TWO_MODES || mp->kind == CTR_MIXTURE_PRODUCT_BIMODAL)
+      row->mode_m = mp->m, row->K = 2; /* product_bimodal: 2 per coordinate, 2^d in all */
     else if (mp->kind != CTR_MIXTURE_FILE) {
       row->K = mp->K;
-      row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
-      row->radius_growing = mp->radius_growing;
+      if (mp->kind != CTR_MIXTURE_SCALE) { /* concentric: no radius */
+        row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
+        row->radius_growing = mp->radius_growing;
+      }
     }
     if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE) row->sigma = 0;
     return;
@@ -399,6 +423,38 @@ static ctr_status fill_lipschitz(const ctr_point_spec *spec, const ctr_schedule 
   return st;
 }
 
+/* product: the coordinate laws of the target (two_modes: one bimodal coordinate and d - 1
+ * Gaussian ones), exact W2, W1 bracket and L (engines/product.h, theory.md §9.10). */
+static ctr_status run_product(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                              ctr_error *err) {
+  const ctr_mixture_params *mp = &spec->mixture;
+  int d = spec->target.d, bimodal_all = mp->kind == CTR_MIXTURE_PRODUCT_BIMODAL;
+  double var = mp->sigma * mp->sigma, w[2] = {0.5, 0.5}, mu[2] = {-mp->m, mp->m}, v[2] = {var, var};
+  double w0 = 1, mu0 = 0;
+  ctr_product_coord c[2] = {{2, w, mu, v, bimodal_all ? d : 1}, {1, &w0, &mu0, v, d - 1}};
+  ctr_product_params p;
+  ctr_product_params_default(&p);
+  if (spec->grid_G) p.grid.G = spec->grid_G;
+  if (spec->grid_Q) p.grid.Q = spec->grid_Q;
+  ctr_product_result r;
+  ctr_status st = ctr_product_run(&p, s, bimodal_all || d == 1 ? 1 : 2, c, &r, err);
+  if (st) return st;
+  row->w2_normal = r.gauss.w2, row->w1_lo_normal = r.gauss.w1_lo;
+  row->w1_hi_normal = fmin(r.gauss.l1, r.gauss.w2), row->w1_hi_se_normal = 0;
+  row->w2_qN = r.qN.w2, row->w1_lo_qN = r.qN.w1_lo, row->w1_hi_qN = fmin(r.qN.l1, r.qN.w2);
+  row->coupling_l1_qN = r.qN.l1, row->coupling_sq_qN = r.qN.sq;
+  row->coupling_rms_qN = sqrt(r.qN.sq);
+  row->coupling_l1_se_qN = row->coupling_sq_se_qN = row->coupling_rms_se_qN = 0;
+  /* node_err is relative in E u^2: in distance units half of it times W2 */
+  row->disc_err = fmax(r.disc_max, 0.5 * r.node_err * fmax(r.gauss.w2, r.qN.w2));
+  CTR_SET_STR(row->bracket_source, "product: lo sqrt(sum W1_i^2), hi E||u||");
+  row->lipschitz = r.L, row->lipschitz_at_norm = r.L_x_norm;
+  CTR_SET_STR(row->lipschitz_kind, "exact");
+  row->data_scale = r.data_scale, row->abar_N = ctr_schedule_abar_N(s);
+  row->bound_shape = ctr_bound_shape(row->lipschitz, row->d, row->N);
+  return CTR_OK;
+}
+
 static ctr_status run_mixture(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
                               ctr_error *err) {
   ctr_mixture *m = NULL;
@@ -429,6 +485,7 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   if (!st && poly) st = run_lpoly(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_LEARNED) st = run_learned(spec, s, row, err);
   else if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
+  else if (!st && spec->engine.engine == CTR_ENGINE_PRODUCT) st = run_product(spec, s, row, err);
   else if (!st) st = run_mixture(spec, s, row, err);
   row->status = (int32_t)st;
   if (st) CTR_SET_STR(row->message, err->msg);

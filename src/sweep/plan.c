@@ -50,8 +50,10 @@ double ctr_plan_cost(const ctr_point_spec *s) {
     return SEC_POINT + N * s->points * (1.0 + s->chains) * (SEC_SAMPLE_STEP + SEC_CHAIN_KD * K * d);
   case CTR_ENGINE_DISTILL:
     return SEC_POINT + N * (s->points + s->sample_n) * (SEC_SAMPLE_STEP + SEC_DISTILL_KD * K * d);
-  case CTR_ENGINE_GRID: {
+  case CTR_ENGINE_GRID:
+  case CTR_ENGINE_PRODUCT: { /* product: one 1-D grid run per distinct coordinate law */
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
+    if (s->engine.engine == CTR_ENGINE_PRODUCT) d = 1;
     return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
   }
   case CTR_ENGINE_LEARNED: /* measured: N = 100, d = 2, n = 1e4 takes 0.3 s */

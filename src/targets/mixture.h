@@ -129,7 +129,13 @@ typedef enum {
   CTR_MIXTURE_CLOUD_BALL,   /* K point masses uniform in the ball of radius R (sigma = 0) */
   CTR_MIXTURE_CLOUD_SPHERE, /* K point masses uniform on the sphere of radius R (sigma = 0);
                                same points as CTR_MIXTURE_SPHERE with the same (seed, d, K) */
-  CTR_MIXTURE_FILE          /* read from a text file, format below */
+  CTR_MIXTURE_FILE,         /* read from a text file, format below */
+  CTR_MIXTURE_PRODUCT_BIMODAL /* product: every coordinate 0.5 N(-m, sigma^2) + 0.5 N(m, sigma^2),
+                               2^d modes; built as a mixture only for d <= 16 (chain, distill);
+                               the product engine takes any d (engines/product.h) */,
+  CTR_MIXTURE_SCALE         /* scale mixture: K concentric modes N(0, v_k I), weights 1/K,
+                               v_k = sigma^(2 (K - 1 - k) / (K - 1)) from sigma^2 to 1 (K = 1:
+                               sigma^2); K = 2, sigma = 0.5: 0.5 N(0, 0.25 I) + 0.5 N(0, I) */
 } ctr_mixture_preset;
 
 /* Mixture file format ('#' starts a comment to the end of the line; blank lines ignored;

@@ -10,18 +10,20 @@
 #include "targets/mixture.h"
 
 static const char *const preset_names[] = {"two_modes",  "simplex",      "sphere",
-                                           "cloud_ball", "cloud_sphere", "mixture_file"};
+                                           "cloud_ball", "cloud_sphere", "mixture_file",
+                                           "product_bimodal", "scale_mixture"};
 
 const char *ctr_mixture_preset_name(ctr_mixture_preset kind) { return preset_names[kind]; }
 
 ctr_status ctr_mixture_preset_parse(const char *name, ctr_mixture_preset *kind, ctr_error *err) {
-  int k = ctr_name_index(preset_names, 6, name);
+  int k = ctr_name_index(preset_names, 8, name);
   if (k >= 0) {
     *kind = (ctr_mixture_preset)k;
     return CTR_OK;
   }
   return ctr_fail(err, CTR_EINPUT, "mixture '%s' is unknown (accepted: two_modes, simplex, "
-                  "sphere, cloud_ball, cloud_sphere, mixture_file)", name);
+                  "sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture)",
+                  name);
 }
 
 void ctr_mixture_params_default(ctr_mixture_params *p) {
@@ -39,15 +41,27 @@ static ctr_status check_length(const char *what, double v, ctr_error *err) {
   return ctr_fail(err, CTR_EINPUT, "mixture: %s = %g is invalid (accepted: 0 to 1e50)", what, v);
 }
 
+#define PRODUCT_DMAX 16 /* product_bimodal as a mixture: 2^16 components */
+
+static int preset_K(const ctr_mixture_params *p) {
+  if (p->kind == CTR_MIXTURE_TWO_MODES) return 2;
+  if (p->kind == CTR_MIXTURE_PRODUCT_BIMODAL) return 1 << p->d;
+  return p->K;
+}
+
 static ctr_status check_params(const ctr_mixture_params *p, ctr_error *err) {
   ctr_status st;
-  if ((unsigned)p->kind > CTR_MIXTURE_FILE)
+  if ((unsigned)p->kind > CTR_MIXTURE_SCALE)
     return ctr_fail(err, CTR_EINPUT, "mixture: unknown preset %d", (int)p->kind);
   if (p->kind == CTR_MIXTURE_FILE) return CTR_OK; /* the file carries d, K and everything */
   if (p->d < 1 || p->d > CTR_MIXTURE_DMAX)
     return ctr_fail(err, CTR_EINPUT, "mixture: d = %d is out of range (accepted: 1 <= d <= %d)",
                     p->d, CTR_MIXTURE_DMAX);
-  int K = p->kind == CTR_MIXTURE_TWO_MODES ? 2 : p->K;
+  if (p->kind == CTR_MIXTURE_PRODUCT_BIMODAL && p->d > PRODUCT_DMAX)
+    return ctr_fail(err, CTR_EINPUT, "mixture product_bimodal: d = %d needs 2^d components "
+                    "(accepted as a mixture: d <= %d; the product engine takes any d)", p->d,
+                    PRODUCT_DMAX);
+  int K = preset_K(p);
   if (K < 1 || K > CTR_MIXTURE_KMAX || (double)K * p->d > CTR_MIXTURE_KD_MAX)
     return ctr_fail(err, CTR_EINPUT, "mixture: K = %d is out of range (accepted: 1 <= K <= %d "
                     "and K d <= %d)", K, CTR_MIXTURE_KMAX, CTR_MIXTURE_KD_MAX);
@@ -102,8 +116,27 @@ static void preset_means(const ctr_mixture_params *p, int K, double R, double *m
   case CTR_MIXTURE_SPHERE:
   case CTR_MIXTURE_CLOUD_SPHERE: random_points(p, 0, R, mu); break;
   case CTR_MIXTURE_CLOUD_BALL: random_points(p, 1, R, mu); break;
-  case CTR_MIXTURE_FILE: break;
+  case CTR_MIXTURE_FILE:
+  case CTR_MIXTURE_SCALE: break; /* concentric: scale_variances set every mean to 0 */
+  case CTR_MIXTURE_PRODUCT_BIMODAL: /* component k: coordinate i at -m if bit i of k is set */
+    for (int k = 0; k < K; k++)
+      for (int i = 0; i < p->d; i++) mu[(size_t)k * p->d + i] = (k >> i) & 1 ? -p->m : p->m;
+    break;
   }
+}
+
+/* scale_mixture: means 0 and variances sigma^(2 (K - 1 - k) / (K - 1)), geometric from sigma^2
+ * to 1 (the issue's probe family at K = 2, sigma = 0.5). */
+static ctr_status scale_variances(const ctr_mixture_params *p, int K, double *mu,
+                                  ctr_mixture_cov *cov, double **v, ctr_error *err) {
+  *v = ctr_dalloc(K);
+  if (!*v) return ctr_fail(err, CTR_ENOMEM, "mixture: out of memory at K = %d", K);
+  for (size_t i = 0; i < (size_t)K * p->d; i++) mu[i] = 0;
+  for (int k = 0; k < K; k++) {
+    double e = K == 1 ? 1.0 : (double)(K - 1 - k) / (K - 1);
+    (*v)[k] = pow(p->sigma, 2 * e), cov[k] = (ctr_mixture_cov){CTR_COV_ISO, *v + k};
+  }
+  return CTR_OK;
 }
 
 ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **out,
@@ -112,20 +145,21 @@ ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **ou
   ctr_status st = check_params(p, err);
   if (st) return st;
   if (p->kind == CTR_MIXTURE_FILE) return ctr_mixture_read(p->file, out, err);
-  int d = p->d, K = p->kind == CTR_MIXTURE_TWO_MODES ? 2 : p->K;
+  int d = p->d, K = preset_K(p);
   int cloud = p->kind == CTR_MIXTURE_CLOUD_BALL || p->kind == CTR_MIXTURE_CLOUD_SPHERE;
   double R = p->radius_growing ? p->radius * sqrt((double)d) : p->radius;
   double var = cloud ? 0.0 : p->sigma * p->sigma;
-  double *w = ctr_dalloc(K), *mu = ctr_dalloc((size_t)K * d);
+  double *w = ctr_dalloc(K), *mu = ctr_dalloc((size_t)K * d), *scale_v = NULL;
   ctr_mixture_cov *cov = malloc(sizeof *cov * K);
   if (!w || !mu || !cov) st = ctr_fail(err, CTR_ENOMEM, "mixture: out of memory at K = %d, d = "
                                        "%d", K, d);
   if (!st) {
     for (int k = 0; k < K; k++) w[k] = 1.0 / K, cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &var};
-    preset_means(p, K, R, mu);
+    if (p->kind == CTR_MIXTURE_SCALE) st = scale_variances(p, K, mu, cov, &scale_v, err);
+    if (!st) preset_means(p, K, R, mu);
     st = ctr_mixture_alloc(K, d, w, mu, cov, out, err);
   }
-  free(w), free(mu), free(cov);
+  free(w), free(mu), free(cov), free(scale_v);
   return st;
 }
 
