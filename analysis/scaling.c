@@ -178,9 +178,11 @@ static int in_range(const ctr_scaling_opts *o, double N) {
 }
 
 /* The bound's shape of a row: its bound_shape column, else L^3 d^(5/2) ln^5 N / N with the
- * row's lipschitz (1 when unknown), so that files without the column still get one. */
+ * row's lipschitz (1 when unknown), so that files without the column still get one. +inf when
+ * L^3 exceeds the double range (bound vacuous): kept, not replaced by the L = 1 shape. */
 static double row_shape(const ctr_point *r) {
-  if (r->bound_shape > 0 && isfinite(r->bound_shape)) return r->bound_shape;
+  if (r->bound_shape > 0 && !isnan(r->bound_shape)) return r->bound_shape;
+  if (r->lipschitz == INFINITY) return INFINITY;
   double L = r->lipschitz > 0 && isfinite(r->lipschitz) ? r->lipschitz : 1, lg = log((double)r->N);
   return L * L * L * pow(r->d, 2.5) * pow(lg, 5) / (double)r->N;
 }

@@ -44,6 +44,7 @@ static void c_of_N(ctr_scaling *s, size_t i, size_t j, ctr_bound_constant *c) {
       size_t e = a;
       while (e < s->ncN && s->cN[e].N != g->N[k]) e++;
       double r = g->mean[k] / g->shape[k];
+      if (!isfinite(g->shape[k])) continue; /* L^3 beyond double: C = W / inf = 0 says nothing */
       if (e == s->ncN) {
         ctr_c_of_N *t = &s->cN[s->ncN++];
         snprintf(t->family, sizeof t->family, "%s", c->family);
@@ -78,7 +79,8 @@ static void held_out(point_ref *p, size_t n, size_t fam, ctr_bound_constant *c) 
   size_t half = (n + 1) / 2;
   c->C_train = NAN, c->test_n = c->test_exceed = 0;
   for (size_t i = 0; i < half; i++)
-    if (p[i].g->eps == 0) c->C_train = isnan(c->C_train) ? ratio(&p[i]) : fmax(c->C_train, ratio(&p[i]));
+    if (p[i].g->eps == 0 && isfinite(p[i].g->shape[p[i].k]))
+      c->C_train = isnan(c->C_train) ? ratio(&p[i]) : fmax(c->C_train, ratio(&p[i]));
   for (size_t i = half; isfinite(c->C_train) && i < n; i++) {
     const ctr_scaling_group *g = p[i].g;
     c->test_n++;
@@ -98,7 +100,7 @@ static void vacuous(ctr_scaling *s, size_t i, size_t j, ctr_bound_constant *c) {
         g->vacuous[k] = -1, known = 0;
         continue;
       }
-      g->vacuous[k] = c->C * g->shape[k] > g->scale[k];
+      g->vacuous[k] = isinf(g->shape[k]) || c->C * g->shape[k] > g->scale[k]; /* inf: vacuous */
       c->points++, c->vacuous += g->vacuous[k] == 1;
     }
     for (size_t k = g->nN; known && k > 0 && g->vacuous[k - 1] == 0; k--) g->useful_from = g->N[k - 1];

@@ -4,16 +4,20 @@
  * ||J q_perp||) against the full Jacobian's norm at the bound's own maximiser (which also checks
  * that the reported value is an actual ||J(x)||_2); lower <= exact on two modes, where the exact
  * value is known (targets/lip_exact.h), including an asymmetric sharp case (sup ~3e20 at a
- * point no double-precision x resolves) that only the adjoint evaluation from level 1 reaches. */
+ * point no double-precision x resolves) that only the adjoint evaluation from level 1 reaches.
+ * Scale-free tangent vectors: forced rescaling (every 1e3) against the plain integration, and the
+ * sphere preset at d = 16 where L exceeds the double range (log10_lipschitz, inf columns). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "check.h"
 #include "core/rng.h"
 #include "targets/lip_exact.h"
+#include "simulate/point_run.h"
 #include "targets/lip_lower.h"
 
 static ctr_schedule *paper(int64_t N) {
@@ -160,11 +164,92 @@ static void test_vs_exact(double w0, double sigma, double rel) {
   ctr_mixture_free(m), ctr_schedule_free(s);
 }
 
+/* ln ||J|| with the tangent vectors rescaled whenever an entry passes 1e3 (many exact rescales)
+ * against the plain integration (never rescaled), downward from samples and upward (adjoint)
+ * from the mode midpoint; the step sequences differ after the first rescale, so they agree to
+ * the ODE's accuracy, not bitwise. */
+static void test_scaled(const char *what, ctr_mixture *m, int64_t N) {
+  ctr_schedule *s = paper(N);
+  ctr_error err;
+  int d = m->d;
+  double xs[4 * 8], y[8], worst = 0, lmax = 0;
+  ctr_rng r;
+  ctr_rng_init(&r, 7, CTR_RNG_TEST, d, 4);
+  ctr_mixture_sample_noised(m, s->a[N], s->s[N], &r, 4, xs, &err);
+  for (int i = 0; i < d; i++) y[i] = s->a[1] * 0.5 * (m->mu[i] + m->mu[d + i]);
+  for (int i = 0; i <= 4; i++) {
+    const double *p = i < 4 ? xs + i * d : y;
+    double plain = NAN, scaled = NAN;
+    ctr_status st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, INFINITY, &plain, &err);
+    if (!st) st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, 1e3, &scaled, &err);
+    worst = st ? INFINITY : fmax(worst, fabs(expm1(scaled - plain)));
+    lmax = fmax(lmax, plain);
+  }
+  char name[200];
+  snprintf(name, sizeof name, "%s: rescaled tangent vectors = plain (4 samples + midpoint, "
+           "largest norm %.3g)", what, exp(lmax));
+  check_worst(name, worst, 1e-10, "");
+  check_true("... and the plain norms reach 1e6 (so the 1e3 rescaling acted)", lmax > log(1e6), "");
+  ctr_schedule_free(s);
+}
+
+static void test_scaled_cases(void) {
+  double w[2] = {0.3, 0.7}, mu[4] = {1, 0, -1, 0}, v = 0.01;
+  ctr_mixture_cov cov[2] = {{CTR_COV_ISO, &v}, {CTR_COV_ISO, &v}};
+  ctr_mixture *m = NULL;
+  ctr_error err;
+  ctr_mixture_alloc(2, 2, w, mu, cov, &m, &err);
+  test_scaled("two modes 0.3/0.7, sigma 0.1, d = 2", m, 100);
+  ctr_mixture_free(m);
+  m = modes(4, 3, 0.1, 11);
+  test_scaled("4 modes on the unit sphere, sigma 0.1, d = 3", m, 100);
+  ctr_mixture_free(m);
+}
+
+/* One distill point of the sphere preset (K = 8, sigma 0.1, radius sqrt(d)), N = 100. */
+static ctr_status sphere_point(int d, ctr_point *row) {
+  ctr_point_spec spec;
+  ctr_error err;
+  ctr_point_spec_default(&spec);
+  ctr_point_spec_target(&spec, "sphere", &err);
+  spec.mixture.K = 8, spec.mixture.sigma = 0.1, spec.mixture.radius = 1;
+  spec.mixture.radius_growing = 1, spec.target.d = d, spec.schedule.N = 100;
+  spec.engine.engine = CTR_ENGINE_DISTILL, spec.points = 20, spec.sample_n = 0;
+  spec.lip_points = 8;
+  return ctr_point_run(&spec, 0, row, &err);
+}
+
+static void test_sphere_overflow(void) {
+  ctr_point r4, r16;
+  ctr_status st = sphere_point(4, &r4);
+  check_true("sphere K = 8, sigma 0.1, d = 4: status 0, finite L", !st && r4.status == 0 &&
+             isfinite(r4.lipschitz) && fabs(log10(r4.lipschitz) - r4.log10_lipschitz) < 1e-12 *
+             r4.log10_lipschitz && r4.log10_lipschitz > 10, r4.message);
+  st = sphere_point(16, &r16);
+  printf("# sphere d = 4: log10 L = %.6g; d = 16: log10 L = %.6g (%s, message '%s')\n",
+         r4.log10_lipschitz, r16.log10_lipschitz, r16.lipschitz_kind, r16.message);
+  check_true("sphere d = 16: status 0, kind lower, log10_lipschitz finite and > d = 4's",
+             !st && r16.status == 0 && !strcmp(r16.lipschitz_kind, "lower") &&
+             isfinite(r16.log10_lipschitz) && r16.log10_lipschitz > r4.log10_lipschitz,
+             r16.message);
+  double l16 = r16.log10_lipschitz; /* L itself: inf exactly when beyond the double range */
+  check_true("... lipschitz = 10^log10_lipschitz (inf beyond 1.8e308), bound_shape = L^3 ... = "
+             "inf, W still reported", (l16 > 308.26 ? r16.lipschitz == INFINITY :
+             fabs(log10(r16.lipschitz) / l16 - 1) < 1e-12) && 3 * l16 > 308.26 &&
+             r16.bound_shape == INFINITY && isfinite(r16.w1_hi_normal), "");
+  double want = 3 * r4.log10_lipschitz * M_LN10 + 2.5 * log(4.0) + 5 * log(log(100.0)) -
+                log(100.0);
+  check_rel("d = 4: bound_shape = L^3 d^2.5 ln^5 N / N from log L", log(r4.bound_shape), want,
+            1e-12);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   test_jvp();
   test_structured();
   test_vs_exact(0.5, 0.2, 1e-6);
   test_vs_exact(0.3, 0.1, 1e-6); /* sup ~3e20, off x = 0: no x in doubles resolves its peak */
+  test_scaled_cases();
+  test_sphere_overflow();
   return check_summary();
 }

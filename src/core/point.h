@@ -49,8 +49,10 @@
   X(F64, lipschitz, 0,                                                                             \
     "flow-map Lipschitz constant L = sup_{k<=t} Lip(Phi_{t->k}), at least 1: exact for Gaussians " \
     "and coordinate-wise mixtures (1-D transport identity), else a certified lower bound "        \
-    "(multi-start maximisation of ||J||_op); lipschitz_kind says which")                          \
+    "(multi-start maximisation of ||J||_op); lipschitz_kind says which; inf: beyond the double "  \
+    "range, see log10_lipschitz; NaN: the search failed (lipschitz_kind failed)")                 \
   X(F64, lipschitz_at_norm, 0, "|x*| of the maximiser of the Jacobian norm (NaN for Gaussians)")   \
+  X(F64, log10_lipschitz, 0, "log10 of lipschitz, finite even where L exceeds the double range")  \
   X(F64, w2_normal, 0, "exact W2(f_N(N(0,I)), X_1)")                                               \
   X(F64, w1_lo_normal, 0, "certified lower bound on W1(f_N(N(0,I)), X_1)")                         \
   X(F64, w1_hi_normal, 0, "certified upper bound on W1(f_N(N(0,I)), X_1)")                         \
@@ -87,9 +89,10 @@
   X(F64, sum_D_rms, 0, "sum_t (E_{q_t}||D_t||^2)^(1/2)")                                           \
   X(I32, sums_exact, 0, "1: L1 sums evaluated at every step; 0: ratio to RMS interpolated")        \
   X(F64, shrink_max, 0, "largest relative spread deficit 1 - A_N/Phi' over eigen-directions")      \
-  X(F64, bound_shape, 0, "L^3 d^(5/2) log^5(N) / N, the theorem's rate with C = 1")               \
+  X(F64, bound_shape, 0, "L^3 d^(5/2) log^5(N) / N, the theorem's rate with C = 1 (from "        \
+    "log10_lipschitz; inf when it exceeds the double range: the bound is then vacuous)")          \
   X(F64, data_scale, 0, "sqrt(E||X_0 - E X_0||^2) = sqrt(trace Cov X_0): the target's own scale")                  \
-  X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D exact) or lower (a certified lower bound)") \
+  X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D exact), lower (a certified lower bound) or failed (the search failed, message says why)") \
   X(F64, w1_hi_se_normal, 0, "Monte Carlo standard error of w1_hi_normal (0 when exact)")                         \
   X(F64, rho, 0, "karras schedule exponent rho (NaN for other schedules)")                        \
   X(F64, sigma_min, 0, "karras schedule: sigma_1 (abar_1 = 1/(1 + sigma_1^2))")                   \
@@ -102,7 +105,7 @@
   X(F64, eps_F, 0, "learned: sum_t eps_F,t, the class error (0: affine class on Gaussians)")     \
   X(I32, degree, 0, "learned: polynomial degree of the class in d = 1 (0: affine class)")        \
   X(I32, status, 0, "0 ok, 1 input refused, 2 out of memory, 3 numerical failure, 4 I/O")          \
-  X(STR, message, 160, "empty, or why the point failed")                                          \
+  X(STR, message, 160, "empty, or why the point failed; with status 0: a note (e.g. Lipschitz starts that failed)")                                          \
   X(F64, wall_time, 0, "seconds spent on the point (engine and metrics)")
 
 #define CTR_DECLARE_FIELD(kind, name, size, doc) CTR_DECLARE_##kind(name, size)

@@ -1,6 +1,7 @@
 #include "simulate/point_run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,10 +150,13 @@ ctr_status ctr_point_spec_mixture(const ctr_point_spec *spec, ctr_mixture **out,
   return st;
 }
 
-double ctr_bound_shape(double L, int d, int64_t N) {
+/* In log: L may exceed the double range (then the shape is +inf, the bound vacuous). */
+double ctr_bound_shape_log(double log_L, int d, int64_t N) {
   double lg = log((double)N);
-  return L * L * L * pow((double)d, 2.5) * pow(lg, 5) / (double)N;
+  return exp(3 * log_L + 2.5 * log((double)d) + 5 * log(lg) - lg);
 }
+
+double ctr_bound_shape(double L, int d, int64_t N) { return ctr_bound_shape_log(log(L), d, N); }
 
 static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
   const ctr_target_params *tp = &spec->target;
@@ -224,6 +228,7 @@ static void fill_affine(const ctr_affine_result *r, const ctr_gauss_metrics *m, 
   row->sum_D_l1 = r->sum_D_l1, row->sum_D_rms = r->sum_D_rms;
   row->sums_exact = r->sums_exact, row->shrink_max = m->shrink_max;
   row->bound_shape = ctr_bound_shape(m->lipschitz, row->d, row->N);
+  row->log10_lipschitz = log10(m->lipschitz);
   CTR_SET_STR(row->lipschitz_kind, "exact");
   row->w1_hi_se_normal = 0, row->coupling_l1_se_normal = 0, row->coupling_sq_se_normal = 0;
   row->coupling_sq_normal = m->normal.coupling_rms * m->normal.coupling_rms;
@@ -405,22 +410,40 @@ static ctr_status run_distill_rows(const ctr_point_spec *spec, const ctr_schedul
   return st;
 }
 
-/* L: exact for coordinate-wise targets (targets/lip_exact.h), else a certified lower bound. */
-static ctr_status fill_lipschitz(const ctr_point_spec *spec, const ctr_schedule *s,
-                                 const ctr_mixture *m, ctr_point *row, ctr_error *err) {
+static void set_lipschitz(ctr_point *row, double log_L, double x_norm, const char *kind) {
+  row->log10_lipschitz = log_L / M_LN10, row->lipschitz = exp(log_L); /* inf beyond the range */
+  row->lipschitz_at_norm = x_norm;
+  CTR_SET_STR(row->lipschitz_kind, kind);
+}
+
+/* L: exact for coordinate-wise targets (targets/lip_exact.h), else a certified lower bound, in
+ * log (L overflows double on sharp mixtures). A failure of the search never fails the point:
+ * lipschitz = NaN, kind "failed", the reason in message; starts that failed numerically are
+ * noted in message as well (the bound over the others stands). */
+static void fill_lipschitz(const ctr_point_spec *spec, const ctr_schedule *s,
+                           const ctr_mixture *m, ctr_point *row) {
   ctr_lip_exact ex;
-  ctr_status st = ctr_lip_exact_compute(m, s, &ex, err);
-  if (st) return st;
-  if (ex.exact) {
-    row->lipschitz = ex.L, row->lipschitz_at_norm = ex.x_norm;
-    CTR_SET_STR(row->lipschitz_kind, "exact");
-    return CTR_OK;
+  ctr_lip_lower lo = {0};
+  ctr_error err;
+  char msg[sizeof row->message];
+  ctr_status st = ctr_lip_exact_compute(m, s, &ex, &err);
+  if (!st && ex.exact) {
+    set_lipschitz(row, ex.log_L, ex.x_norm, "exact");
+    return;
   }
-  ctr_lip_lower lo;
-  st = mixture_lipschitz(spec, s, m, &lo, err);
-  if (!st) row->lipschitz = lo.L, row->lipschitz_at_norm = lo.x_norm;
-  CTR_SET_STR(row->lipschitz_kind, "lower");
-  return st;
+  if (!st) st = mixture_lipschitz(spec, s, m, &lo, &err);
+  if (st || lo.failed == lo.starts) {
+    set_lipschitz(row, NAN, NAN, "failed");
+    if (st) snprintf(msg, sizeof msg, "L: %.150s", err.msg);
+    else snprintf(msg, sizeof msg, "L: all %d starts failed numerically", lo.starts);
+    CTR_SET_STR(row->message, msg);
+    return;
+  }
+  set_lipschitz(row, lo.log_L, lo.x_norm, "lower");
+  if (lo.failed > 0) {
+    snprintf(msg, sizeof msg, "L: %d of %d starts failed numerically", lo.failed, lo.starts);
+    CTR_SET_STR(row->message, msg);
+  }
 }
 
 /* product: the coordinate laws of the target (two_modes: one bimodal coordinate and d - 1
@@ -465,10 +488,10 @@ static ctr_status run_mixture(const ctr_point_spec *spec, const ctr_schedule *s,
   if (!st && spec->engine.engine == CTR_ENGINE_GRID) st = run_grid(spec, s, m, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_CHAIN) st = run_chain_rows(spec, s, m, row, err);
   else if (!st) st = run_distill_rows(spec, s, m, row, err);
-  if (!st) st = fill_lipschitz(spec, s, m, row, err);
+  if (!st) fill_lipschitz(spec, s, m, row);
   if (!st) {
     row->K = m->K, row->abar_N = ctr_schedule_abar_N(s);
-    row->bound_shape = ctr_bound_shape(row->lipschitz, row->d, row->N);
+    row->bound_shape = ctr_bound_shape_log(row->log10_lipschitz * M_LN10, row->d, row->N);
   }
   ctr_mixture_free(m);
   return st;

@@ -284,6 +284,6 @@ ctr_status ctr_lip_exact_compute(const ctr_mixture *m, const ctr_schedule *s, ct
     }
   free(buf);
   if (st) return st;
-  out->exact = 1, out->L = exp(best), out->L_N1 = exp(bestN1), out->x_norm = x_at;
+  out->exact = 1, out->log_L = best, out->L = exp(best), out->L_N1 = exp(bestN1), out->x_norm = x_at;
   return CTR_OK;
 }

@@ -43,7 +43,9 @@ ctr_status ctr_lip1d_transport(const ctr_mix1d *m, const ctr_flow_span *span, do
 
 typedef struct {
   int exact;      /* 1: the target is a product and L below is exact; 0: not a product */
-  double L;       /* max(1, sup over the level pairs of sup_x Phi'_{t->k}) */
+  double L;       /* max(1, sup over the level pairs of sup_x Phi'_{t->k}); +inf beyond the
+                     double range (two modes at +-1, sigma 0.02: ~e^1200), see log_L */
+  double log_L;   /* ln L, always finite */
   double L_N1;    /* sup_x Phi'_{N->1} alone */
   double x_norm;  /* |x| of the maximiser at the from level (for the other coordinates: 0) */
   int64_t t, k;   /* the level pair attaining L (t = k = 1 when L = 1) */

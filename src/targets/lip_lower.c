@@ -75,16 +75,46 @@ static int jvp_rhs(double u, const double y[], double f[], void *params) {
   return GSL_SUCCESS;
 }
 
+/* Rescale the tangent vectors when their largest entry leaves [1e-100, 1e100]. */
+#define LIP_RESCALE 1e100
+
 static double noise_u(double a, double s) { return a < 0.5 ? -atanh(a) : log(s / (1.0 + a)); }
+
+/* The tangent vectors are linear in their initial values, so they may be rescaled at will: L is
+ * astronomically large on sharp mixtures (sphere, K = 8, sigma 0.1: ~1e80 at d = 4, beyond the
+ * double range for d >= 16) and unscaled vectors overflow. After every step whose largest
+ * |entry| leaves [1 / above, above], the vectors are multiplied by an exact power of two 2^-e
+ * and e is added to *e2 (true vectors = stored * 2^e2). Until the first rescale the steps are
+ * exactly those of an unscaled integration. */
+static int evolve_scaled(gsl_odeiv2_driver *drv, double *u, double u1, double *state, size_t d,
+                         size_t nvd, double above, long *e2) {
+  double sign = drv->h > 0 ? 1.0 : -1.0;
+  unsigned long n = 0;
+  while (sign * (u1 - *u) > 0) {
+    int gs = gsl_odeiv2_evolve_apply(drv->e, drv->c, drv->s, drv->sys, u, u1, &drv->h, state);
+    if (gs != GSL_SUCCESS) return gs;
+    if (drv->nmax > 0 && n++ == drv->nmax) return GSL_EMAXITER;
+    double mx = 0;
+    for (size_t i = 0; i < nvd; i++) mx = fmax(mx, fabs(state[d + i]));
+    if (!(mx > 0) || !isfinite(mx) || (mx <= above && mx >= 1.0 / above)) continue;
+    int e = ilogb(mx);
+    for (size_t i = 0; i < nvd; i++) state[d + i] = ldexp(state[d + i], -e);
+    *e2 += e;
+    gsl_odeiv2_evolve_reset(drv->e), gsl_odeiv2_step_reset(drv->s); /* y jumped */
+  }
+  return GSL_SUCCESS;
+}
 
 /* x and nv vectors integrated jointly over span. sign = +1: the variational equation, JV = J V.
  * sign = -1 with span going UP (level 1 -> N) from y: M(u) = d x(u_1) / d x(u) satisfies
  * dM/du = -M A(u) (A = a I - gradD symmetric), so the vectors v = M^T V obey dv/du = -A v and
  * arrive as J_{N->1}(x_N)^T V at x_N = Phi_{1->N}(y): the downward Jacobian at the exact
- * preimage of y, which no double-precision x_N could locate (lip_lower.h). */
+ * preimage of y, which no double-precision x_N could locate (lip_lower.h). JV is returned
+ * scaled: the true products are JV 2^e2 (evolve_scaled; above = INFINITY: never rescaled). */
 static ctr_status flow_vec(const ctr_mixture *m, const ctr_flow_span *span,
                            const ctr_flow_tol *tol, const double *x, int nv, const double *V,
-                           double sign, double *y, double *JV, ctr_error *err) {
+                           double sign, double above, double *y, double *JV, long *e2,
+                           ctr_error *err) {
   int d = m->d;
   size_t dim = (size_t)(nv + 1) * d;
   jvp_sys js = {.m = m, .nv = nv, .sign = sign};
@@ -98,11 +128,12 @@ static ctr_status flow_vec(const ctr_mixture *m, const ctr_flow_span *span,
                                       tol->abs_tol, tol->rel_tol)
       : NULL;
   ctr_status st = CTR_OK;
+  *e2 = 0;
   if (!drv) st = ctr_fail(err, CTR_ENOMEM, "flow jvp: out of memory (state %zu)", dim);
   if (!st) {
     gsl_odeiv2_driver_set_nmax(drv, tol->max_steps ? tol->max_steps : 1000000UL);
     memcpy(state, x, sizeof(double) * d), memcpy(state + d, V, sizeof(double) * (dim - d));
-    int gs = gsl_odeiv2_driver_apply(drv, &u0, u1, state);
+    int gs = evolve_scaled(drv, &u0, u1, state, (size_t)d, dim - d, above, e2);
     if (js.st) st = js.st, *err = js.err;
     else if (gs != GSL_SUCCESS)
       st = ctr_fail(err, CTR_ENUMERIC, "flow jvp: ODE solver failed: %s", gsl_strerror(gs));
@@ -116,7 +147,10 @@ static ctr_status flow_vec(const ctr_mixture *m, const ctr_flow_span *span,
 ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const ctr_flow_tol *tol,
                         const double *x, int nv, const double *V, double *y, double *JV,
                         ctr_error *err) {
-  return flow_vec(m, span, tol, x, nv, V, 1.0, y, JV, err);
+  long e2 = 0;
+  ctr_status st = flow_vec(m, span, tol, x, nv, V, 1.0, LIP_RESCALE, y, JV, &e2, err);
+  for (size_t i = 0; !st && e2 && i < (size_t)nv * m->d; i++) JV[i] = ldexp(JV[i], (int)e2);
+  return st;
 }
 
 /* ---------------- the multi-start search ---------------- */
@@ -142,7 +176,8 @@ typedef struct {
   ctr_flow_span up;    /* level 1 -> N, for the adjoint evaluation from y */
   int upward;          /* the point given is y at level 1 (adjoint), else x at level N */
   double step;         /* simplex step: half the narrowest level-1 mode */
-  double run_best, run_xn; /* best norm seen by the simplex and |x| there */
+  double run_best, run_xn; /* best log norm seen by the simplex and |x| there */
+  double above;        /* rescale threshold of the tangent vectors (LIP_RESCALE) */
   double *pbest;       /* the point (x or y) of the best norm so far, and its mode */
   int pbest_up;
   ctr_status st;
@@ -190,9 +225,11 @@ static void build_basis(lip_ctx *c) {
   free(v);
 }
 
-/* ||J(x)||_2 = max(sigma_max(J Q), ||J q_perp||) (structured) or the full Jacobian's norm; the
- * point p is x at level N, or (c->upward) y at level 1 with x = Phi_{1->N}(y). *xn = |x|. */
-static ctr_status opnorm_at(lip_ctx *c, const double *p, double *nrm, double *xn,
+/* log ||J(x)||_2, ||J||_2 = max(sigma_max(J Q), ||J q_perp||) (structured) or the full
+ * Jacobian's norm; the point p is x at level N, or (c->upward) y at level 1 with
+ * x = Phi_{1->N}(y). *xn = |x|. The structured norm is taken of the rescaled products (largest
+ * entry brought to [1, 2) by a power of two) and the scale added in log: finite for any L. */
+static ctr_status opnorm_at(lip_ctx *c, const double *p, double *lnrm, double *xn,
                             ctr_error *err) {
   int d = c->m->d;
   double x2 = 0;
@@ -200,16 +237,24 @@ static ctr_status opnorm_at(lip_ctx *c, const double *p, double *nrm, double *xn
     ctr_denoiser den = ctr_mixture_denoiser(c->m);
     ctr_status st = ctr_flow_jacobian(&den, &c->span, &c->tol, p, 0, c->jac, err);
     for (int i = 0; i < d; i++) x2 += p[i] * p[i];
-    if (!st) *nrm = c->jac->opnorm, *xn = sqrt(x2);
+    if (!st) *lnrm = log(c->jac->opnorm), *xn = sqrt(x2);
+    if (!st && !(c->jac->opnorm > 0 && isfinite(c->jac->opnorm)))
+      st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz: Jacobian norm %g", c->jac->opnorm);
     return st;
   }
+  long e2 = 0;
   ctr_status st = flow_vec(c->m, c->upward ? &c->up : &c->span, &c->tol, p, c->nv, c->cols,
-                           c->upward ? -1.0 : 1.0, c->y, c->JV, err);
+                           c->upward ? -1.0 : 1.0, c->above, c->y, c->JV, &e2, err);
   if (st) return st;
   const double *x = c->upward ? c->y : p;
   for (int i = 0; i < d; i++) x2 += x[i] * x[i];
   *xn = sqrt(x2);
-  double best = 0;
+  double mx = 0, best = 0;
+  for (size_t i = 0; i < (size_t)c->nv * d; i++) mx = fmax(mx, fabs(c->JV[i]));
+  if (!(mx > 0) || !isfinite(mx))
+    return ctr_fail(err, CTR_ENUMERIC, "Lipschitz: Jacobian products %g", mx);
+  int e = ilogb(mx);
+  for (size_t i = 0; i < (size_t)c->nv * d; i++) c->JV[i] = ldexp(c->JV[i], -e);
   if (c->nv > c->r) {
     const double *q = c->JV + (size_t)c->r * d;
     double qq = 0;
@@ -224,8 +269,8 @@ static ctr_status opnorm_at(lip_ctx *c, const double *p, double *nrm, double *xn
       return ctr_fail(err, CTR_ENUMERIC, "Lipschitz: SVD failed: %s", gsl_strerror(gs));
     best = fmax(best, gsl_vector_max(c->S));
   }
-  *nrm = best;
-  return isfinite(best) ? CTR_OK : ctr_fail(err, CTR_ENUMERIC, "Lipschitz: norm not finite");
+  *lnrm = log(best) + (double)(e2 + e) * M_LN2;
+  return isfinite(*lnrm) ? CTR_OK : ctr_fail(err, CTR_ENUMERIC, "Lipschitz: norm not finite");
 }
 
 /* The point x0 + Q c. */
@@ -240,17 +285,17 @@ static const double *shifted(lip_ctx *c, const gsl_vector *cv) {
 /* Every value computed is an actual ||J(x)||_2 at an actual x: the best of them is kept. */
 static double neg_log_norm(const gsl_vector *cv, void *p) {
   lip_ctx *c = p;
-  double nrm = 0, xn = 0;
+  double lnrm = 0, xn = 0;
   ctr_error e;
-  if (opnorm_at(c, shifted(c, cv), &nrm, &xn, &e) || !(nrm > 0)) return 1e300;
-  if (nrm > c->run_best) {
-    c->run_best = nrm, c->run_xn = xn, c->pbest_up = c->upward;
+  if (opnorm_at(c, shifted(c, cv), &lnrm, &xn, &e)) return 1e300;
+  if (lnrm > c->run_best) {
+    c->run_best = lnrm, c->run_xn = xn, c->pbest_up = c->upward;
     memcpy(c->pbest, c->x, sizeof(double) * c->m->d);
   }
-  return -log(nrm);
+  return -lnrm;
 }
 
-/* Nelder-Mead in the r coordinates of V from p0 (x or y by c->upward); raises *best. */
+/* Nelder-Mead in the r coordinates of V from p0 (x or y by c->upward); raises *best (a log). */
 static ctr_status refine(lip_ctx *c, const double *p0, double *best, double *best_xn) {
   int r = c->r;
   gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, r);
@@ -287,7 +332,7 @@ static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule 
                            ctr_error *err) {
   int d = m->d, K = m->K;
   memset(c, 0, sizeof *c);
-  c->m = m;
+  c->m = m, c->above = LIP_RESCALE;
   ctr_flow_tol_default(&c->tol);
   ctr_status st = ctr_flow_span_steps(s, s->N, 1, &c->span, err);
   if (!st) st = ctr_flow_span_steps(s, 1, s->N, &c->up, err);
@@ -340,57 +385,88 @@ static ctr_status make_starts(lip_ctx *c, const ctr_schedule *s, size_t n, const
   return CTR_OK;
 }
 
-ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
-                                 const double *xs, ctr_lip_lower *out, ctr_error *err) {
-  memset(out, 0, sizeof *out);
-  lip_ctx c;
-  double *starts = NULL, *nrm = NULL, best = -1, best_xn = 0, xn;
-  int *mode = NULL;
-  size_t ns = 0, ib[LIP_REFINE] = {0};
-  ctr_status st = ctx_init(&c, m, s, err);
-  if (!st) st = make_starts(&c, s, n, xs, &starts, &mode, &ns, err);
-  if (!st && !(nrm = ctr_dalloc(ns))) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
-  for (size_t i = 0; !st && i < ns; i++) {
-    c.upward = mode[i];
-    st = opnorm_at(&c, starts + i * m->d, &nrm[i], &xn, err);
-    if (!st && nrm[i] > best) {
-      best = nrm[i], best_xn = xn, c.pbest_up = mode[i];
-      memcpy(c.pbest, starts + i * m->d, sizeof(double) * m->d);
-    }
-  }
-  int nb = 0; /* indices of the best LIP_REFINE starts */
-  for (size_t i = 0; !st && i < ns; i++) {
+/* The indices of the (at most) LIP_REFINE largest finite lnrm, best first; returns how many. */
+static int best_starts(const double *lnrm, size_t ns, size_t *ib) {
+  int nb = 0;
+  for (size_t i = 0; i < ns; i++) {
+    if (!isfinite(lnrm[i])) continue; /* a start that failed numerically */
     int r = nb < LIP_REFINE ? nb++ : LIP_REFINE;
-    while (r > 0 && nrm[ib[r - 1]] < nrm[i]) {
+    while (r > 0 && lnrm[ib[r - 1]] < lnrm[i]) {
       if (r < LIP_REFINE) ib[r] = ib[r - 1];
       r--;
     }
     if (r < LIP_REFINE) ib[r] = i;
   }
+  return nb;
+}
+
+/* The maximiser again at halved tolerances: keep the smaller value (a failure keeps best). */
+static void recheck(lip_ctx *c, double *best, double *norm_err) {
+  double half = *best, xn;
+  ctr_error e;
+  c->upward = c->pbest_up, c->tol.abs_tol *= 0.5, c->tol.rel_tol *= 0.5;
+  if (opnorm_at(c, c->pbest, &half, &xn, &e)) {
+    *norm_err = NAN;
+    return;
+  }
+  *norm_err = exp(fmax(half, *best) + log(-expm1(-fabs(half - *best))));
+  *best = fmin(*best, half);
+}
+
+/* A start that fails numerically (ODE, SVD) is skipped and counted: the bound over the others
+ * is still a lower bound. Other failures (memory) end the search. */
+ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
+                                 const double *xs, ctr_lip_lower *out, ctr_error *err) {
+  memset(out, 0, sizeof *out);
+  lip_ctx c;
+  double *starts = NULL, *lnrm = NULL, best = -INFINITY, best_xn = 0, xn;
+  int *mode = NULL, failed = 0;
+  size_t ns = 0, ib[LIP_REFINE] = {0};
+  ctr_status st = ctx_init(&c, m, s, err);
+  if (!st) st = make_starts(&c, s, n, xs, &starts, &mode, &ns, err);
+  if (!st && !(lnrm = ctr_dalloc(ns))) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
+  for (size_t i = 0; !st && i < ns; i++) {
+    c.upward = mode[i];
+    st = opnorm_at(&c, starts + i * m->d, &lnrm[i], &xn, err);
+    if (st == CTR_ENUMERIC) st = CTR_OK, lnrm[i] = -INFINITY, failed++;
+    else if (!st && lnrm[i] > best) {
+      best = lnrm[i], best_xn = xn, c.pbest_up = mode[i];
+      memcpy(c.pbest, starts + i * m->d, sizeof(double) * m->d);
+    }
+  }
+  int nb = st ? 0 : best_starts(lnrm, ns, ib);
   for (int r = 0; !st && !c.jac && c.r > 0 && r < nb; r++) {
     c.upward = mode[ib[r]];
     st = refine(&c, starts + ib[r] * m->d, &best, &best_xn);
   }
-  if (!st && best > 0) { /* the maximiser again at halved tolerances: keep the smaller value */
-    double half = best;
-    c.upward = c.pbest_up, c.tol.abs_tol *= 0.5, c.tol.rel_tol *= 0.5;
-    st = opnorm_at(&c, c.pbest, &half, &xn, err);
-    out->norm_err = fabs(half - best), best = fmin(best, half);
-  }
+  out->norm_err = NAN;
+  if (!st && nb > 0) recheck(&c, &best, &out->norm_err);
   if (!st) {
-    out->norm = best, out->L = fmax(1.0, best), out->x_norm = best_xn;
-    out->structured = c.jac == NULL, out->starts = (int)ns;
+    out->log_norm = nb > 0 ? best : NAN, out->norm = exp(out->log_norm);
+    out->log_L = nb > 0 ? fmax(0.0, best) : NAN, out->L = exp(out->log_L);
+    out->x_norm = nb > 0 ? best_xn : NAN;
+    out->structured = c.jac == NULL, out->starts = (int)ns, out->failed = failed;
   }
-  ctx_free(&c), free(starts), free(nrm), free(mode);
+  ctx_free(&c), free(starts), free(lnrm), free(mode);
+  return st;
+}
+
+ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s,
+                                     const double *p, int upward, double above,
+                                     double *log_norm, ctr_error *err) {
+  lip_ctx c;
+  double xn;
+  ctr_status st = ctx_init(&c, m, s, err);
+  c.upward = upward, c.above = above;
+  if (!st) st = opnorm_at(&c, p, log_norm, &xn, err);
+  ctx_free(&c);
   return st;
 }
 
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
                                  double *norm, ctr_error *err) {
-  lip_ctx c;
-  double xn;
-  ctr_status st = ctx_init(&c, m, s, err);
-  if (!st) st = opnorm_at(&c, x, norm, &xn, err);
-  ctx_free(&c);
+  double l = 0;
+  ctr_status st = ctr_lip_lower_log_norm_at(m, s, x, 0, LIP_RESCALE, &l, err);
+  if (!st) *norm = exp(l);
   return st;
 }

@@ -51,16 +51,22 @@ ctr_status ctr_flow_jvp(const ctr_mixture *m, const ctr_flow_span *span, const c
                         ctr_error *err);
 
 typedef struct {
-  double L;        /* max(1, best norm): a lower bound on the theorem's L */
+  double L;        /* max(1, best norm): a lower bound on the theorem's L; +inf beyond the double
+                      range (log_L is finite), NaN when every start failed */
+  double log_L;    /* ln L, computed scale-free (lip_lower.c, evolve_scaled) */
   double norm;     /* the largest ||J(x)||_2 found: the smaller of its values at the default and
-                      at halved tolerances */
-  double norm_err; /* |difference| of those two values (the ODE's error estimate at x*) */
+                      at halved tolerances (+inf beyond the double range) */
+  double log_norm; /* ln norm */
+  double norm_err; /* |difference| of those two values (the ODE's error estimate at x*); NaN if
+                      the halved run failed */
   double x_norm;   /* |x*| of that maximiser */
   int structured;  /* 1: shared isotropic width (J_V (+) beta I and refinement), 0: fallback */
   int starts;      /* starting points tried */
+  int failed;      /* of which failed numerically (skipped); all failed: L = log_L = NaN */
 } ctr_lip_lower;
 
-/* Over the n sampled starts xs (n x d row-major, from q_N) and the mode-midpoint preimages. */
+/* Over the n sampled starts xs (n x d row-major, from q_N) and the mode-midpoint preimages.
+ * Starts that fail numerically are skipped (out->failed); CTR_OK even when all of them fail. */
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err);
 
@@ -68,5 +74,12 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
  * shared), for tests. */
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
                                  double *norm, ctr_error *err);
+
+/* ln ||J||_2 at p (x at level N, or upward: y at level 1 by the adjoint), the tangent vectors
+ * rescaled whenever their largest entry leaves [1 / above, above] (above = INFINITY: never, the
+ * plain computation), for tests. */
+ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s,
+                                     const double *p, int upward, double above,
+                                     double *log_norm, ctr_error *err);
 
 #endif
