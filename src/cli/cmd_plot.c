@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "analysis/figure_data.h"
 #include "store/results_h5.h"
+#include "store/safe_output.h"
 
 #ifndef CTR_FIGURES_DIR
 #define CTR_FIGURES_DIR "paper_figures"
@@ -209,6 +210,22 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
   return rc;
 }
 
+/* No figure or data file this run writes (or unlinks as stale) may be one of the inputs. */
+static int check_outputs(const char *dir, long figs, char **in, int nin) {
+  static const char *const out[] = {".pdf", ".png", ".tex", "-inc.tex", "-inc.pdf", ".dat"};
+  char path[4400];
+  ctr_error err = {0};
+  for (int f = 0; f < CTR_NFIG; f++)
+    for (int k = 0; (figs >> f & 1) && k < 6; k++) {
+      if (snprintf(path, sizeof path, "%s/%s%s%s", dir, k == 5 ? "data/" : "", ctr_fig_names[f],
+                   out[k]) >= (int)sizeof path)
+        return fprintf(stderr, "ctrate plot: -o %s: the directory name is too long\n", dir), 2;
+      if (ctr_output_check("-o", path, (const char *const *)in, (size_t)nin, &err))
+        return fprintf(stderr, "ctrate plot: %s\n", err.msg), 2;
+    }
+  return 0;
+}
+
 int ctr_cmd_plot(int argc, char **argv) {
   const char *dir = CTR_FIGURES_DIR, *scripts = CTR_FIGURES_DIR, *metric = "auto";
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
@@ -247,6 +264,7 @@ int ctr_cmd_plot(int argc, char **argv) {
                    "docs/results-format.md), nor auto\n",
                    metric),
            2;
+  if (check_outputs(dir, figs, argv + optind, argc - optind)) return 2;
   ctr_point *rows = NULL;
   size_t n = 0;
   int rc = read_all(argv + optind, argc - optind, metric, &rows, &n);

@@ -9,6 +9,7 @@
 #include "sweep/param_grid.h"
 #include "cli/report.h"
 #include "store/results_h5.h"
+#include "store/safe_output.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate run [OPTIONS] [-o FILE.h5]\n\n"
@@ -62,17 +63,40 @@ static int parse(int argc, char **argv, ctr_grid *g, const char **out) {
   return single_values(g) ? -1 : 2;
 }
 
-/* Add ROW to PATH by rewriting the whole file (temp + rename), so a kill never leaves a torn
- * file. A sweep's file is refused: its rows must match its plan. */
+/* Before computing: may the row go to PATH? Not onto an input file, not into a sweep's file,
+ * not into a file of another ctrate version or row layout (its old rows would then claim the
+ * new version). Returns the existing file's metadata (spec NULL if PATH does not exist). */
+static ctr_status check_output(const char *path, const ctr_grid *g, ctr_results_meta *m,
+                               ctr_error *err) {
+  const char *in[2] = {g->cov_file, g->mixture_file};
+  memset(m, 0, sizeof *m);
+  ctr_status st = ctr_output_check("-o", path, in, 2, err);
+  if (st || access(path, F_OK)) return st;
+  if ((st = ctr_results_meta_read(path, m, err))) return st;
+  if (m->plan_points > 0)
+    st = ctr_fail(err, CTR_EINPUT, "%s holds a sweep (%lld points); write single runs to "
+                  "another file", path, m->plan_points);
+  else if (strcmp(m->version, ctr_results_version()))
+    st = ctr_fail(err, CTR_EINPUT, "%s was written by ctrate %s, this is %s: adding a row would "
+                  "mix two versions in one file; write to a new file", path, m->version,
+                  ctr_results_version());
+  else if (!m->layout_current)
+    st = ctr_fail(err, CTR_EINPUT, "%s: its row_layout is not this ctrate's columns; write to a "
+                  "new file", path);
+  if (st) ctr_results_meta_free(m);
+  return st;
+}
+
+/* Add ROW to PATH by rewriting the whole file (exclusive temporary + rename), so a kill never
+ * leaves a torn file; under PATH.lock, so two runs never lose each other's row. */
 static ctr_status append_row(const char *path, const ctr_run_info *info, const ctr_point *row,
-                             ctr_error *err) {
+                             const ctr_grid *g, ctr_error *err) {
   ctr_point *rows = NULL;
   size_t n = 0;
   ctr_results_meta m = {0};
-  ctr_status st = access(path, F_OK) ? CTR_OK : ctr_results_meta_read(path, &m, err);
-  if (!st && m.plan_points > 0)
-    st = ctr_fail(err, CTR_EINPUT, "%s holds a sweep (%lld points); write single runs to "
-                  "another file", path, m.plan_points);
+  int lock = -1;
+  ctr_status st = ctr_output_lock(path, &lock, err);
+  if (!st) st = check_output(path, g, &m, err); /* again, under the lock */
   if (!st && m.spec) st = ctr_results_read(path, &rows, &n, NULL, err);
   const ctr_point **all = st ? NULL : malloc(sizeof *all * (n + 1));
   if (!st && !all) st = ctr_fail(err, CTR_ENOMEM, "out of memory");
@@ -81,6 +105,7 @@ static ctr_status append_row(const char *path, const ctr_run_info *info, const c
   ctr_run_info keep = *info;
   if (m.created && *m.created) keep.created = m.created;
   if (!st) st = ctr_results_write_file(path, &keep, all, n + 1, err);
+  ctr_output_unlock(path, lock);
   free(all), free(rows);
   if (m.spec) ctr_results_meta_free(&m);
   return st;
@@ -95,6 +120,9 @@ int ctr_cmd_run(int argc, char **argv) {
   ctr_point row;
   ctr_point_spec spec;
   if (rc < 0 && ctr_grid_check(&g, &err)) rc = ctr_exit_code(err.status);
+  ctr_results_meta m0;
+  if (rc < 0 && out && check_output(out, &g, &m0, &err)) rc = ctr_exit_code(err.status);
+  else if (rc < 0 && out && m0.spec) ctr_results_meta_free(&m0);
   if (rc < 0) {
     ctr_grid_point(&g, 0, &spec);
     char *desc = ctr_grid_describe(&g);
@@ -102,7 +130,7 @@ int ctr_cmd_run(int argc, char **argv) {
     ctr_status st = ctr_point_run(&spec, 0, &row, &err);
     ctr_report_point(stdout, &row);
     ctr_error werr = {0};
-    ctr_status wst = out ? append_row(out, &info, &row, &werr) : CTR_OK;
+    ctr_status wst = out ? append_row(out, &info, &row, &g, &werr) : CTR_OK;
     if (wst && !st) st = wst, err = werr;
     rc = ctr_exit_code(st);
     free(desc);

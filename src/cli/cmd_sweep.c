@@ -15,10 +15,12 @@
 #include "cli/report.h"
 #include "sweep/spec.h"
 #include "sweep/sweep_loop.h"
+#include "store/safe_output.h"
 
 typedef struct {
   char *out;         /* owned */
   const char *from;  /* result file whose spec to re-run */
+  const char *spec_file;
   int force, resume, dry_run, report, shard_i, shard_n;
   double checkpoint;
   ctr_sweep_run_opts run;
@@ -128,14 +130,17 @@ static int load_spec(int argc, char **argv, ctr_grid *g, sweep_opts *o) {
                    argv[optind + 1]), 2;
   if (o->from && optind < argc)
     return fprintf(stderr, "ctrate sweep: give a spec file or --from, not both\n"), 2;
+  if (optind < argc) o->spec_file = argv[optind];
   if (optind < argc) st = ctr_spec_load_file(argv[optind], g, &spec_out, &err);
   if (o->from) {
     ctr_results_meta m;
     if (!(st = ctr_results_meta_read(o->from, &m, &err))) {
-      char name[600];
-      snprintf(name, sizeof name, "%s:spec", o->from);
-      if (!*m.spec) st = ctr_fail(&err, CTR_EINPUT, "%s: the file holds no spec", o->from);
-      else st = ctr_spec_load_text(name, m.spec, g, NULL, &err);
+      ctr_text name = {0};
+      ctr_text_add(&name, "%s:spec", o->from);
+      if (name.oom) st = ctr_fail(&err, CTR_ENOMEM, "out of memory");
+      else if (!*m.spec) st = ctr_fail(&err, CTR_EINPUT, "%s: the file holds no spec", o->from);
+      else st = ctr_spec_load_text(name.p, m.spec, g, NULL, &err);
+      free(name.p);
       ctr_results_meta_free(&m);
     }
   }
@@ -190,11 +195,15 @@ static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, con
   char shard[32] = "";
   if (o->shard_n > 1) snprintf(shard, sizeof shard, "%d/%d", o->shard_i, o->shard_n);
   if (o->out) {
+    const char *in[4] = {o->spec_file, o->from, g->cov_file, g->mixture_file};
+    ctr_status cs = ctr_output_check("-o", o->out, in, 4, &err);
+    if (cs) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(cs);
     ctr_store_params sp = {o->out, {ctr_command_line(), spec, o->run.threads,
                                     g->base.target.seed, shard, (long long)plan->total, NULL},
                            o->resume, o->force, o->checkpoint};
     ctr_status st = ctr_store_open(&sp, &store, &err);
     if (st) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
+    if (*ctr_store_warning(store)) fprintf(stderr, "ctrate sweep: %s\n", ctr_store_warning(store));
     if (o->resume && !o->run.quiet)
       fprintf(stderr, "ctrate sweep: resuming %s: %zu of %zu points already done\n", o->out,
               ctr_store_count(store), plan->n);

@@ -50,6 +50,7 @@ ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
  * absent), creation time and the ctrate version that wrote it. Strings are malloc'ed ("" when absent). */
 typedef struct {
   char *spec, *shard, *created, *version;
+  int layout_current; /* 1: its row_layout is this build's (rows can be added to it) */
   long long plan_points;
   unsigned long long master_seed;
 } ctr_results_meta;
@@ -62,10 +63,14 @@ const char *ctr_results_version(void);
 /* The current local time, ISO 8601 with zone. */
 void ctr_results_now(char *buf, size_t n);
 
+/* Rows a file may claim (a sparse HDF5 extent beyond the stored bytes is refused too). */
+#define CTR_RESULTS_MAX_ROWS 100000000LL
+
 /* Read every row of a result file into a malloc'ed array (*rows, caller frees),
  * with the root attributes as "name = value" lines into a malloc'ed string *attrs
- * (may pass NULL). Columns missing from an older file are left as ctr_point_clear
- * made them. */
+ * (may pass NULL). /points must hold exactly the columns of the file's own schema (its
+ * row_layout attribute; columns an older schema lacks stay as ctr_point_clear made them):
+ * a missing, extra or mistyped column is CTR_EINPUT. */
 ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, char **attrs,
                             ctr_error *err);
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# test_files.sh: files you can trust (issue 11): no command writes onto one of its inputs or
+# mixes the rows of two experiments; the file system as an adversary (planted symlinks, --force
+# on things that are not results, damaged journals); every input bounded; signals and messages.
+# One block per defect class, named "class N" in its checks.
+# usage: tests/test_files.sh PATH_TO_CTRATE
+set -u
+[ $# -eq 1 ] && [ -x "$1" ] || { echo "usage: $0 PATH_TO_CTRATE" >&2; exit 2; }
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/ctrate_files.XXXXXX")
+cp "$1" "$T/ctrate"
+CT=$T/ctrate
+BG=
+trap '[ -n "$BG" ] && kill -9 $BG 2>/dev/null; rm -rf "$T"' EXIT
+FAILS=0 N=0
+ok() { N=$((N + 1)); echo "ok - $*"; }
+fail() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "FAIL - $*"; sed 's/^/#   /' "$T/err" 2>/dev/null | head -5; }
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else fail "$2"; fi; }
+sum() { sha256sum "$1" | cut -c1-64; }
+rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['points']))" "$1"; }
+
+printf 'd = [1, 2];\nN = [10, 100];\n' >"$T/s.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/x.h5" 2>"$T/err"
+check $? "setup: a small sweep"
+
+# ---- class 1: no output onto an input (device and inode, not names) --------------------
+before=$(sum "$T/x.h5")
+"$CT" fit "$T/x.h5" --report "$T/x.h5" -q 2>"$T/err"
+[ $? -eq 2 ] && grep -q "input" "$T/err" && [ "$(sum "$T/x.h5")" = "$before" ]
+check $? "class 1: fit --report x.h5 onto x.h5: exit 2, the file untouched"
+ln "$T/x.h5" "$T/hard.h5"
+"$CT" fit "$T/x.h5" --report "$T/hard.h5" -q 2>"$T/err"
+[ $? -eq 2 ] && [ "$(sum "$T/x.h5")" = "$before" ]
+check $? "class 1: fit --report onto a hard link of the input: exit 2"
+"$CT" merge -o "$T/./x.h5" --force "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "input" "$T/err" && [ "$(sum "$T/x.h5")" = "$before" ]
+check $? "class 1: merge -o onto its own input (another spelling, --force): exit 2"
+cp "$T/s.cfg" "$T/s0.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/s.cfg" 2>"$T/err"
+[ $? -eq 2 ] && cmp -s "$T/s.cfg" "$T/s0.cfg"
+check $? "class 1: sweep -o its own spec file: exit 2, spec untouched"
+printf '1 0\n0 1\n' >"$T/cov"
+"$CT" run --target file --d 2 --cov-file "$T/cov" -o "$T/cov" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && [ "$(cat "$T/cov")" = "$(printf '1 0\n0 1')" ]
+check $? "class 1: run -o its own --cov-file: exit 2"
+mkdir -p "$T/figs/data"
+cp "$T/x.h5" "$T/figs/rate_curve.pdf" 2>/dev/null
+"$CT" plot "$T/figs/rate_curve.pdf" -o "$T/figs" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && [ -s "$T/figs/rate_curve.pdf" ]
+check $? "class 1: plot whose figure would replace its input: exit 2, input kept"
+
+# ---- class 4: /points columns must match the schema -------------------------------------
+"$PY" - "$T/x.h5" "$T/nod.h5" "$T/extra.h5" <<'EOF'
+import sys, h5py, numpy as np
+src = h5py.File(sys.argv[1], "r"); t = src["points"][:]
+def write(path, arr):
+    with h5py.File(path, "w") as f:
+        for k, v in src.attrs.items(): f.attrs[k] = v
+        f["points"] = arr
+names = [n for n in t.dtype.names if n not in ("d", "N")]
+write(sys.argv[2], np.array([tuple(r[n] for n in names) for r in t], dtype=[(n, t.dtype[n]) for n in names]))
+dt = [(n, t.dtype[n]) for n in t.dtype.names] + [("bogus", "<f8")]
+e = np.zeros(len(t), dtype=dt)
+for n in t.dtype.names: e[n] = t[n]
+write(sys.argv[3], e)
+EOF
+"$CT" merge -o "$T/m.h5" "$T/nod.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "column d is missing" "$T/err" && [ ! -e "$T/m.h5" ]
+check $? "class 4: merge refuses a /points without d and N (names the column)"
+cp "$T/nod.h5" "$T/nod2.h5"
+"$CT" sweep "$T/s.cfg" -q --resume -o "$T/nod2.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "column d is missing" "$T/err"
+check $? "class 4: --resume refuses it too"
+"$CT" show "$T/extra.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "bogus" "$T/err"
+check $? "class 4: an extra column is refused with its name"
+
+# ---- class 5: run -o refuses a file of another version ----------------------------------
+"$CT" run --d 2 -o "$T/r.h5" >/dev/null 2>"$T/err"
+"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); f.attrs['version']='0.0.0-other'" "$T/r.h5"
+before=$(sum "$T/r.h5")
+"$CT" run --d 2 -o "$T/r.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "0.0.0-other" "$T/err" && [ "$(sum "$T/r.h5")" = "$before" ]
+check $? "class 5: run -o on a file of another version: exit 2, file unchanged"
+
+# ---- class 6: one writer per file --------------------------------------------------------
+echo 4242 >"$T/x.h5.lock"
+flock "$T/x.h5.lock" sleep 20 &
+BG=$!
+for _ in $(seq 50); do flock -n "$T/x.h5.lock" true 2>/dev/null || break; sleep 0.1; done
+"$CT" sweep "$T/s.cfg" -q --resume -o "$T/x.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "pid 4242" "$T/err"
+check $? "class 6: a second writer is refused, naming the holder's pid"
+"$CT" run --d 2 -o "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ]
+check $? "class 6: run -o waits for no one either: refused while locked"
+kill -9 $BG 2>/dev/null; wait $BG 2>/dev/null; BG=
+rm -f "$T/x.h5.lock"
+
+# ---- class 7: planted symlinks at the temporary's name ----------------------------------
+echo precious >"$T/victim"
+ln -s "$T/victim" "$T/p.h5.tmp"
+"$CT" run --d 2 -o "$T/p.h5" >/dev/null 2>"$T/err"
+[ $? -eq 0 ] && [ "$(cat "$T/victim")" = precious ] && [ -f "$T/p.h5" ] && [ ! -L "$T/p.h5" ]
+check $? "class 7: run -o with a planted PATH.tmp symlink: target untouched, result a file"
+ln -s "$T/victim" "$T/q.h5.tmp"
+"$CT" sweep "$T/s.cfg" -q --checkpoint 0 -o "$T/q.h5" 2>"$T/err"
+[ $? -eq 0 ] && [ "$(cat "$T/victim")" = precious ] && [ ! -L "$T/q.h5" ] && [ "$(rows "$T/q.h5")" = 4 ]
+check $? "class 7: sweep checkpoints likewise"
+ln -s "$T/victim" "$T/x.h5.journal.tmp" 2>/dev/null
+ln -s "$T/victim" "$T/m2.h5.tmp"
+"$CT" merge -o "$T/m2.h5" "$T/x.h5" >/dev/null 2>"$T/err" && "$CT" fit "$T/m2.h5" -q --bootstrap 0 2>"$T/err"
+[ $? -eq 0 ] && [ "$(cat "$T/victim")" = precious ] && [ ! -L "$T/m2.h5" ]
+check $? "class 7: merge -o and fit likewise"
+
+# ---- class 8: --force replaces only a ctrate result -------------------------------------
+cp "$T/s.cfg" "$T/spec2.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/spec2.cfg" --force 2>"$T/err"
+[ $? -eq 2 ] && cmp -s "$T/s.cfg" "$T/spec2.cfg"
+check $? "class 8: sweep -o SPEC --force: refused, the file kept"
+mkfifo "$T/fifo"
+"$CT" sweep "$T/s.cfg" -q -o "$T/fifo" --force 2>"$T/err"
+[ $? -eq 2 ] && [ -p "$T/fifo" ]
+check $? "class 8: -o FIFO --force: refused, still a FIFO"
+"$CT" merge -o "$T/spec2.cfg" --force "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && cmp -s "$T/s.cfg" "$T/spec2.cfg"
+check $? "class 8: merge --force onto a non-result: refused"
+"$CT" sweep "$T/s.cfg" -q -o "$T/q.h5" --force 2>"$T/err"
+check $? "class 8: --force still replaces a ctrate result"
+
+echo "# $N checks, $FAILS failed"
+[ $FAILS -eq 0 ]
