@@ -129,5 +129,119 @@ check $? "class 8: merge --force onto a non-result: refused"
 "$CT" sweep "$T/s.cfg" -q -o "$T/q.h5" --force 2>"$T/err"
 check $? "class 8: --force still replaces a ctrate result"
 
+# ---- class 2: no fixed-size buffer truncates user input --------------------------------
+diag=$(seq 1 40 | awk '{printf "%s%.6f", (NR > 1 ? "," : ""), 1 + $1 / 1000}')
+"$CT" sweep --target diagonal --diag "$diag" --N 10,100 -q -o "$T/diag.h5" 2>"$T/err"
+(cd "$T" && mkdir -p elsewhere && cd elsewhere && "$CT" sweep --from ../diag.h5 --dry-run) >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] && grep -qF "diag = \"$diag\"" "$T/out" && grep -qE "^ +[0-9]+ +diagonal +ct +40 " "$T/out"
+check $? "class 2: a 40-value --diag (${#diag} chars) is stored whole and --from re-runs d = 40"
+"$CT" sweep --target diagonal --diag "${diag%,*},9" --N 10,100 -q --resume -o "$T/diag.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "different spec" "$T/err"
+check $? "class 2: --resume with a --diag sharing the first 127+ characters is refused"
+long=$(seq 1 2500 | awk '{printf "%s%.6f", (NR > 1 ? "," : ""), 1 + $1 / 1e5}')
+printf 'target = "diagonal";\ndiag = "%s";\nN = [10];\n' "$long" >"$T/long.cfg"
+"$CT" sweep "$T/long.cfg" --dry-run >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] && grep -qF "$long" "$T/out"
+check $? "class 2: a spec string of ${#long} characters is read whole"
+"$CT" sweep --N 20:1e5:9000 --dry-run >"$T/out" 2>"$T/err" && "$PY" - "$T/out" <<'EOF2'
+import sys, re
+t = open(sys.argv[1]).read()
+n = re.search(r"^N = \[(.*)\];$", t, re.M).group(1).split(",")
+sys.exit(0 if len(n) > 5000 else 1)
+EOF2
+check $? "class 2: a long log range is spelled out whole in the resolved spec"
+
+# ---- class 3: input files pinned by content --------------------------------------------
+mkdir -p "$T/in"
+"$PY" -c "
+import numpy as np
+a = np.random.default_rng(1).standard_normal((10, 10)); c = a @ a.T / 10 + np.eye(10)
+np.savetxt('$T/in/cov', c, fmt='%.17g')"
+(cd "$T/in" && "$CT" sweep --target file --d 10 --cov-file cov --N 10,100 -q -o "$T/cov.h5") 2>"$T/err"
+"$PY" - "$T/cov.h5" "$(sum "$T/in/cov")" "$T/in/cov" <<'EOF2'
+import sys, h5py
+a = h5py.File(sys.argv[1], "r").attrs
+inp, spec = a["input_files"], a["spec"]
+sys.exit(0 if sys.argv[2] in inp and sys.argv[2] in spec and open(sys.argv[3]).read() in inp
+         and 'cov-file = "' + sys.argv[3] + '"' in spec else 1)
+EOF2
+check $? "class 3: the result holds the covariance's contents, its SHA-256 (= sha256sum) and absolute path"
+(cd "$T/elsewhere" && "$CT" sweep --from ../cov.h5 -q -o "$T/cov2.h5") 2>"$T/err"
+check $? "class 3: --from works from another directory"
+sed -i '1s/^/# changed\n/' "$T/in/cov"
+(cd "$T/in" && "$CT" sweep --target file --d 10 --cov-file cov --N 10,100 -q --resume -o "$T/cov.h5") 2>"$T/err"
+[ $? -eq 2 ] && grep -q "cov-file-sha256" "$T/err"
+check $? "class 3: --resume after the covariance file changed is refused"
+"$CT" sweep --from "$T/cov.h5" -q -o "$T/cov3.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "contents changed" "$T/err" && [ ! -e "$T/cov3.h5" ]
+check $? "class 3: --from with a changed input file is refused"
+
+# ---- class 10: a damaged journal record costs only itself ------------------------------
+SPEC=$ROOT/tests/data/sweep_small.cfg
+"$CT" sweep "$SPEC" -q -j 1 --checkpoint 100000 -o "$T/j.h5" 2>"$T/err" &
+BG=$!
+for _ in $(seq 300); do
+  [ -f "$T/j.h5.journal" ] && [ "$(stat -c %s "$T/j.h5.journal")" -gt 20000 ] && break
+  sleep 0.05
+done
+kill -9 $BG 2>/dev/null; wait $BG 2>/dev/null; BG=
+cp "$T/j.h5.journal" "$T/j.journal.orig"
+nrec=$("$PY" - "$T/j.h5.journal" <<'EOF2'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+offs = [i for i in range(len(b)) if b[i:i + 8] == b"CTRROW2\x00"]
+o = offs[1] + 200                     # damage the second record's row
+b[o:o + 8] = b"\xff" * 8
+b[0:8] = b"garbage!"                  # and the header
+open(sys.argv[1], "wb").write(bytes(b))
+size = offs[1] - offs[0]
+print(sum(1 for o in offs if o + size <= len(b)))
+EOF2
+)
+"$CT" sweep "$SPEC" -j 1 --resume -o "$T/j.h5" >"$T/out" 2>"$T/err"
+rc=$?
+kept=$(sed -n 's/.*resuming .*: \([0-9]*\) of .*/\1/p' "$T/err")
+[ $rc -eq 0 ] && [ -n "$kept" ] && [ "$kept" -eq $((nrec - 1)) ] && grep -q "damaged header" "$T/err" &&
+  grep -q "dropped .* damaged bytes" "$T/err" && [ "$(rows "$T/j.h5")" = 360 ]
+check $? "class 10: damaged record and header: the $((nrec - 1)) other records kept ($kept), stderr says what was dropped"
+
+# ---- class 11: every input bounded -------------------------------------------------------
+timeout 5 "$CT" sweep --N 10:1e8:10000 --d 1:1e6:10000 --replicates 1000 --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "points (accepted: at most" "$T/err"
+check $? "class 11: a plan of 10^11 points is refused at once with its size"
+timeout 5 "$CT" run --target file --d 2 --cov-file /dev/zero >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not a regular file" "$T/err"
+check $? "class 11: --cov-file /dev/zero is refused (no hang, no growth)"
+mkfifo "$T/covfifo"
+timeout 5 "$CT" sweep --target mixture_file --mixture-file "$T/covfifo" --d 2 --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not a regular file" "$T/err"
+check $? "class 11: --mixture-file FIFO is refused without waiting for a writer"
+"$PY" - "$T/x.h5" "$T/sparse.h5" <<'EOF2'
+import sys, h5py
+src = h5py.File(sys.argv[1], "r"); t = src["points"][:]
+with h5py.File(sys.argv[2], "w") as f:
+    for k, v in src.attrs.items(): f.attrs[k] = v
+    d = f.create_dataset("points", shape=(10**9,), maxshape=(None,), dtype=t.dtype, chunks=(64,))
+EOF2
+timeout 10 "$CT" show "$T/sparse.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "claims" "$T/err"
+check $? "class 11: a sparse /points of 10^9 rows is refused before allocating"
+
+# ---- class 12, 13, 14 -------------------------------------------------------------------
+"$CT" run --target sphere --K 1000000 --d 50 --N 100000 >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "core-hours" "$T/err" && grep -q -- "--yes" "$T/err"
+check $? "class 12: run refuses a point estimated over the limit unless --yes"
+"$CT" sweep --target sphere --K 1000000 --d 50 --N 100000 -q -o "$T/huge.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "core-hours" "$T/err" && [ ! -e "$T/huge.h5" ]
+check $? "class 12: sweep likewise, before creating its file"
+"$CT" run --d 2 -o "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "holds a sweep" "$T/err"
+check $? "class 12: run -o checks its output before computing"
+"$CT" sweep --target sphere --K 40000 --d 3 --N 100 --dry-run >/dev/null 2>"$T/err"
+check $? "class 13: --target sphere --K 40000 is accepted (weights sum to 1 exactly)"
+"$CT" run --target file --d 2 >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "needs --cov-file" "$T/err"
+check $? "class 14: --target file without --cov-file: exit 2 with a message"
+
 echo "# $N checks, $FAILS failed"
 [ $FAILS -eq 0 ]

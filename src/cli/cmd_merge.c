@@ -115,7 +115,7 @@ static int merge(const char *out, int force, int nfiles, char **files, ctr_error
   if (rc < 0) rc = gather(nfiles, files, meta[0].plan_points, sr, &all, err);
   if (rc < 0) {
     ctr_run_info info = {ctr_command_line(), meta[0].spec, 0, meta[0].master_seed, "",
-                         meta[0].plan_points, meta[0].created};
+                         meta[0].plan_points, meta[0].created, meta[0].inputs};
     int lock = -1;
     ctr_status st = ctr_output_lock(out, &lock, err);
     if (!st) st = ctr_results_write_file(out, &info, all, (size_t)meta[0].plan_points, err);

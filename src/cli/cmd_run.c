@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "sweep/param_grid.h"
+#include "sweep/plan.h"
 #include "cli/report.h"
 #include "store/results_h5.h"
 #include "store/safe_output.h"
@@ -14,7 +15,9 @@
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate run [OPTIONS] [-o FILE.h5]\n\n"
                "Simulate one point and print every parameter and metric.\n\n"
-               "  -o, --output FILE.h5  append the row to FILE.h5 (created if missing)\n");
+               "  -o, --output FILE.h5  append the row to FILE.h5 (created if missing)\n"
+               "      --yes            run even if the point is estimated over %g core-hours\n",
+          CTR_PLAN_MAX_POINT_HOURS);
   ctr_grid_help(out, 0);
   fprintf(out, "  -h, --help           this text\n");
 }
@@ -34,19 +37,21 @@ static int single_values(const ctr_grid *g) {
   return 1;
 }
 
-static int parse(int argc, char **argv, ctr_grid *g, const char **out) {
+static int parse(int argc, char **argv, ctr_grid *g, const char **out, int *yes) {
   struct option opts[64];
   size_t n = 0;
   while (ctr_grid_options[n].name) opts[n] = ctr_grid_options[n], n++;
   opts[n++] = (struct option){"output", required_argument, 0, 'o'};
   opts[n++] = (struct option){"help", no_argument, 0, 'h'};
+  opts[n++] = (struct option){"yes", no_argument, 0, 'y'};
   opts[n] = (struct option){0, 0, 0, 0};
   optind = 1, opterr = 0;
   int c;
   ctr_error err;
   while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     if (c == 'h') return help(stdout), 0;
-    if (c == 'o') *out = optarg;
+    if (c == 'y') *yes = 1;
+    else if (c == 'o') *out = optarg;
     else if (c == '?' || c == ':') {
       fprintf(stderr, "ctrate run: %s '%s' (see ctrate run --help)\n",
               c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
@@ -115,18 +120,22 @@ int ctr_cmd_run(int argc, char **argv) {
   ctr_grid g;
   ctr_grid_init(&g);
   const char *out = NULL;
-  int rc = parse(argc, argv, &g, &out);
+  int yes = 0;
+  int rc = parse(argc, argv, &g, &out, &yes);
   ctr_error err = {0};
   ctr_point row;
   ctr_point_spec spec;
-  if (rc < 0 && ctr_grid_check(&g, &err)) rc = ctr_exit_code(err.status);
+  if (rc < 0 && (ctr_grid_pin_inputs(&g, &err) || ctr_grid_check(&g, &err)))
+    rc = ctr_exit_code(err.status);
   ctr_results_meta m0;
   if (rc < 0 && out && check_output(out, &g, &m0, &err)) rc = ctr_exit_code(err.status);
   else if (rc < 0 && out && m0.spec) ctr_results_meta_free(&m0);
+  if (rc < 0 && !yes && ctr_plan_check_cost(&g, &err)) rc = ctr_exit_code(err.status);
   if (rc < 0) {
     ctr_grid_point(&g, 0, &spec);
     char *desc = ctr_grid_describe(&g);
-    ctr_run_info info = {ctr_command_line(), desc ? desc : "", 1, spec.target.seed, "", 0, NULL};
+    ctr_run_info info = {ctr_command_line(), desc ? desc : "", 1, spec.target.seed, "", 0, NULL,
+                         g.inputs.p};
     ctr_status st = ctr_point_run(&spec, 0, &row, &err);
     ctr_report_point(stdout, &row);
     ctr_error werr = {0};

@@ -21,7 +21,7 @@ typedef struct {
   char *out;         /* owned */
   const char *from;  /* result file whose spec to re-run */
   const char *spec_file;
-  int force, resume, dry_run, report, shard_i, shard_n;
+  int force, resume, dry_run, report, shard_i, shard_n, yes;
   double checkpoint;
   ctr_sweep_run_opts run;
 } sweep_opts;
@@ -45,7 +45,9 @@ static void help(FILE *out) {
           "      --checkpoint S     rewrite FILE.h5 at most every S seconds (10); every finished\n"
           "                         point is in FILE.h5.journal at once in any case\n"
           "      --progress-every S progress line interval off a terminal (60)\n"
-          "  -q, --quiet            no progress and no rate table\n");
+          "  -q, --quiet            no progress and no rate table\n"
+          "      --yes              run even if a point is estimated over %g core-hours\n",
+          CTR_PLAN_MAX_POINT_HOURS);
   ctr_grid_help(out, 1);
   fprintf(out, "  -h, --help             this text\n\n"
                "A kill at any moment leaves FILE.h5 complete (rows of finished points only) and\n"
@@ -54,7 +56,7 @@ static void help(FILE *out) {
                "points ran, 1 a point failed or the sweep was interrupted, 2 bad usage or input.\n");
 }
 
-enum { OPT_FORCE = 'f', OPT_RESUME = 2000, OPT_SHARD, OPT_FROM, OPT_DRY, OPT_CKPT, OPT_EVERY };
+enum { OPT_FORCE = 'f', OPT_RESUME = 2000, OPT_SHARD, OPT_FROM, OPT_DRY, OPT_CKPT, OPT_EVERY, OPT_YES };
 
 static void options(struct option *opts) {
   size_t n = 0;
@@ -69,6 +71,7 @@ static void options(struct option *opts) {
   opts[n++] = (struct option){"progress-every", required_argument, 0, OPT_EVERY};
   opts[n++] = (struct option){"threads", required_argument, 0, 'j'};
   opts[n++] = (struct option){"quiet", no_argument, 0, 'q'};
+  opts[n++] = (struct option){"yes", no_argument, 0, OPT_YES};
   opts[n++] = (struct option){"help", no_argument, 0, 'h'};
   opts[n] = (struct option){0, 0, 0, 0};
 }
@@ -109,6 +112,7 @@ static int parse_pass(int argc, char **argv, int pass, ctr_grid *g, sweep_opts *
     else if (c == OPT_FORCE) o->force = 1;
     else if (c == OPT_RESUME) o->resume = 1;
     else if (c == OPT_DRY) o->dry_run = 1;
+    else if (c == OPT_YES) o->yes = 1;
     else if (c == OPT_FROM) o->from = optarg;
     else if (c == OPT_SHARD) st = parse_shard(optarg, o, &err);
     else if (c == 'q') o->run.quiet = 1, o->report = 0;
@@ -199,7 +203,8 @@ static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, con
     ctr_status cs = ctr_output_check("-o", o->out, in, 4, &err);
     if (cs) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(cs);
     ctr_store_params sp = {o->out, {ctr_command_line(), spec, o->run.threads,
-                                    g->base.target.seed, shard, (long long)plan->total, NULL},
+                                    g->base.target.seed, shard, (long long)plan->total, NULL,
+                                    g->inputs.p},
                            o->resume, o->force, o->checkpoint};
     ctr_status st = ctr_store_open(&sp, &store, &err);
     if (st) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
@@ -228,7 +233,7 @@ int ctr_cmd_sweep(int argc, char **argv) {
   ctr_error err = {0};
   ctr_plan plan = {0};
   char *spec = NULL;
-  if (rc < 0 && ctr_grid_check(&g, &err))
+  if (rc < 0 && (ctr_grid_pin_inputs(&g, &err) || ctr_grid_check(&g, &err)))
     rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
   if (rc < 0 && !(spec = ctr_grid_describe(&g))) rc = 1, fprintf(stderr, "ctrate sweep: out of memory\n");
   if (rc < 0 && ctr_plan_make(&g, o.shard_i, o.shard_n, &plan, &err))
@@ -238,6 +243,8 @@ int ctr_cmd_sweep(int argc, char **argv) {
     ctr_plan_print(stdout, &g, &plan, o.run.threads);
     rc = 0;
   }
+  if (rc < 0 && !o.yes && ctr_plan_check_cost(&g, &err))
+    rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
   if (rc < 0) rc = run(&g, &o, &plan, spec);
   free(spec), free(o.out);
   ctr_plan_free(&plan);

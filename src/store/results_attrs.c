@@ -116,6 +116,9 @@ const char *ctr_h5_put_root_attrs(hid_t file, const ctr_run_info *info, const ch
   if (put_str(file, "shard", info && info->shard ? info->shard : "") < 0) return "shard";
   if (put_attr(file, "plan_points", H5T_STD_I64LE, H5T_NATIVE_LLONG, &plan) < 0)
     return "plan_points";
+  /* a variable-length string lives in the global heap: no 64 KiB header limit */
+  if (info && info->inputs && *info->inputs && put_str(file, "input_files", info->inputs) < 0)
+    return "input_files";
   return NULL;
 }
 
@@ -197,7 +200,7 @@ static void attr_line(ctr_text *b, hid_t loc, const char *name) {
 static const char *const known_attrs[] = {
     "software", "version", "created", "host",   "command_line", "spec",
     "hdf5_version", "gsl_version", "threads", "rng", "master_seed", "row_layout",
-    "shard", "plan_points"};
+    "shard", "plan_points", "input_files"};
 #define NKNOWN (sizeof known_attrs / sizeof known_attrs[0])
 
 static herr_t other_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
@@ -263,6 +266,7 @@ ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_erro
   m->version = ctr_h5_get_str(f, "version");
   m->shard = ctr_h5_get_str(f, "shard");
   m->created = ctr_h5_get_str(f, "created");
+  m->inputs = ctr_h5_get_str(f, "input_files");
   char *have = ctr_h5_get_str(f, "row_layout"), *want = ctr_results_row_layout();
   m->layout_current = have && want && !strcmp(have, want);
   free(have), free(want);
@@ -283,7 +287,8 @@ ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_erro
   if (!m->shard) m->shard = calloc(1, 1);
   if (!m->created) m->created = calloc(1, 1);
   if (!m->version) m->version = calloc(1, 1);
-  if (!m->spec || !m->shard || !m->created || !m->version) {
+  if (!m->inputs) m->inputs = calloc(1, 1);
+  if (!m->spec || !m->shard || !m->created || !m->version || !m->inputs) {
     ctr_results_meta_free(m);
     return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", path);
   }
@@ -291,7 +296,7 @@ ctr_status ctr_results_meta_read(const char *path, ctr_results_meta *m, ctr_erro
 }
 
 void ctr_results_meta_free(ctr_results_meta *m) {
-  free(m->spec), free(m->shard), free(m->created), free(m->version);
+  free(m->spec), free(m->shard), free(m->created), free(m->version), free(m->inputs);
   memset(m, 0, sizeof *m);
 }
 

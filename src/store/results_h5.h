@@ -24,6 +24,7 @@ typedef struct {
   const char *shard;        /* "I/N" for a shard of a sweep, else "" or NULL */
   long long plan_points;    /* points in the whole sweep plan (0: not a sweep) */
   const char *created;      /* creation time to keep (ISO 8601), or NULL for now */
+  const char *inputs;       /* input files: paths, SHA-256 and contents (attribute input_files) */
 } ctr_run_info;
 
 /* Open FILE for appending rows. If it does not exist it is created with /points
@@ -49,7 +50,7 @@ ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
 /* What identifies a sweep's file: its resolved spec, shard ("I/N" or ""), plan size (-1 if
  * absent), creation time and the ctrate version that wrote it. Strings are malloc'ed ("" when absent). */
 typedef struct {
-  char *spec, *shard, *created, *version;
+  char *spec, *shard, *created, *version, *inputs;
   int layout_current; /* 1: its row_layout is this build's (rows can be added to it) */
   long long plan_points;
   unsigned long long master_seed;

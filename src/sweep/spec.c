@@ -12,7 +12,7 @@ enum { KIND_FLAG, KIND_LIST, KIND_NUMBER, KIND_TEXT };
 static int option_kind(const ctr_grid_option *o) {
   if (!o->has_arg) return KIND_FLAG;
   if (!strcmp(o->meta, "LIST") || !strcmp(o->meta, "V1,V2,..")) return KIND_LIST;
-  if (!strcmp(o->meta, "NAME") || !strcmp(o->meta, "FILE")) return KIND_TEXT;
+  if (!strcmp(o->meta, "NAME") || !strcmp(o->meta, "FILE") || !strcmp(o->meta, "HEX")) return KIND_TEXT;
   return KIND_NUMBER;
 }
 
