@@ -243,5 +243,34 @@ check $? "class 13: --target sphere --K 40000 is accepted (weights sum to 1 exac
 [ $? -eq 2 ] && grep -q "needs --cov-file" "$T/err"
 check $? "class 14: --target file without --cov-file: exit 2 with a message"
 
+# ---- class 16: exit 2 and the reason for every bad input file ---------------------------
+head -c 5000 "$T/x.h5" >"$T/trunc.h5"
+"$CT" show "$T/trunc.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "truncated" "$T/err"
+check $? "class 16: a truncated HDF5 file: exit 2 with the reason"
+"$CT" run -o "$T/nodir/x.h5" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "No such file or directory" "$T/err" && [ ! -s "$T/out" ]
+check $? "class 16: -o into a missing directory: exit 2 with the OS reason, before computing"
+"$CT" run -o "" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "empty" "$T/err"
+check $? "class 16: -o '' refused with a message"
+"$CT" sweep "$T/s.cfg" -q -o "$T" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "is a directory" "$T/err"
+check $? "class 16: -o DIRECTORY refused with a message"
+for opt in --format --figure; do
+  "$CT" plot "$T/x.h5" -o "$T/figs" $opt '' >/dev/null 2>"$T/err"
+  [ $? -eq 2 ] && grep -q "empty" "$T/err"
+  check $? "class 16: plot $opt '': exit 2 with a message"
+done
+mkdir -p "$T/specs/sub"
+printf 'N = [10, 100];\n' >"$T/specs/sub/n.cfg"
+printf '@include "sub/n.cfg"\nd = [1, 2];\n' >"$T/specs/main.cfg"
+"$CT" sweep "$T/specs/main.cfg" --dry-run >"$T/out" 2>"$T/err" && grep -q "^N = \[10, 100\];" "$T/out"
+check $? "class 16: @include resolves relative to the including spec (from another directory)"
+printf 'N = [10;\n' >"$T/specs/sub/n.cfg"
+"$CT" sweep "$T/specs/main.cfg" --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "n.cfg:1" "$T/err"
+check $? "class 16: an error in an included spec names that file"
+
 echo "# $N checks, $FAILS failed"
 [ $FAILS -eq 0 ]

@@ -59,6 +59,12 @@ static void help(FILE *out) {
 /* Comma list of names from table: a bit mask, or -1 naming the first bad word. */
 static long parse_list(const char *opt, const char *arg, const char *const *tab, int n) {
   char buf[512];
+  if (!*arg || strlen(arg) >= sizeof buf) {
+    fprintf(stderr, "ctrate plot: %s '%.40s%s' is %s (accepted: a comma list of:", opt, arg,
+            strlen(arg) > 40 ? "..." : "", *arg ? "too long" : "empty");
+    for (int j = 0; j < n; j++) fprintf(stderr, "%s %s", j ? "," : "", tab[j]);
+    return fprintf(stderr, ")\n"), -1;
+  }
   snprintf(buf, sizeof buf, "%s", arg);
   long mask = 0;
   for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
@@ -71,6 +77,7 @@ static long parse_list(const char *opt, const char *arg, const char *const *tab,
     }
     mask |= 1L << i;
   }
+  if (!mask) fprintf(stderr, "ctrate plot: %s '%s' names nothing\n", opt, arg);
   return mask ? mask : -1;
 }
 
@@ -220,7 +227,8 @@ static int check_outputs(const char *dir, long figs, char **in, int nin) {
       if (snprintf(path, sizeof path, "%s/%s%s%s", dir, k == 5 ? "data/" : "", ctr_fig_names[f],
                    out[k]) >= (int)sizeof path)
         return fprintf(stderr, "ctrate plot: -o %s: the directory name is too long\n", dir), 2;
-      if (ctr_output_check("-o", path, (const char *const *)in, (size_t)nin, &err))
+      struct stat sb; /* the directories are made later: only existing files can be inputs */
+      if (stat(path, &sb) == 0 && ctr_output_check("-o", path, (const char *const *)in, (size_t)nin, &err))
         return fprintf(stderr, "ctrate plot: %s\n", err.msg), 2;
     }
   return 0;
@@ -264,6 +272,10 @@ int ctr_cmd_plot(int argc, char **argv) {
                    "docs/results-format.md), nor auto\n",
                    metric),
            2;
+  struct stat dst;
+  if (!*dir) return fprintf(stderr, "ctrate plot: -o '': the output directory name is empty\n"), 2;
+  if (stat(dir, &dst) == 0 && !S_ISDIR(dst.st_mode))
+    return fprintf(stderr, "ctrate plot: -o %s is not a directory\n", dir), 2;
   if (check_outputs(dir, figs, argv + optind, argc - optind)) return 2;
   ctr_point *rows = NULL;
   size_t n = 0;

@@ -44,6 +44,11 @@ ctr_status ctr_h5_fail(ctr_error *err, const char *path, const char *what) {
   return ctr_fail(err, CTR_EIO, "%s: HDF5 failed to %s", path, what);
 }
 
+ctr_status ctr_h5_input(ctr_error *err, ctr_status s) {
+  if (s == CTR_EIO && err) err->status = CTR_EINPUT;
+  return s == CTR_EIO ? CTR_EINPUT : s;
+}
+
 /* Library code must not print; HDF5 prints its error stack unless told not to. */
 void ctr_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
@@ -240,8 +245,8 @@ ctr_status ctr_h5_open_checked(const char *path, unsigned flags, hid_t *file, ct
     return ctr_fail(err, CTR_EINPUT, "%s: not a ctrate result file (not an HDF5 file)", path);
   }
   hid_t f = H5Fopen(path, flags, H5P_DEFAULT);
-  if (f < 0)
-    return ctr_h5_fail(err, path, flags == H5F_ACC_RDWR ? "open the file for writing" : "open the file");
+  if (f < 0 && flags == H5F_ACC_RDWR) return ctr_h5_fail(err, path, "open the file for writing");
+  if (f < 0) return ctr_h5_input(err, ctr_h5_fail(err, path, "open the file (damaged or truncated?)"));
   char *sw = ctr_h5_get_str(f, "software");
   int ok = sw && strcmp(sw, SOFTWARE) == 0;
   free(sw);

@@ -376,7 +376,7 @@ static ctr_status read_rows(const char *path, hid_t file, hid_t ds, ctr_point **
   H5Tclose(mt);
   if (rc < 0) {
     free(buf);
-    return ctr_h5_fail(err, path, "read /" POINTS);
+    return ctr_h5_input(err, ctr_h5_fail(err, path, "read /" POINTS " (damaged?)"));
   }
   *rows = buf;
   *nrows = (size_t)n;

@@ -11,6 +11,8 @@
 
 /* Fail with CTR_EIO, "PATH: HDF5 failed to WHAT (innermost HDF5 reason)". */
 ctr_status ctr_h5_fail(ctr_error *err, const char *path, const char *what);
+/* A failure reading a file the user gave: bad input (exit 2), not an I/O fault. */
+ctr_status ctr_h5_input(ctr_error *err, ctr_status s);
 /* Library code must not print; HDF5 prints its error stack unless told not to. */
 void ctr_h5_quiet(void);
 void ctr_h5_close_type(hid_t t);

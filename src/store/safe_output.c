@@ -25,7 +25,17 @@ ctr_status ctr_output_check(const char *opt, const char *out, const char *const 
                             ctr_error *err) {
   if (!out || !*out) return ctr_fail(err, CTR_EINPUT, "%s: the output file name is empty", opt);
   struct stat so, si;
-  if (stat(out, &so) != 0) return CTR_OK; /* a new file: cannot be an input */
+  if (stat(out, &so) != 0) { /* a new file: cannot be an input; its directory must take it */
+    char *copy = strdup(out);
+    if (!copy) return ctr_fail(err, CTR_ENOMEM, "out of memory");
+    const char *dir = dirname(copy);
+    ctr_status s = access(dir, W_OK | X_OK) == 0
+                       ? CTR_OK
+                       : ctr_fail(err, CTR_EINPUT, "%s %s: cannot create a file in %s (%s)", opt,
+                                  out, dir, strerror(errno));
+    free(copy);
+    return s;
+  }
   if (S_ISDIR(so.st_mode))
     return ctr_fail(err, CTR_EINPUT, "%s %s is a directory; give a file name", opt, out);
   if (!S_ISREG(so.st_mode))

@@ -2,10 +2,17 @@
  * ctr_grid_apply, so the spec and the command line share one parser and one set of ranges. */
 #include "sweep/spec.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define CTR_SPEC_MAX_BYTES (16 << 20)
 
 enum { KIND_FLAG, KIND_LIST, KIND_NUMBER, KIND_TEXT };
 
@@ -134,6 +141,8 @@ static ctr_status apply_config(config_t *c, const char *name, ctr_grid *g, char 
 
 static ctr_status parse_error(config_t *c, const char *name, ctr_error *err) {
   const char *why = config_error_text(c);
+  const char *file = config_error_file(c); /* an @include'd file, when the error is there */
+  if (file && *file) name = file;
   const char *hint = why && strstr(why, "mismatched element type")
                          ? " (an array [..] holds one type: write 1.0 for floats, or use a list (..))"
                          : "";
@@ -153,13 +162,21 @@ ctr_status ctr_spec_load_text(const char *name, const char *text, ctr_grid *g, c
 }
 
 ctr_status ctr_spec_load_file(const char *path, ctr_grid *g, char **output, ctr_error *err) {
-  FILE *f = fopen(path, "r");
-  if (!f) return ctr_fail(err, CTR_EINPUT, "%s: cannot read the spec file", path);
-  fclose(f);
+  struct stat sb;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block the open */
+  if (fd < 0) return ctr_fail(err, CTR_EINPUT, "%s: cannot read the spec file (%s)", path, strerror(errno));
+  int bad = fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > CTR_SPEC_MAX_BYTES;
+  close(fd);
+  if (bad)
+    return ctr_fail(err, CTR_EINPUT, "%s: not a spec file (accepted: a regular file of at most %d "
+                    "bytes)", path, CTR_SPEC_MAX_BYTES);
   config_t c;
   config_init(&c);
+  char *dir = strdup(path); /* @include "x.cfg" is relative to the including spec */
+  if (dir) config_set_include_dir(&c, dirname(dir));
   ctr_status st = config_read_file(&c, path) == CONFIG_TRUE ? apply_config(&c, path, g, output, err)
                                                             : parse_error(&c, path, err);
   config_destroy(&c);
+  free(dir);
   return st;
 }
