@@ -272,5 +272,11 @@ printf 'N = [10;\n' >"$T/specs/sub/n.cfg"
 [ $? -eq 2 ] && grep -q "n.cfg:1" "$T/err"
 check $? "class 16: an error in an included spec names that file"
 
+# ---- class 15: signals while writing ------------------------------------------------------
+"$CT" sweep "$ROOT/tests/data/sweep_small.cfg" -j 1 -o "$T/pipe.h5" 2>"$T/err" | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ $rc -eq 0 ] && [ "$(rows "$T/pipe.h5")" = 360 ] && ! ls "$T"/pipe.h5.tmp.* >/dev/null 2>&1 && [ ! -e "$T/pipe.h5.journal" ]
+check $? "class 15: sweep | head -1 (SIGPIPE): exit $rc, not killed; the file complete, no temporary left"
+
 echo "# $N checks, $FAILS failed"
 [ $FAILS -eq 0 ]

@@ -12,6 +12,7 @@
 #include "cli/fit_report.h"
 #include "store/results_h5.h"
 #include "store/safe_output.h"
+#include "cli/signals.h"
 
 static void help(FILE *out) {
   fprintf(out,
@@ -148,7 +149,7 @@ int ctr_cmd_fit(int argc, char **argv) {
   if (mem) ctr_fit_report(mem, f.file, &s, &o), fclose(mem);
   if (!text) rc = 1, fprintf(stderr, "ctrate fit: out of memory\n");
   if (text && !f.quiet) fputs(text, stdout);
-  if (text && !f.no_write) rc = write_outputs(&f, &s, text);
+  if (text && !f.no_write) ctr_signals_defer(), rc = write_outputs(&f, &s, text);
   free(text);
   ctr_scaling_free(&s);
   free(rows);

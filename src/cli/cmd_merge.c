@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "store/results_h5.h"
 #include "store/safe_output.h"
+#include "cli/signals.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate merge -o ALL.h5 [--force] SHARD.h5...\n\n"
@@ -117,6 +118,7 @@ static int merge(const char *out, int force, int nfiles, char **files, ctr_error
     ctr_run_info info = {ctr_command_line(), meta[0].spec, 0, meta[0].master_seed, "",
                          meta[0].plan_points, meta[0].created, meta[0].inputs};
     int lock = -1;
+    ctr_signals_defer(); /* the merged file is written whole */
     ctr_status st = ctr_output_lock(out, &lock, err);
     if (!st) st = ctr_results_write_file(out, &info, all, (size_t)meta[0].plan_points, err);
     ctr_output_unlock(out, lock);

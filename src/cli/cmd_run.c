@@ -11,6 +11,7 @@
 #include "cli/report.h"
 #include "store/results_h5.h"
 #include "store/safe_output.h"
+#include "cli/signals.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate run [OPTIONS] [-o FILE.h5]\n\n"
@@ -139,7 +140,9 @@ int ctr_cmd_run(int argc, char **argv) {
     ctr_status st = ctr_point_run(&spec, 0, &row, &err);
     ctr_report_point(stdout, &row);
     ctr_error werr = {0};
+    ctr_signals_defer(); /* the file is written whole, then the signal counts */
     ctr_status wst = out ? append_row(out, &info, &row, &g, &werr) : CTR_OK;
+    if (ctr_signals_take() && !wst) wst = ctr_fail(&werr, CTR_EIO, "interrupted (the row was saved)");
     if (wst && !st) st = wst, err = werr;
     rc = ctr_exit_code(st);
     free(desc);

@@ -16,6 +16,7 @@
 #include "sweep/spec.h"
 #include "sweep/sweep_loop.h"
 #include "store/safe_output.h"
+#include "cli/signals.h"
 
 typedef struct {
   char *out;         /* owned */
@@ -206,6 +207,7 @@ static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, con
                                     g->base.target.seed, shard, (long long)plan->total, NULL,
                                     g->inputs.p},
                            o->resume, o->force, o->checkpoint};
+    ctr_signals_defer(); /* the resume load and its first checkpoint complete */
     ctr_status st = ctr_store_open(&sp, &store, &err);
     if (st) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
     if (*ctr_store_warning(store)) fprintf(stderr, "ctrate sweep: %s\n", ctr_store_warning(store));
@@ -215,11 +217,17 @@ static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, con
   } else if (!(rows = calloc(plan->n ? plan->n : 1, sizeof *rows))) {
     return fprintf(stderr, "ctrate sweep: out of memory for %zu rows\n", plan->n), 1;
   }
-  ctr_sweep_outcome r;
-  ctr_sweep_run(g, plan, store, rows, &o->run, &r);
+  ctr_sweep_outcome r = {0};
+  int early = ctr_signals_take(); /* a signal during the load: save and stop, run nothing */
+  if (!early) ctr_sweep_run(g, plan, store, rows, &o->run, &r);
+  ctr_signals_defer(); /* the final save completes whatever arrives now */
+  if (early) r.signal = early;
   int rc = finish(o, plan, &r, store);
   if (o->report && !r.signal) report(plan, store, rows);
   if (ctr_store_close(store, &err)) rc = 1, fprintf(stderr, "ctrate sweep: %s\n", err.msg);
+  int late = ctr_signals_take();
+  if (late && !r.signal)
+    rc = 1, fprintf(stderr, "ctrate sweep: signal %d during the final save: the save completed\n", late);
   free(rows);
   return rc;
 }
