@@ -278,5 +278,22 @@ rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] && [ "$(rows "$T/pipe.h5")" = 360 ] && ! ls "$T"/pipe.h5.tmp.* >/dev/null 2>&1 && [ ! -e "$T/pipe.h5.journal" ]
 check $? "class 15: sweep | head -1 (SIGPIPE): exit $rc, not killed; the file complete, no temporary left"
 
+# ---- class 17: strings from a result file are data --------------------------------------
+cp "$T/x.h5" "$T/evil.h5"
+"$PY" - "$T/evil.h5" <<'EOF2'
+import sys, h5py
+with h5py.File(sys.argv[1], "a") as f:
+    f.attrs["note"] = "x\x1b]0;pwned\x07\x1b[2J"
+    t = f["points"][:]
+    t["target"] = b"\\immediate\\x"
+    f["points"][...] = t
+EOF2
+"$CT" show "$T/evil.h5" >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] && ! grep -q $'\x1b' "$T/out" && grep -q "note = x?]0;pwned" "$T/out"
+check $? "class 17: show prints no control characters from a file"
+"$CT" plot "$T/evil.h5" -o "$T/evilfig" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "target column" "$T/err" && ! ls "$T"/evilfig/*.tex >/dev/null 2>&1
+check $? "class 17: plot refuses names that are not ctrate's (no commands into the .tex)"
+
 echo "# $N checks, $FAILS failed"
 [ $FAILS -eq 0 ]
