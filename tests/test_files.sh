@@ -295,5 +295,18 @@ check $? "class 17: show prints no control characters from a file"
 [ $? -eq 2 ] && grep -q "target column" "$T/err" && ! ls "$T"/evilfig/*.tex >/dev/null 2>&1
 check $? "class 17: plot refuses names that are not ctrate's (no commands into the .tex)"
 
+# ---- class 16: a full disk (a 64 KiB tmpfs, when this user may mount one) ----------------
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+  "$CT" sweep "$ROOT/tests/data/sweep_small.cfg" -j 2 -o "$T/full/x.h5" >"$T/out" 2>"$T/err"
+  rc=$?
+  [ $rc -eq 1 ] && grep -q "No space left on device" "$T/err" && grep -q "final save failed" "$T/err" &&
+    ! grep -q "points in $T/full/x.h5" "$T/out"
+  check $? "class 16: full disk: exit 1, the OS reason, and no summary claiming rows the file lacks"
+  umount "$T/full"
+else
+  ok "class 16: full disk # SKIP cannot mount a tmpfs here"
+fi
+
 echo "# $N checks, $FAILS failed"
 [ $FAILS -eq 0 ]

@@ -180,16 +180,17 @@ static void report(const ctr_plan *plan, ctr_store *store, ctr_point *rows) {
   }
 }
 
+/* Said only once the final save succeeded: the summary never claims rows the file lacks. */
 static int finish(const sweep_opts *o, const ctr_plan *plan, const ctr_sweep_outcome *r,
-                  ctr_store *store) {
+                  size_t held) {
   if (r->signal) {
     fprintf(stderr, "ctrate sweep: interrupted by signal %d: %zu of %zu points are in %s; "
-            "resume with:\n  %s%s\n", r->signal, store ? ctr_store_count(store) : 0, plan->n,
+            "resume with:\n  %s%s\n", r->signal, held, plan->n,
             o->out, ctr_command_line(), o->resume ? "" : " --resume");
     return 1;
   }
   if (o->out && !o->run.quiet)
-    printf("\n%zu points in %s (%zu run now)\n", store ? ctr_store_count(store) : 0, o->out, r->ran);
+    printf("\n%zu points in %s (%zu run now)\n", held, o->out, r->ran);
   return r->failed || r->write_failed ? 1 : 0;
 }
 
@@ -222,9 +223,15 @@ static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, con
   if (!early) ctr_sweep_run(g, plan, store, rows, &o->run, &r);
   ctr_signals_defer(); /* the final save completes whatever arrives now */
   if (early) r.signal = early;
-  int rc = finish(o, plan, &r, store);
+  size_t held = store ? ctr_store_count(store) : 0;
   if (o->report && !r.signal) report(plan, store, rows);
-  if (ctr_store_close(store, &err)) rc = 1, fprintf(stderr, "ctrate sweep: %s\n", err.msg);
+  int rc;
+  if (ctr_store_close(store, &err))
+    rc = 1, fprintf(stderr, "ctrate sweep: %s\nctrate sweep: the final save failed: %s holds the "
+                    "rows of its last checkpoint, %s.journal the rest (--resume continues)\n",
+                    err.msg, o->out, o->out);
+  else
+    rc = finish(o, plan, &r, held);
   int late = ctr_signals_take();
   if (late && !r.signal)
     rc = 1, fprintf(stderr, "ctrate sweep: signal %d during the final save: the save completed\n", late);

@@ -36,8 +36,11 @@ static herr_t first_error(unsigned n, const H5E_error2_t *e, void *data) {
 
 /* Fail with CTR_EIO, "PATH: WHAT (hdf5 detail)". */
 ctr_status ctr_h5_fail(ctr_error *err, const char *path, const char *what) {
+  int os = errno; /* HDF5 often leaves the OS reason only in errno */
   char detail[200] = "";
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error, detail);
+  if (!detail[0] && (os == ENOSPC || os == EDQUOT || os == EIO || os == EROFS || os == EACCES))
+    snprintf(detail, sizeof detail, "%s", strerror(os));
   H5Eclear2(H5E_DEFAULT);
   if (detail[0])
     return ctr_fail(err, CTR_EIO, "%s: HDF5 failed to %s (%s)", path, what, detail);
