@@ -80,7 +80,7 @@ static void test_round_trip(const char *keep) {
   char path[256];
   path_in_dir(path, sizeof path, "rt.h5");
   ctr_run_info info = {"ctrate sweep --spec x.toml", "[sweep]\nd = [2, 4]\n", 8,
-                       18446744073709551557ULL, "", 0, NULL};
+                       18446744073709551557ULL, "", 0, NULL, NULL};
   ctr_error err = {0};
   ctr_results *r = NULL;
   ctr_point rows[4];
@@ -93,7 +93,7 @@ static void test_round_trip(const char *keep) {
   CHECK(s == CTR_OK, "append 3 rows (%s)", s ? err.msg : "");
   CHECK(ctr_results_close(r, &err) == CTR_OK, "close");
 
-  ctr_run_info other = {"ignored on reopen", "", 1, 1, "", 0, NULL};
+  ctr_run_info other = {"ignored on reopen", "", 1, 1, "", 0, NULL, NULL};
   s = ctr_results_open(path, &other, &r, &err);
   CHECK(s == CTR_OK, "reopen existing file (%s)", s ? err.msg : "");
   if (s == CTR_OK) s = ctr_results_append(r, &rows[3], &err);

@@ -1,5 +1,6 @@
 /* ctrate fit: the scaling verdict of a result file (analysis/scaling.h): a markdown report on
  * stdout and beside the file, and the same numbers in the file's /analysis group. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "cli/commands.h"
 #include "cli/fit_report.h"
 #include "store/results_h5.h"
+#include "store/safe_output.h"
+#include "cli/signals.h"
 
 static void help(FILE *out) {
   fprintf(out,
@@ -40,6 +43,9 @@ typedef struct {
 
 static ctr_status parse_range(const char *t, ctr_scaling_opts *o, ctr_error *err) {
   char a[64], *colon;
+  if (strlen(t) >= sizeof a)
+    return ctr_fail(err, CTR_EINPUT, "--range '%.20s...' is longer than %zu characters", t,
+                    sizeof a - 1);
   snprintf(a, sizeof a, "%s", t);
   if (!(colon = strchr(a, ':'))) return ctr_fail(err, CTR_EINPUT, "--range '%s' is not LO:HI", t);
   *colon = '\0';
@@ -82,18 +88,41 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
   return -1;
 }
 
+/* Where the markdown goes (malloc'ed): --report, else FILE.h5 -> FILE.fit.md. */
+static char *report_name(const fit_opts *f) {
+  size_t len = strlen(f->file);
+  if (f->report) return strdup(f->report);
+  int stem = (int)(len > 3 && !strcmp(f->file + len - 3, ".h5") ? len - 3 : len);
+  char *md = malloc((size_t)stem + 8);
+  if (md) snprintf(md, (size_t)stem + 8, "%.*s.fit.md", stem, f->file);
+  return md;
+}
+
+/* Before anything is computed or written: the report must not be the result file. */
+static int check_outputs(const fit_opts *f) {
+  ctr_error err = {0};
+  char *md = report_name(f);
+  const char *in[1] = {f->file};
+  ctr_status st = md ? ctr_output_check("--report", md, in, 1, &err)
+                     : ctr_fail(&err, CTR_ENOMEM, "out of memory");
+  free(md);
+  return st ? fprintf(stderr, "ctrate fit: %s\n", err.msg), ctr_exit_code(st) : -1;
+}
+
 static int write_outputs(const fit_opts *f, const ctr_scaling *s, const char *text) {
   ctr_error err = {0};
-  char md[4200];
-  size_t len = strlen(f->file);
-  if (f->report) snprintf(md, sizeof md, "%s", f->report);
-  else snprintf(md, sizeof md, "%.*s.fit.md", (int)(len > 3 && !strcmp(f->file + len - 3, ".h5") ? len - 3 : len), f->file);
+  char *md = report_name(f);
+  if (!md) return fprintf(stderr, "ctrate fit: out of memory\n"), 1;
+  const char *in[1] = {f->file};
+  ctr_status cst = ctr_output_check("--report", md, in, 1, &err);
+  if (cst) return fprintf(stderr, "ctrate fit: %s\n", err.msg), free(md), ctr_exit_code(cst);
   FILE *out = fopen(md, "w");
   if (!out || fputs(text, out) < 0 || fclose(out))
-    return fprintf(stderr, "ctrate fit: cannot write %s\n", md), 1;
+    return fprintf(stderr, "ctrate fit: cannot write %s (%s)\n", md, strerror(errno)), free(md), 1;
   ctr_status st = ctr_analysis_write(f->file, s, text, &err);
-  if (st) return fprintf(stderr, "ctrate fit: %s\n", err.msg), ctr_exit_code(st);
+  if (st) return fprintf(stderr, "ctrate fit: %s\n", err.msg), free(md), ctr_exit_code(st);
   if (!f->quiet) printf("\nreport: %s; numbers: %s:/analysis\n", md, f->file);
+  free(md);
   return 0;
 }
 
@@ -102,6 +131,7 @@ int ctr_cmd_fit(int argc, char **argv) {
   ctr_scaling_opts o;
   ctr_scaling_opts_default(&o);
   int rc = parse(argc, argv, &f, &o);
+  if (rc < 0 && !f.no_write) rc = check_outputs(&f);
   if (rc >= 0) return rc;
   ctr_error err = {0};
   ctr_point *rows = NULL;
@@ -122,7 +152,7 @@ int ctr_cmd_fit(int argc, char **argv) {
   if (mem) ctr_fit_report(mem, f.file, &s, &o), fclose(mem);
   if (!text) rc = 1, fprintf(stderr, "ctrate fit: out of memory\n");
   if (text && !f.quiet) fputs(text, stdout);
-  if (text && !f.no_write) rc = write_outputs(&f, &s, text);
+  if (text && !f.no_write) ctr_signals_defer(), rc = write_outputs(&f, &s, text);
   free(text);
   ctr_scaling_free(&s);
   free(rows);

@@ -8,6 +8,8 @@
 
 #include "cli/commands.h"
 #include "store/results_h5.h"
+#include "store/safe_output.h"
+#include "cli/signals.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate merge -o ALL.h5 [--force] SHARD.h5...\n\n"
@@ -41,13 +43,20 @@ static void list_missing(const unsigned char *seen, long long n, char *buf, size
 
 static int check_inputs(int nfiles, char **files, ctr_results_meta *meta, ctr_error *err) {
   for (int f = 0; f < nfiles; f++) {
-    char journal[4200];
-    snprintf(journal, sizeof journal, "%s.journal", files[f]);
     ctr_status st = ctr_results_meta_read(files[f], &meta[f], err);
     if (st) return ctr_exit_code(st);
-    if (!access(journal, F_OK))
-      return ctr_fail(err, CTR_EINPUT, "%s: the sweep that writes it was interrupted (%s exists): "
-                      "finish it with ctrate sweep ... --resume", files[f], journal), 2;
+    size_t len = strlen(files[f]);
+    char *journal = malloc(len + 9);
+    if (!journal) return ctr_fail(err, CTR_ENOMEM, "out of memory"), 1;
+    memcpy(journal, files[f], len), memcpy(journal + len, ".journal", 9);
+    int busy = !access(journal, F_OK);
+    free(journal);
+    if (busy)
+      return ctr_fail(err, CTR_EINPUT, "%s: the sweep that writes it was interrupted (%s.journal "
+                      "exists): finish it with ctrate sweep ... --resume", files[f], files[f]), 2;
+    if (!meta[f].layout_current)
+      return ctr_fail(err, CTR_EINPUT, "%s: its row_layout is not this ctrate's columns; refusing "
+                      "to merge it", files[f]), 2;
     if (meta[f].plan_points <= 0)
       return ctr_fail(err, CTR_EINPUT, "%s: not the output of ctrate sweep (no plan_points)",
                       files[f]), 2;
@@ -95,8 +104,11 @@ static int gather(int nfiles, char **files, long long plan, shard_rows *sr, cons
 }
 
 static int merge(const char *out, int force, int nfiles, char **files, ctr_error *err) {
+  ctr_status cs = ctr_output_check("-o", out, (const char *const *)files, (size_t)nfiles, err);
+  if (cs) return ctr_exit_code(cs);
   if (!force && !access(out, F_OK))
     return ctr_fail(err, CTR_EINPUT, "%s exists (use --force to replace it)", out), 2;
+  if (force && (cs = ctr_output_replaceable(out, err))) return ctr_exit_code(cs);
   ctr_results_meta *meta = calloc((size_t)nfiles, sizeof *meta);
   shard_rows *sr = calloc((size_t)nfiles, sizeof *sr);
   const ctr_point **all = NULL;
@@ -104,8 +116,12 @@ static int merge(const char *out, int force, int nfiles, char **files, ctr_error
   if (rc < 0) rc = gather(nfiles, files, meta[0].plan_points, sr, &all, err);
   if (rc < 0) {
     ctr_run_info info = {ctr_command_line(), meta[0].spec, 0, meta[0].master_seed, "",
-                         meta[0].plan_points, meta[0].created};
-    ctr_status st = ctr_results_write_file(out, &info, all, (size_t)meta[0].plan_points, err);
+                         meta[0].plan_points, meta[0].created, meta[0].inputs};
+    int lock = -1;
+    ctr_signals_defer(); /* the merged file is written whole */
+    ctr_status st = ctr_output_lock(out, &lock, err);
+    if (!st) st = ctr_results_write_file(out, &info, all, (size_t)meta[0].plan_points, err);
+    ctr_output_unlock(out, lock);
     rc = st ? ctr_exit_code(st) : 0;
     if (!st) printf("%lld points from %d files in %s\n", meta[0].plan_points, nfiles, out);
   }

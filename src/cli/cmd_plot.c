@@ -16,6 +16,8 @@
 #include "cli/commands.h"
 #include "analysis/figure_data.h"
 #include "store/results_h5.h"
+#include "store/safe_output.h"
+#include "simulate/point_run.h"
 
 /* Without -o the figures go to a folder git ignores: a plot never dirties the checkout (only
  * scripts/paper-figures.sh writes paper_figures/, with -o). */
@@ -64,6 +66,12 @@ static void help(FILE *out) {
 /* Comma list of names from table: a bit mask, or -1 naming the first bad word. */
 static long parse_list(const char *opt, const char *arg, const char *const *tab, int n) {
   char buf[512];
+  if (!*arg || strlen(arg) >= sizeof buf) {
+    fprintf(stderr, "ctrate plot: %s '%.40s%s' is %s (accepted: a comma list of:", opt, arg,
+            strlen(arg) > 40 ? "..." : "", *arg ? "too long" : "empty");
+    for (int j = 0; j < n; j++) fprintf(stderr, "%s %s", j ? "," : "", tab[j]);
+    return fprintf(stderr, ")\n"), -1;
+  }
   snprintf(buf, sizeof buf, "%s", arg);
   long mask = 0;
   for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
@@ -76,6 +84,7 @@ static long parse_list(const char *opt, const char *arg, const char *const *tab,
     }
     mask |= 1L << i;
   }
+  if (!mask) fprintf(stderr, "ctrate plot: %s '%s' names nothing\n", opt, arg);
   return mask ? mask : -1;
 }
 
@@ -164,6 +173,26 @@ static int find_scripts(char *out, size_t n) {
 }
 
 /* Every file, read and checked; rows appended to *rows. Exit status or 0. */
+/* The names that reach figure labels (and through cairolatex the .tex) must be ctrate's own:
+ * a result file cannot carry LaTeX or gnuplot commands into a figure. */
+static int names_known(const char *file, const ctr_point *r, size_t m) {
+  for (size_t j = 0; j < m; j++) {
+    ctr_point_spec s;
+    ctr_engine_kind e;
+    ctr_errmodel_kind k;
+    ctr_schedule_kind sk;
+    ctr_error q;
+    const char *bad = ctr_point_spec_target(&s, r[j].target, &q) ? "target"
+                      : ctr_engine_parse(r[j].engine, &e, &q)     ? "engine"
+                      : ctr_errmodel_parse(r[j].error, &k, &q)    ? "error"
+                      : ctr_schedule_kind_parse(r[j].schedule, &sk, &q) ? "schedule" : NULL;
+    if (bad)
+      return fprintf(stderr, "ctrate plot: %s: row %zu: the %s column holds a name ctrate does "
+                     "not know; refusing to put it into a figure\n", file, j, bad), 2;
+  }
+  return 0;
+}
+
 static int read_all(char **files, int nf, const char *metric, ctr_point **rows, size_t *n) {
   for (int i = 0; i < nf; i++) {
     ctr_point *r = NULL;
@@ -171,6 +200,7 @@ static int read_all(char **files, int nf, const char *metric, ctr_point **rows, 
     ctr_error err = {0};
     if (ctr_results_read(files[i], &r, &m, NULL, &err))
       return fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
+    if (names_known(files[i], r, m)) return free(r), 2;
     for (size_t j = 0; j < m; j++) {
       double w = ctr_scaling_metric(&r[j], metric);
       usable += r[j].status == 0 && isfinite(w) && w > 0;
@@ -261,6 +291,23 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
   return rc;
 }
 
+/* No figure or data file this run writes (or unlinks as stale) may be one of the inputs. */
+static int check_outputs(const char *dir, long figs, char **in, int nin) {
+  static const char *const out[] = {".pdf", ".png", ".tex", "-inc.tex", "-inc.pdf", ".dat"};
+  char path[4400];
+  ctr_error err = {0};
+  for (int f = 0; f < CTR_NFIG; f++)
+    for (int k = 0; (figs >> f & 1) && k < 6; k++) {
+      if (snprintf(path, sizeof path, "%s/%s%s%s", dir, k == 5 ? "data/" : "", ctr_fig_names[f],
+                   out[k]) >= (int)sizeof path)
+        return fprintf(stderr, "ctrate plot: -o %s: the directory name is too long\n", dir), 2;
+      struct stat sb; /* the directories are made later: only existing files can be inputs */
+      if (stat(path, &sb) == 0 && ctr_output_check("-o", path, (const char *const *)in, (size_t)nin, &err))
+        return fprintf(stderr, "ctrate plot: %s\n", err.msg), 2;
+    }
+  return 0;
+}
+
 int ctr_cmd_plot(int argc, char **argv) {
   const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto";
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
@@ -299,6 +346,11 @@ int ctr_cmd_plot(int argc, char **argv) {
                    "docs/results-format.md), nor auto\n",
                    metric),
            2;
+  struct stat dst;
+  if (!*dir) return fprintf(stderr, "ctrate plot: -o '': the output directory name is empty\n"), 2;
+  if (stat(dir, &dst) == 0 && !S_ISDIR(dst.st_mode))
+    return fprintf(stderr, "ctrate plot: -o %s is not a directory\n", dir), 2;
+  if (check_outputs(dir, figs, argv + optind, argc - optind)) return 2;
   ctr_point *rows = NULL;
   size_t n = 0;
   int rc = read_all(argv + optind, argc - optind, metric, &rows, &n);

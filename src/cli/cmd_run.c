@@ -7,13 +7,18 @@
 
 #include "cli/commands.h"
 #include "sweep/param_grid.h"
+#include "sweep/plan.h"
 #include "cli/report.h"
 #include "store/results_h5.h"
+#include "store/safe_output.h"
+#include "cli/signals.h"
 
 static void help(FILE *out) {
   fprintf(out, "usage: ctrate run [OPTIONS] [-o FILE.h5]\n\n"
                "Simulate one point and print every parameter and metric.\n\n"
-               "  -o, --output FILE.h5  append the row to FILE.h5 (created if missing)\n");
+               "  -o, --output FILE.h5  append the row to FILE.h5 (created if missing)\n"
+               "      --yes            run even if the point is estimated over %g core-hours\n",
+          CTR_PLAN_MAX_POINT_HOURS);
   ctr_grid_help(out, 0);
   fprintf(out, "  -h, --help           this text\n");
 }
@@ -33,19 +38,21 @@ static int single_values(const ctr_grid *g) {
   return 1;
 }
 
-static int parse(int argc, char **argv, ctr_grid *g, const char **out) {
+static int parse(int argc, char **argv, ctr_grid *g, const char **out, int *yes) {
   struct option opts[64];
   size_t n = 0;
   while (ctr_grid_options[n].name) opts[n] = ctr_grid_options[n], n++;
   opts[n++] = (struct option){"output", required_argument, 0, 'o'};
   opts[n++] = (struct option){"help", no_argument, 0, 'h'};
+  opts[n++] = (struct option){"yes", no_argument, 0, 'y'};
   opts[n] = (struct option){0, 0, 0, 0};
   optind = 1, opterr = 0;
   int c;
   ctr_error err;
   while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     if (c == 'h') return help(stdout), 0;
-    if (c == 'o') *out = optarg;
+    if (c == 'y') *yes = 1;
+    else if (c == 'o') *out = optarg;
     else if (c == '?' || c == ':') {
       fprintf(stderr, "ctrate run: %s '%s' (see ctrate run --help)\n",
               c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
@@ -62,17 +69,40 @@ static int parse(int argc, char **argv, ctr_grid *g, const char **out) {
   return single_values(g) ? -1 : 2;
 }
 
-/* Add ROW to PATH by rewriting the whole file (temp + rename), so a kill never leaves a torn
- * file. A sweep's file is refused: its rows must match its plan. */
+/* Before computing: may the row go to PATH? Not onto an input file, not into a sweep's file,
+ * not into a file of another ctrate version or row layout (its old rows would then claim the
+ * new version). Returns the existing file's metadata (spec NULL if PATH does not exist). */
+static ctr_status check_output(const char *path, const ctr_grid *g, ctr_results_meta *m,
+                               ctr_error *err) {
+  const char *in[2] = {g->cov_file, g->mixture_file};
+  memset(m, 0, sizeof *m);
+  ctr_status st = ctr_output_check("-o", path, in, 2, err);
+  if (st || access(path, F_OK)) return st;
+  if ((st = ctr_results_meta_read(path, m, err))) return st;
+  if (m->plan_points > 0)
+    st = ctr_fail(err, CTR_EINPUT, "%s holds a sweep (%lld points); write single runs to "
+                  "another file", path, m->plan_points);
+  else if (strcmp(m->version, ctr_results_version()))
+    st = ctr_fail(err, CTR_EINPUT, "%s was written by ctrate %s, this is %s: adding a row would "
+                  "mix two versions in one file; write to a new file", path, m->version,
+                  ctr_results_version());
+  else if (!m->layout_current)
+    st = ctr_fail(err, CTR_EINPUT, "%s: its row_layout is not this ctrate's columns; write to a "
+                  "new file", path);
+  if (st) ctr_results_meta_free(m);
+  return st;
+}
+
+/* Add ROW to PATH by rewriting the whole file (exclusive temporary + rename), so a kill never
+ * leaves a torn file; under PATH.lock, so two runs never lose each other's row. */
 static ctr_status append_row(const char *path, const ctr_run_info *info, const ctr_point *row,
-                             ctr_error *err) {
+                             const ctr_grid *g, ctr_error *err) {
   ctr_point *rows = NULL;
   size_t n = 0;
   ctr_results_meta m = {0};
-  ctr_status st = access(path, F_OK) ? CTR_OK : ctr_results_meta_read(path, &m, err);
-  if (!st && m.plan_points > 0)
-    st = ctr_fail(err, CTR_EINPUT, "%s holds a sweep (%lld points); write single runs to "
-                  "another file", path, m.plan_points);
+  int lock = -1;
+  ctr_status st = ctr_output_lock(path, &lock, err);
+  if (!st) st = check_output(path, g, &m, err); /* again, under the lock */
   if (!st && m.spec) st = ctr_results_read(path, &rows, &n, NULL, err);
   const ctr_point **all = st ? NULL : malloc(sizeof *all * (n + 1));
   if (!st && !all) st = ctr_fail(err, CTR_ENOMEM, "out of memory");
@@ -81,6 +111,7 @@ static ctr_status append_row(const char *path, const ctr_run_info *info, const c
   ctr_run_info keep = *info;
   if (m.created && *m.created) keep.created = m.created;
   if (!st) st = ctr_results_write_file(path, &keep, all, n + 1, err);
+  ctr_output_unlock(path, lock);
   free(all), free(rows);
   if (m.spec) ctr_results_meta_free(&m);
   return st;
@@ -90,19 +121,28 @@ int ctr_cmd_run(int argc, char **argv) {
   ctr_grid g;
   ctr_grid_init(&g);
   const char *out = NULL;
-  int rc = parse(argc, argv, &g, &out);
+  int yes = 0;
+  int rc = parse(argc, argv, &g, &out, &yes);
   ctr_error err = {0};
   ctr_point row;
   ctr_point_spec spec;
-  if (rc < 0 && ctr_grid_check(&g, &err)) rc = ctr_exit_code(err.status);
+  if (rc < 0 && (ctr_grid_pin_inputs(&g, &err) || ctr_grid_check(&g, &err)))
+    rc = ctr_exit_code(err.status);
+  ctr_results_meta m0;
+  if (rc < 0 && out && check_output(out, &g, &m0, &err)) rc = ctr_exit_code(err.status);
+  else if (rc < 0 && out && m0.spec) ctr_results_meta_free(&m0);
+  if (rc < 0 && !yes && ctr_plan_check_cost(&g, &err)) rc = ctr_exit_code(err.status);
   if (rc < 0) {
     ctr_grid_point(&g, 0, &spec);
     char *desc = ctr_grid_describe(&g);
-    ctr_run_info info = {ctr_command_line(), desc ? desc : "", 1, spec.target.seed, "", 0, NULL};
+    ctr_run_info info = {ctr_command_line(), desc ? desc : "", 1, spec.target.seed, "", 0, NULL,
+                         g.inputs.p};
     ctr_status st = ctr_point_run(&spec, 0, &row, &err);
     ctr_report_point(stdout, &row);
     ctr_error werr = {0};
-    ctr_status wst = out ? append_row(out, &info, &row, &werr) : CTR_OK;
+    ctr_signals_defer(); /* the file is written whole, then the signal counts */
+    ctr_status wst = out ? append_row(out, &info, &row, &g, &werr) : CTR_OK;
+    if (ctr_signals_take() && !wst) wst = ctr_fail(&werr, CTR_EIO, "interrupted (the row was saved)");
     if (wst && !st) st = wst, err = werr;
     rc = ctr_exit_code(st);
     free(desc);

@@ -101,6 +101,13 @@ static int default_selection(int csv, const ctr_field ***cols, size_t *ncols) {
 
 /* ---- formatting ------------------------------------------------------------ */
 
+/* A result file is data, not a terminal script: control characters (ESC sequences, CR, BS...)
+ * from its strings are shown as '?' (newlines too, except between attribute lines). */
+static void printable(char *s, int keep_newlines) {
+  for (; *s; s++)
+    if (((unsigned char)*s < 0x20 && !(keep_newlines && *s == '\n')) || *s == 0x7f) *s = '?';
+}
+
 static void csv_field(const char *s) {
   if (!strpbrk(s, ",\"\r\n")) {
     fputs(s, stdout);
@@ -122,6 +129,7 @@ static void print_csv(const ctr_point *rows, size_t nrows, const ctr_field **col
     for (size_t j = 0; j < ncols; j++) {
       if (j) putchar(',');
       ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 1);
+      printable(cell, 1); /* CSV quotes a newline; other controls are shown as '?' */
       csv_field(cell);
     }
     putchar('\n');
@@ -137,6 +145,7 @@ static int print_table(const ctr_point *rows, size_t nrows, const ctr_field **co
     width[j] = (int)strlen(cols[j]->name);
     for (size_t i = 0; i < nrows; i++) {
       ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 0);
+      printable(cell, 0);
       if ((int)strlen(cell) > width[j]) width[j] = (int)strlen(cell);
     }
   }
@@ -147,6 +156,7 @@ static int print_table(const ctr_point *rows, size_t nrows, const ctr_field **co
   for (size_t i = 0; i < nrows; i++) {
     for (size_t j = 0; j < ncols; j++) {
       ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 0);
+      printable(cell, 0);
       printf("%s%*s", j ? "  " : "", cols[j]->kind == CTR_KIND_STR ? -width[j] : width[j], cell);
     }
     putchar('\n');
@@ -225,6 +235,7 @@ int ctr_cmd_show(int argc, char **argv) {
   if (o.csv) {
     print_csv(rows, nrows, cols, ncols);
   } else {
+    printable(attrs, 1);
     fputs(attrs, stdout);
     putchar('\n');
     rc = print_table(rows, nrows, cols, ncols);

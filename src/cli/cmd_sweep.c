@@ -15,11 +15,14 @@
 #include "cli/report.h"
 #include "sweep/spec.h"
 #include "sweep/sweep_loop.h"
+#include "store/safe_output.h"
+#include "cli/signals.h"
 
 typedef struct {
   char *out;         /* owned */
   const char *from;  /* result file whose spec to re-run */
-  int force, resume, dry_run, report, shard_i, shard_n;
+  const char *spec_file;
+  int force, resume, dry_run, report, shard_i, shard_n, yes;
   double checkpoint;
   ctr_sweep_run_opts run;
 } sweep_opts;
@@ -43,7 +46,9 @@ static void help(FILE *out) {
           "      --checkpoint S     rewrite FILE.h5 at most every S seconds (10); every finished\n"
           "                         point is in FILE.h5.journal at once in any case\n"
           "      --progress-every S progress line interval off a terminal (60)\n"
-          "  -q, --quiet            no progress and no rate table\n");
+          "  -q, --quiet            no progress and no rate table\n"
+          "      --yes              run even if a point is estimated over %g core-hours\n",
+          CTR_PLAN_MAX_POINT_HOURS);
   ctr_grid_help(out, 1);
   fprintf(out, "  -h, --help             this text\n\n"
                "A kill at any moment leaves FILE.h5 complete (rows of finished points only) and\n"
@@ -52,7 +57,7 @@ static void help(FILE *out) {
                "points ran, 1 a point failed or the sweep was interrupted, 2 bad usage or input.\n");
 }
 
-enum { OPT_FORCE = 'f', OPT_RESUME = 2000, OPT_SHARD, OPT_FROM, OPT_DRY, OPT_CKPT, OPT_EVERY };
+enum { OPT_FORCE = 'f', OPT_RESUME = 2000, OPT_SHARD, OPT_FROM, OPT_DRY, OPT_CKPT, OPT_EVERY, OPT_YES };
 
 static void options(struct option *opts) {
   size_t n = 0;
@@ -67,6 +72,7 @@ static void options(struct option *opts) {
   opts[n++] = (struct option){"progress-every", required_argument, 0, OPT_EVERY};
   opts[n++] = (struct option){"threads", required_argument, 0, 'j'};
   opts[n++] = (struct option){"quiet", no_argument, 0, 'q'};
+  opts[n++] = (struct option){"yes", no_argument, 0, OPT_YES};
   opts[n++] = (struct option){"help", no_argument, 0, 'h'};
   opts[n] = (struct option){0, 0, 0, 0};
 }
@@ -107,6 +113,7 @@ static int parse_pass(int argc, char **argv, int pass, ctr_grid *g, sweep_opts *
     else if (c == OPT_FORCE) o->force = 1;
     else if (c == OPT_RESUME) o->resume = 1;
     else if (c == OPT_DRY) o->dry_run = 1;
+    else if (c == OPT_YES) o->yes = 1;
     else if (c == OPT_FROM) o->from = optarg;
     else if (c == OPT_SHARD) st = parse_shard(optarg, o, &err);
     else if (c == 'q') o->run.quiet = 1, o->report = 0;
@@ -128,14 +135,17 @@ static int load_spec(int argc, char **argv, ctr_grid *g, sweep_opts *o) {
                    argv[optind + 1]), 2;
   if (o->from && optind < argc)
     return fprintf(stderr, "ctrate sweep: give a spec file or --from, not both\n"), 2;
+  if (optind < argc) o->spec_file = argv[optind];
   if (optind < argc) st = ctr_spec_load_file(argv[optind], g, &spec_out, &err);
   if (o->from) {
     ctr_results_meta m;
     if (!(st = ctr_results_meta_read(o->from, &m, &err))) {
-      char name[600];
-      snprintf(name, sizeof name, "%s:spec", o->from);
-      if (!*m.spec) st = ctr_fail(&err, CTR_EINPUT, "%s: the file holds no spec", o->from);
-      else st = ctr_spec_load_text(name, m.spec, g, NULL, &err);
+      ctr_text name = {0};
+      ctr_text_add(&name, "%s:spec", o->from);
+      if (name.oom) st = ctr_fail(&err, CTR_ENOMEM, "out of memory");
+      else if (!*m.spec) st = ctr_fail(&err, CTR_EINPUT, "%s: the file holds no spec", o->from);
+      else st = ctr_spec_load_text(name.p, m.spec, g, NULL, &err);
+      free(name.p);
       ctr_results_meta_free(&m);
     }
   }
@@ -170,16 +180,17 @@ static void report(const ctr_plan *plan, ctr_store *store, ctr_point *rows) {
   }
 }
 
+/* Said only once the final save succeeded: the summary never claims rows the file lacks. */
 static int finish(const sweep_opts *o, const ctr_plan *plan, const ctr_sweep_outcome *r,
-                  ctr_store *store) {
+                  size_t held) {
   if (r->signal) {
     fprintf(stderr, "ctrate sweep: interrupted by signal %d: %zu of %zu points are in %s; "
-            "resume with:\n  %s%s\n", r->signal, store ? ctr_store_count(store) : 0, plan->n,
+            "resume with:\n  %s%s\n", r->signal, held, plan->n,
             o->out, ctr_command_line(), o->resume ? "" : " --resume");
     return 1;
   }
   if (o->out && !o->run.quiet)
-    printf("\n%zu points in %s (%zu run now)\n", store ? ctr_store_count(store) : 0, o->out, r->ran);
+    printf("\n%zu points in %s (%zu run now)\n", held, o->out, r->ran);
   return r->failed || r->write_failed ? 1 : 0;
 }
 
@@ -190,22 +201,40 @@ static int run(const ctr_grid *g, const sweep_opts *o, const ctr_plan *plan, con
   char shard[32] = "";
   if (o->shard_n > 1) snprintf(shard, sizeof shard, "%d/%d", o->shard_i, o->shard_n);
   if (o->out) {
+    const char *in[4] = {o->spec_file, o->from, g->cov_file, g->mixture_file};
+    ctr_status cs = ctr_output_check("-o", o->out, in, 4, &err);
+    if (cs) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(cs);
     ctr_store_params sp = {o->out, {ctr_command_line(), spec, o->run.threads,
-                                    g->base.target.seed, shard, (long long)plan->total, NULL},
+                                    g->base.target.seed, shard, (long long)plan->total, NULL,
+                                    g->inputs.p},
                            o->resume, o->force, o->checkpoint};
+    ctr_signals_defer(); /* the resume load and its first checkpoint complete */
     ctr_status st = ctr_store_open(&sp, &store, &err);
     if (st) return fprintf(stderr, "ctrate sweep: %s\n", err.msg), ctr_exit_code(st);
+    if (*ctr_store_warning(store)) fprintf(stderr, "ctrate sweep: %s\n", ctr_store_warning(store));
     if (o->resume && !o->run.quiet)
       fprintf(stderr, "ctrate sweep: resuming %s: %zu of %zu points already done\n", o->out,
               ctr_store_count(store), plan->n);
   } else if (!(rows = calloc(plan->n ? plan->n : 1, sizeof *rows))) {
     return fprintf(stderr, "ctrate sweep: out of memory for %zu rows\n", plan->n), 1;
   }
-  ctr_sweep_outcome r;
-  ctr_sweep_run(g, plan, store, rows, &o->run, &r);
-  int rc = finish(o, plan, &r, store);
+  ctr_sweep_outcome r = {0};
+  int early = ctr_signals_take(); /* a signal during the load: save and stop, run nothing */
+  if (!early) ctr_sweep_run(g, plan, store, rows, &o->run, &r);
+  ctr_signals_defer(); /* the final save completes whatever arrives now */
+  if (early) r.signal = early;
+  size_t held = store ? ctr_store_count(store) : 0;
   if (o->report && !r.signal) report(plan, store, rows);
-  if (ctr_store_close(store, &err)) rc = 1, fprintf(stderr, "ctrate sweep: %s\n", err.msg);
+  int rc;
+  if (ctr_store_close(store, &err))
+    rc = 1, fprintf(stderr, "ctrate sweep: %s\nctrate sweep: the final save failed: %s holds the "
+                    "rows of its last checkpoint, %s.journal the rest (--resume continues)\n",
+                    err.msg, o->out, o->out);
+  else
+    rc = finish(o, plan, &r, held);
+  int late = ctr_signals_take();
+  if (late && !r.signal)
+    rc = 1, fprintf(stderr, "ctrate sweep: signal %d during the final save: the save completed\n", late);
   free(rows);
   return rc;
 }
@@ -219,7 +248,7 @@ int ctr_cmd_sweep(int argc, char **argv) {
   ctr_error err = {0};
   ctr_plan plan = {0};
   char *spec = NULL;
-  if (rc < 0 && ctr_grid_check(&g, &err))
+  if (rc < 0 && (ctr_grid_pin_inputs(&g, &err) || ctr_grid_check(&g, &err)))
     rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
   if (rc < 0 && !(spec = ctr_grid_describe(&g))) rc = 1, fprintf(stderr, "ctrate sweep: out of memory\n");
   if (rc < 0 && ctr_plan_make(&g, o.shard_i, o.shard_n, &plan, &err))
@@ -229,6 +258,8 @@ int ctr_cmd_sweep(int argc, char **argv) {
     ctr_plan_print(stdout, &g, &plan, o.run.threads);
     rc = 0;
   }
+  if (rc < 0 && !o.yes && ctr_plan_check_cost(&g, &err))
+    rc = ctr_exit_code(err.status), fprintf(stderr, "ctrate sweep: %s\n", err.msg);
   if (rc < 0) rc = run(&g, &o, &plan, spec);
   free(spec), free(o.out);
   ctr_plan_free(&plan);

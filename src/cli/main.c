@@ -7,9 +7,9 @@
 #include "cli/commands.h"
 #include "core/version.h"
 
-static char cmdline[4096];
+static ctr_text cmdline; /* whole, however long: it is stored in result files */
 
-const char *ctr_command_line(void) { return cmdline; }
+const char *ctr_command_line(void) { return cmdline.p && !cmdline.oom ? cmdline.p : ""; }
 
 int ctr_exit_code(ctr_status st) { return st == CTR_OK ? 0 : st == CTR_EINPUT ? 2 : 1; }
 
@@ -49,8 +49,8 @@ static int wants_version(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off(); /* every GSL status is checked; never abort mid-sweep */
-  for (int i = 0, n = 0; i < argc && n < (int)sizeof cmdline - 2; i++)
-    n += snprintf(cmdline + n, sizeof cmdline - (size_t)n, "%s%s", i ? " " : "", argv[i]);
+  for (int i = 0; i < argc; i++) ctr_text_add(&cmdline, "%s%s", i ? " " : "", argv[i]);
+  if (cmdline.oom) return fprintf(stderr, "ctrate: out of memory\n"), 1;
   if (argc < 2) {
     usage(stderr);
     return 2;

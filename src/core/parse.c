@@ -34,18 +34,19 @@ ctr_status ctr_arg_int(const char *opt, const char *text, int64_t lo, int64_t hi
 /* Split "lo:hi:count" into a log-spaced list; values stay real (the int form rounds). */
 static ctr_status log_range(const char *opt, const char *text, double lo, double hi, double **out,
                             size_t *n, ctr_error *err) {
-  char buf[256], *a = buf, *b, *c;
-  snprintf(buf, sizeof buf, "%s", text);
-  if (!(b = strchr(a, ':')) || !(c = strchr(b + 1, ':')))
-    return ctr_fail(err, CTR_EINPUT, "%s '%s': a range is lo:hi:count", opt, text);
+  char *buf = strdup(text), *a = buf, *b, *c; /* never a fixed buffer: no silent truncation */
+  if (!buf) return ctr_fail(err, CTR_ENOMEM, "out of memory");
+  if (!(b = strchr(a, ':')) || !(c = strchr(b + 1, ':')) || strchr(c + 1, ':'))
+    return free(buf), ctr_fail(err, CTR_EINPUT, "%s '%s': a range is lo:hi:count", opt, text);
   *b++ = '\0', *c++ = '\0';
   double x0, x1, cnt;
   ctr_status st = ctr_arg_double(opt, a, lo, hi, &x0, err);
   if (!st) st = ctr_arg_double(opt, b, lo, hi, &x1, err);
+  if (!st && ctr_arg_double(opt, c, 1, 10000, &cnt, err))
+    st = ctr_fail(err, CTR_EINPUT, "%s '%s': the count '%s' of the log range lo:hi:count is "
+                  "invalid (accepted: an integer in 1..10000)", opt, text, c);
+  free(buf);
   if (st) return st;
-  if (ctr_arg_double(opt, c, 1, 10000, &cnt, err))
-    return ctr_fail(err, CTR_EINPUT, "%s '%s': the count '%s' of the log range lo:hi:count is "
-                    "invalid (accepted: an integer in 1..10000)", opt, text, c);
   if (x0 <= 0 || x1 < x0 || cnt != floor(cnt))
     return ctr_fail(err, CTR_EINPUT,
                     "%s '%s': a log range needs 0 < lo <= hi and an integer count in 1..10000", opt,

@@ -11,16 +11,22 @@
 #include <hdf5_hl.h>
 
 #include "store/results_h5.h"
+#include "store/safe_output.h"
 
-static ctr_status copy_file(const char *from, const char *to, ctr_error *err) {
-  FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+static ctr_status copy_file(const char *from, int to_fd, const char *to, ctr_error *err) {
+  FILE *in = fopen(from, "rb");
   char buf[1 << 16];
   size_t k;
-  int bad = !in || !out;
-  while (!bad && (k = fread(buf, 1, sizeof buf, in)) > 0) bad = fwrite(buf, 1, k, out) != k;
+  int bad = !in;
+  while (!bad && (k = fread(buf, 1, sizeof buf, in)) > 0)
+    for (size_t off = 0; !bad && off < k;) {
+      ssize_t w = write(to_fd, buf + off, k - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) bad = 1;
+      else off += (size_t)w;
+    }
   bad = bad || (in && ferror(in));
   if (in) fclose(in);
-  if (out && fclose(out)) bad = 1;
   return bad ? ctr_fail(err, CTR_EIO, "%s: cannot copy to %s (%s)", from, to, strerror(errno))
              : CTR_OK;
 }
@@ -267,19 +273,23 @@ ctr_status ctr_analysis_write(const char *path, const ctr_scaling *s, const char
                               ctr_error *err) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   size_t len = strlen(path);
-  char *tmp = malloc(len + 5), *journal = malloc(len + 9);
-  if (!tmp || !journal) return free(tmp), free(journal), ctr_fail(err, CTR_ENOMEM, "out of memory");
-  memcpy(tmp, path, len), memcpy(tmp + len, ".tmp", 5);
+  char *tmp = NULL, *journal = malloc(len + 9);
+  int fd = -1, lock = -1;
+  if (!journal) return ctr_fail(err, CTR_ENOMEM, "out of memory");
   memcpy(journal, path, len), memcpy(journal + len, ".journal", 9);
   ctr_status st = access(journal, F_OK)
                       ? CTR_OK
                       : ctr_fail(err, CTR_EINPUT, "%s: a sweep is writing it or was interrupted "
                                  "(%s exists); finish it first", path, journal);
-  if (!st) st = copy_file(path, tmp, err);
+  /* One writer; the copy goes to an exclusive temporary, fsync'ed and renamed whole. */
+  if (!st) st = ctr_output_lock(path, &lock, err);
+  if (!st) st = ctr_tmp_create(path, &tmp, &fd, err);
+  if (!st) st = copy_file(path, fd, tmp, err);
   if (!st) st = write_analysis(tmp, s, report, err);
-  if (!st && rename(tmp, path) != 0)
-    st = ctr_fail(err, CTR_EIO, "%s: cannot rename %s into place (%s)", path, tmp, strerror(errno));
-  if (st) unlink(tmp);
+  if (!st) st = ctr_tmp_commit(tmp, fd, path, err);
+  else if (tmp) unlink(tmp);
+  if (fd >= 0) close(fd);
+  ctr_output_unlock(path, lock);
   free(tmp), free(journal);
   H5Eclear2(H5E_DEFAULT);
   return st;

@@ -24,6 +24,7 @@ typedef struct {
   const char *shard;        /* "I/N" for a shard of a sweep, else "" or NULL */
   long long plan_points;    /* points in the whole sweep plan (0: not a sweep) */
   const char *created;      /* creation time to keep (ISO 8601), or NULL for now */
+  const char *inputs;       /* input files: paths, SHA-256 and contents (attribute input_files) */
 } ctr_run_info;
 
 /* Open FILE for appending rows. If it does not exist it is created with /points
@@ -49,7 +50,8 @@ ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
 /* What identifies a sweep's file: its resolved spec, shard ("I/N" or ""), plan size (-1 if
  * absent), creation time and the ctrate version that wrote it. Strings are malloc'ed ("" when absent). */
 typedef struct {
-  char *spec, *shard, *created, *version;
+  char *spec, *shard, *created, *version, *inputs;
+  int layout_current; /* 1: its row_layout is this build's (rows can be added to it) */
   long long plan_points;
   unsigned long long master_seed;
 } ctr_results_meta;
@@ -62,10 +64,14 @@ const char *ctr_results_version(void);
 /* The current local time, ISO 8601 with zone. */
 void ctr_results_now(char *buf, size_t n);
 
+/* Rows a file may claim (a sparse HDF5 extent beyond the stored bytes is refused too). */
+#define CTR_RESULTS_MAX_ROWS 100000000LL
+
 /* Read every row of a result file into a malloc'ed array (*rows, caller frees),
  * with the root attributes as "name = value" lines into a malloc'ed string *attrs
- * (may pass NULL). Columns missing from an older file are left as ctr_point_clear
- * made them. */
+ * (may pass NULL). /points must hold exactly the columns of the file's own schema (its
+ * row_layout attribute; columns an older schema lacks stay as ctr_point_clear made them):
+ * a missing, extra or mistyped column is CTR_EINPUT. */
 ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, char **attrs,
                             ctr_error *err);
 

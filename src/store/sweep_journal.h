@@ -9,6 +9,10 @@
  * later row (a torn last record is detected by its checksum and dropped), so a resumed sweep
  * loses at most the points in flight and repeats none.
  *
+ * Durability: the journal is fsync'ed before every checkpoint, each rewrite of PATH is
+ * fsync'ed before its rename and the directory after it, so a power cut loses at most the rows
+ * since the last checkpoint (a kill: none). One writer at a time: an flock on PATH.lock.
+ *
  * A file belongs to one sweep: its resolved spec text, shard ("I/N" or "") and plan size are
  * root attributes, and resuming under any other spec is refused. */
 #ifndef CTR_STORE_SWEEP_JOURNAL_H
@@ -45,6 +49,9 @@ const ctr_point *ctr_store_row(const ctr_store *s, size_t i);
 /* Store one row: journal record now, file rewrite when the checkpoint interval has passed.
  * A point_id already stored or outside the plan is CTR_EINPUT. */
 ctr_status ctr_store_add(ctr_store *s, const ctr_point *row, ctr_error *err);
+
+/* What loading the journal dropped (damaged or torn records), "" if nothing: for stderr. */
+const char *ctr_store_warning(const ctr_store *s);
 
 /* Rewrite PATH with every row (sorted by point id) and remove the journal; then free.
  * NULL-safe. */

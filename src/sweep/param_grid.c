@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/parse.h"
+#include "store/sha256.h"
 
 /* X(name, code, has_arg, metavar, help): one table for getopt and for --help. */
 #define GRID_OPTIONS(X)                                                                            \
@@ -54,7 +55,9 @@
   X("train-n", 1063, 1, "K", "learned: training samples per step, > d + 1 (1000)")                \
   X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
   X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
-  X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")
+  X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")  \
+  X("cov-file-sha256", 1035, 1, "HEX", "SHA-256 the --cov-file must have (result specs pin it)") \
+  X("mixture-file-sha256", 1036, 1, "HEX", "SHA-256 the --mixture-file must have")
 
 #define AS_OPTION(name, code, has, meta, help) {name, has ? required_argument : no_argument, 0, code},
 const struct option ctr_grid_options[] = {GRID_OPTIONS(AS_OPTION){0, 0, 0, 0}};
@@ -76,7 +79,8 @@ void ctr_grid_init(ctr_grid *g) {
 
 void ctr_grid_free(ctr_grid *g) {
   free(g->d), free(g->N), free(g->eps), free(g->diag), free(g->engine), free(g->error);
-  free(g->sigma), free(g->cov_file), free(g->mixture_file);
+  free(g->sigma), free(g->cov_file), free(g->mixture_file), free(g->diag_text);
+  free(g->cov_sha_pinned), free(g->mix_sha_pinned), free(g->inputs.p);
   memset(g, 0, sizeof *g);
 }
 
@@ -94,6 +98,32 @@ static ctr_status parse_error(const char *s, int *k, ctr_error *err) {
   return st;
 }
 
+/* --diag is kept whole for the spec; the row's cov_source column holds it if it fits, else its
+ * SHA-256 (a name for the list, never a silently shortened list). */
+static ctr_status set_diag_text(ctr_grid *g, const char *arg, ctr_error *err) {
+  free(g->diag_text);
+  if (!(g->diag_text = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
+  size_t cap = sizeof g->base.cov_source;
+  if (strlen(arg) < cap) return snprintf(g->base.cov_source, cap, "%s", arg), CTR_OK;
+  ctr_sha256 c;
+  char hex[65];
+  ctr_sha256_init(&c);
+  ctr_sha256_update(&c, arg, strlen(arg));
+  ctr_sha256_hex(&c, hex);
+  snprintf(g->base.cov_source, cap, "sha256:%s", hex);
+  return CTR_OK;
+}
+
+/* A pinned digest: 64 hex digits. */
+static ctr_status set_pin(char **dst, const char *opt, const char *arg, ctr_error *err) {
+  size_t n = strspn(arg, "0123456789abcdef");
+  if (n != 64 || arg[n])
+    return ctr_fail(err, CTR_EINPUT, "%s '%.80s' is not a SHA-256 (accepted: 64 lowercase hex "
+                    "digits)", opt, arg);
+  free(*dst);
+  return (*dst = strdup(arg)) ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "out of memory");
+}
+
 static ctr_status apply_target(ctr_grid *g, int code, const char *arg, ctr_error *err) {
   ctr_target_params *t = &g->base.target;
   double big = 1e300;
@@ -107,12 +137,11 @@ static ctr_status apply_target(ctr_grid *g, int code, const char *arg, ctr_error
   case 1006:
     free(g->diag);
     st = ctr_arg_double_list("--diag", arg, 0, big, &g->diag, &g->ndiag, err);
-    if (!st) snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
+    if (!st) st = set_diag_text(g, arg, err);
     return st;
-  case 1007:
+  case 1007: /* cov_source is set when the file is pinned (ctr_grid_pin_inputs) */
     free(g->cov_file);
     if (!(t->cov_file = g->cov_file = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
-    snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
     return CTR_OK;
   case 1008: t->rotate = 1; return CTR_OK;
   case 1009: return ctr_arg_double("--mean-norm", arg, 0, big, &t->mean_norm, err);
@@ -155,7 +184,6 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   case 1027:
     free(g->mixture_file);
     if (!(m->file = g->mixture_file = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
-    snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
     break;
   case 1028: st = ctr_arg_int("--points", arg, 2, 100000000, &k, err), g->base.points = (int)k; break;
   case 1029: st = ctr_arg_int("--chains", arg, 2, 1000000, &k, err), g->base.chains = (int)k; break;
@@ -208,6 +236,8 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
     st = ctr_arg_int("--replicates", arg, 1, 100000, &k, err);
     g->replicates = (int)k;
     return st;
+  case 1035: return set_pin(&g->cov_sha_pinned, "--cov-file-sha256", arg, err);
+  case 1036: return set_pin(&g->mix_sha_pinned, "--mixture-file-sha256", arg, err);
   }
   if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
@@ -245,6 +275,13 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
 ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
   ctr_point_spec spec;
   ctr_status st = CTR_OK;
+  /* At once, before any per-point work: the product in floating point cannot overflow. */
+  double npts = (double)LEN(g->nN) * (double)LEN(g->nd) * (double)LEN(g->nsigma) *
+                (double)LEN(g->neps) * (double)LEN(g->nerror) * (double)LEN(g->nengine) *
+                (double)LEN(g->replicates);
+  if (npts > CTR_GRID_MAX_POINTS)
+    return ctr_fail(err, CTR_EINPUT, "the grid has %.4g points (accepted: at most %.0e; split "
+                    "the experiment into several specs)", npts, (double)CTR_GRID_MAX_POINTS);
   for (size_t i = 0; !st && i < ctr_grid_count(g); i++) {
     ctr_grid_point(g, i, &spec);
     st = ctr_point_spec_check(&spec, err);
@@ -315,15 +352,17 @@ static void describe_mixture(const ctr_grid *g, ctr_text *t) {
   add_number(t, "radius", mp->radius);
   if (mp->radius_growing) ctr_text_add(t, "radius-growing = true;\n");
   if (mp->file) add_string(t, "mixture-file", mp->file);
+  if (mp->file && g->mix_sha[0]) add_string(t, "mixture-file-sha256", g->mix_sha);
   ctr_text_add(t, "points = %d;\nchains = %d;\nlip-points = %d;\nsample-n = %d;\n", b->points, b->chains,
       b->lip_points, b->sample_n);
 }
 
 static void describe_target(const ctr_grid *g, ctr_text *t) {
   const ctr_target_params *tp = &g->base.target;
-  if (g->ndiag) add_string(t, "diag", g->base.cov_source);
+  if (g->ndiag) add_string(t, "diag", g->diag_text ? g->diag_text : "");
   else add_ints(t, "d", g->d, g->nd, tp->d);
-  if (tp->kind == CTR_TARGET_FILE) add_string(t, "cov-file", tp->cov_file);
+  if (tp->kind == CTR_TARGET_FILE && tp->cov_file) add_string(t, "cov-file", tp->cov_file);
+  if (tp->kind == CTR_TARGET_FILE && g->cov_sha[0]) add_string(t, "cov-file-sha256", g->cov_sha);
   add_number(t, "lambda", tp->lambda);
   add_number(t, "lambda-min", tp->lambda_min);
   add_number(t, "lambda-max", tp->lambda_max);

@@ -18,8 +18,19 @@ typedef struct {
   int *engine, *error;
   size_t nd, nN, neps, nengine, nerror, ndiag, nsigma;
   int replicates;                /* 0 or 1: one replicate */
-  char *cov_file, *mixture_file; /* owned copies of file names */
+  char *cov_file, *mixture_file; /* owned copies of file names (absolute once pinned) */
+  char *diag_text;               /* --diag as given, whole (the spec stores it untruncated) */
+  char *cov_sha_pinned, *mix_sha_pinned; /* SHA-256 the inputs must have (spec keys), or NULL */
+  char cov_sha[65], mix_sha[65]; /* SHA-256 of the inputs as read ("" before pinning) */
+  ctr_text inputs;               /* the inputs' paths, digests and contents, for the result file */
 } ctr_grid;
+
+/* Most points a grid may have: checked first by ctr_grid_check, so a plan of 10^12 points is
+ * refused at once (the plan holds 24 bytes per point). */
+#define CTR_GRID_MAX_POINTS 10000000
+
+/* Largest input file (covariance, mixture) accepted, in bytes. */
+#define CTR_INPUT_MAX_BYTES (256LL << 20)
 
 /* The grid options with their value kind (meta "" for a flag, "LIST", "NAME", "FILE", or a
  * number's letter): what spec files check a setting's type against. Zero-terminated. */
@@ -46,6 +57,12 @@ size_t ctr_grid_count(const ctr_grid *g);
 
 /* Point i (0-based, N innermost, then d, sigma, eps, error, engine, replicate). */
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
+
+/* Before the check: every input file the grid names (--cov-file, --mixture-file, as its target
+ * needs) must be a regular file of at most CTR_INPUT_MAX_BYTES; it is hashed (SHA-256), compared
+ * with the pinned digest if the spec has one (CTR_EINPUT if the contents changed), its path made
+ * absolute, and its contents kept in g->inputs. A file target without its file is CTR_EINPUT. */
+ctr_status ctr_grid_pin_inputs(ctr_grid *g, ctr_error *err);
 
 /* Check every point before anything runs or any file is created: schedules for every N,
  * the target for every d (this reads covariance files), engine/error combinations. */

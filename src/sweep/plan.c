@@ -86,6 +86,21 @@ static void sift_down(int *heap, int n, const double *load) {
   }
 }
 
+ctr_status ctr_plan_check_cost(const ctr_grid *g, ctr_error *err) {
+  ctr_point_spec spec;
+  size_t n = ctr_grid_count(g);
+  for (size_t i = 0; i < n; i++) {
+    ctr_grid_point(g, i, &spec);
+    double h = ctr_plan_cost(&spec) / 3600;
+    if (h > CTR_PLAN_MAX_POINT_HOURS)
+      return ctr_fail(err, CTR_EINPUT, "point %zu (d = %d, N = %lld, engine %s) is estimated at "
+                      "%.3g core-hours (limit %g per point without --yes; --dry-run shows the "
+                      "plan)", i, spec.target.d, (long long)spec.schedule.N,
+                      ctr_engine_name(spec.engine.engine), h, CTR_PLAN_MAX_POINT_HOURS);
+  }
+  return CTR_OK;
+}
+
 ctr_status ctr_plan_make(const ctr_grid *g, int shard_i, int shard_n, ctr_plan *p,
                          ctr_error *err) {
   size_t n = ctr_grid_count(g);

@@ -29,6 +29,13 @@ void ctr_plan_free(ctr_plan *p);
 /* Estimated single-core seconds of one point: a rough model of each engine's work. */
 double ctr_plan_cost(const ctr_point_spec *s);
 
+/* Work refused without --yes: a point estimated over this many core-hours. */
+#define CTR_PLAN_MAX_POINT_HOURS 24.0
+
+/* CTR_EINPUT naming the point, its estimate and the limit if any point of G is estimated over
+ * CTR_PLAN_MAX_POINT_HOURS (ctr_plan_cost); checked before anything runs. */
+ctr_status ctr_plan_check_cost(const ctr_grid *g, ctr_error *err);
+
 /* The plan as a table (id, the swept parameters, estimated cost) and a total. */
 void ctr_plan_print(FILE *out, const ctr_grid *g, const ctr_plan *p, int threads);
 

@@ -2,17 +2,24 @@
  * ctr_grid_apply, so the spec and the command line share one parser and one set of ranges. */
 #include "sweep/spec.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define CTR_SPEC_MAX_BYTES (16 << 20)
 
 enum { KIND_FLAG, KIND_LIST, KIND_NUMBER, KIND_TEXT };
 
 static int option_kind(const ctr_grid_option *o) {
   if (!o->has_arg) return KIND_FLAG;
   if (!strcmp(o->meta, "LIST") || !strcmp(o->meta, "V1,V2,..")) return KIND_LIST;
-  if (!strcmp(o->meta, "NAME") || !strcmp(o->meta, "FILE")) return KIND_TEXT;
+  if (!strcmp(o->meta, "NAME") || !strcmp(o->meta, "FILE") || !strcmp(o->meta, "HEX")) return KIND_TEXT;
   return KIND_NUMBER;
 }
 
@@ -41,13 +48,14 @@ static const char *nearest_key(const char *key) {
   return best;
 }
 
-/* A scalar setting as the text a flag would carry; 0 if it is not a number or a string. */
-static int scalar_text(const config_setting_t *s, char *buf, size_t size) {
+/* A scalar setting appended as the text a flag would carry (no length limit: a spec string is
+ * never truncated); 0 if it is not a number or a string. */
+static int scalar_text(const config_setting_t *s, ctr_text *b) {
   switch (config_setting_type(s)) {
-  case CONFIG_TYPE_INT: snprintf(buf, size, "%d", config_setting_get_int(s)); return 1;
-  case CONFIG_TYPE_INT64: snprintf(buf, size, "%lld", config_setting_get_int64(s)); return 1;
-  case CONFIG_TYPE_FLOAT: snprintf(buf, size, "%.17g", config_setting_get_float(s)); return 1;
-  case CONFIG_TYPE_STRING: snprintf(buf, size, "%s", config_setting_get_string(s)); return 1;
+  case CONFIG_TYPE_INT: ctr_text_add(b, "%d", config_setting_get_int(s)); return 1;
+  case CONFIG_TYPE_INT64: ctr_text_add(b, "%lld", config_setting_get_int64(s)); return 1;
+  case CONFIG_TYPE_FLOAT: ctr_text_add(b, "%.17g", config_setting_get_float(s)); return 1;
+  case CONFIG_TYPE_STRING: ctr_text_add(b, "%s", config_setting_get_string(s)); return 1;
   }
   return 0;
 }
@@ -59,8 +67,8 @@ static const char *type_name(int type) {
 }
 
 /* The flag text of setting S for option O (a list becomes "a,b,c"). */
-static ctr_status setting_text(const config_setting_t *s, const ctr_grid_option *o, char *buf,
-                               size_t size, const char *where, ctr_error *err) {
+static ctr_status setting_text(const config_setting_t *s, const ctr_grid_option *o, ctr_text *buf,
+                               const char *where, ctr_error *err) {
   int kind = option_kind(o), type = config_setting_type(s);
   static const char *const wanted[] = {"true or false", "a list [a, b, ...] or a string",
                                        "a number", "a string"};
@@ -72,31 +80,28 @@ static ctr_status setting_text(const config_setting_t *s, const ctr_grid_option 
   if (!ok)
     return ctr_fail(err, CTR_EINPUT, "%s: %s must be %s, not %s", where, o->name, wanted[kind],
                     type_name(type));
-  if (kind == KIND_FLAG) return snprintf(buf, size, "%d", config_setting_get_bool(s)), CTR_OK;
-  if (config_setting_is_scalar(s)) return scalar_text(s, buf, size), CTR_OK;
+  if (kind == KIND_FLAG) return ctr_text_add(buf, "%d", config_setting_get_bool(s)), CTR_OK;
+  if (config_setting_is_scalar(s)) return scalar_text(s, buf), CTR_OK;
   int n = config_setting_length(s);
   if (n == 0)
     return ctr_fail(err, CTR_EINPUT, "%s: %s is an empty list (the sweep would have no points)",
                     where, o->name);
-  size_t k = 0;
-  buf[0] = '\0';
-  for (int i = 0; i < n && k < size; i++) {
+  for (int i = 0; i < n; i++) {
     const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-    char item[512];
-    if (!scalar_text(e, item, sizeof item))
+    if (i) ctr_text_add(buf, ",");
+    if (!scalar_text(e, buf))
       return ctr_fail(err, CTR_EINPUT, "%s: %s: element %d is %s (accepted: numbers or strings)",
                       where, o->name, i + 1, type_name(config_setting_type(e)));
-    k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? "," : "", item);
   }
-  if (k >= size) return ctr_fail(err, CTR_EINPUT, "%s: %s: list too long", where, o->name);
   return CTR_OK;
 }
 
 static ctr_status apply_setting(const config_setting_t *s, const char *name, ctr_grid *g,
                                 char **output, ctr_error *err) {
   const char *key = config_setting_name(s);
-  char where[600], text[16384];
-  snprintf(where, sizeof where, "%s:%u", name, config_setting_source_line(s));
+  char where[600];
+  snprintf(where, sizeof where, "%.560s%s:%u", name, strlen(name) > 560 ? "..." : "",
+           config_setting_source_line(s)); /* a message only */
   if (!strcmp(key, "output")) {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
       return ctr_fail(err, CTR_EINPUT, "%s: output must be a string (a file name), not %s", where,
@@ -109,9 +114,13 @@ static ctr_status apply_setting(const config_setting_t *s, const char *name, ctr
   if (!o->name)
     return ctr_fail(err, CTR_EINPUT, "%s: unknown key '%s' (did you mean '%s'? see ctrate sweep "
                     "--help for every key)", where, key, nearest_key(key));
-  ctr_status st = setting_text(s, o, text, sizeof text, where, err);
-  if (st || (option_kind(o) == KIND_FLAG && !strcmp(text, "0"))) return st;
-  if ((st = ctr_grid_apply(g, o->code, text, err)) != CTR_OK) {
+  ctr_text text = {0};
+  ctr_status st = setting_text(s, o, &text, where, err);
+  if (!st && (text.oom || !text.p)) st = ctr_fail(err, CTR_ENOMEM, "%s: out of memory", where);
+  if (st || (option_kind(o) == KIND_FLAG && !strcmp(text.p, "0"))) return free(text.p), st;
+  st = ctr_grid_apply(g, o->code, text.p, err);
+  free(text.p);
+  if (st != CTR_OK) {
     char msg[sizeof err->msg];
     snprintf(msg, sizeof msg, "%s", err->msg);
     return ctr_fail(err, st, "%s: %s: %s", where, key, msg);
@@ -132,6 +141,8 @@ static ctr_status apply_config(config_t *c, const char *name, ctr_grid *g, char 
 
 static ctr_status parse_error(config_t *c, const char *name, ctr_error *err) {
   const char *why = config_error_text(c);
+  const char *file = config_error_file(c); /* an @include'd file, when the error is there */
+  if (file && *file) name = file;
   const char *hint = why && strstr(why, "mismatched element type")
                          ? " (an array [..] holds one type: write 1.0 for floats, or use a list (..))"
                          : "";
@@ -151,13 +162,21 @@ ctr_status ctr_spec_load_text(const char *name, const char *text, ctr_grid *g, c
 }
 
 ctr_status ctr_spec_load_file(const char *path, ctr_grid *g, char **output, ctr_error *err) {
-  FILE *f = fopen(path, "r");
-  if (!f) return ctr_fail(err, CTR_EINPUT, "%s: cannot read the spec file", path);
-  fclose(f);
+  struct stat sb;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block the open */
+  if (fd < 0) return ctr_fail(err, CTR_EINPUT, "%s: cannot read the spec file (%s)", path, strerror(errno));
+  int bad = fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > CTR_SPEC_MAX_BYTES;
+  close(fd);
+  if (bad)
+    return ctr_fail(err, CTR_EINPUT, "%s: not a spec file (accepted: a regular file of at most %d "
+                    "bytes)", path, CTR_SPEC_MAX_BYTES);
   config_t c;
   config_init(&c);
+  char *dir = strdup(path); /* @include "x.cfg" is relative to the including spec */
+  if (dir) config_set_include_dir(&c, dirname(dir));
   ctr_status st = config_read_file(&c, path) == CONFIG_TRUE ? apply_config(&c, path, g, output, err)
                                                             : parse_error(&c, path, err);
   config_destroy(&c);
+  free(dir);
   return st;
 }

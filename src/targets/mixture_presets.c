@@ -154,10 +154,16 @@ ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **ou
   if (!w || !mu || !cov) st = ctr_fail(err, CTR_ENOMEM, "mixture: out of memory at K = %d, d = "
                                        "%d", K, d);
   if (!st) {
+    /* Equal weights that sum to exactly 1 in the order they are summed: K terms 1/K drift by
+     * up to ~K ulp (K = 40000 fails the 1e-12 check), so the last weight takes the remainder;
+     * 1 - s is exact for s in [1/2, 1] (Sterbenz) and s + (1 - s) then rounds to 1. */
+    double s = 0;
     for (int k = 0; k < K; k++) w[k] = 1.0 / K, cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &var};
+    for (int k = 0; k + 1 < K; k++) s += w[k];
+    if (K > 1) w[K - 1] = 1.0 - s;
     if (p->kind == CTR_MIXTURE_SCALE) st = scale_variances(p, K, mu, cov, &scale_v, err);
     if (!st) preset_means(p, K, R, mu);
-    st = ctr_mixture_alloc(K, d, w, mu, cov, out, err);
+    if (!st) st = ctr_mixture_alloc(K, d, w, mu, cov, out, err);
   }
   free(w), free(mu), free(cov), free(scale_v);
   return st;

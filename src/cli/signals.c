@@ -1,0 +1,27 @@
+/* cli/signals.c: deferring signals around file writes (see cli/signals.h). */
+#include "cli/signals.h"
+
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t deferred;
+
+static void on_signal(int sig) {
+  if (!deferred) deferred = sig;
+}
+
+void ctr_signals_defer(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int ctr_signals_take(void) {
+  int s = deferred;
+  deferred = 0;
+  return s;
+}

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# test_files.sh: files you can trust (issue 11): no command writes onto one of its inputs or
+# mixes the rows of two experiments; the file system as an adversary (planted symlinks, --force
+# on things that are not results, damaged journals); every input bounded; signals and messages.
+# One block per defect class, named "class N" in its checks.
+# usage: tests/test_files.sh PATH_TO_CTRATE
+set -u
+[ $# -eq 1 ] && [ -x "$1" ] || { echo "usage: $0 PATH_TO_CTRATE" >&2; exit 2; }
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/ctrate_files.XXXXXX")
+cp "$1" "$T/ctrate"
+CT=$T/ctrate
+BG=
+trap '[ -n "$BG" ] && kill -9 $BG 2>/dev/null; rm -rf "$T"' EXIT
+FAILS=0 N=0
+ok() { N=$((N + 1)); echo "ok - $*"; }
+fail() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "FAIL - $*"; sed 's/^/#   /' "$T/err" 2>/dev/null | head -5; }
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else fail "$2"; fi; }
+sum() { sha256sum "$1" | cut -c1-64; }
+rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['points']))" "$1"; }
+
+printf 'd = [1, 2];\nN = [10, 100];\n' >"$T/s.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/x.h5" 2>"$T/err"
+check $? "setup: a small sweep"
+
+# ---- class 1: no output onto an input (device and inode, not names) --------------------
+before=$(sum "$T/x.h5")
+"$CT" fit "$T/x.h5" --report "$T/x.h5" -q 2>"$T/err"
+[ $? -eq 2 ] && grep -q "input" "$T/err" && [ "$(sum "$T/x.h5")" = "$before" ]
+check $? "class 1: fit --report x.h5 onto x.h5: exit 2, the file untouched"
+ln "$T/x.h5" "$T/hard.h5"
+"$CT" fit "$T/x.h5" --report "$T/hard.h5" -q 2>"$T/err"
+[ $? -eq 2 ] && [ "$(sum "$T/x.h5")" = "$before" ]
+check $? "class 1: fit --report onto a hard link of the input: exit 2"
+"$CT" merge -o "$T/./x.h5" --force "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "input" "$T/err" && [ "$(sum "$T/x.h5")" = "$before" ]
+check $? "class 1: merge -o onto its own input (another spelling, --force): exit 2"
+cp "$T/s.cfg" "$T/s0.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/s.cfg" 2>"$T/err"
+[ $? -eq 2 ] && cmp -s "$T/s.cfg" "$T/s0.cfg"
+check $? "class 1: sweep -o its own spec file: exit 2, spec untouched"
+printf '1 0\n0 1\n' >"$T/cov"
+"$CT" run --target file --d 2 --cov-file "$T/cov" -o "$T/cov" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && [ "$(cat "$T/cov")" = "$(printf '1 0\n0 1')" ]
+check $? "class 1: run -o its own --cov-file: exit 2"
+mkdir -p "$T/figs/data"
+cp "$T/x.h5" "$T/figs/rate_curve.pdf" 2>/dev/null
+"$CT" plot "$T/figs/rate_curve.pdf" -o "$T/figs" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && [ -s "$T/figs/rate_curve.pdf" ]
+check $? "class 1: plot whose figure would replace its input: exit 2, input kept"
+
+# ---- class 4: /points columns must match the schema -------------------------------------
+"$PY" - "$T/x.h5" "$T/nod.h5" "$T/extra.h5" <<'EOF'
+import sys, h5py, numpy as np
+src = h5py.File(sys.argv[1], "r"); t = src["points"][:]
+def write(path, arr):
+    with h5py.File(path, "w") as f:
+        for k, v in src.attrs.items(): f.attrs[k] = v
+        f["points"] = arr
+names = [n for n in t.dtype.names if n not in ("d", "N")]
+write(sys.argv[2], np.array([tuple(r[n] for n in names) for r in t], dtype=[(n, t.dtype[n]) for n in names]))
+dt = [(n, t.dtype[n]) for n in t.dtype.names] + [("bogus", "<f8")]
+e = np.zeros(len(t), dtype=dt)
+for n in t.dtype.names: e[n] = t[n]
+write(sys.argv[3], e)
+EOF
+"$CT" merge -o "$T/m.h5" "$T/nod.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "column d is missing" "$T/err" && [ ! -e "$T/m.h5" ]
+check $? "class 4: merge refuses a /points without d and N (names the column)"
+cp "$T/nod.h5" "$T/nod2.h5"
+"$CT" sweep "$T/s.cfg" -q --resume -o "$T/nod2.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "column d is missing" "$T/err"
+check $? "class 4: --resume refuses it too"
+"$CT" show "$T/extra.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "bogus" "$T/err"
+check $? "class 4: an extra column is refused with its name"
+
+# ---- class 5: run -o refuses a file of another version ----------------------------------
+"$CT" run --d 2 -o "$T/r.h5" >/dev/null 2>"$T/err"
+"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); f.attrs['version']='0.0.0-other'" "$T/r.h5"
+before=$(sum "$T/r.h5")
+"$CT" run --d 2 -o "$T/r.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "0.0.0-other" "$T/err" && [ "$(sum "$T/r.h5")" = "$before" ]
+check $? "class 5: run -o on a file of another version: exit 2, file unchanged"
+
+# ---- class 6: one writer per file --------------------------------------------------------
+echo 4242 >"$T/x.h5.lock"
+flock "$T/x.h5.lock" sleep 20 &
+BG=$!
+for _ in $(seq 50); do flock -n "$T/x.h5.lock" true 2>/dev/null || break; sleep 0.1; done
+"$CT" sweep "$T/s.cfg" -q --resume -o "$T/x.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "pid 4242" "$T/err"
+check $? "class 6: a second writer is refused, naming the holder's pid"
+"$CT" run --d 2 -o "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ]
+check $? "class 6: run -o waits for no one either: refused while locked"
+kill -9 $BG 2>/dev/null; wait $BG 2>/dev/null; BG=
+rm -f "$T/x.h5.lock"
+
+# ---- class 7: planted symlinks at the temporary's name ----------------------------------
+echo precious >"$T/victim"
+ln -s "$T/victim" "$T/p.h5.tmp"
+"$CT" run --d 2 -o "$T/p.h5" >/dev/null 2>"$T/err"
+[ $? -eq 0 ] && [ "$(cat "$T/victim")" = precious ] && [ -f "$T/p.h5" ] && [ ! -L "$T/p.h5" ]
+check $? "class 7: run -o with a planted PATH.tmp symlink: target untouched, result a file"
+ln -s "$T/victim" "$T/q.h5.tmp"
+"$CT" sweep "$T/s.cfg" -q --checkpoint 0 -o "$T/q.h5" 2>"$T/err"
+[ $? -eq 0 ] && [ "$(cat "$T/victim")" = precious ] && [ ! -L "$T/q.h5" ] && [ "$(rows "$T/q.h5")" = 4 ]
+check $? "class 7: sweep checkpoints likewise"
+ln -s "$T/victim" "$T/x.h5.journal.tmp" 2>/dev/null
+ln -s "$T/victim" "$T/m2.h5.tmp"
+"$CT" merge -o "$T/m2.h5" "$T/x.h5" >/dev/null 2>"$T/err" && "$CT" fit "$T/m2.h5" -q --bootstrap 0 2>"$T/err"
+[ $? -eq 0 ] && [ "$(cat "$T/victim")" = precious ] && [ ! -L "$T/m2.h5" ]
+check $? "class 7: merge -o and fit likewise"
+
+# ---- class 8: --force replaces only a ctrate result -------------------------------------
+cp "$T/s.cfg" "$T/spec2.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/spec2.cfg" --force 2>"$T/err"
+[ $? -eq 2 ] && cmp -s "$T/s.cfg" "$T/spec2.cfg"
+check $? "class 8: sweep -o SPEC --force: refused, the file kept"
+mkfifo "$T/fifo"
+"$CT" sweep "$T/s.cfg" -q -o "$T/fifo" --force 2>"$T/err"
+[ $? -eq 2 ] && [ -p "$T/fifo" ]
+check $? "class 8: -o FIFO --force: refused, still a FIFO"
+"$CT" merge -o "$T/spec2.cfg" --force "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && cmp -s "$T/s.cfg" "$T/spec2.cfg"
+check $? "class 8: merge --force onto a non-result: refused"
+"$CT" sweep "$T/s.cfg" -q -o "$T/q.h5" --force 2>"$T/err"
+check $? "class 8: --force still replaces a ctrate result"
+
+# ---- class 2: no fixed-size buffer truncates user input --------------------------------
+diag=$(seq 1 40 | awk '{printf "%s%.6f", (NR > 1 ? "," : ""), 1 + $1 / 1000}')
+"$CT" sweep --target diagonal --diag "$diag" --N 10,100 -q -o "$T/diag.h5" 2>"$T/err"
+(cd "$T" && mkdir -p elsewhere && cd elsewhere && "$CT" sweep --from ../diag.h5 --dry-run) >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] && grep -qF "diag = \"$diag\"" "$T/out" && grep -qE "^ +[0-9]+ +diagonal +ct +40 " "$T/out"
+check $? "class 2: a 40-value --diag (${#diag} chars) is stored whole and --from re-runs d = 40"
+"$CT" sweep --target diagonal --diag "${diag%,*},9" --N 10,100 -q --resume -o "$T/diag.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "different spec" "$T/err"
+check $? "class 2: --resume with a --diag sharing the first 127+ characters is refused"
+long=$(seq 1 2500 | awk '{printf "%s%.6f", (NR > 1 ? "," : ""), 1 + $1 / 1e5}')
+printf 'target = "diagonal";\ndiag = "%s";\nN = [10];\n' "$long" >"$T/long.cfg"
+"$CT" sweep "$T/long.cfg" --dry-run >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] && grep -qF "$long" "$T/out"
+check $? "class 2: a spec string of ${#long} characters is read whole"
+"$CT" sweep --N 20:1e5:9000 --dry-run >"$T/out" 2>"$T/err" && "$PY" - "$T/out" <<'EOF2'
+import sys, re
+t = open(sys.argv[1]).read()
+n = re.search(r"^N = \[(.*)\];$", t, re.M).group(1).split(",")
+sys.exit(0 if len(n) > 5000 else 1)
+EOF2
+check $? "class 2: a long log range is spelled out whole in the resolved spec"
+
+# ---- class 3: input files pinned by content --------------------------------------------
+mkdir -p "$T/in"
+"$PY" -c "
+import numpy as np
+a = np.random.default_rng(1).standard_normal((10, 10)); c = a @ a.T / 10 + np.eye(10)
+np.savetxt('$T/in/cov', c, fmt='%.17g')"
+(cd "$T/in" && "$CT" sweep --target file --d 10 --cov-file cov --N 10,100 -q -o "$T/cov.h5") 2>"$T/err"
+"$PY" - "$T/cov.h5" "$(sum "$T/in/cov")" "$T/in/cov" <<'EOF2'
+import sys, h5py
+a = h5py.File(sys.argv[1], "r").attrs
+inp, spec = a["input_files"], a["spec"]
+sys.exit(0 if sys.argv[2] in inp and sys.argv[2] in spec and open(sys.argv[3]).read() in inp
+         and 'cov-file = "' + sys.argv[3] + '"' in spec else 1)
+EOF2
+check $? "class 3: the result holds the covariance's contents, its SHA-256 (= sha256sum) and absolute path"
+(cd "$T/elsewhere" && "$CT" sweep --from ../cov.h5 -q -o "$T/cov2.h5") 2>"$T/err"
+check $? "class 3: --from works from another directory"
+sed -i '1s/^/# changed\n/' "$T/in/cov"
+(cd "$T/in" && "$CT" sweep --target file --d 10 --cov-file cov --N 10,100 -q --resume -o "$T/cov.h5") 2>"$T/err"
+[ $? -eq 2 ] && grep -q "cov-file-sha256" "$T/err"
+check $? "class 3: --resume after the covariance file changed is refused"
+"$CT" sweep --from "$T/cov.h5" -q -o "$T/cov3.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "contents changed" "$T/err" && [ ! -e "$T/cov3.h5" ]
+check $? "class 3: --from with a changed input file is refused"
+
+# ---- class 10: a damaged journal record costs only itself ------------------------------
+SPEC=$ROOT/tests/data/sweep_small.cfg
+"$CT" sweep "$SPEC" -q -j 1 --checkpoint 100000 -o "$T/j.h5" 2>"$T/err" &
+BG=$!
+for _ in $(seq 300); do
+  [ -f "$T/j.h5.journal" ] && [ "$(stat -c %s "$T/j.h5.journal")" -gt 20000 ] && break
+  sleep 0.05
+done
+kill -9 $BG 2>/dev/null; wait $BG 2>/dev/null; BG=
+cp "$T/j.h5.journal" "$T/j.journal.orig"
+nrec=$("$PY" - "$T/j.h5.journal" <<'EOF2'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+offs = [i for i in range(len(b)) if b[i:i + 8] == b"CTRROW2\x00"]
+o = offs[1] + 200                     # damage the second record's row
+b[o:o + 8] = b"\xff" * 8
+b[0:8] = b"garbage!"                  # and the header
+open(sys.argv[1], "wb").write(bytes(b))
+size = offs[1] - offs[0]
+print(sum(1 for o in offs if o + size <= len(b)))
+EOF2
+)
+"$CT" sweep "$SPEC" -j 1 --resume -o "$T/j.h5" >"$T/out" 2>"$T/err"
+rc=$?
+kept=$(sed -n 's/.*resuming .*: \([0-9]*\) of .*/\1/p' "$T/err")
+[ $rc -eq 0 ] && [ -n "$kept" ] && [ "$kept" -eq $((nrec - 1)) ] && grep -q "damaged header" "$T/err" &&
+  grep -q "dropped .* damaged bytes" "$T/err" && [ "$(rows "$T/j.h5")" = 360 ]
+check $? "class 10: damaged record and header: the $((nrec - 1)) other records kept ($kept), stderr says what was dropped"
+
+# ---- class 11: every input bounded -------------------------------------------------------
+timeout 5 "$CT" sweep --N 10:1e8:10000 --d 1:1e6:10000 --replicates 1000 --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "points (accepted: at most" "$T/err"
+check $? "class 11: a plan of 10^11 points is refused at once with its size"
+timeout 5 "$CT" run --target file --d 2 --cov-file /dev/zero >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not a regular file" "$T/err"
+check $? "class 11: --cov-file /dev/zero is refused (no hang, no growth)"
+mkfifo "$T/covfifo"
+timeout 5 "$CT" sweep --target mixture_file --mixture-file "$T/covfifo" --d 2 --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not a regular file" "$T/err"
+check $? "class 11: --mixture-file FIFO is refused without waiting for a writer"
+"$PY" - "$T/x.h5" "$T/sparse.h5" <<'EOF2'
+import sys, h5py
+src = h5py.File(sys.argv[1], "r"); t = src["points"][:]
+with h5py.File(sys.argv[2], "w") as f:
+    for k, v in src.attrs.items(): f.attrs[k] = v
+    d = f.create_dataset("points", shape=(10**9,), maxshape=(None,), dtype=t.dtype, chunks=(64,))
+EOF2
+timeout 10 "$CT" show "$T/sparse.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "claims" "$T/err"
+check $? "class 11: a sparse /points of 10^9 rows is refused before allocating"
+
+# ---- class 12, 13, 14 -------------------------------------------------------------------
+"$CT" run --target sphere --K 1000000 --d 50 --N 100000 >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "core-hours" "$T/err" && grep -q -- "--yes" "$T/err"
+check $? "class 12: run refuses a point estimated over the limit unless --yes"
+"$CT" sweep --target sphere --K 1000000 --d 50 --N 100000 -q -o "$T/huge.h5" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "core-hours" "$T/err" && [ ! -e "$T/huge.h5" ]
+check $? "class 12: sweep likewise, before creating its file"
+"$CT" run --d 2 -o "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "holds a sweep" "$T/err"
+check $? "class 12: run -o checks its output before computing"
+"$CT" sweep --target sphere --K 40000 --d 3 --N 100 --dry-run >/dev/null 2>"$T/err"
+check $? "class 13: --target sphere --K 40000 is accepted (weights sum to 1 exactly)"
+"$CT" run --target file --d 2 >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "needs --cov-file" "$T/err"
+check $? "class 14: --target file without --cov-file: exit 2 with a message"
+
+# ---- class 16: exit 2 and the reason for every bad input file ---------------------------
+head -c 5000 "$T/x.h5" >"$T/trunc.h5"
+"$CT" show "$T/trunc.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "truncated" "$T/err"
+check $? "class 16: a truncated HDF5 file: exit 2 with the reason"
+"$CT" run -o "$T/nodir/x.h5" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "No such file or directory" "$T/err" && [ ! -s "$T/out" ]
+check $? "class 16: -o into a missing directory: exit 2 with the OS reason, before computing"
+"$CT" run -o "" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "empty" "$T/err"
+check $? "class 16: -o '' refused with a message"
+"$CT" sweep "$T/s.cfg" -q -o "$T" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "is a directory" "$T/err"
+check $? "class 16: -o DIRECTORY refused with a message"
+for opt in --format --figure; do
+  "$CT" plot "$T/x.h5" -o "$T/figs" $opt '' >/dev/null 2>"$T/err"
+  [ $? -eq 2 ] && grep -q "empty" "$T/err"
+  check $? "class 16: plot $opt '': exit 2 with a message"
+done
+mkdir -p "$T/specs/sub"
+printf 'N = [10, 100];\n' >"$T/specs/sub/n.cfg"
+printf '@include "sub/n.cfg"\nd = [1, 2];\n' >"$T/specs/main.cfg"
+"$CT" sweep "$T/specs/main.cfg" --dry-run >"$T/out" 2>"$T/err" && grep -q "^N = \[10, 100\];" "$T/out"
+check $? "class 16: @include resolves relative to the including spec (from another directory)"
+printf 'N = [10;\n' >"$T/specs/sub/n.cfg"
+"$CT" sweep "$T/specs/main.cfg" --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "n.cfg:1" "$T/err"
+check $? "class 16: an error in an included spec names that file"
+
+# ---- class 15: signals while writing ------------------------------------------------------
+"$CT" sweep "$ROOT/tests/data/sweep_small.cfg" -j 1 -o "$T/pipe.h5" 2>"$T/err" | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ $rc -eq 0 ] && [ "$(rows "$T/pipe.h5")" = 360 ] && ! ls "$T"/pipe.h5.tmp.* >/dev/null 2>&1 && [ ! -e "$T/pipe.h5.journal" ]
+check $? "class 15: sweep | head -1 (SIGPIPE): exit $rc, not killed; the file complete, no temporary left"
+
+# ---- class 17: strings from a result file are data --------------------------------------
+cp "$T/x.h5" "$T/evil.h5"
+"$PY" - "$T/evil.h5" <<'EOF2'
+import sys, h5py
+with h5py.File(sys.argv[1], "a") as f:
+    f.attrs["note"] = "x\x1b]0;pwned\x07\x1b[2J"
+    t = f["points"][:]
+    t["target"] = b"\\immediate\\x"
+    f["points"][...] = t
+EOF2
+"$CT" show "$T/evil.h5" >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] && ! grep -q $'\x1b' "$T/out" && grep -q "note = x?]0;pwned" "$T/out"
+check $? "class 17: show prints no control characters from a file"
+"$CT" plot "$T/evil.h5" -o "$T/evilfig" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "target column" "$T/err" && ! ls "$T"/evilfig/*.tex >/dev/null 2>&1
+check $? "class 17: plot refuses names that are not ctrate's (no commands into the .tex)"
+
+# ---- class 16: a full disk (a 64 KiB tmpfs, when this user may mount one) ----------------
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+  "$CT" sweep "$ROOT/tests/data/sweep_small.cfg" -j 2 -o "$T/full/x.h5" >"$T/out" 2>"$T/err"
+  rc=$?
+  [ $rc -eq 1 ] && grep -q "No space left on device" "$T/err" && grep -q "final save failed" "$T/err" &&
+    ! grep -q "points in $T/full/x.h5" "$T/out"
+  check $? "class 16: full disk: exit 1, the OS reason, and no summary claiming rows the file lacks"
+  umount "$T/full"
+else
+  ok "class 16: full disk # SKIP cannot mount a tmpfs here"
+fi
+
+echo "# $N checks, $FAILS failed"
+[ $FAILS -eq 0 ]
