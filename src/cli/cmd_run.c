@@ -30,6 +30,11 @@ static int single_values(const ctr_grid *g) {
               lists[i].opt, lists[i].n);
       return 0;
     }
+  if (g->naxes) {
+    fprintf(stderr, "ctrate run: --%s takes one value here (got %zu; use ctrate sweep for lists)\n",
+            ctr_grid_options[g->axes[0].code - 1000].name, g->axes[0].n);
+    return 0;
+  }
   return 1;
 }
 

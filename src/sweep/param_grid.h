@@ -11,6 +11,15 @@
 #include "core/common.h"
 #include "simulate/point_run.h"
 
+/* A swept scalar option (c1 = [3, 4, 8], --target isotropic,geometric): its code and the
+ * values as the flag would carry them, each already checked. */
+typedef struct {
+  int code;
+  size_t n;
+  char **vals;
+} ctr_grid_axis;
+#define CTR_GRID_MAX_AXES 24
+
 typedef struct {
   ctr_point_spec base; /* everything not swept */
   int64_t *d, *N;
@@ -19,6 +28,8 @@ typedef struct {
   size_t nd, nN, neps, nengine, nerror, ndiag, nsigma;
   int replicates;                /* 0 or 1: one replicate */
   char *cov_file, *mixture_file; /* owned copies of file names */
+  ctr_grid_axis axes[CTR_GRID_MAX_AXES]; /* other swept options, in order of first use */
+  size_t naxes;
 } ctr_grid;
 
 /* The grid options with their value kind (meta "" for a flag, "LIST", "NAME", "FILE", or a
@@ -44,7 +55,7 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
 
 size_t ctr_grid_count(const ctr_grid *g);
 
-/* Point i (0-based, N innermost, then d, sigma, eps, error, engine, replicate). */
+/* Point i (0-based, N innermost, then d, sigma, eps, error, engine, the axes, replicate). */
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
 
 /* Check every point before anything runs or any file is created: schedules for every N,

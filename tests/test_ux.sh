@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# test_ux.sh: what a researcher touches first (issue 12): any parameter swept from a flag or a
+# spec list, labels naming what varies, mixture files, plots by any column, readable tables.
+#
+# usage: tests/test_ux.sh PATH_TO_CTRATE
+set -u
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+  echo "usage: $0 PATH_TO_CTRATE" >&2
+  exit 2
+fi
+REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/ctrate_ux.XXXXXX")
+cp "$1" "$T/ctrate" || { echo "cannot copy $1" >&2; rm -rf "$T"; exit 2; }
+CT=$T/ctrate
+trap 'rm -rf "$T"' EXIT
+N=0 FAILS=0
+check() {
+  N=$((N + 1))
+  if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "FAIL - $2"; FAILS=$((FAILS + 1)); fi
+}
+
+# ---- 1. every parameter takes a list ---------------------------------------------------
+"$CT" sweep --target geometric --d 4 --N 100,1000 --c1 3,4,8 -q -o "$T/c1.h5" >"$T/out" 2>"$T/err"
+rc=$?
+"$CT" fit "$T/c1.h5" >"$T/fit" 2>&1
+[ $rc -eq 0 ] && [ "$(grep -c '^| geometric d=4 ct none eps=0 c1=[348] |' "$T/fit")" -eq 3 ]
+check $? "sweep --c1 3,4,8: exit $rc, fit has three groups labelled c1=3, c1=4, c1=8"
+
+printf '%s\n' 'target = ["isotropic", "geometric"];' 'd = 2;' 'N = [100, 1000];' \
+  'c1 = [3, 4.5];' 'eps = [0, 1e-3];' 'error = "fit-bias";' 'lambda-min = [0.01, 0.1];' >"$T/s.cfg"
+"$CT" sweep "$T/s.cfg" -q -o "$T/s.h5" >/dev/null 2>"$T/err"
+rc=$?
+"$CT" show --csv "$T/s.h5" >"$T/csv" 2>/dev/null
+[ $rc -eq 0 ] && [ "$(($(wc -l <"$T/csv") - 1))" -eq 32 ]
+check $? "spec lists of target, c1, lambda-min and the mixed array eps = [0, 1e-3]: 32 rows (exit $rc: $(head -c 200 "$T/err"))"
+"$CT" fit "$T/s.h5" >"$T/fit" 2>&1
+grep -q '^| geometric d=2 ct fit-bias eps=0.001 lambda_min=0.1 c1=4.5 |' "$T/fit" &&
+  grep -q '^| isotropic d=2 ct fit-bias eps=0 c1=3 |' "$T/fit"
+check $? "fit labels name every varying parameter (target, eps, lambda_min, c1)"
+"$CT" sweep "$T/s.cfg" --dry-run -o "$T/dry.h5" >"$T/out" 2>&1
+grep -q '^c1 = \[3.0, 4.5\];' "$T/out" && grep -q '^target = \["isotropic", "geometric"\];' "$T/out"
+check $? "the resolved spec spells the swept lists out (c1, target)"
+"$CT" sweep "$T/s.cfg" -q -o "$T/s.h5" --resume >/dev/null 2>"$T/err"
+check $? "--resume of a swept-list file is accepted (same spec identity)"
+"$CT" run --c1 3,4 -o "$T/r.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q -- "--c1 takes one value" "$T/err" && [ ! -e "$T/r.h5" ]
+check $? "run --c1 3,4: exit 2, one value here"
+"$CT" sweep --c1 3,x -q -o "$T/x.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q -- "--c1 'x'" "$T/err" && [ ! -e "$T/x.h5" ]
+check $? "sweep --c1 3,x: exit 2, names the bad element"
+for opt in "--schedule paper,linear" "--K 2,3" "--m 1,2" "--radius 1,2" "--points 10,20" \
+  "--chains 2,3" "--grid-points 101,201" "--hermite 5,10" "--sample-n 0,100" \
+  "--beta-min 1e-4,2e-4" "--beta-max 0.02,0.03" "--cosine-s 0.008,0.01" "--lambda 1,2" \
+  "--lambda-max 1,2" "--c0 1,2"; do
+  # shellcheck disable=SC2086
+  "$CT" sweep --target two_modes --N 100 $opt --dry-run -o "$T/dry.h5" >"$T/out" 2>&1
+  grep -q "^2 of 2 points" "$T/out" || grep -q "2 of 2 points" "$T/out"
+  check $? "sweep $opt --dry-run: two points"
+done
+
+echo "# $((N - FAILS)) of $N checks passed"
+[ $FAILS -eq 0 ]
