@@ -58,5 +58,23 @@ for opt in "--schedule paper,linear" "--K 2,3" "--m 1,2" "--radius 1,2" "--point
   check $? "sweep $opt --dry-run: two points"
 done
 
+# ---- 4. mixture files ------------------------------------------------------------------
+MIX=$REPO_ROOT/experiments/mixtures/three_modes_2d.txt
+"$CT" sweep --target mixture_file --mixture-file "$MIX" --N 30,100 --engine distill --points 100 \
+  --lip-points 2 --sample-n 100 -q -o "$T/mix.h5" >/dev/null 2>"$T/err"
+rc=$?
+"$CT" show --csv "$T/mix.h5" --columns d,K,sigma,status >"$T/csv" 2>/dev/null
+[ $rc -eq 0 ] && [ "$(tail -n +2 "$T/csv" | sort -u)" = "2,3,0.20000000000000001,0" ]
+check $? "experiments/mixtures/three_modes_2d.txt: rows record d = 2, K = 3, sigma = 0.2, status 0 (exit $rc)"
+"$CT" run --target mixture_file --mixture-file "$MIX" --d 3 -o "$T/m3.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q -- "--d 3 contradicts .*declares d = 2" "$T/err" && [ ! -e "$T/m3.h5" ]
+check $? "a --d contradicting the mixture file: exit 2, names both"
+"$CT" run --target mixture_file --mixture-file "$REPO_ROOT/experiments/mixtures/anisotropic_2d.txt" \
+  --sigma 0.1 -o "$T/ma.h5" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q -- "--sigma 0.1 contradicts" "$T/err"
+check $? "a --sigma contradicting the mixture file: exit 2"
+"$CT" run --help | grep -q "iso VARIANCE | diag v_1 .. v_d | full"
+check $? "run --help documents the mixture file format"
+
 echo "# $((N - FAILS)) of $N checks passed"
 [ $FAILS -eq 0 ]

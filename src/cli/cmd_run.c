@@ -15,7 +15,15 @@ static void help(FILE *out) {
                "Simulate one point and print every parameter and metric.\n\n"
                "  -o, --output FILE.h5  append the row to FILE.h5 (created if missing)\n");
   ctr_grid_help(out, 0);
-  fprintf(out, "  -h, --help           this text\n");
+  fprintf(out, "  -h, --help           this text\n\n"
+               "Mixture files (--target mixture_file --mixture-file FILE) set d, K and the widths\n"
+               "(a contradicting --d or --sigma is refused). Whitespace-separated numbers, '#'\n"
+               "comments to the end of the line:\n"
+               "  K d                      components and dimension\n"
+               "  then K times: weight     (the weights sum to 1)\n"
+               "                mu_1 .. mu_d\n"
+               "                iso VARIANCE | diag v_1 .. v_d | full + d rows of d numbers\n"
+               "Examples: experiments/mixtures/*.txt; details: docs/usage.md, \"Mixture files\".\n");
 }
 
 static int single_values(const ctr_grid *g) {

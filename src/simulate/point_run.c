@@ -123,7 +123,8 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
     CTR_SET_STR(row->target, ctr_mixture_preset_name(mp->kind));
     row->sigma = mp->sigma;
     if (mp->kind == CTR_MIXTURE_TWO_MODES) row->mode_m = mp->m, row->K = 2;
-    else if (mp->kind != CTR_MIXTURE_FILE) {
+    else if (mp->kind == CTR_MIXTURE_FILE) row->K = mp->K; /* d, K, sigma: the file's (sweep layer) */
+    else {
       row->K = mp->K;
       row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
       row->radius_growing = mp->radius_growing;

@@ -1,5 +1,6 @@
 #include "sweep/param_grid.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,21 @@ static ctr_status apply_schedule(ctr_grid *g, int code, const char *arg, ctr_err
   return CTR_EINPUT;
 }
 
+/* The file's d, K and common mode width (NaN when the components differ or are not isotropic)
+ * become the grid's: the rows record what was simulated, and --d may not contradict it. */
+static ctr_status read_mixture_file(ctr_grid *g, ctr_error *err) {
+  ctr_mixture *mx = NULL;
+  ctr_status st = ctr_mixture_read(g->mixture_file, &mx, err);
+  if (st) return st;
+  double v = mx->kind[0] == CTR_COV_ISO ? mx->lam[mx->lam_off[0]] : NAN;
+  for (int k = 1; k < mx->K; k++)
+    if (mx->kind[k] != CTR_COV_ISO || mx->lam[mx->lam_off[k]] != v) v = NAN;
+  g->file_d = g->base.target.d = mx->d, g->file_K = g->base.mixture.K = mx->K;
+  g->file_sigma = g->base.mixture.sigma = sqrt(v);
+  ctr_mixture_free(mx);
+  return CTR_OK;
+}
+
 static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_error *err) {
   ctr_mixture_params *m = &g->base.mixture;
   int64_t k = 0;
@@ -153,7 +169,7 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
     free(g->mixture_file);
     if (!(m->file = g->mixture_file = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
     snprintf(g->base.cov_source, sizeof g->base.cov_source, "%s", arg);
-    break;
+    return read_mixture_file(g, err);
   case 1028: st = ctr_arg_int("--points", arg, 2, 100000000, &k, err), g->base.points = (int)k; break;
   case 1029: st = ctr_arg_int("--chains", arg, 2, 1000000, &k, err), g->base.chains = (int)k; break;
   case 1030:
@@ -293,14 +309,32 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
   if (g->nd) spec->target.d = (int)g->d[id];
   if (g->neps) spec->engine.error.eps = g->eps[ie];
   if (g->nsigma) spec->mixture.sigma = g->sigma[is];
+  if (spec->is_mixture && spec->mixture.kind == CTR_MIXTURE_FILE && g->file_d)
+    spec->target.d = g->file_d, spec->mixture.K = g->file_K, spec->mixture.sigma = g->file_sigma;
   if (g->nerror) spec->engine.error.kind = (ctr_errmodel_kind)g->error[ik];
   if (g->nengine) spec->engine.engine = (ctr_engine_kind)g->engine[ig];
   else if (spec->is_mixture) spec->engine.engine = CTR_ENGINE_CHAIN; /* ideal CT on mixtures */
 }
 
+/* A mixture file fixes d, K and the widths: a --d or --sigma that says otherwise is a mistake. */
+static ctr_status check_file_values(const ctr_grid *g, ctr_error *err) {
+  if (!g->file_d || !g->base.is_mixture || g->base.mixture.kind != CTR_MIXTURE_FILE) return CTR_OK;
+  for (size_t i = 0; i < g->nd; i++)
+    if (g->d[i] != g->file_d)
+      return ctr_fail(err, CTR_EINPUT, "--d %lld contradicts %s, whose first line declares d = %d "
+                      "(leave --d out: the file sets d, K and the widths)", (long long)g->d[i],
+                      g->mixture_file, g->file_d);
+  for (size_t i = 0; i < g->nsigma; i++)
+    if (!(g->sigma[i] == g->file_sigma))
+      return ctr_fail(err, CTR_EINPUT, "--sigma %g contradicts %s (its modes' width is %s; leave "
+                      "--sigma out: the file sets the widths)", g->sigma[i], g->mixture_file,
+                      isnan(g->file_sigma) ? "not one number" : "another");
+  return CTR_OK;
+}
+
 ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
   ctr_point_spec spec;
-  ctr_status st = CTR_OK;
+  ctr_status st = check_file_values(g, err);
   for (size_t i = 0; !st && i < ctr_grid_count(g); i++) {
     ctr_grid_point(g, i, &spec);
     st = ctr_point_spec_check(&spec, err);
@@ -367,7 +401,7 @@ static void describe_mixture(const ctr_grid *g, ctr_text *t) {
   const ctr_point_spec *b = &g->base;
   const ctr_mixture_params *mp = &b->mixture;
   ctr_text_add(t, "K = %d;\n", mp->K);
-  add_floats(t, "sigma", g->sigma, g->nsigma, mp->sigma);
+  if (mp->kind != CTR_MIXTURE_FILE) add_floats(t, "sigma", g->sigma, g->nsigma, mp->sigma);
   add_number(t, "m", mp->m);
   add_number(t, "radius", mp->radius);
   if (mp->radius_growing) ctr_text_add(t, "radius-growing = true;\n");

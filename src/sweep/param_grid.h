@@ -29,6 +29,8 @@ typedef struct {
   int replicates;                /* 0 or 1: one replicate */
   char *cov_file, *mixture_file; /* owned copies of file names */
   ctr_grid_axis axes[CTR_GRID_MAX_AXES]; /* other swept options, in order of first use */
+  int file_d, file_K;            /* --mixture-file: its d and K (0: no file) */
+  double file_sigma;             /* its common mode width, NaN when the modes differ */
   size_t naxes;
 } ctr_grid;
 
