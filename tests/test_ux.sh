@@ -76,5 +76,16 @@ check $? "a --sigma contradicting the mixture file: exit 2"
 "$CT" run --help | grep -q "iso VARIANCE | diag v_1 .. v_d | full"
 check $? "run --help documents the mixture file format"
 
+# ---- 9. readable sweep output ----------------------------------------------------------
+"$CT" sweep --target geometric --d 4 --N 100,1000 --c1 3,8 --replicates 3 -o "$T/rep.h5" >"$T/out" 2>/dev/null
+[ "$(grep -c '^ *1000 *3 ' "$T/out")" -eq 2 ] && ! grep -q 'inf' "$T/out" &&
+  [ "$(grep -c '^  geometric d=4 ct none eps=0 c1=[38] .*slope' "$T/out")" -eq 2 ] &&
+  ! grep -q "bound's local slope" "$T/out"
+check $? "replicates: one line per N with its count, no inf, a one-line summary per group"
+"$CT" sweep --target mixture_file --mixture-file "$MIX" --N 30,100 --engine distill --points 100 \
+  --lip-points 2 --sample-n 0 --replicates 2 -o "$T/rep2.h5" >"$T/out" 2>/dev/null
+grep -q '±' "$T/out" && ! grep -q 'sampled W1' "$T/out" && ! grep -q ' nan' "$T/out"
+check $? "Monte Carlo rows: mean ± SE; all-NaN columns (sampled W1 with --sample-n 0) hidden"
+
 echo "# $((N - FAILS)) of $N checks passed"
 [ $FAILS -eq 0 ]
