@@ -28,6 +28,8 @@ typedef struct {
   char keys_e[4096], keys_t[4096]; /* one title per block */
   char wsym_e[160], wsym_t[160];   /* the y axis: what W measures and its input */
   char why[256];                   /* when the figure is skipped: why */
+  size_t left_out;                 /* usable groups of the figure's kind not drawn */
+  char by[160];                    /* the columns that split curves ("" none) */
 } ctr_fig_meta;
 
 typedef struct {
@@ -35,7 +37,13 @@ typedef struct {
   const ctr_point *ref; /* first usable error-free row in input order: its family is "the
                            first family" (NULL when there is none) */
   const char *metric;   /* the metric asked for ("auto" or a column) */
+  const char *by;       /* rate_curve, local_slope: a curve per value of these comma-separated
+                           columns (and d); NULL: every parameter column that varies among
+                           the groups but d, eps, error and N (so every family is drawn) */
 } ctr_plot_input;
+
+/* Check a --by list: every name a parameter column (target .. chains of core/point.h). */
+ctr_status ctr_fig_check_by(const char *by, ctr_error *err);
 
 /* The first row of rows[0, n) (input order) with status 0, a positive finite W and no
  * injected error; NULL if none. */

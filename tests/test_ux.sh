@@ -87,5 +87,26 @@ check $? "replicates: one line per N with its count, no inf, a one-line summary 
 grep -q '±' "$T/out" && ! grep -q 'sampled W1' "$T/out" && ! grep -q ' nan' "$T/out"
 check $? "Monte Carlo rows: mean ± SE; all-NaN columns (sampled W1 with --sample-n 0) hidden"
 
+# ---- 2. plot draws every family; --by -------------------------------------------------
+for c in 3 4 8; do "$CT" sweep --target geometric --d 4 --N 100,1000,10000 --c1 $c -q -o "$T/f$c.h5" 2>/dev/null; done
+export CTRATE_DATA_DIR=${CTRATE_DATA_DIR:-$REPO_ROOT}
+"$CT" plot "$T/f3.h5" "$T/f4.h5" "$T/f8.h5" -o "$T/figs" --format png --figure rate_curve >"$T/out" 2>"$T/err"
+grep -q "rate_curve.dat (3 curves)" "$T/out" && [ "$(grep -c '^# geometric' "$T/figs/data/rate_curve.dat")" -eq 3 ]
+check $? "plot f3.h5 f4.h5 f8.h5 (a c1 sweep in three files): three curves by default"
+"$CT" plot "$T/f3.h5" "$T/f4.h5" "$T/f8.h5" --by c1 -o "$T/figs_c1" --format png --figure rate_curve,local_slope >"$T/out" 2>"$T/err"
+rc=$?
+grep -q "rate_curve.dat (3 curves)" "$T/out" && grep -q "local_slope.dat (3 curves)" "$T/out" && [ ! -s "$T/err" ]
+check $? "plot --by c1: three curves in rate_curve and local_slope, no warning (exit $rc)"
+if command -v gnuplot >/dev/null; then
+  [ $rc -eq 0 ] && [ -s "$T/figs_c1/rate_curve.png" ]
+  check $? "plot --by c1 draws rate_curve.png"
+fi
+"$CT" plot "$T/f3.h5" "$T/f4.h5" --by d -o "$T/figs_d" --format png --figure rate_curve >"$T/out" 2>"$T/err"
+grep -q "warning: rate_curve leaves out 1 group" "$T/err"
+check $? "plot --by d on two c1 families: warns that one group is left out"
+"$CT" plot "$T/f3.h5" --by c2 -o "$T/figs_x" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'c2' is not a parameter column" "$T/err"
+check $? "plot --by c2: exit 2, names the column"
+
 echo "# $((N - FAILS)) of $N checks passed"
 [ $FAILS -eq 0 ]

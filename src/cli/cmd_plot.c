@@ -50,6 +50,10 @@ static void help(FILE *out) {
       "  -o, --output DIR     where to write (default %s, made if missing)\n"
       "  -f, --figure LIST    figures, comma-separated (default: every one the data allow)\n"
       "  -F, --format LIST    pdf, png, tex, comma-separated (default all three)\n"
+      "  -b, --by COL[,COL]   rate_curve, local_slope: a curve per value of these parameter\n"
+      "                       columns (and d), e.g. --by c1 or --by engine,sigma; default:\n"
+      "                       every parameter column that varies (every family drawn). A\n"
+      "                       figure that leaves groups out says so on stderr\n"
       "  -m, --metric COL     W: a float column of docs/results-format.md (default auto:\n"
       "                       w1_hi_normal, the W1 upper bound with input N(0, I), every engine)\n"
       "      --scripts-dir DIR  gnuplot scripts NAME.gp and style.gp (default: the first of\n"
@@ -262,18 +266,19 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
 }
 
 int ctr_cmd_plot(int argc, char **argv) {
-  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto";
+  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto", *by = NULL;
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                        {"figure", required_argument, 0, 'f'},
                                        {"format", required_argument, 0, 'F'},
                                        {"metric", required_argument, 0, 'm'},
                                        {"scripts-dir", required_argument, 0, 's'},
+                                       {"by", required_argument, 0, 'b'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   optind = 1, opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":o:f:F:m:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:f:F:m:b:h", opts, NULL)) != -1) {
     if (c == 'h') return help(stdout), 0;
     if (c == 'o')
       dir = optarg;
@@ -281,6 +286,11 @@ int ctr_cmd_plot(int argc, char **argv) {
       scripts = optarg;
     else if (c == 'm')
       metric = optarg;
+    else if (c == 'b') {
+      ctr_error e;
+      if (ctr_fig_check_by(optarg, &e)) return fprintf(stderr, "ctrate plot: %s\n", e.msg), 2;
+      by = optarg;
+    }
     else if (c == 'f')
       figs = parse_list("--figure", optarg, ctr_fig_names, CTR_NFIG);
     else if (c == 'F')
@@ -310,7 +320,7 @@ int ctr_cmd_plot(int argc, char **argv) {
   ctr_error err = {0};
   if (ctr_scaling_run(rows, n, &so, &s, &err))
     return free(rows), fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
-  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric};
+  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric, by};
   char data[4200], path[4400];
   snprintf(data, sizeof data, "%s/data", dir);
   if (mkdir_p(data))
@@ -329,6 +339,12 @@ int ctr_cmd_plot(int argc, char **argv) {
     else
       printf("data: %s (%d curve%s)\n", path, meta[f].blocks, meta[f].blocks > 1 ? "s" : ""),
           want[f] = 1, nwant++;
+    if (r > 0 && meta[f].left_out)
+      fprintf(stderr, "ctrate plot: warning: %s leaves out %zu group%s of other families (%s)\n",
+              ctr_fig_names[f], meta[f].left_out, meta[f].left_out > 1 ? "s" : "",
+              f == CTR_FIG_RATE_CURVE || f == CTR_FIG_LOCAL_SLOPE
+                  ? "--by COL[,COL] names the columns that split curves"
+                  : "it draws the first family only; --by applies to rate_curve and local_slope");
   }
   ctr_scaling_free(&s);
   free(rows);
