@@ -214,11 +214,11 @@ static void key_group(ctr_fig_meta *m, grp *g, int with_d) {
     const char *p = (const char *)g->first + f->offset;
     if (f->kind == CTR_KIND_STR) snprintf(v, sizeof v, "%.*s", (int)f->size, p), name_txt(v, 0, ve, sizeof ve), name_txt(v, 1, vt, sizeof vt);
     else if (f->kind == CTR_KIND_F64) snprintf(ve, sizeof ve, "%g", *(const double *)p), snprintf(vt, sizeof vt, "%s", ve);
+    else snprintf(ve, sizeof ve, "%lld", f->kind == CTR_KIND_I32 ? (long long)*(const int32_t *)p : (long long)*(const int64_t *)p), snprintf(vt, sizeof vt, "%s", ve);
     if (!strcmp(f->name, "engine")) { /* the experiment's words: CT or CD, and which engine */
       int cd = !strcmp(v, "cd") || !strcmp(v, "distill");
       snprintf(ve, sizeof ve, "%s (%s)", cd ? "CD" : "CT", v), snprintf(vt, sizeof vt, "%s", ve);
     }
-    else snprintf(ve, sizeof ve, "%lld", f->kind == CTR_KIND_I32 ? (long long)*(const int32_t *)p : (long long)*(const int64_t *)p), snprintf(vt, sizeof vt, "%s", ve);
     int plain = f->kind == CTR_KIND_STR; /* a name speaks for itself: "chain", not "engine = chain" */
     char ne[64], nt[64];
     name_txt(f->name, 0, ne, sizeof ne), name_txt(f->name, 1, nt, sizeof nt);
@@ -352,7 +352,7 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
                "# rate_curve: W versus N per d, error-free groups of the first family\n"
                "# family: %s; W: %s; C = %.10g (%s)\n"
                "# columns: N W W_lo W_hi replicates d C bound (= C L^3 d^(5/2) ln(N)^5 / N, the "
-               "row's bound_shape times C)\n" WLOHI,
+               "row's bound_shape times C) W_se (Monte Carlo standard error of W, NaN: exact)\n" WLOHI,
                fam, in->s->metric, C, src);
   if (!f) return -1;
   for (size_t i = 0; i < n && m->blocks < MAXC; i++) {
@@ -362,7 +362,8 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
     for (size_t k = 0; k < g->nN; k++) {
       double N = g->N[k];
       fprintf(f, "%.17g", N), wcols(f, g, k);
-      fprintf(f, " %d %.10g %.10g\n", g->d, C, C * g->shape[k]);
+      fprintf(f, " %d %.10g %.10g", g->d, C, C * g->shape[k]);
+      fprintf(f, isnan(g->se[k]) ? " NaN\n" : " %.10g\n", g->se[k]);
     }
   }
   return close_dat(f, path, err);
@@ -599,6 +600,36 @@ static int fig_gvm(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, 
   return close_dat(f, path, err);
 }
 
+static int in_by(const char *name) {
+  for (int k = 0; k < nby; k++)
+    if (!strcmp(by_f[k]->name, name)) return 1;
+  return 0;
+}
+
+/* The settings every curve shares, from row r, as one line ("geometric target, paper schedule
+ * (c0 = 2, c1 = 4), engine ct, error none; curves by c1"); columns in --by are not fixed. */
+static void caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
+  char b[400] = "", t[96];
+  size_t k = 0;
+#define CAP(...) (k += (size_t)snprintf(b + k, k < sizeof b ? sizeof b - k : 0, __VA_ARGS__))
+  if (fig == CTR_FIG_GAUSS_VS_MIXTURE) CAP("Gaussian and mixture targets at one d");
+  else if (!in_by("target")) name_txt(r->target, 0, t, sizeof t), CAP("%s target", t);
+  else CAP("targets by curve");
+  if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !in_by("K")) CAP(", K = %d", r->K);
+  if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !in_by("sigma") && isfinite(r->sigma)) CAP(", sigma = %g", r->sigma);
+  if (!in_by("schedule")) {
+    CAP(", %s schedule", r->schedule);
+    if (!strcmp(r->schedule, "paper") && !in_by("c0") && !in_by("c1")) CAP(" (c0 = %g, c1 = %g)", r->c0, r->c1);
+    else if (!strcmp(r->schedule, "paper") && !in_by("c1")) CAP(" (c1 = %g)", r->c1);
+  }
+  if (!in_by("engine") && fig != CTR_FIG_GAUSS_VS_MIXTURE) CAP(", engine %s", r->engine);
+  if (!in_by("error")) CAP(", error %s", r->error);
+  if (nby && (fig == CTR_FIG_RATE_CURVE || fig == CTR_FIG_LOCAL_SLOPE)) CAP("; curves by %s", m->by);
+#undef CAP
+  name_txt(b, 0, m->caption_e, sizeof m->caption_e); /* '_' is a subscript in gnuplot */
+  name_txt(b, 1, m->caption_t, sizeof m->caption_t); /* and in LaTeX */
+}
+
 int ctr_fig_export(int fig, const ctr_plot_input *in, const char *path, ctr_fig_meta *meta,
                    ctr_error *err) {
   static int (*const fn[CTR_NFIG])(const ctr_plot_input *, const char *, ctr_fig_meta *,
@@ -607,5 +638,7 @@ int ctr_fig_export(int fig, const ctr_plot_input *in, const char *path, ctr_fig_
   memset(meta, 0, sizeof *meta);
   wsym(in->metric, meta);
   set_by(in, meta);
-  return fn[fig](in, path, meta, err);
+  int r = fn[fig](in, path, meta, err);
+  if (r > 0) caption(meta, in->ref ? in->ref : in->s->groups[0].first, fig);
+  return r;
 }

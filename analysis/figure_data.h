@@ -30,6 +30,8 @@ typedef struct {
   char why[256];                   /* when the figure is skipped: why */
   size_t left_out;                 /* usable groups of the figure's kind not drawn */
   char by[160];                    /* the columns that split curves ("" none) */
+  char caption_e[400], caption_t[400]; /* one line of settings: target, schedule, engine, error,
+                                         what splits the curves */
 } ctr_fig_meta;
 
 typedef struct {

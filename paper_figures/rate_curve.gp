@@ -8,7 +8,9 @@ stats datafile using 2 nooutput
 Wmin = STATS_min; Wmax = STATS_max
 stats datafile index (nblocks - 1) every ::0::0 using 1 nooutput; N0 = STATS_min
 stats datafile index (nblocks - 1) every ::0::0 using 2 nooutput; W0 = STATS_min
-set yrange [Wmin / 3 : Wmax * 1e3]
+# y spans the data (W), not the bound: a bound far above or below is clipped at the frame, and
+# an arrow at the frame marks where it leaves (see the dashed line running into the edge)
+set yrange [Wmin / 3 : Wmax * 3]
 do for [fmt in formats] {
   eval start(fmt)
   eval logx(xlo, xhi)
@@ -16,6 +18,8 @@ do for [fmt in formats] {
   set xlabel L('N (steps)', '$N$ (steps)')
   set ylabel L(wsym_e, wsym_t)
   plot for [i=0:nblocks-1] datafile index i using 1:($5 > 1 ? $2 : NaN):3:4 with yerrorbars lt i+1 pt 7 ps 0.3, \
+       for [i=0:nblocks-1] datafile index i using 1:($5 > 1 || !($9 > 0) ? NaN : $2):($2 - 1.96 * $9):($2 + 1.96 * $9) with yerrorbars lt i+1 pt 7 ps 0.3, \
+       for [i=0:nblocks-1] datafile index i using 1:($8 > Wmax * 3 ? Wmax * 3 : ($8 < Wmin / 3 ? Wmin / 3 : NaN)) with points lt i+1 pt 8 ps 0.8, \
        for [i=0:nblocks-1] datafile index i using 1:2 with linespoints lt i+1 title key(i+1), \
        for [i=0:nblocks-1] datafile index i using 1:8 with lines lt i+1 dt (8, 4) lw 1, \
        NaN with lines ls 102 title L('C L^3 d^{5/2} ln^5 N / N', '$C L^3 d^{5/2} \ln^5 N / N$'), \

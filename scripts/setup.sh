@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 pkgs=(gcc libc6-dev meson ninja-build pkg-config git libgsl-dev libhdf5-dev librandom123-dev libconfig-dev
       munge slurmctld slurmd slurm-client
       gnuplot-nox python3 python3-h5py python3-numpy python3-mpmath python3-pot python3-pandas
-      help2man man-db)
+      help2man man-db fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

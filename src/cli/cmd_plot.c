@@ -234,6 +234,8 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
     gp_str(vars, sizeof vars, "keys_t", meta[f].keys_t);
     gp_str(vars, sizeof vars, "wsym_e", meta[f].wsym_e);
     gp_str(vars, sizeof vars, "wsym_t", meta[f].wsym_t);
+    gp_str(vars, sizeof vars, "caption_e", meta[f].caption_e);
+    gp_str(vars, sizeof vars, "caption_t", meta[f].caption_t);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%d", meta[f].blocks);
     pid[f] = spawn_gnuplot(dir, script, vars);
     if (pid[f] < 0) perror("ctrate plot: fork"), rc = 1;
