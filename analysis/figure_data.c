@@ -623,7 +623,8 @@ static void caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
     else if (!strcmp(r->schedule, "paper") && !in_by("c1")) CAP(" (c1 = %g)", r->c1);
   }
   if (!in_by("engine") && fig != CTR_FIG_GAUSS_VS_MIXTURE) CAP(", engine %s", r->engine);
-  if (!in_by("error")) CAP(", error %s", r->error);
+  if (fig == CTR_FIG_W_VS_EPS || fig == CTR_FIG_NSTAR) CAP(", injected error %s (eps > 0)", r->error);
+  else if (!in_by("error")) CAP(", error-free (eps = 0)"); /* these figures draw eps = 0 groups */
   if (nby && (fig == CTR_FIG_RATE_CURVE || fig == CTR_FIG_LOCAL_SLOPE)) CAP("; curves by %s", m->by);
 #undef CAP
   name_txt(b, 0, m->caption_e, sizeof m->caption_e); /* '_' is a subscript in gnuplot */
