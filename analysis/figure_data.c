@@ -80,8 +80,12 @@ static int field_differs(const ctr_point *a, const ctr_point *b, const ctr_field
 
 /* The --by columns, or without --by every parameter column that varies among the groups but
  * N, d, eps and error (the figures place those themselves). */
+static const ctr_field *facet_f; /* --facet: one of by_f, split into panels, not keys */
+static int cur_fig;
+static const ctr_point *facet_rep[MAXC];
+
 static void set_by(const ctr_plot_input *in, ctr_fig_meta *m) {
-  nby = 0;
+  nby = 0, facet_f = NULL;
   int inside = 0;
   for (size_t i = 0; i < ctr_point_nfields && nby < MAXBY; i++) {
     const ctr_field *f = &ctr_point_fields[i];
@@ -95,6 +99,8 @@ static void set_by(const ctr_plot_input *in, ctr_fig_meta *m) {
       for (size_t g = 1; g < in->s->ngroups && !want; g++)
         want = field_differs(in->s->groups[0].first, in->s->groups[g].first, f);
     }
+    if (in->facet && !strcmp(in->facet, f->name)) /* rate_curve: panels; elsewhere keyed curves */
+      want = 1, facet_f = cur_fig == CTR_FIG_RATE_CURVE ? f : NULL;
     if (want) by_f[nby++] = f;
   }
   m->by[0] = '\0';
@@ -209,9 +215,11 @@ static void key_d(ctr_fig_meta *m, int d) {
 /* A curve's key: its --by values and, when d varies among the curves, d. */
 static void key_group(ctr_fig_meta *m, grp *g, int with_d) {
   char e[256] = "", t[256] = "", v[96], ve[128], vt[128];
+  int shown = 0;
   for (int k = 0; k < nby; k++) {
     const ctr_field *f = by_f[k];
     const char *p = (const char *)g->first + f->offset;
+    if (f == facet_f) continue;
     if (f->kind == CTR_KIND_STR) snprintf(v, sizeof v, "%.*s", (int)f->size, p), name_txt(v, 0, ve, sizeof ve), name_txt(v, 1, vt, sizeof vt);
     else if (f->kind == CTR_KIND_F64) snprintf(ve, sizeof ve, "%g", *(const double *)p), snprintf(vt, sizeof vt, "%s", ve);
     else snprintf(ve, sizeof ve, "%lld", f->kind == CTR_KIND_I32 ? (long long)*(const int32_t *)p : (long long)*(const int64_t *)p), snprintf(vt, sizeof vt, "%s", ve);
@@ -223,14 +231,54 @@ static void key_group(ctr_fig_meta *m, grp *g, int with_d) {
     char ne[64], nt[64];
     name_txt(f->name, 0, ne, sizeof ne), name_txt(f->name, 1, nt, sizeof nt);
     if (!strcmp(f->name, "sigma")) snprintf(ne, sizeof ne, "{/Symbol s}"), snprintf(nt, sizeof nt, "$\\sigma$");
-    snprintf(e + strlen(e), sizeof e - strlen(e), "%s%s%s%s", k ? ", " : "", plain ? "" : ne, plain ? "" : " = ", ve);
-    snprintf(t + strlen(t), sizeof t - strlen(t), "%s%s%s%s", k ? ", " : "", plain ? "" : nt, plain ? "" : " $=$ ", vt);
+    snprintf(e + strlen(e), sizeof e - strlen(e), "%s%s%s%s", shown ? ", " : "", plain ? "" : ne, plain ? "" : " = ", ve);
+    snprintf(t + strlen(t), sizeof t - strlen(t), "%s%s%s%s", shown++ ? ", " : "", plain ? "" : nt, plain ? "" : " $=$ ", vt);
   }
-  if (with_d || !nby) {
-    snprintf(e + strlen(e), sizeof e - strlen(e), "%sd = %d", nby ? ", " : "", g->d);
-    snprintf(t + strlen(t), sizeof t - strlen(t), "%s$d = %d$", nby ? ", " : "", g->d);
+  if (with_d || !shown) {
+    snprintf(e + strlen(e), sizeof e - strlen(e), "%sd = %d", shown ? ", " : "", g->d);
+    snprintf(t + strlen(t), sizeof t - strlen(t), "%s$d = %d$", shown ? ", " : "", g->d);
   }
   add_key(m, e, t);
+  {
+    size_t k = strlen(m->colour_of);
+    int c = 0; /* colour: the index of the key's first occurrence among distinct keys */
+    char seen[MAXC][256];
+    int ns = 0;
+    for (const char *p = m->keys_e; *p && ns < MAXC;) {
+      const char *bar = strchr(p, '|');
+      size_t len = bar ? (size_t)(bar - p) : strlen(p);
+      snprintf(seen[ns], sizeof seen[ns], "%.*s", (int)len, p);
+      int dup = 0;
+      for (int q = 0; q < ns; q++) dup |= !strcmp(seen[q], seen[ns]);
+      if (!dup) {
+        if (!strcmp(seen[ns], e)) c = ns;
+        ns++;
+      } else if (!strcmp(seen[ns], e)) {
+        for (int q = 0; q < ns; q++)
+          if (!strcmp(seen[q], e)) c = q;
+      }
+      p += len + (bar != NULL);
+    }
+    snprintf(m->colour_of + k, sizeof m->colour_of - k, "%s%d", k ? " " : "", c + 1);
+  }
+  if (!facet_f) return;
+  int j = 0; /* the block's panel: the facet value's index, a new panel for a new value */
+  while (j < m->nfacets && field_differs(facet_rep[j], g->first, facet_f)) j++;
+  if (j == m->nfacets && j < MAXC) {
+    facet_rep[m->nfacets++] = g->first;
+    char fv[96], pe[160], pt[160];
+    const char *p = (const char *)g->first + facet_f->offset;
+    if (facet_f->kind == CTR_KIND_STR) snprintf(fv, sizeof fv, "%.*s", (int)facet_f->size, p);
+    else if (facet_f->kind == CTR_KIND_F64) snprintf(fv, sizeof fv, "%g", *(const double *)p);
+    else snprintf(fv, sizeof fv, "%lld", facet_f->kind == CTR_KIND_I32 ? (long long)*(const int32_t *)p : (long long)*(const int64_t *)p);
+    snprintf(pe, sizeof pe, "%s = %s", facet_f->name, fv);
+    name_txt(pe, 0, pt, sizeof pt), snprintf(pe, sizeof pe, "%s", pt), name_txt(pe, 1, pt, sizeof pt);
+    size_t ke = strlen(m->facets_e), kt = strlen(m->facets_t);
+    snprintf(m->facets_e + ke, sizeof m->facets_e - ke, "%s%s", ke ? "|" : "", pe);
+    snprintf(m->facets_t + kt, sizeof m->facets_t - kt, "%s%s", kt ? "|" : "", pt);
+  }
+  size_t k = strlen(m->facet_of);
+  snprintf(m->facet_of + k, sizeof m->facet_of - k, "%s%d", k ? " " : "", j);
 }
 
 static int several_d(const ctr_scaling *s, const size_t *idx, size_t n) {
@@ -625,7 +673,12 @@ static void caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
   if (!in_by("engine") && fig != CTR_FIG_GAUSS_VS_MIXTURE) CAP(", engine %s", r->engine);
   if (fig == CTR_FIG_W_VS_EPS || fig == CTR_FIG_NSTAR) CAP(", injected error %s (eps > 0)", r->error);
   else if (!in_by("error")) CAP(", error-free (eps = 0)"); /* these figures draw eps = 0 groups */
-  if (nby && (fig == CTR_FIG_RATE_CURVE || fig == CTR_FIG_LOCAL_SLOPE)) CAP("; curves by %s", m->by);
+  if (nby > !!facet_f && (fig == CTR_FIG_RATE_CURVE || fig == CTR_FIG_LOCAL_SLOPE)) {
+    CAP("; curves by");
+    for (int q = 0, n = 0; q < nby; q++)
+      if (by_f[q] != facet_f) CAP("%s %s", n++ ? "," : "", by_f[q]->name);
+  }
+  if (facet_f && (fig == CTR_FIG_RATE_CURVE || fig == CTR_FIG_LOCAL_SLOPE)) CAP("; panels by %s", facet_f->name);
 #undef CAP
   name_txt(b, 0, m->caption_e, sizeof m->caption_e); /* '_' is a subscript in gnuplot */
   name_txt(b, 1, m->caption_t, sizeof m->caption_t); /* and in LaTeX */
@@ -638,6 +691,7 @@ int ctr_fig_export(int fig, const ctr_plot_input *in, const char *path, ctr_fig_
                                                    fig_w_vs_eps, fig_local,  fig_gvm};
   memset(meta, 0, sizeof *meta);
   wsym(in->metric, meta);
+  cur_fig = fig;
   set_by(in, meta);
   int r = fn[fig](in, path, meta, err);
   if (r > 0) caption(meta, in->ref ? in->ref : in->s->groups[0].first, fig);

@@ -32,6 +32,11 @@ typedef struct {
   char by[160];                    /* the columns that split curves ("" none) */
   char caption_e[400], caption_t[400]; /* one line of settings: target, schedule, engine, error,
                                          what splits the curves */
+  int nfacets;                     /* panels (--facet): 0 or 1 for one plot */
+  char facet_of[1024];             /* per block, its panel index (space-separated) */
+  char colour_of[1024];            /* per block, its line type: one per distinct key, so that a
+                                      curve keeps its colour in every panel */
+  char facets_e[1024], facets_t[1024]; /* panel titles, '|'-separated */
 } ctr_fig_meta;
 
 typedef struct {
@@ -42,6 +47,7 @@ typedef struct {
   const char *by;       /* rate_curve, local_slope: a curve per value of these comma-separated
                            columns (and d); NULL: every parameter column that varies among
                            the groups but d, eps, error and N (so every family is drawn) */
+  const char *facet;    /* rate_curve, local_slope: a panel per value of this column (NULL: one) */
 } ctr_plot_input;
 
 /* Check a --by list: every name a parameter column (target .. chains of core/point.h). */

@@ -28,10 +28,22 @@ L(e, t) = tex ? t : e
 start(fmt) = fmt eq 'pdf' ? "set terminal pdfcairo enhanced color size 5in,3.75in font 'DejaVu Sans,9' linewidth 1 pointscale 0.5; set output outbase.'.pdf'; tex = 0; capfs = 8; eval capcmd" : \
              fmt eq 'png' ? "set terminal pngcairo enhanced color size 1200,900 font 'DejaVu Sans,19' linewidth 2.4; set output outbase.'.png'; tex = 0; capfs = 15; eval capcmd" : \
              "set terminal cairolatex pdf input color size 5in,3.75in linewidth 1 pointscale 0.5; set output outbase.'-inc.tex'; tex = 1; capfs = 8; eval capcmd"
+# --facet: block i (0-based) belongs to panel word(facet_of, i + 1); panel(i) is true when
+# it is drawn in the current panel jpanel (every block when there are no panels)
+if (!exists("nfacets")) nfacets = 0
+if (!exists("facet_of")) facet_of = ''
+if (!exists("facets_e")) facets_e = ''
+if (!exists("facets_t")) facets_t = facets_e
+jpanel = 0
+panel(i) = nfacets < 2 || int(word(facet_of, i + 1)) == jpanel
+# the line type of block i: one per distinct key (a curve keeps its colour in every panel)
+if (!exists("colour_of")) colour_of = ''
+col(i) = colour_of eq '' ? i + 1 : int(word(colour_of, i + 1))
 # the title of block i (1-based)
 bar(s) = strstrt(s, '|')
 field(s, i) = i <= 1 ? (bar(s) ? s[1:bar(s) - 1] : s) : (bar(s) ? field(s[bar(s) + 1:], i - 1) : '')
 key(i) = field(tex ? keys_t : keys_e, i)
+ptitle(j) = field(tex ? facets_t : facets_e, j + 1)
 # log axes labelled 10^k (eval after eval start(fmt)); on x, data spanning under two decades
 # get tics at 1, 2 and 5 times 10^k instead, as plain numbers
 logy = "set format y L('10^{%L}', '$10^{%L}$')"

@@ -108,5 +108,13 @@ check $? "plot --by d on two c1 families: warns that one group is left out"
 [ $? -eq 2 ] && grep -q "'c2' is not a parameter column" "$T/err"
 check $? "plot --by c2: exit 2, names the column"
 
+"$CT" plot "$T/f3.h5" "$T/f4.h5" "$T/f8.h5" --facet c1 -o "$T/figs_f" --format png --figure rate_curve >"$T/out" 2>"$T/err"
+rc=$?
+grep -q "rate_curve.dat (3 curves)" "$T/out" && { ! command -v gnuplot >/dev/null || { [ $rc -eq 0 ] && [ -s "$T/figs_f/rate_curve.png" ]; }; }
+check $? "plot --facet c1: three panels' curves, drawn (exit $rc)"
+"$CT" plot "$T/f3.h5" --facet c1,d -o "$T/figs_x" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "one column" "$T/err"
+check $? "plot --facet c1,d: exit 2 (one column)"
+
 echo "# $((N - FAILS)) of $N checks passed"
 [ $FAILS -eq 0 ]

@@ -54,6 +54,9 @@ static void help(FILE *out) {
       "                       columns (and d), e.g. --by c1 or --by engine,sigma; default:\n"
       "                       every parameter column that varies (every family drawn). A\n"
       "                       figure that leaves groups out says so on stderr\n"
+      "  -P, --facet COL      rate_curve: a panel per value of COL (panels side by side, a\n"
+      "                       curve keeps its colour in every panel), e.g. --facet engine\n"
+      "                       --by sigma; the other figures draw COL as curves (like --by)\n"
       "  -m, --metric COL     W: a float column of docs/results-format.md (default auto:\n"
       "                       w1_hi_normal, the W1 upper bound with input N(0, I), every engine)\n"
       "      --scripts-dir DIR  gnuplot scripts NAME.gp and style.gp (default: the first of\n"
@@ -236,6 +239,11 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
     gp_str(vars, sizeof vars, "wsym_t", meta[f].wsym_t);
     gp_str(vars, sizeof vars, "caption_e", meta[f].caption_e);
     gp_str(vars, sizeof vars, "caption_t", meta[f].caption_t);
+    gp_str(vars, sizeof vars, "facet_of", meta[f].facet_of);
+    gp_str(vars, sizeof vars, "colour_of", meta[f].colour_of);
+    gp_str(vars, sizeof vars, "facets_e", meta[f].facets_e);
+    gp_str(vars, sizeof vars, "facets_t", meta[f].facets_t);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nfacets=%d;", meta[f].nfacets);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%d", meta[f].blocks);
     pid[f] = spawn_gnuplot(dir, script, vars);
     if (pid[f] < 0) perror("ctrate plot: fork"), rc = 1;
@@ -268,7 +276,7 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
 }
 
 int ctr_cmd_plot(int argc, char **argv) {
-  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto", *by = NULL;
+  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto", *by = NULL, *facet = NULL;
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                        {"figure", required_argument, 0, 'f'},
@@ -276,11 +284,12 @@ int ctr_cmd_plot(int argc, char **argv) {
                                        {"metric", required_argument, 0, 'm'},
                                        {"scripts-dir", required_argument, 0, 's'},
                                        {"by", required_argument, 0, 'b'},
+                                       {"facet", required_argument, 0, 'P'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   optind = 1, opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":o:f:F:m:b:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:f:F:m:b:P:h", opts, NULL)) != -1) {
     if (c == 'h') return help(stdout), 0;
     if (c == 'o')
       dir = optarg;
@@ -288,7 +297,12 @@ int ctr_cmd_plot(int argc, char **argv) {
       scripts = optarg;
     else if (c == 'm')
       metric = optarg;
-    else if (c == 'b') {
+    else if (c == 'P') {
+      ctr_error e;
+      if (strchr(optarg, ',') || ctr_fig_check_by(optarg, &e))
+        return fprintf(stderr, "ctrate plot: %s\n", strchr(optarg, ',') ? "--facet takes one column" : e.msg), 2;
+      facet = optarg;
+    } else if (c == 'b') {
       ctr_error e;
       if (ctr_fig_check_by(optarg, &e)) return fprintf(stderr, "ctrate plot: %s\n", e.msg), 2;
       by = optarg;
@@ -322,7 +336,7 @@ int ctr_cmd_plot(int argc, char **argv) {
   ctr_error err = {0};
   if (ctr_scaling_run(rows, n, &so, &s, &err))
     return free(rows), fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
-  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric, by};
+  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric, by, facet};
   char data[4200], path[4400];
   snprintf(data, sizeof data, "%s/data", dir);
   if (mkdir_p(data))
