@@ -185,7 +185,9 @@ static size_t add_field(char *buf, size_t n, const ctr_point *r, const ctr_field
   const char *p = (const char *)r + f->offset;
   switch (f->kind) {
   case CTR_KIND_I64: return (size_t)snprintf(buf, n, " %s=%lld", f->name, (long long)*(const int64_t *)p);
-  case CTR_KIND_I32: return (size_t)snprintf(buf, n, " %s=%d", f->name, (int)*(const int32_t *)p);
+  case CTR_KIND_I32: /* points, chains = 0: the engine has none (grid, distill's chains) */
+    if (!*(const int32_t *)p && (!strcmp(f->name, "points") || !strcmp(f->name, "chains"))) return 0;
+    return (size_t)snprintf(buf, n, " %s=%d", f->name, (int)*(const int32_t *)p);
   case CTR_KIND_F64: /* NaN: not a parameter of this row's target */
     return isnan(*(const double *)p) ? 0 : (size_t)snprintf(buf, n, " %s=%g", f->name, *(const double *)p);
   case CTR_KIND_STR: return (size_t)snprintf(buf, n, " %s=%.*s", f->name, (int)f->size, p);
