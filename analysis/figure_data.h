@@ -28,6 +28,15 @@ typedef struct {
   char keys_e[4096], keys_t[4096]; /* one title per block */
   char wsym_e[160], wsym_t[160];   /* the y axis: what W measures and its input */
   char why[256];                   /* when the figure is skipped: why */
+  size_t left_out;                 /* usable groups of the figure's kind not drawn */
+  char by[160];                    /* the columns that split curves ("" none) */
+  char caption_e[400], caption_t[400]; /* one line of settings: target, schedule, engine, error,
+                                         what splits the curves */
+  int nfacets;                     /* panels (--facet): 0 or 1 for one plot */
+  char facet_of[1024];             /* per block, its panel index (space-separated) */
+  char colour_of[1024];            /* per block, its line type: one per distinct key, so that a
+                                      curve keeps its colour in every panel */
+  char facets_e[1024], facets_t[1024]; /* panel titles, '|'-separated */
 } ctr_fig_meta;
 
 typedef struct {
@@ -35,7 +44,14 @@ typedef struct {
   const ctr_point *ref; /* first usable error-free row in input order: its family is "the
                            first family" (NULL when there is none) */
   const char *metric;   /* the metric asked for ("auto" or a column) */
+  const char *by;       /* rate_curve, local_slope: a curve per value of these comma-separated
+                           columns (and d); NULL: every parameter column that varies among
+                           the groups but d, eps, error and N (so every family is drawn) */
+  const char *facet;    /* rate_curve, local_slope: a panel per value of this column (NULL: one) */
 } ctr_plot_input;
+
+/* Check a --by list: every name a parameter column (target .. chains of core/point.h). */
+ctr_status ctr_fig_check_by(const char *by, ctr_error *err);
 
 /* The first row of rows[0, n) (input order) with status 0, a positive finite W and no
  * injected error; NULL if none. */

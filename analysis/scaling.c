@@ -159,14 +159,56 @@ static int by_params_N_seed(const void *pa, const void *pb) {
   return c;
 }
 
-void ctr_scaling_family_label(const ctr_point *r, int skip, char *buf, size_t n) {
+/* Columns every label names already (below), so `varying` never adds them. */
+static int named_in_label(const ctr_field *f) {
+  static const char *const named[] = {"target", "K", "sigma", "engine", "error", "schedule"};
+  for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+    if (!strcmp(f->name, named[i])) return 1;
+  return 0;
+}
+
+/* Bit i: param_fields[i] differs among rows of one target (a column that only differs with
+ * the target, lambda for isotropic against geometric, says nothing the target does not); bit
+ * 63: the radius does. R is sorted by parameters, target first: each target is one run. */
+static unsigned long long varying_params(const ctr_point *const *r, size_t m) {
+  unsigned long long mask = 0;
+  for (size_t i = 1, i0 = 0; i < m; i++) {
+    if (strcmp(r[i0]->target, r[i]->target)) i0 = i;
+    for (size_t k = 0; k < nparams; k++)
+      if (!named_in_label(param_fields[k]) && cmp_field(r[i0], r[i], param_fields[k])) mask |= 1ull << k;
+    if (cmp_field(r[i0], r[i], field_radius)) mask |= 1ull << 63;
+  }
+  return mask;
+}
+
+static size_t add_field(char *buf, size_t n, const ctr_point *r, const ctr_field *f) {
+  const char *p = (const char *)r + f->offset;
+  switch (f->kind) {
+  case CTR_KIND_I64: return (size_t)snprintf(buf, n, " %s=%lld", f->name, (long long)*(const int64_t *)p);
+  case CTR_KIND_I32: /* points, chains = 0: the engine has none (grid, distill's chains) */
+    if (!*(const int32_t *)p && (!strcmp(f->name, "points") || !strcmp(f->name, "chains"))) return 0;
+    return (size_t)snprintf(buf, n, " %s=%d", f->name, (int)*(const int32_t *)p);
+  case CTR_KIND_F64: /* NaN: not a parameter of this row's target */
+    return isnan(*(const double *)p) ? 0 : (size_t)snprintf(buf, n, " %s=%g", f->name, *(const double *)p);
+  case CTR_KIND_STR: return (size_t)snprintf(buf, n, " %s=%.*s", f->name, (int)f->size, p);
+  }
+  return 0;
+}
+
+void ctr_scaling_family_label(const ctr_point *r, int skip, unsigned long long varying, char *buf,
+                              size_t n) {
   size_t k = (size_t)snprintf(buf, n, "%s", r->target);
   if (r->K > 1 || !strcmp(r->target, "two_modes"))
     k += (size_t)snprintf(buf + k, n - k, " K=%d sigma=%g", r->K, r->sigma);
   if (!(skip & SKIP_D) && k < n) k += (size_t)snprintf(buf + k, n - k, " d=%d", r->d);
   if (k < n) k += (size_t)snprintf(buf + k, n - k, " %s %s", r->engine, r->error);
   if (!(skip & SKIP_EPS) && k < n) k += (size_t)snprintf(buf + k, n - k, " eps=%g", r->eps);
-  if (strcmp(r->schedule, "paper") && k < n) snprintf(buf + k, n - k, " %s", r->schedule);
+  if (strcmp(r->schedule, "paper") && k < n) k += (size_t)snprintf(buf + k, n - k, " %s", r->schedule);
+  for (size_t i = 0; i < nparams && k < n; i++)
+    if (varying >> i & 1) k += add_field(buf + k, n - k, r, param_fields[i]);
+  /* a growing radius is one family's radius at every d: named only where d is */
+  if (varying >> 63 & 1 && k < n && (!(skip & SKIP_D) || !r->radius_growing))
+    add_field(buf + k, n - k, r, field_radius);
 }
 
 /* ---- one group ------------------------------------------------------------------------ */
@@ -290,10 +332,10 @@ static void bootstrap(ctr_scaling_group *g, const ctr_point *const *r, const dou
 
 static ctr_status fit_group(ctr_scaling_group *g, const ctr_point *const *r, const double *w,
                             const double *se, size_t n, const ctr_scaling_opts *o, size_t gi,
-                            ctr_error *err) {
+                            unsigned long long varying, ctr_error *err) {
   g->first = r[0], g->d = r[0]->d, g->eps = r[0]->eps, g->useful_from = NAN;
-  ctr_scaling_family_label(r[0], 0, g->label, sizeof g->label);
-  ctr_scaling_family_label(r[0], SKIP_D | SKIP_EPS, g->family, sizeof g->family);
+  ctr_scaling_family_label(r[0], 0, varying, g->label, sizeof g->label);
+  ctr_scaling_family_label(r[0], SKIP_D | SKIP_EPS, varying, g->family, sizeof g->family);
   ctr_status st = per_N(g, r, w, se, n, err);
   if (st) return st;
   double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
@@ -382,7 +424,7 @@ static ctr_status d_exponents(ctr_scaling *s, ctr_error *err) {
         s->dexp = p;
       }
       ctr_d_exponent *de = &s->dexp[s->ndexp];
-      ctr_scaling_family_label(g0->first, SKIP_D, de->family, sizeof de->family);
+      ctr_scaling_family_label(g0->first, SKIP_D, s->varying, de->family, sizeof de->family);
       de->N = g0->N[k];
       s->ndexp += d_exponent_at(de, x, y, e, c, v, m, spread);
     }
@@ -427,10 +469,11 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
     s->rows_se += !isnan(se[i]);
   }
   s->rows_used = m;
+  s->varying = varying_params(r, m);
   for (size_t i = 0; !st && i < m;) {
     size_t j = i + 1;
     while (j < m && !cmp_params(r[i], r[j], 0)) j++;
-    st = fit_group(&s->groups[s->ngroups], r + i, w + i, se + i, j - i, o, s->ngroups, err);
+    st = fit_group(&s->groups[s->ngroups], r + i, w + i, se + i, j - i, o, s->ngroups, s->varying, err);
     s->ngroups++;
     i = j;
   }

@@ -159,6 +159,8 @@ typedef struct {
   size_t ncN;
   char se_metric[48];      /* the SE column of the metric ("" when there is none) */
   size_t rows_used, rows_se; /* rows analysed; of them with a positive standard error */
+  unsigned long long varying; /* parameter columns (beyond those every label names) that take
+                                 more than one value: they join the labels ("c1=8") */
 } ctr_scaling;
 
 /* The default metric, per engine: w1_hi_normal for every engine (the theorem's input). */

@@ -8,7 +8,9 @@ enum { SKIP_D = 1, SKIP_EPS = 2 };
 
 /* One past the run of groups equal to group i under skip (families are contiguous). */
 size_t ctr_scaling_family_end(const ctr_scaling *s, size_t i, int skip);
-void ctr_scaling_family_label(const ctr_point *r, int skip, char *buf, size_t n);
+/* "geometric d=16 ct none eps=0" plus " name=value" for each column in the mask `varying`. */
+void ctr_scaling_family_label(const ctr_point *r, int skip, unsigned long long varying, char *buf,
+                              size_t n);
 
 /* scaling_verdict.c: the constant C(N) and its held-out check, vacuous points (needs the
  * groups); N* in both conventions. */

@@ -121,7 +121,7 @@ static void lipschitz_kind(const ctr_scaling *s, size_t i, size_t j, ctr_bound_c
 static ctr_status family_constant(ctr_scaling *s, size_t i, size_t j, point_ref *p) {
   ctr_bound_constant *c = &s->consts[s->nconsts];
   memset(c, 0, sizeof *c);
-  ctr_scaling_family_label(s->groups[i].first, SKIP_D | SKIP_EPS, c->family, sizeof c->family);
+  ctr_scaling_family_label(s->groups[i].first, SKIP_D | SKIP_EPS, s->varying, c->family, sizeof c->family);
   c_of_N(s, i, j, c);
   c->C = NAN;
   for (int pass = 1; pass >= 0 && isnan(c->C); pass--) /* asymptotic N first, else every N */
@@ -247,7 +247,7 @@ ctr_status ctr_scaling_nstar(ctr_scaling *s, ctr_error *err) {
       sampled |= !strcmp(g->interval, "ci95");
       if (!(g->eps > 0)) continue;
       ctr_nstar *e = &s->nstar[s->nnstar++];
-      ctr_scaling_family_label(g->first, SKIP_D | SKIP_EPS, e->family, sizeof e->family);
+      ctr_scaling_family_label(g->first, SKIP_D | SKIP_EPS, s->varying, e->family, sizeof e->family);
       e->d = g->d, e->eps = g->eps, e->nstar = crossing(g);
       e->bound_beta = log(e->nstar) > 5 ? 1 / (1 - 5 / log(e->nstar)) : NAN;
       e->asymptotic = isfinite(e->nstar) && asymptotic_at(g->first, e->nstar);

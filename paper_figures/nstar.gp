@@ -16,7 +16,7 @@ do for [fmt in formats] {
   eval logy
   set xlabel L('d', '$d$')
   set ylabel L('N*(d, {/Symbol e}): first N with W <= 2{/Symbol e}', '$N^*(d, \varepsilon)$: first $N$ with $W \le 2\varepsilon$')
-  set title L('W: '.wsym_e, '$W$: '.wsym_t)
+  set label 98 L('W: '.wsym_e, '$W$: '.wsym_t) at graph 0.98, graph 0.04 right front # the top holds the settings line
   plot for [i=0:nblocks-1] datafile index i using 1:2 with linespoints lt i+1 title key(i+1), \
        for [i=1:nblocks] N0 * (x / d0)**2.5 * e0 / E[i] with lines lt i dt (8, 4) lw 1, \
        NaN with lines ls 102 title L('d^{5/2} / {/Symbol e}', '$d^{5/2} / \varepsilon$')

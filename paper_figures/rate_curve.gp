@@ -8,18 +8,27 @@ stats datafile using 2 nooutput
 Wmin = STATS_min; Wmax = STATS_max
 stats datafile index (nblocks - 1) every ::0::0 using 1 nooutput; N0 = STATS_min
 stats datafile index (nblocks - 1) every ::0::0 using 2 nooutput; W0 = STATS_min
-set yrange [Wmin / 3 : Wmax * 1e3]
+# y spans the data (W), not the bound: a bound far above or below is clipped at the frame, and
+# an arrow at the frame marks where it leaves (see the dashed line running into the edge)
+set yrange [Wmin / 3 : Wmax * 3]
 do for [fmt in formats] {
   eval start(fmt)
   eval logx(xlo, xhi)
   eval logy
   set xlabel L('N (steps)', '$N$ (steps)')
   set ylabel L(wsym_e, wsym_t)
-  plot for [i=0:nblocks-1] datafile index i using 1:($5 > 1 ? $2 : NaN):3:4 with yerrorbars lt i+1 pt 7 ps 0.3, \
-       for [i=0:nblocks-1] datafile index i using 1:2 with linespoints lt i+1 title key(i+1), \
-       for [i=0:nblocks-1] datafile index i using 1:8 with lines lt i+1 dt (8, 4) lw 1, \
-       NaN with lines ls 102 title L('C L^3 d^{5/2} ln^5 N / N', '$C L^3 d^{5/2} \ln^5 N / N$'), \
-       W0 * N0 / x with lines ls 100 title L('N^{-1}', '$N^{-1}$'), \
-       W0 * sqrt(N0 / x) with lines ls 101 title L('N^{-1/2}', '$N^{-1/2}$')
+  if (nfacets > 1) { set multiplot layout 1, nfacets; set key off }
+  do for [jpanel=0:(nfacets > 1 ? nfacets - 1 : 0)] {
+  if (nfacets > 1) { set title ptitle(jpanel) offset 0, -0.6; if (jpanel == nfacets - 1) { set key on } }
+    plot for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):($5 > 1 ? $2 : NaN):3:4 with yerrorbars lt col(i) pt 7 ps 0.3, \
+         for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):($5 > 1 || !($9 > 0) ? NaN : $2):($2 - 1.96 * $9):($2 + 1.96 * $9) with yerrorbars lt col(i) pt 7 ps 0.3, \
+         for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):($8 > Wmax * 3 ? Wmax * 3 : ($8 < Wmin / 3 ? Wmin / 3 : NaN)) with points lt col(i) pt 8 ps 0.8, \
+         for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):2 with linespoints lt col(i) title (nfacets < 2 || (jpanel == nfacets - 1 && int(word(facet_of, i + 1)) == jpanel) ? key(i+1) : ''), \
+         for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):8 with lines lt col(i) dt (8, 4) lw 1, \
+         NaN with lines ls 102 title L('C L^3 d^{5/2} ln^5 N / N', '$C L^3 d^{5/2} \ln^5 N / N$'), \
+         W0 * N0 / x with lines ls 100 title L('N^{-1}', '$N^{-1}$'), \
+         W0 * sqrt(N0 / x) with lines ls 101 title L('N^{-1/2}', '$N^{-1/2}$')
+  }
+  if (nfacets > 1) { unset multiplot; unset title }
   unset output
 }

@@ -15,16 +15,35 @@ stats datafile using 1 nooutput
 if (!exists("nblocks")) nblocks = STATS_blocks
 xlo = STATS_min; xhi = STATS_max  # column 1: the x axis of every figure
 
+# Fonts: DejaVu Sans by name (Debian fonts-dejavu-core, which scripts/setup.sh installs), so a
+# PNG looks the same on every machine instead of whatever fontconfig substitutes for Helvetica.
+# caption_e / caption_t: one line of the figure's settings (target, schedule, engine, error,
+# what splits the curves), set by ctrate plot, drawn small at the top of every format.
+if (!exists("caption_e")) caption_e = ''
+if (!exists("caption_t")) caption_t = caption_e
+capcmd = "set label 99 L(caption_e, caption_t) at screen 0.5, screen 0.975 center front font sprintf(',%d', capfs) tc rgb '#444444'; set tmargin at screen 0.93"
 # terminals: eval start(fmt) opens one; text is L(enhanced, latex) of the current one
 tex = 0
 L(e, t) = tex ? t : e
-start(fmt) = fmt eq 'pdf' ? "set terminal pdfcairo enhanced color size 5in,3.75in font 'Helvetica,10' linewidth 1 pointscale 0.5; set output outbase.'.pdf'; tex = 0" : \
-             fmt eq 'png' ? "set terminal pngcairo enhanced color size 1200,900 font 'Helvetica,22' linewidth 2.4; set output outbase.'.png'; tex = 0" : \
-             "set terminal cairolatex pdf input color size 5in,3.75in linewidth 1 pointscale 0.5; set output outbase.'-inc.tex'; tex = 1"
+start(fmt) = fmt eq 'pdf' ? "set terminal pdfcairo enhanced color size 5in,3.75in font 'DejaVu Sans,9' linewidth 1 pointscale 0.5; set output outbase.'.pdf'; tex = 0; capfs = 8; eval capcmd" : \
+             fmt eq 'png' ? "set terminal pngcairo enhanced color size 1200,900 font 'DejaVu Sans,19' linewidth 2.4; set output outbase.'.png'; tex = 0; capfs = 15; eval capcmd" : \
+             "set terminal cairolatex pdf input color size 5in,3.75in linewidth 1 pointscale 0.5; set output outbase.'-inc.tex'; tex = 1; capfs = 8; eval capcmd"
+# --facet: block i (0-based) belongs to panel word(facet_of, i + 1); panel(i) is true when
+# it is drawn in the current panel jpanel (every block when there are no panels)
+if (!exists("nfacets")) nfacets = 0
+if (!exists("facet_of")) facet_of = ''
+if (!exists("facets_e")) facets_e = ''
+if (!exists("facets_t")) facets_t = facets_e
+jpanel = 0
+panel(i) = nfacets < 2 || int(word(facet_of, i + 1)) == jpanel
+# the line type of block i: one per distinct key (a curve keeps its colour in every panel)
+if (!exists("colour_of")) colour_of = ''
+col(i) = colour_of eq '' ? i + 1 : int(word(colour_of, i + 1))
 # the title of block i (1-based)
 bar(s) = strstrt(s, '|')
 field(s, i) = i <= 1 ? (bar(s) ? s[1:bar(s) - 1] : s) : (bar(s) ? field(s[bar(s) + 1:], i - 1) : '')
 key(i) = field(tex ? keys_t : keys_e, i)
+ptitle(j) = field(tex ? facets_t : facets_e, j + 1)
 # log axes labelled 10^k (eval after eval start(fmt)); on x, data spanning under two decades
 # get tics at 1, 2 and 5 times 10^k instead, as plain numbers
 logy = "set format y L('10^{%L}', '$10^{%L}$')"

@@ -159,7 +159,9 @@ fi
 for i in "${!outs[@]}"; do
   [ "${outs[$i]}" = "$main" ] && continue
   rm -rf "${FIG:?}/${names[$i]}" # entirely generated: no stale figure survives
-  plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one"
+  by=() # the experiment's headline split: two_mode_width is CT (grid) against CD (distill) per width
+  [ "${names[$i]}" = two_mode_width ] && by=(--by engine,sigma)
+  plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one" "${by[@]}"
 done
 
 # (e) paper_figures/README.md

@@ -125,7 +125,7 @@ spec_error $'d = [1, 2];\n\nlamda = 0.5;' "bad.cfg:3: unknown key 'lamda' (did y
 spec_error $'target = 3;' "bad.cfg:1: target must be a string" "wrong type named"
 spec_error $'d = [1, 2];\nN = [10, 1000000000];' "bad.cfg:2: N: --N" "out-of-range value: line, key and range"
 spec_error $'d = [];' "bad.cfg:1: d is an empty list" "empty list: the sweep would have no points"
-spec_error $'eps = [0, 0.1];' "bad.cfg:1: syntax error.*one type" "mixed array: hint to write 0.0"
+spec_error $'eps = [0, "x"];' "bad.cfg:1: syntax error.*one type" "mixed array of numbers and strings: hint"
 "$CT" sweep "$SPEC" --dry-run -o "$T/dry.h5" >"$T/out" 2>"$T/err"
 [ $? -eq 0 ] && grep -q "360 of 360 points; estimated" "$T/out" && grep -q '^d = \[1, 2, 4' "$T/out" && [ ! -e "$T/dry.h5" ]
 check $? "--dry-run prints the resolved spec and plan with a cost, writes nothing"

@@ -52,6 +52,13 @@ static void help(FILE *out) {
       "  -o, --output DIR     where to write (default %s, made if missing)\n"
       "  -f, --figure LIST    figures, comma-separated (default: every one the data allow)\n"
       "  -F, --format LIST    pdf, png, tex, comma-separated (default all three)\n"
+      "  -b, --by COL[,COL]   rate_curve, local_slope: a curve per value of these parameter\n"
+      "                       columns (and d), e.g. --by c1 or --by engine,sigma; default:\n"
+      "                       every parameter column that varies (every family drawn). A\n"
+      "                       figure that leaves groups out says so on stderr\n"
+      "  -P, --facet COL      rate_curve: a panel per value of COL (panels side by side, a\n"
+      "                       curve keeps its colour in every panel), e.g. --facet engine\n"
+      "                       --by sigma; the other figures draw COL as curves (like --by)\n"
       "  -m, --metric COL     W: a float column of docs/results-format.md (default auto:\n"
       "                       w1_hi_normal, the W1 upper bound with input N(0, I), every engine)\n"
       "      --scripts-dir DIR  gnuplot scripts NAME.gp and style.gp (default: the first of\n"
@@ -260,6 +267,13 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
     gp_str(vars, sizeof vars, "keys_t", meta[f].keys_t);
     gp_str(vars, sizeof vars, "wsym_e", meta[f].wsym_e);
     gp_str(vars, sizeof vars, "wsym_t", meta[f].wsym_t);
+    gp_str(vars, sizeof vars, "caption_e", meta[f].caption_e);
+    gp_str(vars, sizeof vars, "caption_t", meta[f].caption_t);
+    gp_str(vars, sizeof vars, "facet_of", meta[f].facet_of);
+    gp_str(vars, sizeof vars, "colour_of", meta[f].colour_of);
+    gp_str(vars, sizeof vars, "facets_e", meta[f].facets_e);
+    gp_str(vars, sizeof vars, "facets_t", meta[f].facets_t);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nfacets=%d;", meta[f].nfacets);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%d", meta[f].blocks);
     pid[f] = spawn_gnuplot(dir, script, vars);
     if (pid[f] < 0) perror("ctrate plot: fork"), rc = 1;
@@ -309,18 +323,20 @@ static int check_outputs(const char *dir, long figs, char **in, int nin) {
 }
 
 int ctr_cmd_plot(int argc, char **argv) {
-  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto";
+  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto", *by = NULL, *facet = NULL;
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                        {"figure", required_argument, 0, 'f'},
                                        {"format", required_argument, 0, 'F'},
                                        {"metric", required_argument, 0, 'm'},
                                        {"scripts-dir", required_argument, 0, 's'},
+                                       {"by", required_argument, 0, 'b'},
+                                       {"facet", required_argument, 0, 'P'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   optind = 1, opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":o:f:F:m:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:f:F:m:b:P:h", opts, NULL)) != -1) {
     if (c == 'h') return help(stdout), 0;
     if (c == 'o')
       dir = optarg;
@@ -328,6 +344,16 @@ int ctr_cmd_plot(int argc, char **argv) {
       scripts = optarg;
     else if (c == 'm')
       metric = optarg;
+    else if (c == 'P') {
+      ctr_error e;
+      if (strchr(optarg, ',') || ctr_fig_check_by(optarg, &e))
+        return fprintf(stderr, "ctrate plot: %s\n", strchr(optarg, ',') ? "--facet takes one column" : e.msg), 2;
+      facet = optarg;
+    } else if (c == 'b') {
+      ctr_error e;
+      if (ctr_fig_check_by(optarg, &e)) return fprintf(stderr, "ctrate plot: %s\n", e.msg), 2;
+      by = optarg;
+    }
     else if (c == 'f')
       figs = parse_list("--figure", optarg, ctr_fig_names, CTR_NFIG);
     else if (c == 'F')
@@ -362,7 +388,7 @@ int ctr_cmd_plot(int argc, char **argv) {
   ctr_error err = {0};
   if (ctr_scaling_run(rows, n, &so, &s, &err))
     return free(rows), fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
-  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric};
+  ctr_plot_input in = {&s, ctr_plot_ref_row(rows, n, metric), metric, by, facet};
   char data[4200], path[4400];
   snprintf(data, sizeof data, "%s/data", dir);
   if (mkdir_p(data))
@@ -381,6 +407,12 @@ int ctr_cmd_plot(int argc, char **argv) {
     else
       printf("data: %s (%d curve%s)\n", path, meta[f].blocks, meta[f].blocks > 1 ? "s" : ""),
           want[f] = 1, nwant++;
+    if (r > 0 && meta[f].left_out)
+      fprintf(stderr, "ctrate plot: warning: %s leaves out %zu group%s of other families (%s)\n",
+              ctr_fig_names[f], meta[f].left_out, meta[f].left_out > 1 ? "s" : "",
+              f == CTR_FIG_RATE_CURVE || f == CTR_FIG_LOCAL_SLOPE
+                  ? "--by COL[,COL] names the columns that split curves"
+                  : "it draws the first family only; --by applies to rate_curve and local_slope");
   }
   ctr_scaling_free(&s);
   free(rows);

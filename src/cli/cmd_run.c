@@ -20,7 +20,15 @@ static void help(FILE *out) {
                "      --yes            run even if the point is estimated over %g core-hours\n",
           CTR_PLAN_MAX_POINT_HOURS);
   ctr_grid_help(out, 0);
-  fprintf(out, "  -h, --help           this text\n");
+  fprintf(out, "  -h, --help           this text\n\n"
+               "Mixture files (--target mixture_file --mixture-file FILE) set d, K and the widths\n"
+               "(a contradicting --d or --sigma is refused). Whitespace-separated numbers, '#'\n"
+               "comments to the end of the line:\n"
+               "  K d                      components and dimension\n"
+               "  then K times: weight     (the weights sum to 1)\n"
+               "                mu_1 .. mu_d\n"
+               "                iso VARIANCE | diag v_1 .. v_d | full + d rows of d numbers\n"
+               "Examples: experiments/mixtures/*.txt; details: docs/usage.md, \"Mixture files\".\n");
 }
 
 static int single_values(const ctr_grid *g) {
@@ -35,6 +43,11 @@ static int single_values(const ctr_grid *g) {
               lists[i].opt, lists[i].n);
       return 0;
     }
+  if (g->naxes) {
+    fprintf(stderr, "ctrate run: --%s takes one value here (got %zu; use ctrate sweep for lists)\n",
+            ctr_grid_options[g->axes[0].code - 1000].name, g->axes[0].n);
+    return 0;
+  }
   return 1;
 }
 

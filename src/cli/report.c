@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis/fit.h"
+#include "analysis/scaling.h"
 
 void ctr_report_value(const ctr_point *row, const ctr_field *f, char *buf, size_t size,
                       int exact) {
@@ -26,105 +27,155 @@ void ctr_report_point(FILE *out, const ctr_point *row) {
   }
 }
 
-/* Total order on doubles with every NaN equal (sigma is NaN for Gaussian rows). */
-static int cmp_num(double x, double y) {
-  if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
-  return (x > y) - (x < y);
+/* ---- rate tables: one per group (every parameter but N, seed and replicate), one line per
+ * N with the mean over replicates +- its standard error ---------------------------------- */
+
+/* The parameter columns: `target` to `chains` (core/point.h order) but N and path, as in
+ * analysis/scaling.c, so a table is one of fit's groups. */
+static int is_param(const ctr_field *f, int *in) {
+  if (!strcmp(f->name, "target")) *in = 1;
+  int yes = *in && strcmp(f->name, "N") && strcmp(f->name, "path");
+  if (!strcmp(f->name, "chains")) *in = 0;
+  return yes;
 }
 
-static int same_group(const ctr_point *a, const ctr_point *b) {
-  return a->d == b->d && !cmp_num(a->sigma, b->sigma) && a->K == b->K && strcmp(a->target, b->target) == 0 && strcmp(a->engine, b->engine) == 0 &&
-         strcmp(a->error, b->error) == 0 && a->eps == b->eps &&
-         strcmp(a->schedule, b->schedule) == 0;
+static int cmp_value(const ctr_point *a, const ctr_point *b, const ctr_field *f) {
+  const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
+  switch (f->kind) {
+  case CTR_KIND_I64: return (*(const int64_t *)pa > *(const int64_t *)pb) - (*(const int64_t *)pa < *(const int64_t *)pb);
+  case CTR_KIND_I32: return (*(const int32_t *)pa > *(const int32_t *)pb) - (*(const int32_t *)pa < *(const int32_t *)pb);
+  case CTR_KIND_F64: {
+    double x = *(const double *)pa, y = *(const double *)pb;
+    if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
+    return (x > y) - (x < y);
+  }
+  case CTR_KIND_STR: return strncmp(pa, pb, f->size);
+  }
+  return 0;
+}
+
+static int cmp_group(const ctr_point *a, const ctr_point *b) {
+  int in = 0;
+  for (size_t i = 0; i < ctr_point_nfields; i++) {
+    const ctr_field *f = &ctr_point_fields[i];
+    int c = is_param(f, &in) ? cmp_value(a, b, f) : 0;
+    if (c) return c;
+  }
+  return 0;
 }
 
 static int by_group_then_N(const void *pa, const void *pb) {
   const ctr_point *a = *(const ctr_point *const *)pa, *b = *(const ctr_point *const *)pb;
-  int c = strcmp(a->engine, b->engine);
-  if (!c) c = strcmp(a->error, b->error);
-  if (!c) c = (a->eps > b->eps) - (a->eps < b->eps);
-  if (!c) c = (a->K > b->K) - (a->K < b->K);
-  if (!c) c = cmp_num(a->sigma, b->sigma);
-  if (!c) c = (a->d > b->d) - (a->d < b->d);
+  int c = cmp_group(a, b);
   if (!c) c = (a->N > b->N) - (a->N < b->N);
   if (!c) c = (a->point_id > b->point_id) - (a->point_id < b->point_id);
   return c;
 }
 
-static void print_slope(FILE *out, const char *what, const ctr_loglog_fit *f) {
-  if (f->n < 2) fprintf(out, "  slope %-8s n/a (fewer than 2 positive points)\n", what);
-  else if (f->n < 3) fprintf(out, "  slope %-8s %+.4f (2 points: no CI)\n", what, f->slope);
-  else
-    fprintf(out, "  slope %-8s %+.4f  95%% CI [%+.4f, %+.4f]  (%zu points)\n", what, f->slope,
-            f->slope_lo, f->slope_hi, f->n);
+typedef struct {
+  const char *title, *name, *se_name; /* column, and its Monte Carlo SE column (or NULL) */
+} column;
+
+static const column affine_cols[] = {{"W2(N(0,I))", "w2_normal", NULL}, {"W1 lo", "w1_lo_normal", NULL},
+                                     {"W1 hi", "w1_hi_normal", NULL},   {"W2(q_N)", "w2_qN", NULL},
+                                     {"E|f-Phi|q_N", "coupling_l1_qN", NULL}, {"sum E|D_t|", "sum_D_l1", NULL}};
+static const column sampled_cols[] = {
+    {"E|f-Phi|q_N", "coupling_l1_qN", "coupling_l1_se_qN"}, {"W1 hi (95%)", "w1_hi_qN", NULL},
+    {"E|f-Phi|^2", "coupling_sq_qN", "coupling_sq_se_qN"},  {"sampled W1", "w1_sample_normal", NULL},
+    {"floor", "w1_floor", NULL},                             {"L", "lipschitz", NULL}};
+#define NCOLS 6
+
+static double value(const ctr_point *r, const char *name) {
+  const ctr_field *f = name ? ctr_point_field(name) : NULL;
+  return f && f->kind == CTR_KIND_F64 ? *(const double *)((const char *)r + f->offset) : NAN;
 }
 
-static int is_affine_row(const ctr_point *r) {
-  return !strcmp(r->engine, "ct") || !strcmp(r->engine, "cd");
-}
-
-/* Mixture engines: the coupling estimate with its standard error, the 95% upper bound,
- * distill's sampled W1 and its same-law floor, the empirical Lipschitz constant. */
-static void report_sampled(FILE *out, const ctr_point *const *g, size_t n) {
-  fprintf(out, "  %10s %12s %10s %12s %7s %12s %12s %12s %8s %s\n", "N", "E|f-Phi|q_N", "+- se",
-          "W1 hi (95%)", "local", "E|f-Phi|^2", "sampled W1", "floor", "L", "status");
-  double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
+/* Mean and standard error of column c over the ok rows g[0..n): the spread over replicates
+ * when there are several, else the row's own Monte Carlo SE (NaN: exact or unknown). */
+static void mean_se(const ctr_point *const *g, size_t n, const column *c, double *mean, double *se) {
+  double s = 0, s2 = 0, e = NAN;
+  size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    const ctr_point *r = g[i];
-    /* local slope of W1 hi between successive N (math.md 8) */
-    double local = i ? log(r->w1_hi_qN / g[i - 1]->w1_hi_qN) / log((double)r->N / g[i - 1]->N)
-                     : NAN;
-    fprintf(out, "  %10lld %12.5g %10.2g %12.5g %7.3f %12.5g %12.5g %12.5g %8.4g %s\n",
-            (long long)r->N, r->coupling_l1_qN, r->coupling_l1_se_qN, r->w1_hi_qN, local,
-            r->coupling_sq_qN, r->w1_sample_normal, r->w1_floor, r->lipschitz,
-            r->status ? r->message : "ok");
-    if (x && y) x[i] = (double)r->N, y[i] = r->coupling_l1_qN;
+    double v = value(g[i], c->name);
+    if (g[i]->status || !isfinite(v)) continue;
+    s += v, s2 += v * v, k++, e = value(g[i], c->se_name);
   }
-  ctr_loglog_fit f;
-  ctr_error err;
-  if (x && y && n >= 2 && !ctr_fit_loglog(x, y, n, &f, &err))
-    print_slope(out, "E|f-Phi|", &f);
-  free(x), free(y);
+  *mean = k ? s / (double)k : NAN;
+  *se = k > 1 ? sqrt(fmax(s2 - s * s / (double)k, 0) / (double)(k - 1) / (double)k) : (e > 0 ? e : NAN);
 }
 
-static void report_group(FILE *out, const ctr_point *const *g, size_t n) {
-  const ctr_point *h = g[0];
-  char mix[64] = "";
-  if (h->K > 1) snprintf(mix, sizeof mix, " (K = %d, sigma = %g)", h->K, h->sigma);
-  fprintf(out, "\n%s target%s, d = %d, engine %s, error %s, eps %g, schedule %s%s\n", h->target,
-          mix, h->d, h->engine, h->error, h->eps, h->schedule,
-          h->eps == 0 && strcmp(h->error, "none") ? " (eps 0: no error)" : "");
-  if (!is_affine_row(h)) {
-    report_sampled(out, g, n);
-    return;
+static void print_cell(FILE *out, double m, double se, int with_se) {
+  char b[48];
+  if (!with_se) snprintf(b, sizeof b, "%.5g", m);
+  else if (!(se > 0)) snprintf(b, sizeof b, "%.5g", m); /* exact, or one replicate */
+  else snprintf(b, sizeof b, "%.5g±%.2g", m, se);
+  fprintf(out, " %*s", with_se ? 21 : 12, b); /* ± is 2 bytes: one column wider */
+}
+
+static void report_group(FILE *out, const ctr_point *const *g, size_t n, const char *label) {
+  const column *cols = !strcmp(g[0]->engine, "ct") || !strcmp(g[0]->engine, "cd") ? affine_cols : sampled_cols;
+  int shown[NCOLS] = {0}, with_se[NCOLS] = {0}, reps = 0;
+  for (size_t i = 0, j; i < n; i = j) { /* which columns have a value, an SE; replicates */
+    for (j = i + 1; j < n && g[j]->N == g[i]->N; j++) continue;
+    reps |= j - i > 1;
+    for (int c = 0; c < NCOLS; c++) {
+      double m, se;
+      mean_se(g + i, j - i, &cols[c], &m, &se);
+      shown[c] |= !isnan(m), with_se[c] |= !isnan(se);
+    }
   }
-  fprintf(out, "  %10s %12s %12s %12s %12s %12s %12s %s\n", "N", "W2(N(0,I))", "W1 lo",
-          "W1 hi", "W2(q_N)", "E|f-Phi|q_N", "sum E|D_t|", "status");
-  double *x = malloc(sizeof(double) * n), *y2 = malloc(sizeof(double) * n),
-         *y1 = malloc(sizeof(double) * n), *yl = malloc(sizeof(double) * n);
-  for (size_t i = 0; i < n; i++) {
-    const ctr_point *r = g[i];
-    fprintf(out, "  %10lld %12.5g %12.5g %12.5g %12.5g %12.5g %12.5g %s\n", (long long)r->N,
-            r->w2_normal, r->w1_lo_normal, r->w1_hi_normal, r->w2_qN, r->coupling_l1_qN,
-            r->sum_D_l1, r->status ? r->message : "ok");
-    if (x && y1 && y2 && yl)
-      x[i] = (double)r->N, y2[i] = r->w2_normal, y1[i] = r->w1_hi_normal,
-      yl[i] = r->w2_normal / log((double)r->N);
+  fprintf(out, "\n%s\n  %10s", label, "N");
+  if (reps) fprintf(out, " %4s", "reps");
+  for (int c = 0; c < NCOLS; c++)
+    if (shown[c]) fprintf(out, " %*s", with_se[c] ? 20 : 12, cols[c].title);
+  fprintf(out, " status\n");
+  for (size_t i = 0, j; i < n; i = j) {
+    size_t failed = 0, first_bad = i;
+    for (j = i; j < n && g[j]->N == g[i]->N; j++)
+      if (g[j]->status && !failed++) first_bad = j;
+    fprintf(out, "  %10lld", (long long)g[i]->N);
+    if (reps) fprintf(out, " %4zu", j - i);
+    for (int c = 0; c < NCOLS; c++) {
+      double m, se;
+      mean_se(g + i, j - i, &cols[c], &m, &se);
+      if (shown[c]) print_cell(out, m, se, with_se[c]);
+    }
+    if (!failed) fprintf(out, " ok\n");
+    else if (j - i == 1) fprintf(out, " %s\n", g[first_bad]->message);
+    else fprintf(out, " %zu failed: %s\n", failed, g[first_bad]->message);
   }
-  ctr_loglog_fit f2, f1, fl;
-  ctr_error err;
-  if (x && y1 && y2 && yl && n >= 2) {
-    ctr_fit_loglog(x, y2, n, &f2, &err);
-    ctr_fit_loglog(x, y1, n, &f1, &err);
-    ctr_fit_loglog(x, yl, n, &fl, &err);
-    print_slope(out, "W2", &f2);
-    print_slope(out, "W1 hi", &f1);
-    print_slope(out, "W2/lnN", &fl);
-    double Ngm = sqrt(x[0] * x[n - 1]);
-    fprintf(out, "  bound's local slope -1 + 5/ln N: %+.4f at N = %.3g (geometric mid-range)\n",
-            ctr_bound_local_slope(Ngm), Ngm);
+}
+
+/* fit's label of the group whose rows include r (it names every varying parameter). */
+static const char *label_of(const ctr_scaling *s, const ctr_point *r, char *buf, size_t size) {
+  for (size_t i = 0; i < s->ngroups; i++)
+    if (!cmp_group(s->groups[i].first, r)) return s->groups[i].label;
+  snprintf(buf, size, "%s d=%d %s %s eps=%g (every point failed)", r->target, r->d, r->engine,
+           r->error, r->eps);
+  return buf;
+}
+
+/* The bound's shape ln^5 N / N: its log-log secant between N1 and N2. */
+static double bound_secant(double n1, double n2) {
+  return -1 + 5 * (log(log(n2)) - log(log(n1))) / log(n2 / n1);
+}
+
+static void summary(FILE *out, const ctr_scaling *s) {
+  fprintf(out, "\nSummary: slope of ln %s on ln N per group, with the bound's secant "
+               "-1 + 5 (ln ln N2 - ln ln N1) / ln(N2/N1) over the same N (ctrate fit: the rest)\n",
+          s->metric);
+  for (size_t i = 0; i < s->ngroups; i++) {
+    const ctr_scaling_group *g = &s->groups[i];
+    fprintf(out, "  %-48s N %g..%g", g->label, g->N[0], g->N[g->nN - 1]);
+    if (g->replicates > 1) fprintf(out, " x%zu", g->replicates);
+    if (g->skipped || g->slope.n < 2) fprintf(out, ": one N, no slope\n");
+    else if (isnan(g->slope.slope_lo))
+      fprintf(out, ": slope %+.3f; bound %+.3f\n", g->slope.slope, bound_secant(g->N[0], g->N[g->nN - 1]));
+    else
+      fprintf(out, ": slope %+.3f [%+.3f, %+.3f] %s; bound %+.3f\n", g->slope.slope, g->slope.slope_lo,
+              g->slope.slope_hi, strcmp(g->interval, "ci95") ? "curvature" : "95% CI",
+              bound_secant(g->N[0], g->N[g->nN - 1]));
   }
-  free(x), free(y1), free(y2), free(yl);
 }
 
 void ctr_report_rates(FILE *out, const ctr_point *rows, size_t n) {
@@ -132,11 +183,20 @@ void ctr_report_rates(FILE *out, const ctr_point *rows, size_t n) {
   if (!p) return;
   for (size_t i = 0; i < n; i++) p[i] = &rows[i];
   qsort(p, n, sizeof *p, by_group_then_N);
+  ctr_scaling s;
+  ctr_scaling_opts o;
+  ctr_error err;
+  ctr_scaling_opts_default(&o);
+  o.bootstrap = 0;
+  int fitted = !ctr_scaling_run(rows, n, &o, &s, &err);
+  if (!fitted) memset(&s, 0, sizeof s);
+  char buf[240];
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
-    while (j < n && same_group(p[i], p[j])) j++;
-    report_group(out, p + i, j - i);
+    while (j < n && !cmp_group(p[i], p[j])) j++;
+    report_group(out, p + i, j - i, label_of(&s, p[i], buf, sizeof buf));
     i = j;
   }
+  if (fitted) summary(out, &s), ctr_scaling_free(&s);
   free(p);
 }

@@ -10,9 +10,10 @@
 /* Every field of one row as "name  value  # doc". */
 void ctr_report_point(FILE *out, const ctr_point *row);
 
-/* Rate curves: rows grouped by (target, engine, error, eps, d), each group as a table of
- * W versus N with the fitted log-log slopes of W2 and of the W1 upper bound (input N(0, I))
- * and their 95% confidence intervals, beside the bound's local slope. */
+/* Rate curves: rows grouped by every parameter but N, seed and replicate (fit's groups, under
+ * fit's labels), each a table of the mean over replicates +- its standard error per N (columns
+ * without a value hidden), then one summary line per group: the slope of the headline W on N
+ * beside the bound's secant. */
 void ctr_report_rates(FILE *out, const ctr_point *rows, size_t n);
 
 /* One field's value as text (%.6g for doubles) into buf. */

@@ -168,7 +168,8 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
     row->sigma = mp->sigma;
     if (mp->kind == CTR_MIXTURE_TWO_MODES || mp->kind == CTR_MIXTURE_PRODUCT_BIMODAL)
       row->mode_m = mp->m, row->K = 2; /* product_bimodal: 2 per coordinate, 2^d in all */
-    else if (mp->kind != CTR_MIXTURE_FILE) {
+    else if (mp->kind == CTR_MIXTURE_FILE) row->K = mp->K; /* d, K, sigma: the file's (sweep layer) */
+    else {
       row->K = mp->K;
       if (mp->kind != CTR_MIXTURE_SCALE) { /* concentric: no radius */
         row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);

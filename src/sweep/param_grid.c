@@ -1,5 +1,6 @@
 #include "sweep/param_grid.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,10 @@ void ctr_grid_help(FILE *out, int lists) {
   fprintf(out, "  --%-11s %-9s %s\n", name, lists || strcmp(meta, "LIST") ? meta : "V", help);
   GRID_OPTIONS(AS_HELP)
 #undef AS_HELP
-  if (lists) fprintf(out, "  LIST is a,b,c or a log range lo:hi:count (e.g. 10:1e6:11)\n");
+  if (lists)
+    fprintf(out, "  LIST is a,b,c or a log range lo:hi:count (e.g. 10:1e6:11); every other numeric or\n"
+                 "  named parameter but --seed and --probes also takes a,b,c (e.g. --c1 3,4,8,\n"
+                 "  --target isotropic,geometric), and the sweep runs every combination\n");
 }
 
 void ctr_grid_init(ctr_grid *g) {
@@ -78,6 +82,10 @@ void ctr_grid_init(ctr_grid *g) {
 }
 
 void ctr_grid_free(ctr_grid *g) {
+  for (size_t a = 0; a < g->naxes; a++) {
+    for (size_t i = 0; i < g->axes[a].n; i++) free(g->axes[a].vals[i]);
+    free(g->axes[a].vals);
+  }
   free(g->d), free(g->N), free(g->eps), free(g->diag), free(g->engine), free(g->error);
   free(g->sigma), free(g->cov_file), free(g->mixture_file), free(g->diag_text);
   free(g->cov_sha_pinned), free(g->mix_sha_pinned), free(g->inputs.p);
@@ -169,6 +177,21 @@ static ctr_status apply_schedule(ctr_grid *g, int code, const char *arg, ctr_err
   return CTR_EINPUT;
 }
 
+/* The file's d, K and common mode width (NaN when the components differ or are not isotropic)
+ * become the grid's: the rows record what was simulated, and --d may not contradict it. */
+static ctr_status read_mixture_file(ctr_grid *g, ctr_error *err) {
+  ctr_mixture *mx = NULL;
+  ctr_status st = ctr_mixture_read(g->mixture_file, &mx, err);
+  if (st) return st;
+  double v = mx->kind[0] == CTR_COV_ISO ? mx->lam[mx->lam_off[0]] : NAN;
+  for (int k = 1; k < mx->K; k++)
+    if (mx->kind[k] != CTR_COV_ISO || mx->lam[mx->lam_off[k]] != v) v = NAN;
+  g->file_d = g->base.target.d = mx->d, g->file_K = g->base.mixture.K = mx->K;
+  g->file_sigma = g->base.mixture.sigma = sqrt(v);
+  ctr_mixture_free(mx);
+  return CTR_OK;
+}
+
 static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_error *err) {
   ctr_mixture_params *m = &g->base.mixture;
   int64_t k = 0;
@@ -184,7 +207,7 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   case 1027:
     free(g->mixture_file);
     if (!(m->file = g->mixture_file = strdup(arg))) return ctr_fail(err, CTR_ENOMEM, "out of memory");
-    break;
+    return read_mixture_file(g, err); /* cov_source is set when the file is pinned */
   case 1028: st = ctr_arg_int("--points", arg, 2, 100000000, &k, err), g->base.points = (int)k; break;
   case 1029: st = ctr_arg_int("--chains", arg, 2, 1000000, &k, err), g->base.chains = (int)k; break;
   case 1030:
@@ -199,10 +222,64 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   return st;
 }
 
+/* One value of a scalar option (target, schedule and mixture parameters). */
+static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
+  if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
+  if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062))
+    return apply_schedule(g, code, arg, err);
+  return CTR_EINPUT;
+}
+
+/* The scalar options a sweep may list (not seed: replicates vary it; not file names). */
+static int sweepable(int code) {
+  return code == 1000 || (code >= 1003 && code <= 1005) || code == 1009 ||
+         (code >= 1011 && code <= 1016) || code == 1022 || code == 1024 || code == 1025 ||
+         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1062);
+}
+
+static void drop_axis(ctr_grid *g, int code) {
+  for (size_t a = 0; a < g->naxes; a++)
+    if (g->axes[a].code == code) {
+      for (size_t i = 0; i < g->axes[a].n; i++) free(g->axes[a].vals[i]);
+      free(g->axes[a].vals);
+      memmove(&g->axes[a], &g->axes[a + 1], (g->naxes - a - 1) * sizeof *g->axes);
+      g->naxes--;
+      return;
+    }
+}
+
+/* "a,b,c" for a scalar option: every value checked on a scratch copy, the first one kept as
+ * the base value (what describe and defaults see), the list swept as an axis. */
+static ctr_status apply_axis(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  drop_axis(g, code);
+  if (g->naxes == CTR_GRID_MAX_AXES)
+    return ctr_fail(err, CTR_EINPUT, "too many swept parameters (at most %d)", CTR_GRID_MAX_AXES);
+  ctr_grid_axis ax = {code, 0, calloc(strlen(arg) + 1, sizeof(char *))};
+  char *copy = strdup(arg), *save = NULL;
+  ctr_status st = ax.vals && copy ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "out of memory");
+  for (char *v = copy ? strtok_r(copy, ",", &save) : NULL; !st && v; v = strtok_r(NULL, ",", &save)) {
+    while (*v == ' ') v++;
+    for (char *e = v + strlen(v); e > v && e[-1] == ' ';) *--e = '\0';
+    ctr_grid scratch = *g;
+    if (!(st = apply_scalar(&scratch, code, v, err)) && !(ax.vals[ax.n] = strdup(v)))
+      st = ctr_fail(err, CTR_ENOMEM, "out of memory");
+    ax.n += !st;
+  }
+  if (!st && ax.n == 0) st = ctr_fail(err, CTR_EINPUT, "'%s': an empty list", arg);
+  if (!st) st = apply_scalar(g, code, ax.vals[0], err);
+  free(copy);
+  if (!st && ax.n > 1) return g->axes[g->naxes++] = ax, CTR_OK;
+  for (size_t i = 0; i < ax.n; i++) free(ax.vals[i]);
+  return free(ax.vals), st;
+}
+
 ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err) {
   int64_t k;
   ctr_status st;
   err->msg[0] = '\0';
+  if (sweepable(code) && strchr(arg, ',')) return apply_axis(g, code, arg, err);
+  if (sweepable(code)) drop_axis(g, code);
   switch (code) {
   case 1001:
     free(g->d);
@@ -239,18 +316,33 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
   case 1035: return set_pin(&g->cov_sha_pinned, "--cov-file-sha256", arg, err);
   case 1036: return set_pin(&g->mix_sha_pinned, "--mixture-file-sha256", arg, err);
   }
-  if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
-  if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
-  if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062))
-    return apply_schedule(g, code, arg, err);
-  return CTR_EINPUT;
+  return apply_scalar(g, code, arg, err);
 }
 
 #define LEN(n) ((n) ? (n) : 1)
 
+static size_t axes_count(const ctr_grid *g) {
+  size_t n = 1;
+  for (size_t a = 0; a < g->naxes; a++) n *= g->axes[a].n;
+  return n;
+}
+
 size_t ctr_grid_count(const ctr_grid *g) {
   return LEN(g->nN) * LEN(g->nd) * LEN(g->nsigma) * LEN(g->neps) * LEN(g->nerror) *
-         LEN(g->nengine) * (size_t)LEN(g->replicates);
+         LEN(g->nengine) * axes_count(g) * (size_t)LEN(g->replicates);
+}
+
+/* Apply axis values (index i, first axis fastest) to spec; returns what is left of i. */
+static size_t apply_axes(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
+  for (size_t a = 0; a < g->naxes; a++) {
+    ctr_grid tmp = *g;
+    ctr_error quiet;
+    tmp.base = *spec;
+    apply_scalar(&tmp, g->axes[a].code, g->axes[a].vals[i % g->axes[a].n], &quiet); /* checked */
+    *spec = tmp.base;
+    i /= g->axes[a].n;
+  }
+  return i;
 }
 
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
@@ -258,7 +350,8 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
   size_t iN = i % LEN(g->nN), id = (i /= LEN(g->nN)) % LEN(g->nd);
   size_t is = (i /= LEN(g->nd)) % LEN(g->nsigma);
   size_t ie = (i /= LEN(g->nsigma)) % LEN(g->neps), ik = (i /= LEN(g->neps)) % LEN(g->nerror);
-  size_t ig = (i /= LEN(g->nerror)) % LEN(g->nengine), ir = i / LEN(g->nengine);
+  size_t ig = (i /= LEN(g->nerror)) % LEN(g->nengine);
+  size_t ir = apply_axes(g, i / LEN(g->nengine), spec);
   spec->replicate = (int)ir;
   spec->target.seed = g->base.target.seed + ir; /* replicate r: its own streams */
   if (g->nN) spec->schedule.N = g->N[iN];
@@ -267,27 +360,46 @@ void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec) {
   if (g->nd) spec->target.d = (int)g->d[id];
   if (g->neps) spec->engine.error.eps = g->eps[ie];
   if (g->nsigma) spec->mixture.sigma = g->sigma[is];
+  if (spec->is_mixture && spec->mixture.kind == CTR_MIXTURE_FILE && g->file_d)
+    spec->target.d = g->file_d, spec->mixture.K = g->file_K, spec->mixture.sigma = g->file_sigma;
   if (g->nerror) spec->engine.error.kind = (ctr_errmodel_kind)g->error[ik];
   if (g->nengine) spec->engine.engine = (ctr_engine_kind)g->engine[ig];
   else if (spec->is_mixture) spec->engine.engine = CTR_ENGINE_CHAIN; /* ideal CT on mixtures */
 }
 
+/* A mixture file fixes d, K and the widths: a --d or --sigma that says otherwise is a mistake. */
+static ctr_status check_file_values(const ctr_grid *g, ctr_error *err) {
+  if (!g->file_d || !g->base.is_mixture || g->base.mixture.kind != CTR_MIXTURE_FILE) return CTR_OK;
+  for (size_t i = 0; i < g->nd; i++)
+    if (g->d[i] != g->file_d)
+      return ctr_fail(err, CTR_EINPUT, "--d %lld contradicts %s, whose first line declares d = %d "
+                      "(leave --d out: the file sets d, K and the widths)", (long long)g->d[i],
+                      g->mixture_file, g->file_d);
+  for (size_t i = 0; i < g->nsigma; i++)
+    if (!(g->sigma[i] == g->file_sigma))
+      return ctr_fail(err, CTR_EINPUT, "--sigma %g contradicts %s (its modes' width is %s; leave "
+                      "--sigma out: the file sets the widths)", g->sigma[i], g->mixture_file,
+                      isnan(g->file_sigma) ? "not one number" : "another");
+  return CTR_OK;
+}
+
 ctr_status ctr_grid_check(const ctr_grid *g, ctr_error *err) {
   ctr_point_spec spec;
-  ctr_status st = CTR_OK;
+  ctr_status st = check_file_values(g, err);
   /* At once, before any per-point work: the product in floating point cannot overflow. */
   double npts = (double)LEN(g->nN) * (double)LEN(g->nd) * (double)LEN(g->nsigma) *
                 (double)LEN(g->neps) * (double)LEN(g->nerror) * (double)LEN(g->nengine) *
-                (double)LEN(g->replicates);
-  if (npts > CTR_GRID_MAX_POINTS)
+                (double)LEN(g->replicates) * (double)axes_count(g);
+  if (!st && npts > CTR_GRID_MAX_POINTS)
     return ctr_fail(err, CTR_EINPUT, "the grid has %.4g points (accepted: at most %.0e; split "
                     "the experiment into several specs)", npts, (double)CTR_GRID_MAX_POINTS);
   for (size_t i = 0; !st && i < ctr_grid_count(g); i++) {
     ctr_grid_point(g, i, &spec);
     st = ctr_point_spec_check(&spec, err);
   }
-  for (size_t i = 0; !st && i < LEN(g->nd) * LEN(g->nsigma); i++) { /* target: (d, sigma) */
-    ctr_grid_point(g, i * LEN(g->nN), &spec);
+  size_t inner = LEN(g->nd) * LEN(g->nsigma), mid = LEN(g->neps) * LEN(g->nerror) * LEN(g->nengine);
+  for (size_t i = 0; !st && i < inner * axes_count(g); i++) { /* target: (d, sigma, axes) */
+    ctr_grid_point(g, (i % inner + inner * mid * (i / inner)) * LEN(g->nN), &spec);
     if (spec.is_mixture) {
       ctr_mixture *m = NULL;
       st = ctr_point_spec_mixture(&spec, &m, err);
@@ -347,7 +459,7 @@ static void describe_mixture(const ctr_grid *g, ctr_text *t) {
   const ctr_point_spec *b = &g->base;
   const ctr_mixture_params *mp = &b->mixture;
   ctr_text_add(t, "K = %d;\n", mp->K);
-  add_floats(t, "sigma", g->sigma, g->nsigma, mp->sigma);
+  if (mp->kind != CTR_MIXTURE_FILE) add_floats(t, "sigma", g->sigma, g->nsigma, mp->sigma);
   add_number(t, "m", mp->m);
   add_number(t, "radius", mp->radius);
   if (mp->radius_growing) ctr_text_add(t, "radius-growing = true;\n");
@@ -370,6 +482,44 @@ static void describe_target(const ctr_grid *g, ctr_text *t) {
   add_number(t, "mean-norm", tp->mean_norm);
   ctr_text_add(t, "seed = %lld%s;\n", (long long)tp->seed, tp->seed > 2147483647ull ? "L" : "");
   ctr_text_add(t, "replicates = %d;\n", g->replicates > 1 ? g->replicates : 1);
+}
+
+static const ctr_grid_option *option_of(int code) {
+  const ctr_grid_option *o = ctr_grid_option_table;
+  while (o->name && o->code != code) o++;
+  return o;
+}
+
+static void add_axis(ctr_text *t, const ctr_grid_axis *ax) {
+  const ctr_grid_option *o = option_of(ax->code);
+  ctr_error quiet;
+  int64_t k;
+  ctr_text_add(t, "%s = [", o->name);
+  for (size_t i = 0; i < ax->n; i++) {
+    ctr_text_add(t, "%s", i ? ", " : "");
+    if (!strcmp(o->meta, "NAME")) ctr_text_add(t, "\"%s\"", ax->vals[i]);
+    else if (!strcmp(o->meta, "X")) add_float(t, strtod(ax->vals[i], NULL));
+    else ctr_arg_int(o->name, ax->vals[i], INT64_MIN, INT64_MAX, &k, &quiet), ctr_text_add(t, "%lld", (long long)k);
+  }
+  ctr_text_add(t, "];\n");
+}
+
+/* The description with each swept option's line replaced by its list (appended if absent). */
+static void add_with_axes(ctr_text *t, const ctr_grid *g, const char *text) {
+  int done[CTR_GRID_MAX_AXES] = {0};
+  for (const char *line = text; *line;) {
+    const char *end = strchr(line, '\n'), *eq = strstr(line, " = ");
+    size_t len = end ? (size_t)(end - line + 1) : strlen(line), a = 0;
+    while (eq && eq < line + len && a < g->naxes &&
+           (strlen(option_of(g->axes[a].code)->name) != (size_t)(eq - line) ||
+            strncmp(option_of(g->axes[a].code)->name, line, (size_t)(eq - line))))
+      a++;
+    if (eq && eq < line + len && a < g->naxes) add_axis(t, &g->axes[a]), done[a] = 1;
+    else ctr_text_add(t, "%.*s", (int)len, line);
+    line += len;
+  }
+  for (size_t a = 0; a < g->naxes; a++)
+    if (!done[a]) add_axis(t, &g->axes[a]);
 }
 
 char *ctr_grid_describe(const ctr_grid *g) {
@@ -406,6 +556,11 @@ char *ctr_grid_describe(const ctr_grid *g) {
   }
   if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
   if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);
+  if (g->naxes && !t.oom) {
+    ctr_text swept = {0};
+    add_with_axes(&swept, g, t.p);
+    free(t.p), t = swept;
+  }
   if (t.oom) free(t.p), t.p = NULL;
   return t.p;
 }

@@ -11,6 +11,15 @@
 #include "core/common.h"
 #include "simulate/point_run.h"
 
+/* A swept scalar option (c1 = [3, 4, 8], --target isotropic,geometric): its code and the
+ * values as the flag would carry them, each already checked. */
+typedef struct {
+  int code;
+  size_t n;
+  char **vals;
+} ctr_grid_axis;
+#define CTR_GRID_MAX_AXES 24
+
 typedef struct {
   ctr_point_spec base; /* everything not swept */
   int64_t *d, *N;
@@ -23,6 +32,10 @@ typedef struct {
   char *cov_sha_pinned, *mix_sha_pinned; /* SHA-256 the inputs must have (spec keys), or NULL */
   char cov_sha[65], mix_sha[65]; /* SHA-256 of the inputs as read ("" before pinning) */
   ctr_text inputs;               /* the inputs' paths, digests and contents, for the result file */
+  ctr_grid_axis axes[CTR_GRID_MAX_AXES]; /* other swept options, in order of first use */
+  int file_d, file_K;            /* --mixture-file: its d and K (0: no file) */
+  double file_sigma;             /* its common mode width, NaN when the modes differ */
+  size_t naxes;
 } ctr_grid;
 
 /* Most points a grid may have: checked first by ctr_grid_check, so a plan of 10^12 points is
@@ -55,7 +68,7 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
 
 size_t ctr_grid_count(const ctr_grid *g);
 
-/* Point i (0-based, N innermost, then d, sigma, eps, error, engine, replicate). */
+/* Point i (0-based, N innermost, then d, sigma, eps, error, engine, the axes, replicate). */
 void ctr_grid_point(const ctr_grid *g, size_t i, ctr_point_spec *spec);
 
 /* Before the check: every input file the grid names (--cov-file, --mixture-file, as its target

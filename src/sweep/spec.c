@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ctype.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <sys/stat.h>
@@ -71,10 +72,12 @@ static ctr_status setting_text(const config_setting_t *s, const ctr_grid_option 
                                const char *where, ctr_error *err) {
   int kind = option_kind(o), type = config_setting_type(s);
   static const char *const wanted[] = {"true or false", "a list [a, b, ...] or a string",
-                                       "a number", "a string"};
+                                       "a number or a list [a, b, ...]",
+                                       "a string or a list [\"a\", \"b\", ...]"};
+  int many = (config_setting_is_array(s) || config_setting_is_list(s)) && strcmp(o->meta, "FILE");
   int ok = (kind == KIND_FLAG && type == CONFIG_TYPE_BOOL) ||
-           (kind == KIND_NUMBER && config_setting_is_number(s)) ||
-           (kind == KIND_TEXT && type == CONFIG_TYPE_STRING) ||
+           (kind == KIND_NUMBER && (config_setting_is_number(s) || many)) ||
+           (kind == KIND_TEXT && (type == CONFIG_TYPE_STRING || many)) ||
            (kind == KIND_LIST && (config_setting_is_scalar(s) || config_setting_is_array(s) ||
                                   config_setting_is_list(s)) && type != CONFIG_TYPE_BOOL);
   if (!ok)
@@ -144,21 +147,83 @@ static ctr_status parse_error(config_t *c, const char *name, ctr_error *err) {
   const char *file = config_error_file(c); /* an @include'd file, when the error is there */
   if (file && *file) name = file;
   const char *hint = why && strstr(why, "mismatched element type")
-                         ? " (an array [..] holds one type: write 1.0 for floats, or use a list (..))"
+                         ? " (an array [..] holds one type: numbers or strings, not both)"
                          : "";
   return ctr_fail(err, CTR_EINPUT, "%s:%d: syntax error: %s%s", name, config_error_line(c),
                   why ? why : "unreadable", hint);
+}
+
+/* TEXT with every integer literal inside [..] written as a float ("0" -> "0.0"), so that
+ * libconfig reads eps = [0, 1e-3] (an array holds one type). Line numbers are kept.
+ * malloc'ed; NULL when out of memory. */
+static char *floats_in_arrays(const char *text) {
+  size_t n = strlen(text);
+  char *out = malloc(3 * n + 1), *o = out;
+  int depth = 0;
+  if (!out) return NULL;
+  for (const char *p = text; *p;) {
+    if (*p == '"') { /* a string, escapes included */
+      *o++ = *p++;
+      while (*p && *p != '"') {
+        if (*p == '\\' && p[1]) *o++ = *p++;
+        *o++ = *p++;
+      }
+      if (*p) *o++ = *p++;
+    } else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+      while (*p && *p != '\n') *o++ = *p++;
+    } else if (*p == '/' && p[1] == '*') {
+      const char *e = strstr(p + 2, "*/");
+      size_t len = e ? (size_t)(e + 2 - p) : strlen(p);
+      memcpy(o, p, len), o += len, p += len;
+    } else if (depth && (isalnum((unsigned char)*p) || *p == '-' || *p == '+' || *p == '.')) {
+      const char *q = p + 1; /* a whole token: 1e-3, 0x1F, 10L, -2 */
+      while (isalnum((unsigned char)*q) || *q == '.' || ((*q == '-' || *q == '+') && strchr("eE", q[-1])))
+        q++;
+      size_t digits = strspn(p + (*p == '-' || *p == '+'), "0123456789");
+      memcpy(o, p, (size_t)(q - p)), o += q - p;
+      if (digits && digits == (size_t)(q - p) - (*p == '-' || *p == '+')) *o++ = '.', *o++ = '0';
+      p = q;
+    } else {
+      depth += (*p == '[') - (*p == ']');
+      *o++ = *p++;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+static int mixed_array(config_t *c) {
+  const char *why = config_error_text(c);
+  return why && strstr(why, "mismatched element type");
 }
 
 ctr_status ctr_spec_load_text(const char *name, const char *text, ctr_grid *g, char **output,
                               ctr_error *err) {
   config_t c;
   config_init(&c);
-  ctr_status st = config_read_string(&c, text) == CONFIG_TRUE
-                      ? apply_config(&c, name, g, output, err)
-                      : parse_error(&c, name, err);
+  int ok = config_read_string(&c, text) == CONFIG_TRUE;
+  if (!ok && mixed_array(&c)) { /* retry with the integers of arrays as floats */
+    char *fixed = floats_in_arrays(text);
+    config_destroy(&c), config_init(&c);
+    ok = fixed && config_read_string(&c, fixed) == CONFIG_TRUE;
+    free(fixed);
+  }
+  ctr_status st = ok ? apply_config(&c, name, g, output, err) : parse_error(&c, name, err);
   config_destroy(&c);
   return st;
+}
+
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long n = -1;
+  if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+      (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
+    buf[n] = '\0';
+  else
+    free(buf), buf = NULL;
+  if (f) fclose(f);
+  return buf;
 }
 
 ctr_status ctr_spec_load_file(const char *path, ctr_grid *g, char **output, ctr_error *err) {
@@ -172,10 +237,21 @@ ctr_status ctr_spec_load_file(const char *path, ctr_grid *g, char **output, ctr_
                     "bytes)", path, CTR_SPEC_MAX_BYTES);
   config_t c;
   config_init(&c);
-  char *dir = strdup(path); /* @include "x.cfg" is relative to the including spec */
-  if (dir) config_set_include_dir(&c, dirname(dir));
-  ctr_status st = config_read_file(&c, path) == CONFIG_TRUE ? apply_config(&c, path, g, output, err)
-                                                            : parse_error(&c, path, err);
+  char *dir = strdup(path), *base = dir ? dirname(dir) : NULL; /* @include is relative to it */
+  if (base) config_set_include_dir(&c, base);
+  int ok = config_read_file(&c, path) == CONFIG_TRUE;
+  if (!ok && mixed_array(&c)) { /* eps = [0, 1e-3]: read again with the integers as floats */
+    char *text = read_text(path);
+    config_destroy(&c);
+    if (text) {
+      ctr_status st = ctr_spec_load_text(path, text, g, output, err);
+      return free(text), free(dir), st;
+    }
+    config_init(&c);
+    if (base) config_set_include_dir(&c, base);
+    ok = config_read_file(&c, path) == CONFIG_TRUE;
+  }
+  ctr_status st = ok ? apply_config(&c, path, g, output, err) : parse_error(&c, path, err);
   config_destroy(&c);
   free(dir);
   return st;
