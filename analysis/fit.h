@@ -1,4 +1,4 @@
-/* analysis/fit.h: scaling fits (math.md section 8). */
+/* analysis/fit.h: scaling fits (theory.md §8). */
 #ifndef CTR_ANALYSIS_FIT_H
 #define CTR_ANALYSIS_FIT_H
 
@@ -27,7 +27,7 @@ ctr_status ctr_fit_loglog(const double *x, const double *y, size_t n, ctr_loglog
 ctr_status ctr_fit_loglog_w(const double *x, const double *y, const double *se, size_t n,
                             ctr_loglog_fit *out, ctr_error *err);
 
-/* The bound's own local log-log slope at N: -1 + 5 / ln N (math.md section 3). */
+/* The bound's own local log-log slope at N: -1 + 5 / ln N (theory.md §3). */
 double ctr_bound_local_slope(double N);
 
 #endif

@@ -1,4 +1,4 @@
-/* analysis/scaling.h: the verdict on the bound from a table of result rows (math.md sections 3 and 8).
+/* analysis/scaling.h: the verdict on the bound from a table of result rows (theory.md §3 and §8).
  *
  * Rows are grouped by every parameter except N, the seed and the replicate index; within a
  * group the replicates at one N are averaged. The headline error W of a row is one column

@@ -1,5 +1,5 @@
 /* analysis/scaling_floor.h: the floor model W(N) = a N^-p + c of an error-injected rate curve, by GSL
- * nonlinear least squares (math.md section 8). Internal to analysis/scaling.c. */
+ * nonlinear least squares (theory.md §8). Internal to analysis/scaling.c. */
 #ifndef CTR_ANALYSIS_SCALING_FLOOR_H
 #define CTR_ANALYSIS_SCALING_FLOOR_H
 

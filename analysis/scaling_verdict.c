@@ -1,6 +1,6 @@
 /* analysis/scaling_verdict.c: the bound's empirical constant C(N) with a held-out check, where
  * the bound is vacuous (C shape above the data scale), and N* in two conventions beside the
- * bound's own exponents (analysis/scaling.h; math.md sections 8 and 9). */
+ * bound's own exponents (analysis/scaling.h; theory.md §8 and §9). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference numpy implementation of the chain engine (ideal CT by backward chains) and of the
-distillation engine (DDIM with the exact denoiser), math.md section 5, for benchmarking
+distillation engine (DDIM with the exact denoiser), theory.md §5, for benchmarking
 src/engines/chain.c and src/engines/distill.c (bench/bench_mixture.c).
 
 Target: 1-D two-mode mixture, modes at -1 and +1, weights 1/2, sigma 0.1. Schedule: paper,

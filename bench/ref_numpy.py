@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference numpy implementation of the affine CT recursion (math.md sections 1 and 4),
+"""Reference numpy implementation of the affine CT recursion (theory.md §1 and §4),
 for benchmarking the C engine (src/engines/affine.c, diag path, error none).
 
 Paper schedule (c0 = 2, c1 = 8), geometric spectrum lambda_i from lambda_max = 1 down to
@@ -82,7 +82,7 @@ def run_loop(d, N):
 def run_vec(d, N, elems=1 << 20):
     """The fair baseline: 2-D arrays of (block of steps) x (eigenvalues), blocks of about
     `elems` elements (a few thousand steps at d = 1024), and the cancellation-free deficit
-    D_N = (1/2) sum_t log1p(-sin^2 theta_t) (math.md section 4) as a column sum, so every
+    D_N = (1/2) sum_t log1p(-sin^2 theta_t) (theory.md §4) as a column sum, so every
     operation is one ufunc over a block; Delta = G_N expm1(D_N)."""
     beta, a, s = paper_schedule(N)
     lam = geometric_spectrum(d)

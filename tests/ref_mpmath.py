@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference check of the engine's W2 for isotropic Gaussian targets (math.md section 4).
+"""Reference check of the engine's W2 for isotropic Gaussian targets (theory.md §4).
 
 usage: /usr/bin/python3 ref_mpmath.py PATH/TO/ctrate
 
@@ -7,9 +7,9 @@ Runs `ctrate run --N N --lambda L --d D ... -o FILE.h5`, reads w2_qN and w2_norm
 precision with h5py and compares them with
   * N <= 1e5: an arbitrary-precision mpmath computation (mp.dps = 40) of the DIRECT product
     A_N = prod_{t=2..N} m_t, m_t = (a_t a_{t-1} lambda + s_t s_{t-1}) / v_t, with the schedule
-    recomputed from its formula (math.md section 1) in mpmath;
+    recomputed from its formula (theory.md §1) in mpmath;
   * N = 1e6, 1e7: numpy longdouble (80-bit) with the cancellation-free deficit form of
-    math.md section 4 (sin theta_t, D_N = 1/2 sum log1p(-sin^2 theta_t)), itself checked
+    theory.md §4 (sin theta_t, D_N = 1/2 sum log1p(-sin^2 theta_t)), itself checked
     against mpmath at N = 1e4 and 1e5 first.
 Isotropic, zero mean: W2(f_N(q_N), X_1) = sqrt(d) |A sqrt(v_N) - sqrt(v_1)| and
 W2(f_N(N(0,I)), X_1) = sqrt(d) |A - sqrt(v_1)|.
@@ -155,7 +155,7 @@ def main():
                     check(e <= tol, "engine %s == longdouble ref, N=%d lambda=%g d=%d: got %.17g "
                           "want %.17g (rel %.3g <= %g)" % (name, N, lam, d, eng[k], ld[k], e, tol))
     for (N, name), e in sorted(worst.items()):
-        note = "" if e <= 1e-11 else "  (above math.md's 1e-11 accuracy claim)"
+        note = "" if e <= 1e-11 else "  (above theory.md §1e-11 accuracy claim)"
         print("# worst relative discrepancy %-9s N=%-8d %.3g%s" % (name, N, e, note))
     print("# %d failure(s), %.1f s" % (failures, time.time() - t0))
     return 1 if failures else 0

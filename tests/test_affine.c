@@ -1,5 +1,5 @@
 /* test_affine.c: checks of the affine CT/CD engine (engines/affine.c) and of the Gaussian
- * metrics built on it (metrics/gaussian_metrics.c), math.md sections 2-4 and 6:
+ * metrics built on it (metrics/gaussian_metrics.c), theory.md §2, §4, §6:
  *   a. brute-force Monte Carlo consistency training (least squares, step by step)
  *   b. the flow map's closed form against the probability-flow ODE (GSL rk8pd)
  *   c. the tower property with an independent uncentred recursion (long double)

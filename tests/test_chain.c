@@ -1,4 +1,4 @@
-/* test_chain.c: the backward-chain CT engine (engines/chain.c, math.md 5) against the closed-form
+/* test_chain.c: the backward-chain CT engine (engines/chain.c, theory.md §5) against the closed-form
  * affine engine on one-component mixtures, its determinism across thread counts, the exact effect
  * of a fit-bias error, and its refusals. Prints "ok - ..." / "FAIL - ..."; exit 0 iff all pass. */
 #include <math.h>

@@ -1,5 +1,5 @@
 /* test_distill.c: distillation on mixtures (engines/distill.c). On a one-component mixture CD is
- * affine and equals the closed-form engine (math.md 4-5: the Jensen gap vanishes), point by
+ * affine and equals the closed-form engine (theory.md §4, §5: the Jensen gap vanishes), point by
  * point; its coupling estimate matches the closed-form E||f_N - Phi|| within its standard
  * error; on a two-mode mixture CD's error decays with N. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* test_flow.c: checks of the probability-flow ODE module (targets/flow_map.c), math.md sections 1, 4, 5:
+/* test_flow.c: checks of the probability-flow ODE module (targets/flow_map.c), theory.md §1, §4, §5:
  *   a. Gaussian N(mu, diag(lambda)): Phi_{N->1} against the closed form (d = 1, 3; N = 1e3, 1e5)
  *   b. the halved-tolerance error estimate against the true error (several tolerances)
  *   c. Jacobian == diag(sqrt(v_1/v_N)), its norm, and the Lipschitz estimate max(1, ...)
@@ -36,7 +36,7 @@ static double test_normal(void) {
   return sqrt(-2 * log(test_uniform())) * cos(2 * M_PI * test_uniform());
 }
 
-/* ---------------- Gaussian denoiser N(mu, diag(lambda)) (math.md 4) ---------------- */
+/* ---------------- Gaussian denoiser N(mu, diag(lambda)) (theory.md §4) ---------------- */
 
 typedef struct {
   int d;
@@ -250,7 +250,7 @@ static void test_tiny_angle(void) {
   }
 }
 
-/* ---------------- non-linear: two-component mixture (math.md 5) ---------------- */
+/* ---------------- non-linear: two-component mixture (theory.md §5) ---------------- */
 
 typedef struct {
   int d;

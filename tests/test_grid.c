@@ -1,4 +1,4 @@
-/* test_grid.c: checks of the grid CT engine (engines/grid.c), math.md sections 2, 4, 5:
+/* test_grid.c: checks of the grid CT engine (engines/grid.c), theory.md §2, §4, §5:
  *   a. single Gaussian (K = 1): f_N on the grid against the closed-form affine CT
  *      f_N(x) = a_1 mu + A_N (x - a_N mu), A_N = prod_{t=2..N} m_t (N = 100, 1000)
  *   b. its W1, W2 (inputs N(0, 1) and q_N) and coupling E|f_N - Phi| (and E|f_N - Phi|^2)
@@ -51,7 +51,7 @@ static ctr_grid_result *run(const ctr_grid_params *p, const ctr_schedule *s,
   return r;
 }
 
-/* math.md 4: A_N = prod_{t=2..N} (a_t a_{t-1} lam + s_t s_{t-1}) / v_t (N <= 1e3: the
+/* theory.md §4: A_N = prod_{t=2..N} (a_t a_{t-1} lam + s_t s_{t-1}) / v_t (N <= 1e3: the
  * product loses < 1e-13 here). */
 static double affine_A(const ctr_schedule *s, double lam) {
   double A = 1;
@@ -62,7 +62,7 @@ static double affine_A(const ctr_schedule *s, double lam) {
   return A;
 }
 
-/* 1-D Gaussian W1 (math.md 4) from the mean difference and the standard deviations. */
+/* 1-D Gaussian W1 (theory.md §4) from the mean difference and the standard deviations. */
 static double gauss_w1(double dm, double sd1, double sd2) {
   double sd = fabs(sd1 - sd2);
   if (sd == 0) return fabs(dm);
@@ -217,7 +217,7 @@ static void refusals(void) {
 /* The 10 s budget holds for optimised builds; sanitizer and -O0 builds get a loose limit. */
 /* ---------------------------------------------------------------- d = 2 */
 
-/* E||B Z|| for B B^T = diag(s2[0], s2[1]) (math.md 4 identity, nu = 0):
+/* E||B Z|| for B B^T = diag(s2[0], s2[1]) (theory.md §4 identity, nu = 0):
  * (1/sqrt(pi)) int_0^inf (1 - prod_i (1 + 2 u^2 s2_i)^(-1/2)) / u^2 du. */
 static double enorm_integrand(double u, void *vp) {
   const double *s2 = vp;
@@ -236,7 +236,7 @@ static double gauss_enorm2(double s20, double s21) {
 }
 
 /* Single Gaussian N(mu, R diag(lam) R^T), R the rotation by angle th (th = 0 with kind DIAG:
- * a diagonal covariance), against math.md 4 per eigen-direction. */
+ * a diagonal covariance), against theory.md §4 per eigen-direction. */
 static void gauss2_case(int64_t N, const double *mu, const double *lam, double th, int G, int Q) {
   ctr_schedule *s = fixture_schedule(N);
   double c = cos(th), sn = sin(th), R[4] = {c, -sn, sn, c}, Sig[4], w = 1;

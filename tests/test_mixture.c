@@ -1,4 +1,4 @@
-/* test_mixture.c: Gaussian mixtures (math.md section 5) against independent computations:
+/* test_mixture.c: Gaussian mixtures (theory.md §5) against independent computations:
  * 1-D adaptive quadrature and 2-D cubature of E[X_0 | x], the single-Gaussian closed form,
  * finite differences of D, far-apart and tiny-s limits, validation messages, preset geometry,
  * and the moments of 1e6 draws. */

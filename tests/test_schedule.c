@@ -1,4 +1,4 @@
-/* test_schedule.c: checks of core/schedule.c (math.md section 1) against long double
+/* test_schedule.c: checks of core/schedule.c (theory.md §1) against long double
  * recomputations of the same betas, direct evaluations of the schedule formulas and the
  * asymptotic abar_N of the paper's schedule; and the refusals of invalid parameters.
  * Prints "ok - name" or "FAIL - name: got .. want .."; exits 0 when every check passes. */
@@ -186,7 +186,7 @@ static void check_generic(ctr_schedule_kind kind, int64_t N) {
     double e = (double)(fabsl((long double)s->beta[t] - want) / fabsl(want));
     if (e > worst_b) worst_b = e, t_b = t;
   }
-  snprintf(name, sizeof name, "%s N=%lld: beta_t == formula of math.md 1 (long double)",
+  snprintf(name, sizeof name, "%s N=%lld: beta_t == formula of theory.md §1 (long double)",
            kname(kind), (long long)N);
   snprintf(where, sizeof where, "at t = %lld: %.17g", (long long)t_b, s->beta[t_b]);
   check_worst(name, worst_b, 1e-13, where);

@@ -1,5 +1,5 @@
 /* test_wgauss.c: checks of wasserstein/gaussian.c against closed forms, Monte Carlo and naive
- * reference formulas (math.md section 4). Prints "ok - name" or "FAIL - name: ...";
+ * reference formulas (theory.md §4). Prints "ok - name" or "FAIL - name: ...";
  * exits 0 when every check passes, 1 otherwise. */
 #include <math.h>
 #include <stdint.h>
@@ -128,7 +128,7 @@ static void sqrtm(size_t d, const double *S, double *R) {
   gsl_vector_free(l);
   gsl_eigen_symmv_free(w);
 }
-/* naive Bures W2 (math.md s4) */
+/* naive Bures W2 (theory.md §4) */
 static double bures(size_t d, const double *m1, const double *S1, const double *m2, const double *S2) {
   double R1[MAXD * MAXD], T[MAXD * MAXD], B[MAXD * MAXD], C[MAXD * MAXD], s = 0.0;
   sqrtm(d, S1, R1);

@@ -1,4 +1,4 @@
-/* test_wsample.c: checks of wasserstein/assignment.c and wasserstein/sampled.c (math.md section 7) against brute-force
+/* test_wsample.c: checks of wasserstein/assignment.c and wasserstein/sampled.c (theory.md §7) against brute-force
  * enumeration of permutations, replicated-point identities and the bounds' defining
  * inequalities. Prints "ok - name" or "FAIL - name: ..."; exits 0 when every check passes. */
 #include <math.h>

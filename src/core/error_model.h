@@ -1,4 +1,4 @@
-/* core/error_model.h: the error models of math.md section 6, all affine so that every law stays
+/* core/error_model.h: the error models of theory.md §6, all affine so that every law stays
  * Gaussian.
  *
  *   fit-*   : f_t = f*_t + e_t. The user's eps is the paper's total sum_t eps_t, spread

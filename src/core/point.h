@@ -85,7 +85,7 @@
   X(I32, assign_optimal, 0, "1 if the assignment solver certified both W1 values optimal")       \
   X(F64, sum_e_l1, 0, "sum_t E_{q_t}||e_t|| over t = 2..N (injected fit error, paper's eps)")      \
   X(F64, sum_e_rms, 0, "sum_t (E_{q_t}||e_t||^2)^(1/2)")                                           \
-  X(F64, sum_D_l1, 0, "sum_t E_{q_t}||D_t|| (ideal per-step CT bias, math.md 3)")                  \
+  X(F64, sum_D_l1, 0, "sum_t E_{q_t}||D_t|| (ideal per-step CT bias, theory.md §3)")                  \
   X(F64, sum_D_rms, 0, "sum_t (E_{q_t}||D_t||^2)^(1/2)")                                           \
   X(I32, sums_exact, 0, "1: L1 sums evaluated at every step; 0: ratio to RMS interpolated")        \
   X(F64, shrink_max, 0, "largest relative spread deficit 1 - A_N/Phi' over eigen-directions")      \

@@ -1,4 +1,4 @@
-/* core/schedule.h: the forward noise schedule (math.md section 1).
+/* core/schedule.h: the forward noise schedule (theory.md §1).
  *
  * Steps t = 1..N. Arrays are 1-based (index 0 is unused) and hold, for every t,
  * beta_t, a_t = sqrt(abar_t) and s_t = sqrt(1 - abar_t), all computed without
@@ -39,7 +39,7 @@ typedef struct {
   double *s;        /* s_t = sqrt(1 - abar_t) = sqrt(-expm1(log abar_t)) */
 } ctr_schedule;
 
-/* Documented defaults: paper schedule, c0 = 2, c1 = 4 (math.md: c0 = 2, c1 in [4, 16]; c1 = 4 keeps N >= 9 valid);
+/* Documented defaults: paper schedule, c0 = 2, c1 = 4 (theory.md §1.2: c0 = 2, c1 in [4, 16]; c1 = 4 keeps N >= 9 valid);
  * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008; karras rho = 7, sigma 0.002 .. 80 (EDM).
  * N is left at 1000. */
 void ctr_schedule_params_default(ctr_schedule_params *p);
@@ -59,10 +59,10 @@ ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err);
 ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, ctr_error *err);
 void ctr_schedule_free(ctr_schedule *s);
 
-/* c_t = a_{t-1} - a_t s_{t-1}/s_t, cancellation-free (math.md section 2), t >= 2. */
+/* c_t = a_{t-1} - a_t s_{t-1}/s_t, cancellation-free (theory.md §2), t >= 2. */
 double ctr_schedule_c(const ctr_schedule *s, int64_t t);
 
-/* abar_N = exp(log abar_N) (may be tiny: report it, math.md section 1). */
+/* abar_N = exp(log abar_N) (may be tiny: report it, theory.md §1). */
 double ctr_schedule_abar_N(const ctr_schedule *s);
 
 #endif

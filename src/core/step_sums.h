@@ -1,5 +1,5 @@
 /* core/step_sums.h: sums over steps t = 2..N of E||G_t|| and (E||G_t||^2)^(1/2) for zero-mean
- * Gaussian per-step errors G_t (math.md section 3: sum_t E||D_t||, sum_t E||e_t||).
+ * Gaussian per-step errors G_t (theory.md §3: sum_t E||D_t||, sum_t E||e_t||).
  *
  * The RMS form is cheap and exact at every step. The L1 form needs a 1-D quadrature over
  * d directions per step, too costly at N = 1e6, so it is evaluated exactly at `probes`

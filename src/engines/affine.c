@@ -27,7 +27,7 @@ void ctr_affine_result_free(ctr_affine_result *r) {
   free(r);
 }
 
-/* Per-step scalars shared by every eigen-direction (math.md sections 1-2, 6). */
+/* Per-step scalars shared by every eigen-direction (theory.md §1, §2, §6). */
 typedef struct {
   double a2, s2, aa, ss;  /* a_t^2, s_t^2, a_t a_{t-1}, s_t s_{t-1} */
   double kap;             /* sin^2 theta_t = lambda kap / (v_t v_{t-1}) */
@@ -107,7 +107,7 @@ static ctr_status error_matrix(const ctr_target *tg, uint64_t seed, double *Rp, 
   return CTR_OK;
 }
 
-/* Per-direction geometry of step t (math.md section 4), for every distinct eigenvalue:
+/* Per-direction geometry of step t (theory.md §4), for every distinct eigenvalue:
  * inv_v = 1/v_t, the CT bias D_t = -G_t (1 - cos theta_t) with 1 - cos computed as
  * sin^2/(1 + cos), and tau2 = E of its square under q_t per coordinate. */
 typedef struct {
@@ -257,7 +257,7 @@ static ctr_status matrix_error_l1(run_ws *w, const step_coef *k, double *l1, ctr
   return ctr_gauss_norm_mean(d, w->zero, w->s2buf, NULL, l1, err);
 }
 
-/* Per-step sums of math.md section 3 for step t: D_t always, e_t for fit errors. */
+/* Per-step sums of theory.md §3 for step t: D_t always, e_t for fit errors. */
 static ctr_status add_step_sums(run_ws *w, const step_coef *k, int64_t t, ctr_error *err) {
   const geometry *g = &w->g;
   int nd = g->nd;

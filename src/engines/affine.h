@@ -1,12 +1,12 @@
 /* engines/affine.h: ideal consistency training (and distillation) on Gaussian targets,
- * in closed form (math.md sections 2-4 and 6).
+ * in closed form (theory.md §2, §4, §6).
  *
  * Everything is tracked in eigen-coordinates of Sigma and CENTRED at the flow map:
  *   f_t(x) = a_1 mu + (G_t + Delta_t)(x - a_t mu) + beta_t,   G_t = sqrt(v_1 / v_t),
  * so that Delta_t = f_t' - Phi_t' is the (small) deviation from the probability-flow map,
- * accumulated without ever subtracting two O(1) numbers (math.md section 4 warns that
+ * accumulated without ever subtracting two O(1) numbers (theory.md §4 warns that
  * the spread deficit is 1e-6 at N = 1e7). With xi_t = f_t - Phi_t the recursion is the
- * exact error recursion of math.md section 3:
+ * exact error recursion of theory.md §3:
  *   Delta_t = Delta_{t-1} (M_t + c_t S_t) + D_t + c_t G_{t-1} S_t + E_t
  *   beta_t  = beta_{t-1} + c_t (G_{t-1} + Delta_{t-1}) sigma_t + eta_t
  * with M_t = diag(m_t), D_t = diag(-G_t (1 - cos theta_t)) the per-step CT bias,
@@ -62,7 +62,7 @@ typedef struct {
   double *u;    /* unit direction of bias errors (or zeros) */
   double *beta; /* full path: offset beta_N (length d) */
   double *Delta; /* full path: d x d, row-major, eigen-coordinates */
-  /* per-step sums over t = 2..N (math.md section 3) */
+  /* per-step sums over t = 2..N (theory.md §3) */
   double sum_e_l1, sum_e_rms, sum_D_l1, sum_D_rms;
   int sums_exact;
   double a1, aN, abar_N;

@@ -61,7 +61,7 @@ static ctr_status start_point(const chain_ctx *c, int i, chain_ws *w, ctr_error 
   return ctr_mixture_sample_noised(c->m, c->s->a[c->s->N], c->s->s[c->s->N], &r, 1, w->x, err);
 }
 
-/* One chain Y_N = x -> Y_1 (math.md 5), into w->y. */
+/* One chain Y_N = x -> Y_1 (theory.md §5), into w->y. */
 static ctr_status run_chain(const chain_ctx *c, int i, int j, chain_ws *w, ctr_error *err) {
   const ctr_schedule *s = c->s;
   int d = c->m->d;

@@ -1,5 +1,5 @@
 /* engines/chain.h: ideal consistency training on a mixture or point cloud by the backward-chain
- * representation of math.md section 5, in any dimension.
+ * representation of theory.md §5, in any dimension.
  *
  * For a starting point x ~ q_N, the chain Y_N = x, Y_{t-1} = (s_{t-1}/s_t) Y_t + c_t X_0 with
  * X_0 ~ p(X_0 | X_t = Y_t) has E[Y_1 | Y_N = x] = f*_N(x). Two independent chains from the
@@ -7,10 +7,10 @@
  * Phi_{N->1}, the probability-flow map); with M >= 2 chains per point the U-statistic over all
  * pairs is used. Averaged over x ~ q_N this estimates E||f*_N - Phi||^2, an upper bound on
  * W2(f*_N(q_N), X_1)^2, without bias and without a curse of dimension (but with a curse of N:
- * math.md 5). The mean of the M chains, plugged into ||. - Phi(x)||, over-estimates
+ * theory.md §5). The mean of the M chains, plugged into ||. - Phi(x)||, over-estimates
  * ||f*_N(x) - Phi(x)|| in expectation (Jensen): the conservative L1 estimate.
  *
- * Errors (math.md 6): fit-bias adds e_t = eps_t u at every step, so f_N = f*_N + eps u;
+ * Errors (theory.md §6): fit-bias adds e_t = eps_t u at every step, so f_N = f*_N + eps u;
  * score-bias draws the teacher's X_0 + eps u (a wrong data law). Other kinds are refused. */
 #ifndef CTR_ENGINES_CHAIN_H
 #define CTR_ENGINES_CHAIN_H

@@ -1,4 +1,4 @@
-/* engines/distill.h: consistency distillation on a mixture or point cloud (math.md 5), the
+/* engines/distill.h: consistency distillation on a mixture or point cloud (theory.md §5), the
  * comparison method. With the teacher's denoiser D^_t = D_t + delta_t, each step is one DDIM
  * step Psi_t(x) = (s_{t-1}/s_t) x + c_t D^_t(x) and f_t = f_{t-1} o Psi_t + e_t, so
  * f_N(x) = Psi_2 o ... o Psi_N (x) + sum_t e_t: deterministic, N denoiser calls per point.

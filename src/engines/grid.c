@@ -1,4 +1,4 @@
-/* engines/grid.c: ideal CT on a 1-D or 2-D grid (math.md sections 2 and 5), see engines/grid.h.
+/* engines/grid.c: ideal CT on a 1-D or 2-D grid (theory.md §2 and §5), see engines/grid.h.
  * This file holds the public entry points (parameters, checks, the result, evaluation of the
  * stored f_N) and the Gauss-Hermite rule both dimensions use; the recursion and metrics are in
  * engines/grid_1d.c and engines/grid_2d.c, the splines in engines/grid_spline.c. */
@@ -16,7 +16,7 @@
 #define GRID_Q_MAX 200
 #define GRID_G2_MAX 2049    /* d = 2 refined level: 2049^2 x 8 doubles = 269 MB per array */
 
-/* Physicists' Gauss-Hermite rule turned into E over zeta ~ N(0, 1) (math.md 5). */
+/* Physicists' Gauss-Hermite rule turned into E over zeta ~ N(0, 1) (theory.md §5). */
 ctr_status ctr_grid_hermite(int Q, double *xi, double *om, ctr_error *err) {
   gsl_integration_fixed_workspace *hw =
       gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, (size_t)Q, 0.0, 1.0, 0.0, 0.0);

@@ -1,5 +1,5 @@
 /* engines/grid.h: exact (up to discretisation) ideal consistency training on a 1-D or 2-D Gaussian
- * mixture or point cloud, by the CT step of math.md section 5 on a grid:
+ * mixture or point cloud, by the CT step of theory.md §5 on a grid:
  *
  *   f_1 = identity,   for t = 2..N:
  *   f_t(x) = sum_k w_k(x) E_zeta[ f_{t-1}( (s_{t-1}/s_t) x + c_t m_k(x) + c_t C_k^(1/2) zeta ) ] + e_t
@@ -15,16 +15,16 @@
  * binary search whenever a query leaves the cached cell; a run evaluates G K Q (N - 1) ~ 1e8
  * points (x4 for the refinement). The expectation over zeta uses Q Gauss-Hermite nodes
  * (GSL gsl_integration_fixed_hermite, physicists' nodes at sqrt(2) x_j, weights / sqrt(pi),
- * math.md 5); point masses (C_k = 0) need none. The discretisation error of every reported
+ * theory.md §5); point masses (C_k = 0) need none. The discretisation error of every reported
  * metric is estimated by one refinement, a second run with 2G - 1 points and 2Q nodes: the
  * estimate is |refined - base| (base values are the ones reported).
  *
- * Errors (math.md 6): only fit-bias, e_t = (eps / (N - 1)) u with u = +-1 from
+ * Errors (theory.md §6): only fit-bias, e_t = (eps / (N - 1)) u with u = +-1 from
  * ctr_errmodel_direction(seed, d) (d = 2: a unit vector): exact CT commutes with constant
  * shifts, so f_N = f*_N + eps u.
  *
  * Metrics, d = 1, against X_1 = a_1 X_0 + s_1 Z (components N(a_1 mu_k, a_1^2 lambda_k + s_1^2)):
- *   W_p(f_N(input), X_1)^p = int_0^1 |F^-1(u) - G^-1(u)|^p du   (math.md 4, 1-D exact),
+ *   W_p(f_N(input), X_1)^p = int_0^1 |F^-1(u) - G^-1(u)|^p du   (theory.md §4, §1-D exact),
  * for input N(0, 1) and input q_N. F^-1(u) = f_N(input quantile at u) when f_N is
  * non-decreasing on the grid (ideal CT preserves monotonicity: the posterior of X_0 is
  * stochastically increasing in x); otherwise the output's quantile function is the sorted
@@ -35,7 +35,7 @@
  * is adaptive (gsl_integration_qagp, breakpoints at the cumulative weights of the X_1
  * components in mean order, where narrow modes leave near-jumps of G^-1).
  * The coupling E|f_N(X) - Phi(X)|, X ~ q_N, Phi = Phi_{N->1} from ctr_flow_map (the upper bound
- * on W1(f_N(q_N), X_1) of math.md 3), is an adaptive integral (gsl_integration_qags) of
+ * on W1(f_N(q_N), X_1) of theory.md §3), is an adaptive integral (gsl_integration_qags) of
  * |f_N - Phi| q_N over the final grid's interval: Phi is nearly a jump at the separatrix of
  * narrow modes, where Gauss-Hermite in the noise would converge only like Q^(-1/2).
  *

@@ -64,7 +64,7 @@ static void bulk(const ct_run *r, double a, double s, double *lo, double *hi) {
 }
 
 /* Per-step component constants at (a_t, s_t): m_k(x) = mu_k + g_k (x - a mu_k) and
- * c_t C_k^(1/2) = c_t s sqrt(lam_k / S_k), S_k = a^2 lam_k + s^2 (math.md 5). */
+ * c_t C_k^(1/2) = c_t s sqrt(lam_k / S_k), S_k = a^2 lam_k + s^2 (theory.md §5). */
 static void step_consts(ct_run *r, double a, double s, double c) {
   for (int k = 0; k < r->K; k++) {
     double S = a * a * r->lam[k] + s * s;
@@ -73,7 +73,7 @@ static void step_consts(ct_run *r, double a, double s, double c) {
   }
 }
 
-/* f*_t(x) = sum_k w_k(x) E_zeta f_{t-1}(ratio x + c m_k(x) + c C_k^(1/2) zeta) (math.md 5). */
+/* f*_t(x) = sum_k w_k(x) E_zeta f_{t-1}(ratio x + c m_k(x) + c C_k^(1/2) zeta) (theory.md §5). */
 static ctr_status ct_point(ct_run *r, double a, double s, double ratio, double c, double x,
                            double *out, ctr_error *err) {
   ctr_status st = ctr_mixture_posterior(r->m, a, s, &x, NULL, NULL, r->w, r->work, err);
@@ -312,7 +312,7 @@ static ctr_status quad_status(metric_ctx *c, int gst, double abserr, const char 
   return CTR_OK;
 }
 
-/* W_p^p = int_0^1 |F^-1 - G^-1|^p du (math.md 4), adaptive with the breakpoints. quad_err
+/* W_p^p = int_0^1 |F^-1 - G^-1|^p du (theory.md §4), adaptive with the breakpoints. quad_err
  * takes the integrator's abserr converted to W_p units (dW = dI / (p W^(p-1))). */
 static ctr_status wp_adaptive(metric_ctx *c, law1d *in, double p, double *val, ctr_error *err) {
   c->in = in, c->pw = p;
@@ -358,7 +358,7 @@ static ctr_status measure_input(metric_ctx *c, law1d *in, int monotone, double *
   return st ? st : wp_adaptive(c, in, 2, w2, err);
 }
 
-/* |f_N(x) - Phi_{N->1}(x)|^pw q_N(x), pw = 1 or 2: the coupling integrands (math.md 3). */
+/* |f_N(x) - Phi_{N->1}(x)|^pw q_N(x), pw = 1 or 2: the coupling integrands (theory.md §3). */
 static double coupling_integrand(double x, void *vp) {
   metric_ctx *c = vp;
   double y = 0, logq = -INFINITY;
@@ -450,7 +450,7 @@ static void fill_disc(ctr_grid_result *r, int coupling_on) {
 ctr_status ctr_grid_run_1d(const ctr_grid_params *p, const ctr_schedule *s, const ctr_mixture *m,
                            ctr_grid_result *r, ctr_error *err) {
   double u = 0, bias = 0;
-  if (p->error.kind == CTR_ERR_FIT_BIAS) { /* math.md 6: eps_t = eps / (N - 1) along u */
+  if (p->error.kind == CTR_ERR_FIT_BIAS) { /* theory.md §6: eps_t = eps / (N - 1) along u */
     ctr_errmodel_direction(p->seed, 1, &u);
     bias = p->error.eps * u / (double)(s->N - 1), r->eps_total = p->error.eps * u;
   }

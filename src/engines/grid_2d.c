@@ -176,7 +176,7 @@ static ctr_status ct2_row(void *ctx, size_t i, void *wsp, ctr_error *err) {
   double a = r->a, c = r->c, ratio = r->ratio;
   for (int j = 0; j < n; j++) {
     double x[2] = {S->lo[0] + (double)i * S->h[0], S->lo[1] + j * S->h[1]}, tot[2] = {0, 0};
-    /* posterior weights (math.md 5): pi_k N(x; a mu_k, S_k), normalised in log space */
+    /* posterior weights (theory.md §5): pi_k N(x; a mu_k, S_k), normalised in log space */
     double lmax = -INFINITY, wsum = 0;
     for (int k = 0; k < r->K; k++) {
       const comp2 *q = r->cc + k;
@@ -435,7 +435,7 @@ static ctr_status run_level2(const ctr_grid_params *p, const ctr_schedule *s, co
 ctr_status ctr_grid_run_2d(const ctr_grid_params *p, const ctr_schedule *s, const ctr_mixture *m,
                            ctr_grid_result *r, ctr_error *err) {
   double u[2] = {0, 0}, bias[2] = {0, 0};
-  if (p->error.kind == CTR_ERR_FIT_BIAS) { /* math.md 6: e_t = (eps / (N - 1)) u */
+  if (p->error.kind == CTR_ERR_FIT_BIAS) { /* theory.md §6: e_t = (eps / (N - 1)) u */
     ctr_errmodel_direction(p->seed, 2, u);
     for (int i = 0; i < 2; i++) bias[i] = p->error.eps * u[i] / (double)(s->N - 1);
     r->eps_total = p->error.eps; /* the bias eps u has norm eps (u a unit vector) */

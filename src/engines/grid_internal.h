@@ -6,7 +6,7 @@
 
 #include "engines/grid.h"
 
-/* Physicists' Gauss-Hermite rule of order Q turned into E over zeta ~ N(0, 1) (math.md 5):
+/* Physicists' Gauss-Hermite rule of order Q turned into E over zeta ~ N(0, 1) (theory.md §5):
  * nodes xi[j] = sqrt(2) x_j, weights om[j] = w_j / sqrt(pi). */
 ctr_status ctr_grid_hermite(int Q, double *xi, double *om, ctr_error *err);
 

@@ -28,7 +28,7 @@ void ctr_grid_spline_grid(ctr_grid_spline *sp, double lo, double hi) {
 }
 
 /* Natural cubic spline through f: one O(n) Thomas solve (diagonally dominant, stable). Affine
- * data give M = 0 up to rounding, so affine f_t (Gaussian targets, math.md 4) stay exact. */
+ * data give M = 0 up to rounding, so affine f_t (Gaussian targets, theory.md §4) stay exact. */
 void ctr_grid_spline_fit(ctr_grid_spline *sp) {
   int n = sp->n;
   double *f = sp->f, *M = sp->M, k = 6.0 / (sp->h * sp->h);

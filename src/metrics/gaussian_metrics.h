@@ -1,6 +1,6 @@
 /* metrics/gaussian_metrics.h: distances between the engine's output law and the target X_1, for the
- * two input laws of math.md section 2 (N(0, I) and the exact marginal q_N), plus the
- * coupling bound E||f_N - Phi|| and the flow map's Lipschitz constant (math.md section 4). */
+ * two input laws of theory.md §2 (N(0, I) and the exact marginal q_N), plus the
+ * coupling bound E||f_N - Phi|| and the flow map's Lipschitz constant (theory.md §4). */
 #ifndef CTR_METRICS_GAUSSIAN_METRICS_H
 #define CTR_METRICS_GAUSSIAN_METRICS_H
 

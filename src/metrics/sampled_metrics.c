@@ -6,7 +6,7 @@
 #include "wasserstein/sampled.h"
 
 #define CTR_SLICE_DIRECTIONS 64
-#define CTR_SAMPLED_REPLICATES 4 /* one draw is too noisy to set beside a floor (math.md 7) */
+#define CTR_SAMPLED_REPLICATES 4 /* one draw is too noisy to set beside a floor (theory.md §7) */
 
 /* Replicate rep: the model's output for n fresh Z and two fresh n-samples of X_1. */
 static ctr_status draw(const ctr_distill_params *p, const ctr_schedule *s, const ctr_mixture *m,

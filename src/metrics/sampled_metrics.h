@@ -1,5 +1,5 @@
 /* metrics/sampled_metrics.h: sampled Wasserstein distances between a model's output and the target X_1,
- * each with the same-law floor beside it (math.md 7: between n-point samples the bias decays
+ * each with the same-law floor beside it (theory.md §7: between n-point samples the bias decays
  * like n^(-1/d), so a sampled W means something only where it clearly exceeds the floor). */
 #ifndef CTR_METRICS_SAMPLED_METRICS_H
 #define CTR_METRICS_SAMPLED_METRICS_H
@@ -14,7 +14,7 @@ typedef struct {
   double w1;        /* exact W1 between n samples of f_N(N(0, I)) and n samples of X_1 */
   double floor;     /* exact W1 between two independent n-samples of X_1 */
   double sliced, maxsliced; /* sliced and max-sliced W1 of the first pair */
-  double gelbrich;  /* Gelbrich lower bound on W2 of the first pair (math.md 7) */
+  double gelbrich;  /* Gelbrich lower bound on W2 of the first pair (theory.md §7) */
   int optimal;      /* every assignment certified optimal */
 } ctr_sampled_w;
 

@@ -224,7 +224,7 @@ static void fill_affine(const ctr_affine_result *r, const ctr_gauss_metrics *m, 
   row->coupling_l1_se_qN = 0, row->coupling_sq_se_qN = 0, row->coupling_rms_se_qN = 0;
   row->coupling_rms_se_normal = 0;
   row->coupling_sq_qN = m->qN.coupling_rms * m->qN.coupling_rms;
-  CTR_SET_STR(row->bracket_source, "exact Gaussian laws (math.md 4)");
+  CTR_SET_STR(row->bracket_source, "exact Gaussian laws (theory.md §4)");
   row->sum_e_l1 = r->sum_e_l1, row->sum_e_rms = r->sum_e_rms;
   row->sum_D_l1 = r->sum_D_l1, row->sum_D_rms = r->sum_D_rms;
   row->sums_exact = r->sums_exact, row->shrink_max = m->shrink_max;

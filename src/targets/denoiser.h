@@ -1,5 +1,5 @@
 /* targets/denoiser.h: the interface between a target law and everything that needs its posterior
- * (math.md section 5): the probability-flow ODE, the flow map's Jacobian, the CT engines.
+ * (theory.md §5): the probability-flow ODE, the flow map's Jacobian, the CT engines.
  *
  * At noise level (a, s) (a = a_t, s = s_t, a^2 + s^2 = 1), for x in R^d:
  *   D(x)     = E[X_0 | a X_0 + s Z = x]                    (the denoiser)

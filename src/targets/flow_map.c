@@ -14,7 +14,7 @@
 #define FLOW_MAX_STEPS 1000000UL
 #define FLOW_UNIT_TOL 1e-10 /* accepted |a^2 + s^2 - 1| of a noise level */
 
-/* ---------------- the ODE in u = log tan(phi/2) (targets/flow_map.h, math.md 5) ---------------- */
+/* ---------------- the ODE in u = log tan(phi/2) (targets/flow_map.h, theory.md §5) ---------------- */
 
 /* u of a noise level. tan(phi/2) = s / (1 + a) has no cancellation for a >= 0, but near
  * phi = pi/2 (a_N ~ 1e-5) log(s/(1+a)) is -a + O(a^2) formed from two O(1) numbers; there
@@ -34,7 +34,7 @@ static int rhs_fail(flow_sys *fs, ctr_status st) {
   return GSL_EBADFUNC; /* makes gsl_odeiv2_driver_apply stop at once instead of retrying */
 }
 
-/* dJ/du = (a I - gradD) J (math.md 5, variational equation, in u): fJ = a J - G J. */
+/* dJ/du = (a I - gradD) J (theory.md §5, variational equation, in u): fJ = a J - G J. */
 static int jac_rhs(flow_sys *fs, double a, const double *J, double *fJ) {
   size_t d = (size_t)fs->d;
   for (size_t k = 0; k < d * d; k++)
@@ -52,7 +52,7 @@ static int jac_rhs(flow_sys *fs, double a, const double *J, double *fJ) {
   return GSL_SUCCESS;
 }
 
-/* dx/du = a x - D(x): math.md 5's (cos(phi) x - D)/sin(phi) times dphi/du = sin(phi). */
+/* dx/du = a x - D(x): theory.md §5's (cos(phi) x - D)/sin(phi) times dphi/du = sin(phi). */
 static int flow_rhs(double u, const double y[], double f[], void *params) {
   flow_sys *fs = params;
   double a = 0.0 - tanh(u), s = 1.0 / cosh(u); /* 0.0 - : a = +0 at u = 0, never -0 */

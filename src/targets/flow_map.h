@@ -1,7 +1,7 @@
 /* targets/flow_map.h: the probability-flow ODE's flow map Phi_{t->k}, its Jacobian by the variational
- * equation, and an empirical Lipschitz constant (math.md sections 1, 4 and 5).
+ * equation, and an empirical Lipschitz constant (theory.md §1, §4, §5).
  *
- * math.md writes the ODE in the angle phi (a = cos phi, s = sin phi):
+ * theory.md §5 writes the ODE in the angle phi (a = cos phi, s = sin phi):
  *   dx/dphi = (cos(phi) x - D(x, phi)) / sin(phi),   dJ/dphi = (cos(phi) I - gradD) J / sin(phi).
  * It is integrated here in u = log tan(phi/2), where du = dphi / sin(phi), so that
  *   dx/du = a x - D(x),   dJ/du = (a I - gradD(x)) J,   a = -tanh(u), s = 1/cosh(u):
@@ -46,7 +46,7 @@ void ctr_flow_tol_default(ctr_flow_tol *tol);
 
 /* y = Phi(x) (length d = den->d). When y_err != NULL the integration is repeated with both
  * tolerances halved: y is the halved run and y_err[i] = |difference|, an order-of-magnitude
- * estimate of y's error (math.md 5). Measured on Gaussians: at tol <= 1e-11 always within x100
+ * estimate of y's error (theory.md §5). Measured on Gaussians: at tol <= 1e-11 always within x100
  * of the true error or both below 1e-12; at tol 1e-10..1e-5, where rk8pd takes only 10-30 steps,
  * ~0.7% of coordinates fall outside x100, in either direction. x and y may alias. */
 ctr_status ctr_flow_map(const ctr_denoiser *den, const ctr_flow_span *span,
@@ -76,7 +76,7 @@ ctr_status ctr_flow_jacobian(const ctr_denoiser *den, const ctr_flow_span *span,
                              ctr_flow_jac *jac, ctr_error *err);
 
 typedef struct {
-  double L;            /* max(1, max_norm): the sup in math.md 4 includes k = t (identity) */
+  double L;            /* max(1, max_norm): the sup in theory.md §4 includes k = t (identity) */
   double max_norm;     /* max_i ||J(x_i)||_2 */
   size_t argmax;       /* the i attaining max_norm (first one on ties) */
   double max_norm_err; /* halved-tolerance estimate of max_norm's error, at argmax */

@@ -1,4 +1,4 @@
-/* targets/gaussian.h: Gaussian targets X_0 ~ N(mu, Sigma), Sigma = Q diag(lambda) Q^T (math.md section 4).
+/* targets/gaussian.h: Gaussian targets X_0 ~ N(mu, Sigma), Sigma = Q diag(lambda) Q^T (theory.md §4).
  *
  * The engines work in eigen-coordinates (mu~ = Q^T mu); coordinates that share an
  * eigenvalue are grouped, so an isotropic target costs O(N) whatever d is. */

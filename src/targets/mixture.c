@@ -1,4 +1,4 @@
-/* targets/mixture.c: Gaussian mixtures and their exact posterior (math.md section 5). */
+/* targets/mixture.c: Gaussian mixtures and their exact posterior (theory.md §5). */
 #include "targets/mixture.h"
 
 #include <math.h>
@@ -186,7 +186,7 @@ static void fill_weights(ctr_mixture *m, const double *w, double sum) {
   for (int k = last; k < m->K; k++) m->cum_weight[k] = 1.0;
 }
 
-/* Bounded support (math.md section 3) only when every component is a point mass. */
+/* Bounded support (theory.md §3) only when every component is a point mass. */
 static void fill_radius(ctr_mixture *m) {
   size_t nl = m->lam_off[m->K - 1] + (m->kind[m->K - 1] == CTR_COV_ISO ? 1 : (size_t)m->d);
   double r2 = 0;
@@ -331,7 +331,7 @@ ctr_status ctr_mixture_sample_noised(const ctr_mixture *m, double a, double s, c
 }
 
 /* --------------------------------------------- posterior at noise level (a, s) */
-/* Notation (math.md 5): y = x - a mu_k, S_k = a^2 Sigma_k + s^2 I with eigenvalues
+/* Notation (theory.md §5): y = x - a mu_k, S_k = a^2 Sigma_k + s^2 I with eigenvalues
  * v_r = a^2 l_r + s^2 in Sigma_k's eigenbasis, z = U^T y (z = y when U = I). */
 
 size_t ctr_mixture_work_len(const ctr_mixture *m) { return (size_t)m->K + 4 * (size_t)m->d; }
@@ -404,7 +404,7 @@ static void comp_mean(const ctr_mixture *m, int k, double a, double s, const dou
 
 static ctr_status check_point(const ctr_mixture *m, double a, double s, const double *x,
                               ctr_error *err) {
-  /* a^2 + s^2 = 1 in math.md, but any scale works; s^2 must not underflow (point masses) */
+  /* a^2 + s^2 = 1 in theory.md §1.1, but any scale works; s^2 must not underflow (point masses) */
   if (!(a >= 0 && a <= 1e50 && s >= 1e-150 && s <= 1e50))
     return ctr_fail(err, CTR_EINPUT, "mixture posterior: noise level a = %g, s = %g is invalid "
                     "(accepted: 0 <= a <= 1e50 and 1e-150 <= s <= 1e50)", a, s);
@@ -471,7 +471,7 @@ static void add_within(const ctr_mixture *m, int k, double a, double s, double w
 }
 
 /* gradD = (a/s^2) Cov[X_0|x] = sum_k w_k [a Sigma_k S_k^-1 + (a/s^2)(m_k - D)(m_k - D)^T]
- * (math.md 5, Tweedie, with Cov = sum_k w_k (C_k + (m_k - D)(m_k - D)^T) taken around D so
+ * (theory.md §5, Tweedie, with Cov = sum_k w_k (C_k + (m_k - D)(m_k - D)^T) taken around D so
  * nothing cancels). u = sqrt(w_k) (m_k - D) / s, so a/s^2 itself is never formed. */
 static void posterior_jacobian(const ctr_mixture *m, double a, double s, const double *x,
                                const double *D, post_work pw, double *G) {

@@ -1,9 +1,9 @@
 /* targets/mixture.h: Gaussian-mixture targets X_0 ~ sum_k pi_k N(mu_k, Sigma_k) and their exact
- * posterior at any noise level (math.md section 5): posterior weights, the denoiser
+ * posterior at any noise level (theory.md §5): posterior weights, the denoiser
  * D(x) = E[X_0 | a X_0 + s Z = x], its Jacobian (Tweedie), the score, posterior draws.
  *
- * Point clouds (every Sigma_k = 0) are the theorem's bounded-support setting (math.md
- * section 3): their support radius max_k ||mu_k|| is kept in `radius`.
+ * Point clouds (every Sigma_k = 0) are the theorem's bounded-support setting (theory.md
+ * §3): their support radius max_k ||mu_k|| is kept in `radius`.
  *
  * Each Sigma_k is stored by its eigendecomposition U_k diag(l_k) U_k^T, made once at alloc
  * (U_k = I for isotropic and diagonal components), so that at any (a, s)
@@ -107,7 +107,7 @@ ctr_status ctr_mixture_log_density(const ctr_mixture *m, double a, double s, con
                                    double *logq, double *work, ctr_error *err);
 
 /* One draw of X_0 given a X_0 + s Z = x (component k ~ w(x), then N(m_k, C_k)): the step
- * of math.md's backward chain. out: d doubles. */
+ * of theory.md §5's backward chain. out: d doubles. */
 ctr_status ctr_mixture_posterior_sample(const ctr_mixture *m, double a, double s,
                                         const double *x, ctr_rng *rng, double *out, double *work,
                                         ctr_error *err);

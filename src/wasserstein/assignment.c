@@ -1,4 +1,4 @@
-/* wasserstein/assignment.c: Jonker-Volgenant linear assignment for exact sample W_p (math.md section 7).
+/* wasserstein/assignment.c: Jonker-Volgenant linear assignment for exact sample W_p (theory.md §7).
  *
  * R. Jonker, A. Volgenant, "A shortest augmenting path algorithm for dense and sparse linear
  * assignment problems", Computing 38 (1987) 325-340: column reduction, reduction transfer and

@@ -1,5 +1,5 @@
 /* wasserstein/assignment.h: exact optimal transport between two equal-size uniform point clouds
- * (math.md section 7), as a linear assignment problem.
+ * (theory.md §7), as a linear assignment problem.
  *
  * W_p(mu_x, mu_y)^p = min over permutations s of (1/n) sum_i ||x_i - y_s(i)||^p, p in {1, 2},
  * for the empirical laws mu_x = (1/n) sum delta_{x_i}, mu_y likewise (Birkhoff: the optimal

@@ -1,9 +1,9 @@
-/* wasserstein/gaussian.c: Wasserstein distances between Gaussian laws (math.md section 4):
+/* wasserstein/gaussian.c: Wasserstein distances between Gaussian laws (theory.md §4):
  * the chi mean, the quadrature of E||nu + G|| (shared through wasserstein/gaussian_quad.h),
  * the commuting-pair W2 and W1 bracket, and the exact 1-D W1. The full-covariance forms (W2 by
  * Procrustes, the general W1 bracket) are in wasserstein/gaussian_full.c.
  *
- * Everything W1-related rests on the one-dimensional identity of math.md s4
+ * Everything W1-related rests on the one-dimensional identity of theory.md §4
  *   E||nu + G|| = (1/sqrt(pi)) int_0^inf (1 - P(u)) / u^2 du,
  *   P(u) = prod_i (1 + 2u^2 s_i^2)^(-1/2) exp(-u^2 nu_i^2 / (1 + 2u^2 s_i^2)),
  * evaluated with P = exp(L), L a sum of per-coordinate log terms (log1p), and
@@ -102,7 +102,7 @@ static double quad_term(double q, double A, double B) {
   return q <= 1.0 ? B * q / (1.0 + A * q) : B / (1.0 / q + A);
 }
 
-/* One coordinate's log-factor l(u) of math.md s4, with q = u^2. */
+/* One coordinate's log-factor l(u) of theory.md §4, with q = u^2. */
 static double log_term(double q, double A, double B) { return -0.5 * log1p(A * q) - quad_term(q, A, B); }
 
 /* l_Y - l_X for one coordinate without cancellation: the variance parts combine into
@@ -274,7 +274,7 @@ ctr_status ctr_gauss_norm_mean(size_t n, const double *nu, const double *s2, con
 /* commuting pair                                                            */
 
 double ctr_w2_diag(const ctr_diag_pair *p) {
-  /* math.md s4, commuting Bures: sqrt(||dm||^2 + sum mult dsd^2). */
+  /* theory.md §4, commuting Bures: sqrt(||dm||^2 + sum mult dsd^2). */
   double s = 0.0;
   for (size_t i = 0; i < p->n; i++) s += mult_at(p->mult, i) * (p->dm[i] * p->dm[i] + p->dsd[i] * p->dsd[i]);
   return sqrt(s);
@@ -292,7 +292,7 @@ static ctr_status check_pair(const ctr_diag_pair *p, ctr_error *err) {
   return st;
 }
 
-/* Equal means, sd and dsd constant: W1 = |dsd| E||Z_d|| exactly (math.md s4). */
+/* Equal means, sd and dsd constant: W1 = |dsd| E||Z_d|| exactly (theory.md §4). */
 static int pair_isotropic(const ctr_diag_pair *p) {
   for (size_t i = 0; i < p->n; i++)
     if (p->dm[i] != 0.0 || p->sd[i] != p->sd[0] || p->dsd[i] != p->dsd[0]) return 0;
@@ -382,7 +382,7 @@ ctr_status ctr_w1_bracket_diag(const ctr_diag_pair *p, ctr_w1_bracket *out, ctr_
 /* 1-D                                                                       */
 
 double ctr_w1_gauss_1d(double m1, double sd1, double m2, double sd2) {
-  /* math.md s4 with a = |Dm| (the formula is even in Dm) and 1 - 2 Phi(-x) = erf(x/sqrt 2),
+  /* theory.md §4 with a = |Dm| (the formula is even in Dm) and 1 - 2 Phi(-x) = erf(x/sqrt 2),
    * which avoids the cancellation of 1 - 2 Phi at small x. */
   double sd = fabs(sd1 - sd2), a = fabs(m1 - m2);
   if (sd == 0.0) return a;

@@ -1,4 +1,4 @@
-/* wasserstein/gaussian.h: Wasserstein distances between Gaussian laws (math.md section 4).
+/* wasserstein/gaussian.h: Wasserstein distances between Gaussian laws (theory.md §4).
  *
  * Two entry points per metric: a commuting ("diag") form, in which both laws are
  * diagonal in one orthonormal basis, and a general ("full") form with d x d
@@ -41,7 +41,7 @@ typedef struct {
 double ctr_chi_mean(double d);
 
 /* E||nu + G|| with G ~ N(0, diag(s2)) (s2[i] >= 0 variances), mult as above (NULL = ones).
- * One 1-D quadrature of the identity of math.md section 4, relative accuracy 1e-10. */
+ * One 1-D quadrature of the identity of theory.md §4, relative accuracy 1e-10. */
 ctr_status ctr_gauss_norm_mean(size_t n, const double *nu, const double *s2, const double *mult,
                                double *out, ctr_error *err);
 
@@ -66,7 +66,7 @@ ctr_status ctr_w2_full(size_t d, const double *m1, const double *S1, const doubl
 ctr_status ctr_w1_bracket_full(size_t d, const double *m1, const double *S1, const double *m2,
                                const double *S2, ctr_w1_bracket *out, ctr_error *err);
 
-/* Exact 1-D W1 between N(m1, sd1^2) and N(m2, sd2^2) (math.md section 4). */
+/* Exact 1-D W1 between N(m1, sd1^2) and N(m2, sd2^2) (theory.md §4). */
 double ctr_w1_gauss_1d(double m1, double sd1, double m2, double sd2);
 
 #endif

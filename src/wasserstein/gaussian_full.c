@@ -1,5 +1,5 @@
 /* wasserstein/gaussian_full.c: the full-covariance Wasserstein forms of wasserstein/gaussian.h
- * (math.md section 4): W2 by the Procrustes form of the Bures distance, and the general W1
+ * (theory.md §4): W2 by the Procrustes form of the Bures distance, and the general W1
  * bracket (hi from the Bures map, lo from expectation differences integrated as one integral
  * by the quadrature of wasserstein/gaussian.c, each law in its own eigenbasis). Split from
  * wasserstein/gaussian.c without change. */
@@ -150,7 +150,7 @@ static void complete_columns(gsl_matrix *U) {
   }
 }
 
-/* min_U ||R1 - R2 U||_F^2 (Procrustes): U = W V^T from R2^T R1 = W S V^T (math.md s4). */
+/* min_U ||R1 - R2 U||_F^2 (Procrustes): U = W V^T from R2^T R1 = W S V^T (theory.md §4). */
 static ctr_status procrustes(fullws *w, const gsl_matrix *R1, const gsl_matrix *R2, double *out,
                              ctr_error *err) {
   gsl_matrix *M = w->m[3], *V = w->m[4], *U = w->m[5], *D = w->m[6];
@@ -353,7 +353,7 @@ static int full_isotropic(size_t d, const double *m1, const double *S1, const do
   return S1[0] >= 0.0 && S2[0] >= 0.0;
 }
 
-/* math.md s4 bracket for general Gaussians. Singular S1: the map is taken from the second
+/* theory.md §4 bracket for general Gaussians. Singular S1: the map is taken from the second
  * law (W1 is symmetric); both singular: hi falls back to W2 (still an upper bound). lo
  * integrates each expectation difference as one integral (full_lo), as the diag path does. */
 ctr_status ctr_w1_bracket_full(size_t d, const double *m1, const double *S1, const double *m2,

@@ -1,5 +1,5 @@
 /* wasserstein/sampled.c: 1-D, sliced, max-sliced and Gelbrich Wasserstein terms between samples, and the
- * bracket around the exact assignment value (math.md section 7).
+ * bracket around the exact assignment value (theory.md §7).
  *
  * 1-D: W_p between empirical laws is the L^p distance of their quantile functions, which are
  * step functions with steps at multiples of 1/na and 1/nb; walking both on the common grid of

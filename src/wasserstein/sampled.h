@@ -1,4 +1,4 @@
-/* wasserstein/sampled.h: Wasserstein distances between samples beyond the assignment (math.md section 7):
+/* wasserstein/sampled.h: Wasserstein distances between samples beyond the assignment (theory.md §7):
  * exact 1-D W_p, sliced and max-sliced W1, the Gelbrich bound on W2, and the bracket that
  * puts them beside the exact assignment value.
  *
@@ -52,7 +52,7 @@ ctr_status ctr_sliced_w1_compute(size_t d, size_t nx, const double *x, size_t ny
 
 /* Gelbrich lower bound on W2: the Bures distance between N(mean_x, C_x) and N(mean_y, C_y),
  * with the 1/n (not 1/(n-1)) covariances of the samples, i.e. the exact covariances of the
- * empirical laws, so that the bound holds for them at every n (math.md section 7). */
+ * empirical laws, so that the bound holds for them at every n (theory.md §7). */
 ctr_status ctr_gelbrich_w2(size_t d, size_t nx, const double *x, size_t ny, const double *y,
                            double *out, ctr_error *err);
 
@@ -63,7 +63,7 @@ ctr_status ctr_gelbrich_w2(size_t d, size_t nx, const double *x, size_t ny, cons
  *          W_p between the two empirical laws when assign.optimal = 1 (then it is also the
  *          value to report as the sampled W) and still an upper bound otherwise
  *          ("assignment W1 (uncertified)").
- * The same-law floor of math.md section 7 is the caller's: run this same function on two
+ * The same-law floor of theory.md §7 is the caller's: run this same function on two
  * independent samples of the target law with the same n, d, p, m and seed, and report its
  * upper (and lower) beside the ones of (model, target); a sampled W is only meaningful where
  * it clearly exceeds that floor. Source strings are static literals. */
