@@ -2,6 +2,9 @@
  * mixture file reader. Everything ends in ctr_mixture_alloc, which does the checks that
  * concern the finished mixture (weights, variances, symmetry, PSD). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,9 +306,22 @@ static ctr_status read_body(tokens *t, ctr_mixture **out, ctr_error *err) {
 ctr_status ctr_mixture_read(const char *path, ctr_mixture **out, ctr_error *err) {
   *out = NULL;
   if (!path) return ctr_fail(err, CTR_EINPUT, "mixture: no file given for the file preset");
-  tokens t = {.f = fopen(path, "r"), .path = path};
-  if (!t.f)
+  /* O_NONBLOCK and a regular-file check before reading: a FIFO or a device (/dev/zero) would
+   * block or never end, whoever calls this (the sweep layer reads the file at option time). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return ctr_fail(err, CTR_EINPUT, "%s: cannot open mixture file (%s)", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return ctr_fail(err, CTR_EINPUT, "%s: not a regular file (accepted: a regular text file "
+                    "holding a mixture)", path);
+  }
+  tokens t = {.f = fdopen(fd, "r"), .path = path};
+  if (!t.f) {
+    close(fd);
+    return ctr_fail(err, CTR_EINPUT, "%s: cannot open mixture file (%s)", path, strerror(errno));
+  }
   ctr_status st = read_body(&t, out, err);
   free(t.line);
   fclose(t.f);
