@@ -44,7 +44,7 @@ ctr_status ctr_point_spec_mixture(const ctr_point_spec *spec, ctr_mixture **out,
 ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point *row,
                          ctr_error *err);
 
-/* The theorem's rate with C = 1: L^3 d^(5/2) log^5(N) / N (math.md section 3); +inf when it
+/* The theorem's rate with C = 1: L^3 d^(5/2) log^5(N) / N (theory.md §3); +inf when it
  * exceeds the double range. The _log form takes ln L (L itself may overflow). */
 double ctr_bound_shape(double L, int d, int64_t N);
 double ctr_bound_shape_log(double log_L, int d, int64_t N);
