@@ -7,7 +7,10 @@
 # to <!-- paper-figures:end -->) of README.md (the verdict: main figures, compact table) and
 # docs/findings.md (the full table), and at the end of paper_figures/README.md.
 #
-# usage: scripts/paper-figures.sh [--all | --tables-only] [-- extra ctrate sweep flags, e.g. --threads 2]
+# usage: scripts/paper-figures.sh [--all | --tables-only] [--skip NAME]... [-- extra ctrate sweep flags]
+#   --all          also run the long experiments (dimension_night, atlas_*: hours on 2 cores)
+#   --skip NAME    do not run experiments/NAME.cfg when its result is missing (its rows are
+#                  then absent from the tables, and the script says so)
 #   --tables-only  only the tables: no set-up, no experiments, no figures; the result files
 #                  present are fitted again (seconds) and the three tables rewritten from them
 #
@@ -21,12 +24,16 @@ cd "$(dirname "$0")/.."
 all=0
 tables_only=0
 extra=()
+skip=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --all) all=1 ;;
     --tables-only) tables_only=1 ;;
+    --skip) shift; [ $# -gt 0 ] || { echo "paper-figures.sh: --skip needs an experiment name" >&2; exit 2; }
+      [ -f "experiments/$1.cfg" ] || { echo "paper-figures.sh: --skip $1: no experiments/$1.cfg" >&2; exit 2; }
+      skip+=("$1") ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "paper-figures.sh: unknown argument '$1' (accepted: --all, --tables-only, -- sweep flags)" >&2; exit 2 ;;
   esac
   shift
@@ -117,10 +124,10 @@ for cfg in experiments/*.cfg; do
   out=$(spec_output "$cfg")
   if [ -z "$out" ]; then say "$cfg has no output key; skipped"; continue; fi
   if [ ! -f "$out" ]; then
-    if [ "$name" = dimension_night ] && [ "$all" -eq 0 ]; then
-      say "$name not run (about 6.5 h on 2 cores; --all runs it)"
-      continue
-    fi
+    case " ${skip[*]} " in *" $name "*) say "$name not run (--skip): not in the tables"; continue ;; esac
+    case "$name" in dimension_night|atlas_*)
+      if [ "$all" -eq 0 ]; then say "$name not run (hours on 2 cores; --all runs it)"; continue; fi ;;
+    esac
     say "running $name -> $out"
     experiments/run.sh "$name" -- "${extra[@]}"
   elif [ -f "$out.journal" ]; then
