@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
       [ -f "experiments/$1.cfg" ] || { echo "paper-figures.sh: --skip $1: no experiments/$1.cfg" >&2; exit 2; }
       skip+=("$1") ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "paper-figures.sh: unknown argument '$1' (accepted: --all, --tables-only, -- sweep flags)" >&2; exit 2 ;;
   esac
   shift
