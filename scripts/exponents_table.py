@@ -3,7 +3,8 @@
 (written by `ctrate fit`) beside the bound's, as one markdown table with the input and metric of
 every row and the kind of every interval (a CI 95% where there is sampling error, a curvature
 band for deterministic values: the t-interval of a least-squares slope, which measures the
-departure from a straight line). --compact keeps the bound's constant of the first file only.
+departure from a straight line). --compact keeps only the first file's rows (the main job; the README's verdict, which
+links to the full table).
 Used by scripts/paper-figures.sh for the marked blocks of README.md (--compact) and
 docs/findings.md and the end of paper_figures/README.md; reads the files with h5py only."""
 import math
@@ -154,7 +155,7 @@ def rows_of(path, with_constants=True):
 def main():
     compact = "--compact" in sys.argv[1:]
     paths = [p for p in sys.argv[1:] if p != "--compact"]
-    rows = [r for i, p in enumerate(paths) for r in rows_of(p, not compact or i == 0)]
+    rows = [r for i, p in enumerate(paths[:1] if compact else paths) for r in rows_of(p, True)]
     print("| experiment | input | metric | quantity | measured | interval | the bound |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
