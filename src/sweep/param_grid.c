@@ -548,7 +548,11 @@ char *ctr_grid_describe(const ctr_grid *g) {
   add_floats(&t, "eps", g->eps, g->neps, b->engine.error.eps);
   if (b->engine.force_full) ctr_text_add(&t, "full = true;\n");
   ctr_text_add(&t, "probes = %d;\n", b->engine.probes > 0 ? b->engine.probes : 128);
-  if (b->engine.engine == CTR_ENGINE_LEARNED || g->nengine) {
+  /* The learned keys only when learned runs: printed otherwise, a resolved spec would not be
+   * a fixed point of describe (fuzz_spec's property), and specs would carry unused keys. */
+  int learned = b->engine.engine == CTR_ENGINE_LEARNED;
+  for (size_t i = 0; i < g->nengine; i++) learned |= g->engine[i] == CTR_ENGINE_LEARNED;
+  if (learned) {
     ctr_text_add(&t, "train-n = %lld;\n", (long long)b->learned.train_n);
     add_string(&t, "sample-mode", ctr_learned_mode_name(b->learned.mode));
     add_number(&t, "ridge", b->learned.ridge);
