@@ -83,27 +83,6 @@ double ctr_scaling_metric(const ctr_point *row, const char *metric) {
 
 /* ---- grouping: every parameter column but N (and, for families, d and eps) ------------ */
 
-static int cmp_field(const ctr_point *a, const ctr_point *b, const ctr_field *f) {
-  const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
-  switch (f->kind) {
-  case CTR_KIND_I64: {
-    int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
-    return (x > y) - (x < y);
-  }
-  case CTR_KIND_I32: {
-    int32_t x = *(const int32_t *)pa, y = *(const int32_t *)pb;
-    return (x > y) - (x < y);
-  }
-  case CTR_KIND_F64: {
-    double x = *(const double *)pa, y = *(const double *)pb;
-    if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
-    return (x > y) - (x < y);
-  }
-  case CTR_KIND_STR: return strncmp(pa, pb, f->size);
-  }
-  return 0;
-}
-
 /* The parameters are the columns from `target` to `chains` (core/point.h order) but N and path
  * (derived); d and eps are listed apart because families skip them. Found once, by name. */
 static const ctr_field *param_fields[64], *field_d, *field_eps, *field_radius;
@@ -126,7 +105,7 @@ static void find_params(void) {
 
 /* A radius that grows like sqrt(d) is one family's radius at every d (compared as R / sqrt(d)). */
 static int cmp_radius(const ctr_point *a, const ctr_point *b, int skip) {
-  if (!(skip & SKIP_D) || !a->radius_growing || !b->radius_growing) return cmp_field(a, b, field_radius);
+  if (!(skip & SKIP_D) || !a->radius_growing || !b->radius_growing) return ctr_point_field_cmp(a, b, field_radius);
   double x = a->radius / sqrt(a->d), y = b->radius / sqrt(b->d);
   if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
   return (x > y) - (x < y);
@@ -134,13 +113,13 @@ static int cmp_radius(const ctr_point *a, const ctr_point *b, int skip) {
 
 static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
   for (size_t i = 0; i < nparams; i++) {
-    int c = cmp_field(a, b, param_fields[i]);
+    int c = ctr_point_field_cmp(a, b, param_fields[i]);
     if (c) return c;
   }
   int r = cmp_radius(a, b, skip);
   if (r) return r;
-  int c = skip & SKIP_D ? 0 : cmp_field(a, b, field_d);
-  return c || (skip & SKIP_EPS) ? c : cmp_field(a, b, field_eps);
+  int c = skip & SKIP_D ? 0 : ctr_point_field_cmp(a, b, field_d);
+  return c || (skip & SKIP_EPS) ? c : ctr_point_field_cmp(a, b, field_eps);
 }
 
 int ctr_scaling_same_family(const ctr_point *a, const ctr_point *b, int skip_eps) {
@@ -175,8 +154,8 @@ static unsigned long long varying_params(const ctr_point *const *r, size_t m) {
   for (size_t i = 1, i0 = 0; i < m; i++) {
     if (strcmp(r[i0]->target, r[i]->target)) i0 = i;
     for (size_t k = 0; k < nparams; k++)
-      if (!named_in_label(param_fields[k]) && cmp_field(r[i0], r[i], param_fields[k])) mask |= 1ull << k;
-    if (cmp_field(r[i0], r[i], field_radius)) mask |= 1ull << 63;
+      if (!named_in_label(param_fields[k]) && ctr_point_field_cmp(r[i0], r[i], param_fields[k])) mask |= 1ull << k;
+    if (ctr_point_field_cmp(r[i0], r[i], field_radius)) mask |= 1ull << 63;
   }
   return mask;
 }

@@ -39,26 +39,12 @@ static int is_param(const ctr_field *f, int *in) {
   return yes;
 }
 
-static int cmp_value(const ctr_point *a, const ctr_point *b, const ctr_field *f) {
-  const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
-  switch (f->kind) {
-  case CTR_KIND_I64: return (*(const int64_t *)pa > *(const int64_t *)pb) - (*(const int64_t *)pa < *(const int64_t *)pb);
-  case CTR_KIND_I32: return (*(const int32_t *)pa > *(const int32_t *)pb) - (*(const int32_t *)pa < *(const int32_t *)pb);
-  case CTR_KIND_F64: {
-    double x = *(const double *)pa, y = *(const double *)pb;
-    if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
-    return (x > y) - (x < y);
-  }
-  case CTR_KIND_STR: return strncmp(pa, pb, f->size);
-  }
-  return 0;
-}
 
 static int cmp_group(const ctr_point *a, const ctr_point *b) {
   int in = 0;
   for (size_t i = 0; i < ctr_point_nfields; i++) {
     const ctr_field *f = &ctr_point_fields[i];
-    int c = is_param(f, &in) ? cmp_value(a, b, f) : 0;
+    int c = is_param(f, &in) ? ctr_point_field_cmp(a, b, f) : 0;
     if (c) return c;
   }
   return 0;

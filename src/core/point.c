@@ -30,3 +30,24 @@ void ctr_point_set_str(char *field, size_t size, const char *value) {
   memcpy(field, value, n);
   field[n] = '\0';
 }
+
+int ctr_point_field_cmp(const ctr_point *a, const ctr_point *b, const ctr_field *f) {
+  const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
+  switch (f->kind) {
+  case CTR_KIND_I64: {
+    int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+    return (x > y) - (x < y);
+  }
+  case CTR_KIND_I32: {
+    int32_t x = *(const int32_t *)pa, y = *(const int32_t *)pb;
+    return (x > y) - (x < y);
+  }
+  case CTR_KIND_F64: {
+    double x = *(const double *)pa, y = *(const double *)pb;
+    if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
+    return (x > y) - (x < y);
+  }
+  case CTR_KIND_STR: return strncmp(pa, pb, f->size);
+  }
+  return 0;
+}

@@ -132,6 +132,10 @@ typedef struct {
 extern const ctr_field ctr_point_fields[];
 extern const size_t ctr_point_nfields;
 
+/* Order of two rows by one field: -1, 0, 1 (NaN after every number, strings by strncmp), so
+ * that grouping in analysis/ and the terminal tables sort alike. */
+int ctr_point_field_cmp(const ctr_point *a, const ctr_point *b, const ctr_field *f);
+
 /* Look a field up by name; NULL if there is none. */
 const ctr_field *ctr_point_field(const char *name);
 
