@@ -226,6 +226,21 @@ EOF2
 timeout 10 "$CT" show "$T/sparse.h5" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "claims" "$T/err"
 check $? "class 11: a sparse /points of 10^9 rows is refused before allocating"
+# show streams: its peak memory does not grow with the rows. Files of 10^4 and 6*10^4 rows (the
+# second ~50 MB of rows in memory, which reading it whole needed); the peaks must differ by
+# less than 16 MB. ASan's quarantine would keep freed chunks: kept small for this check.
+"$PY" - "$T/x.h5" "$T/rows1.h5" 10000 "$T/rows6.h5" 60000 <<'EOF2'
+import sys, shutil, h5py, numpy as np
+for dst, n in ((sys.argv[2], int(sys.argv[3])), (sys.argv[4], int(sys.argv[5]))):
+    shutil.copy(sys.argv[1], dst)
+    with h5py.File(dst, "a") as f:
+        p = f["points"]; t = np.resize(p[:], n); t["point_id"] = np.arange(n)
+        p.resize((n,)); p[...] = t
+EOF2
+peak() { ASAN_OPTIONS=quarantine_size_mb=1:${ASAN_OPTIONS:-} /usr/bin/time -f %M "$CT" show "$@" 2>&1 >"$T/out.show" | tail -1; }
+p1=$(peak --columns point_id,d "$T/rows1.h5"); p6=$(peak --columns point_id,d "$T/rows6.h5")
+[ "$(tail -1 "$T/out.show" | tr -s ' ' | cut -d' ' -f2)" = 59999 ] && [ $((p6 - p1)) -lt 16384 ]
+check $? "class 11: show streams rows: peak RSS ${p1} KB for 10^4 rows, ${p6} KB for 6*10^4 (< 16 MB more)"
 
 # ---- class 12, 13, 14 -------------------------------------------------------------------
 "$CT" run --target sphere --K 1000000 --d 50 --N 100000 >/dev/null 2>"$T/err"

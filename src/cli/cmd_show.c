@@ -121,49 +121,89 @@ static void csv_field(const char *s) {
   putchar('"');
 }
 
-static void print_csv(const ctr_point *rows, size_t nrows, const ctr_field **cols, size_t ncols) {
+/* Rows are read a block at a time: `show` runs in bounded memory on a file of any size. */
+#define BLOCK_ROWS 2048
+
+typedef struct {
+  ctr_results_reader *r;
+  size_t nrows;
+  ctr_point *buf; /* BLOCK_ROWS rows */
+  const ctr_field **cols;
+  size_t ncols;
+} show_src;
+
+/* Calls EACH(src, row, arg) on every row in order; returns 0 or the exit status after a message. */
+static int for_rows(show_src *src, void (*each)(const show_src *, const ctr_point *, void *),
+                    void *arg) {
+  for (size_t at = 0; at < src->nrows; at += BLOCK_ROWS) {
+    size_t k = src->nrows - at < BLOCK_ROWS ? src->nrows - at : BLOCK_ROWS;
+    ctr_error err = {0};
+    ctr_status s = ctr_results_reader_get(src->r, at, k, src->buf, &err);
+    if (s) return fprintf(stderr, "ctrate show: %s\n", err.msg), s == CTR_EINPUT ? EXIT_USAGE : 1;
+    for (size_t i = 0; i < k; i++) each(src, &src->buf[i], arg);
+  }
+  return 0;
+}
+
+static void csv_row(const show_src *src, const ctr_point *row, void *arg) {
+  (void)arg;
   char cell[512];
-  for (size_t j = 0; j < ncols; j++) printf("%s%s", j ? "," : "", cols[j]->name);
+  for (size_t j = 0; j < src->ncols; j++) {
+    if (j) putchar(',');
+    ctr_report_value(row, src->cols[j], cell, sizeof cell, 1);
+    printable(cell, 1); /* CSV quotes a newline; other controls are shown as '?' */
+    csv_field(cell);
+  }
   putchar('\n');
-  for (size_t i = 0; i < nrows; i++) {
-    for (size_t j = 0; j < ncols; j++) {
-      if (j) putchar(',');
-      ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 1);
-      printable(cell, 1); /* CSV quotes a newline; other controls are shown as '?' */
-      csv_field(cell);
-    }
-    putchar('\n');
+}
+
+static int print_csv(show_src *src) {
+  for (size_t j = 0; j < src->ncols; j++) printf("%s%s", j ? "," : "", src->cols[j]->name);
+  putchar('\n');
+  return for_rows(src, csv_row, NULL);
+}
+
+/* Fixed-width table: strings left-aligned, numbers right-aligned. Two passes over the file:
+ * the widths first, then the rows. */
+static void widen(const show_src *src, const ctr_point *row, void *arg) {
+  int *width = arg;
+  char cell[512];
+  for (size_t j = 0; j < src->ncols; j++) {
+    ctr_report_value(row, src->cols[j], cell, sizeof cell, 0);
+    printable(cell, 0);
+    if ((int)strlen(cell) > width[j]) width[j] = (int)strlen(cell);
   }
 }
 
-/* Fixed-width table: strings left-aligned, numbers right-aligned. */
-static int print_table(const ctr_point *rows, size_t nrows, const ctr_field **cols, size_t ncols) {
-  int *width = malloc((ncols ? ncols : 1) * sizeof *width);
-  if (!width) return 1;
+static void table_row(const show_src *src, const ctr_point *row, void *arg) {
+  const int *width = arg;
   char cell[512];
-  for (size_t j = 0; j < ncols; j++) {
-    width[j] = (int)strlen(cols[j]->name);
-    for (size_t i = 0; i < nrows; i++) {
-      ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 0);
-      printable(cell, 0);
-      if ((int)strlen(cell) > width[j]) width[j] = (int)strlen(cell);
-    }
+  for (size_t j = 0; j < src->ncols; j++) {
+    ctr_report_value(row, src->cols[j], cell, sizeof cell, 0);
+    printable(cell, 0);
+    printf("%s%*s", j ? "  " : "", src->cols[j]->kind == CTR_KIND_STR ? -width[j] : width[j],
+           cell);
   }
-  for (size_t j = 0; j < ncols; j++)
-    printf("%s%*s", j ? "  " : "", cols[j]->kind == CTR_KIND_STR ? -width[j] : width[j],
-           cols[j]->name);
   putchar('\n');
-  for (size_t i = 0; i < nrows; i++) {
-    for (size_t j = 0; j < ncols; j++) {
-      ctr_report_value(&rows[i], cols[j], cell, sizeof cell, 0);
-      printable(cell, 0);
-      printf("%s%*s", j ? "  " : "", cols[j]->kind == CTR_KIND_STR ? -width[j] : width[j], cell);
-    }
+}
+
+static int print_table(show_src *src) {
+  size_t ncols = src->ncols;
+  const ctr_field **cols = src->cols;
+  int *width = malloc((ncols ? ncols : 1) * sizeof *width);
+  if (!width) return fputs("ctrate show: out of memory\n", stderr), 1;
+  for (size_t j = 0; j < ncols; j++) width[j] = (int)strlen(cols[j]->name);
+  int rc = for_rows(src, widen, width);
+  if (!rc) {
+    for (size_t j = 0; j < ncols; j++)
+      printf("%s%*s", j ? "  " : "", cols[j]->kind == CTR_KIND_STR ? -width[j] : width[j],
+             cols[j]->name);
     putchar('\n');
+    rc = for_rows(src, table_row, width);
   }
-  if (nrows == 0) puts("(no rows)");
+  if (!rc && src->nrows == 0) puts("(no rows)");
   free(width);
-  return 0;
+  return rc;
 }
 
 /* ---- command --------------------------------------------------------------- */
@@ -222,27 +262,29 @@ int ctr_cmd_show(int argc, char **argv) {
                  : default_selection(o.csv, &cols, &ncols);
   if (rc) return rc;
 
-  ctr_point *rows = NULL;
-  size_t nrows = 0;
+  show_src src = {NULL, 0, malloc(BLOCK_ROWS * sizeof(ctr_point)), cols, ncols};
   char *attrs = NULL;
   ctr_error err = {0};
-  ctr_status s = ctr_results_read(o.file, &rows, &nrows, o.csv ? NULL : &attrs, &err);
+  ctr_status s = src.buf ? ctr_results_reader_open(o.file, &src.r, &src.nrows,
+                                                   o.csv ? NULL : &attrs, &err)
+                         : ctr_fail(&err, CTR_ENOMEM, "out of memory");
   if (s != CTR_OK) {
     fprintf(stderr, "ctrate show: %s\n", err.msg);
+    free(src.buf);
     free(cols);
     return s == CTR_EINPUT ? EXIT_USAGE : 1;
   }
   if (o.csv) {
-    print_csv(rows, nrows, cols, ncols);
+    rc = print_csv(&src);
   } else {
     printable(attrs, 1);
     fputs(attrs, stdout);
     putchar('\n');
-    rc = print_table(rows, nrows, cols, ncols);
-    if (rc) fputs("ctrate show: out of memory\n", stderr);
+    rc = print_table(&src);
   }
+  ctr_results_reader_close(src.r);
   free(attrs);
-  free(rows);
+  free(src.buf);
   free(cols);
   /* A full disk or closed pipe must not look like success. */
   if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -346,40 +346,93 @@ static ctr_status check_columns(const char *path, hid_t file, hid_t ft, hsize_t 
   return s;
 }
 
-/* Read all rows of dataset DS (already checked to be 1-D) by field name. */
-static ctr_status read_rows(const char *path, hid_t file, hid_t ds, ctr_point **rows,
-                            size_t *nrows, ctr_error *err) {
-  hssize_t n = dataset_rows(ds);
-  hid_t ft = H5Dget_type(ds);
+/* An open result file read in blocks: the rows never need to fit in memory at once. */
+struct ctr_results_reader {
+  hid_t file, ds, memtype; /* memtype: only the columns the file has, at ctr_point offsets */
+  hsize_t nrows;
+  char *path;
+};
+
+void ctr_results_reader_close(ctr_results_reader *r) {
+  if (!r) return;
+  if (r->memtype >= 0) H5Tclose(r->memtype);
+  if (r->ds >= 0) H5Dclose(r->ds);
+  if (r->file >= 0) H5Fclose(r->file);
+  H5Eclear2(H5E_DEFAULT);
+  free(r->path);
+  free(r);
+}
+
+/* Check dataset /points of R (columns, extent) and build the memory type it is read with. */
+static ctr_status reader_setup(ctr_results_reader *r, ctr_error *err) {
+  const char *path = r->path;
+  r->ds = H5Dopen2(r->file, POINTS, H5P_DEFAULT);
+  if (r->ds < 0) return ctr_h5_fail(err, path, "open /" POINTS);
+  hssize_t n = dataset_rows(r->ds);
+  hid_t ft = H5Dget_type(r->ds);
   if (n < 0 || ft < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
     ctr_h5_close_type(ft);
     return ctr_fail(err, CTR_EINPUT, "%s: not a ctrate result file (/" POINTS " is not a table)",
                     path);
   }
-  ctr_status cs = check_columns(path, file, ft, (hsize_t)n, err);
+  ctr_status cs = check_columns(path, r->file, ft, (hsize_t)n, err);
   if (cs) return ctr_h5_close_type(ft), cs;
   const char *bad = NULL;
-  hid_t mt = point_memtype(ft, &bad);
+  r->memtype = point_memtype(ft, &bad);
   ctr_h5_close_type(ft);
-  if (mt < 0 && bad)
+  if (r->memtype < 0 && bad)
     return ctr_fail(err, CTR_EINPUT, "%s: column %s has an incompatible type", path, bad);
-  if (mt < 0) return ctr_h5_fail(err, path, "build the row type");
-  ctr_point *buf = malloc((size_t)(n ? n : 1) * sizeof *buf);
-  if (!buf) {
-    H5Tclose(mt);
-    return ctr_fail(err, CTR_ENOMEM, "%s: out of memory for %lld rows", path, (long long)n);
+  if (r->memtype < 0) return ctr_h5_fail(err, path, "build the row type");
+  r->nrows = (hsize_t)n;
+  return CTR_OK;
+}
+
+ctr_status ctr_results_reader_open(const char *path, ctr_results_reader **out, size_t *nrows,
+                                   char **attrs, ctr_error *err) {
+  *out = NULL;
+  if (nrows) *nrows = 0;
+  if (attrs) *attrs = NULL;
+  ctr_h5_quiet();
+  if (!path || !*path) return ctr_fail(err, CTR_EINPUT, "result file name is empty");
+  ctr_results_reader *r = calloc(1, sizeof *r);
+  if (!r || !(r->path = strdup(path))) {
+    free(r);
+    return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", path);
   }
+  r->file = r->ds = r->memtype = -1;
+  ctr_status s = ctr_h5_open_checked(path, H5F_ACC_RDONLY, &r->file, err);
+  if (s == CTR_OK) s = reader_setup(r, err);
+  if (s == CTR_OK && attrs && !(*attrs = ctr_h5_attrs_text(r->file)))
+    s = ctr_fail(err, CTR_ENOMEM, "%s: out of memory reading attributes", path);
+  if (s != CTR_OK) {
+    ctr_results_reader_close(r);
+    return s;
+  }
+  if (nrows) *nrows = (size_t)r->nrows;
+  *out = r;
+  return CTR_OK;
+}
+
+ctr_status ctr_results_reader_get(ctr_results_reader *r, size_t start, size_t count,
+                                  ctr_point *rows, ctr_error *err) {
+  if (start > r->nrows || count > r->nrows - start)
+    return ctr_fail(err, CTR_EINPUT, "%s: rows %zu..%zu asked of a table of %llu", r->path, start,
+                    start + count, (unsigned long long)r->nrows);
   /* Columns absent from the file keep these values (HDF5 converts compound
    * members in place over the existing buffer). */
-  for (hssize_t i = 0; i < n; i++) ctr_point_clear(&buf[i]);
-  herr_t rc = n ? H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
-  H5Tclose(mt);
+  for (size_t i = 0; i < count; i++) ctr_point_clear(&rows[i]);
+  if (!count) return CTR_OK;
+  hsize_t at = start, k = count;
+  hid_t fs = H5Dget_space(r->ds), ms = H5Screate_simple(1, &k, NULL);
+  herr_t rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &k, NULL);
+  if (rc >= 0) rc = H5Dread(r->ds, r->memtype, ms, fs, H5P_DEFAULT, rows);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
   if (rc < 0) {
-    free(buf);
-    return ctr_h5_input(err, ctr_h5_fail(err, path, "read /" POINTS " (damaged?)"));
+    ctr_status s = ctr_h5_input(err, ctr_h5_fail(err, r->path, "read /" POINTS " (damaged?)"));
+    H5Eclear2(H5E_DEFAULT);
+    return s;
   }
-  *rows = buf;
-  *nrows = (size_t)n;
   return CTR_OK;
 }
 
@@ -387,24 +440,22 @@ ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, c
                             ctr_error *err) {
   *rows = NULL;
   *nrows = 0;
-  if (attrs) *attrs = NULL;
-  ctr_h5_quiet();
-  if (!path || !*path) return ctr_fail(err, CTR_EINPUT, "result file name is empty");
-  hid_t f;
-  ctr_status s = ctr_h5_open_checked(path, H5F_ACC_RDONLY, &f, err);
+  ctr_results_reader *r;
+  size_t n = 0;
+  ctr_status s = ctr_results_reader_open(path, &r, &n, attrs, err);
   if (s != CTR_OK) return s;
-  hid_t ds = H5Dopen2(f, POINTS, H5P_DEFAULT);
-  s = ds < 0 ? ctr_h5_fail(err, path, "open /" POINTS) : read_rows(path, f, ds, rows, nrows, err);
-  if (s == CTR_OK && attrs && !(*attrs = ctr_h5_attrs_text(f))) {
-    free(*rows);
-    *rows = NULL;
-    *nrows = 0;
-    s = ctr_fail(err, CTR_ENOMEM, "%s: out of memory reading attributes", path);
+  ctr_point *buf = malloc((n ? n : 1) * sizeof *buf);
+  if (!buf) s = ctr_fail(err, CTR_ENOMEM, "%s: out of memory for %zu rows", path, n);
+  else s = ctr_results_reader_get(r, 0, n, buf, err);
+  ctr_results_reader_close(r);
+  if (s != CTR_OK) {
+    free(buf);
+    if (attrs) free(*attrs), *attrs = NULL;
+    return s;
   }
-  if (ds >= 0) H5Dclose(ds);
-  H5Fclose(f);
-  H5Eclear2(H5E_DEFAULT);
-  return s;
+  *rows = buf;
+  *nrows = n;
+  return CTR_OK;
 }
 
 /* ---- whole files ----------------------------------------------------------- */

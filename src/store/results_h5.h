@@ -75,4 +75,14 @@ void ctr_results_now(char *buf, size_t n);
 ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, char **attrs,
                             ctr_error *err);
 
+/* The same file read a block at a time, in bounded memory (`ctrate show`): open checks it as
+ * ctr_results_read does and gives its row count (and attributes if ATTRS is not NULL); get
+ * reads rows [start, start + count) into ROWS (any order, any number of times). */
+typedef struct ctr_results_reader ctr_results_reader;
+ctr_status ctr_results_reader_open(const char *path, ctr_results_reader **r, size_t *nrows,
+                                   char **attrs, ctr_error *err);
+ctr_status ctr_results_reader_get(ctr_results_reader *r, size_t start, size_t count,
+                                  ctr_point *rows, ctr_error *err);
+void ctr_results_reader_close(ctr_results_reader *r); /* NULL-safe */
+
 #endif
