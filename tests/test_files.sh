@@ -293,6 +293,57 @@ rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] && [ "$(rows "$T/pipe.h5")" = 360 ] && ! ls "$T"/pipe.h5.tmp.* >/dev/null 2>&1 && [ ! -e "$T/pipe.h5.journal" ]
 check $? "class 15: sweep | head -1 (SIGPIPE): exit $rc, not killed; the file complete, no temporary left"
 
+# SIGTERM at exact moments: CTRATE_TEST_PAUSE=PHASE (store/safe_output.h) makes ctrate say
+# "test pause in PHASE" on stderr and sleep 1.5 s there; the signal is sent once that line is
+# out. Every case: no row lost (same_rows.py against the uninterrupted x.h5), no temporary, the
+# file opens.
+SAME="$PY $ROOT/tests/same_rows.py"
+# paused PHASE SIGNALS CMD...: run CMD with the pause, send each of SIGNALS (0.3 s apart) once
+# the pause is announced; the exit status is in $rc, stderr in $T/err.
+paused() {
+  local phase=$1 sigs=$2; shift 2
+  CTRATE_TEST_PAUSE=$phase "$@" >/dev/null 2>"$T/err" &
+  BG=$!
+  for _ in $(seq 100); do grep -q "test pause in $phase" "$T/err" && break; sleep 0.05; done
+  for sig in $sigs; do kill -"$sig" $BG; sleep 0.3; done
+  wait $BG
+  rc=$? BG=
+}
+clean() { ! ls "$1".tmp* >/dev/null 2>&1 && "$CT" show "$1" >/dev/null; }
+rm -f "$T"/f.h5*
+paused final-save TERM "$CT" sweep "$T/s.cfg" -o "$T/f.h5"
+[ $rc -eq 1 ] && grep -q "signal 15 during the final save: the save completed" "$T/err" &&
+  clean "$T/f.h5" && [ ! -e "$T/f.h5.journal" ] && $SAME "$T/x.h5" "$T/f.h5" >/dev/null
+check $? "class 15: SIGTERM during the final save: the save completes, exit 1, every row, no .tmp"
+rm -f "$T"/f.h5*
+paused final-save "TERM TERM" "$CT" sweep "$T/s.cfg" -o "$T/f.h5"
+[ $rc -eq 1 ] && grep -q "second signal: abandoning" "$T/err" && clean "$T/f.h5" &&
+  [ -s "$T/f.h5.journal" ] && "$CT" sweep "$T/s.cfg" -q -o "$T/f.h5" --resume >/dev/null 2>"$T/err" &&
+  $SAME "$T/x.h5" "$T/f.h5" >/dev/null
+check $? "class 15: a second SIGTERM abandons the final save: its temporary removed, the journal keeps the rows, --resume completes"
+rm -f "$T"/f.h5*
+paused checkpoint "TERM TERM" "$CT" sweep "$T/s.cfg" -j 1 --checkpoint 0 -o "$T/f.h5"
+[ $rc -eq 1 ] && grep -q "second signal: abandoning" "$T/err" && clean "$T/f.h5" &&
+  "$CT" sweep "$T/s.cfg" -q -o "$T/f.h5" --resume >/dev/null 2>"$T/err" && $SAME "$T/x.h5" "$T/f.h5" >/dev/null
+check $? "class 15: a second SIGTERM during a checkpoint of the compute loop: no temporary left, --resume completes"
+# an interrupted sweep: the first 2 of the 4 rows
+rm -f "$T"/f.h5* && cp "$T/x.h5" "$T/f.h5"
+"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); f['points'].resize((2,))" "$T/f.h5"
+paused load TERM "$CT" sweep "$T/s.cfg" -o "$T/f.h5" --resume
+[ $rc -eq 1 ] && grep -q "interrupted by signal 15: 2 of 4 points" "$T/err" && clean "$T/f.h5" &&
+  [ "$(rows "$T/f.h5")" = 2 ] && [ ! -e "$T/f.h5.journal" ]
+r1=$?
+"$CT" sweep "$T/s.cfg" -q -o "$T/f.h5" --resume >/dev/null 2>"$T/err" && $SAME "$T/x.h5" "$T/f.h5" >/dev/null
+check $((r1 + $?)) "class 15: SIGTERM during --resume's load: nothing run, exit 1, the 2 rows kept, no .tmp; resuming again completes"
+rm -f "$T"/f.h5* && cp "$T/x.h5" "$T/f.h5"
+"$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); f['points'].resize((2,))" "$T/f.h5"
+paused load "TERM TERM" "$CT" sweep "$T/s.cfg" -o "$T/f.h5" --resume
+[ $rc -eq 1 ] && grep -q "second signal: abandoning" "$T/err" && clean "$T/f.h5" && [ "$(rows "$T/f.h5")" = 2 ]
+check $? "class 15: a second SIGTERM during --resume's load: the file untouched, no .tmp"
+paused save TERM "$CT" run --d 2 --N 10 -o "$T/r.h5"
+[ $rc -eq 1 ] && clean "$T/r.h5" && [ "$(rows "$T/r.h5")" = 1 ]
+check $? "class 15: SIGTERM during run -o's save: the row is saved, exit 1, no .tmp"
+
 # ---- class 17: strings from a result file are data --------------------------------------
 cp "$T/x.h5" "$T/evil.h5"
 "$PY" - "$T/evil.h5" <<'EOF2'

@@ -287,7 +287,7 @@ ctr_status ctr_analysis_write(const char *path, const ctr_scaling *s, const char
   if (!st) st = copy_file(path, fd, tmp, err);
   if (!st) st = write_analysis(tmp, s, report, err);
   if (!st) st = ctr_tmp_commit(tmp, fd, path, err);
-  else if (tmp) unlink(tmp);
+  else if (tmp) ctr_tmp_discard(tmp);
   if (fd >= 0) close(fd);
   ctr_output_unlock(path, lock);
   free(tmp), free(journal);

@@ -508,7 +508,7 @@ ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
   ctr_status s = ctr_tmp_create(path, &tmp, &fd, err);
   if (s == CTR_OK) s = write_whole(tmp, info, rows, n, err);
   if (s == CTR_OK) s = ctr_tmp_commit(tmp, fd, path, err);
-  else if (tmp) unlink(tmp);
+  else if (tmp) ctr_tmp_discard(tmp);
   if (fd >= 0) close(fd);
   free(tmp);
   H5Eclear2(H5E_DEFAULT);

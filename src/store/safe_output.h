@@ -32,6 +32,25 @@ ctr_status ctr_tmp_create(const char *path, char **tmp, int *fd, ctr_error *err)
  * fsync it, rename it over PATH, fsync the directory. TMP is removed on failure. */
 ctr_status ctr_tmp_commit(const char *tmp, int fd, const char *path, ctr_error *err);
 
+/* The temporary of the whole-file write in progress (one at a time per process: checkpoints
+ * run under a lock), for a signal handler that abandons the write: ctr_tmp_discard_live()
+ * unlinks it and is async-signal-safe. A signal between mkstemp and the registration (a few
+ * instructions) can still leave one; the next writer of PATH removes it under the lock. */
+void ctr_tmp_discard_live(void);
+/* A failed write gives up its temporary TMP: unlink it and forget it. */
+void ctr_tmp_discard(const char *tmp);
+
+/* Test hook (tests/test_files.sh, class 15): if the environment variable CTRATE_TEST_PAUSE
+ * names PHASE, say "ctrate: test pause in PHASE" on stderr and sleep 1.5 s there, so that a test
+ * can send a signal at that exact moment. Phases: "open" (a sweep's first checkpoint),
+ * "load" (--resume, after reading FILE.h5, before the journal), "checkpoint" (a rewrite during
+ * the compute loop), "final-save" (the sweep's last rewrite), "save" (any other whole-file
+ * write: run -o, merge, fit); the rewrites pause with their temporary complete, before its
+ * fsync and rename. Nothing else reads the variable; unset, it costs one getenv per write. */
+void ctr_test_pause(const char *phase);
+/* The phase name the next whole-file writes pause in (default "save"). */
+void ctr_tmp_phase(const char *phase);
+
 /* fsync the directory that holds PATH (after a rename or an unlink in it). */
 ctr_status ctr_fsync_dir(const char *path, ctr_error *err);
 

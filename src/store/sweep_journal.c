@@ -190,6 +190,7 @@ static ctr_status load_file(ctr_store *s, ctr_error *err) {
   if (!st) st = ctr_results_read(s->path, &rows, &n, NULL, err);
   for (size_t i = 0; !st && i < n; i++) st = keep_row(s, &rows[i], err);
   free(rows);
+  if (!st) ctr_test_pause("load");
   return st;
 }
 
@@ -323,7 +324,11 @@ static ctr_status prepare(ctr_store *s, ctr_error *err) {
   ctr_status st = have ? load_file(s, err) : CTR_OK;
   s->dirty = !have; /* rows of PATH itself need no rewrite (a finished sweep resumes fast) */
   if (!st) st = load_journal(s, err);
-  return st ? st : checkpoint(s, err);
+  if (st) return st;
+  ctr_tmp_phase("open");
+  st = checkpoint(s, err);
+  ctr_tmp_phase("checkpoint");
+  return st;
 }
 
 ctr_status ctr_store_open(const ctr_store_params *p, ctr_store **out, ctr_error *err) {
@@ -393,7 +398,9 @@ const char *ctr_store_warning(const ctr_store *s) { return s->warn; }
 
 ctr_status ctr_store_close(ctr_store *s, ctr_error *err) {
   if (!s) return CTR_OK;
+  ctr_tmp_phase("final-save");
   ctr_status st = s->p.path ? checkpoint(s, err) : CTR_OK;
+  ctr_tmp_phase(NULL);
   if (s->fd >= 0) close(s->fd);
   if (!st && s->p.path && unlink(s->journal) == 0) st = ctr_fsync_dir(s->path, err);
   if (s->lock >= 0) ctr_output_unlock(s->path, s->lock);

@@ -11,6 +11,8 @@
 
 #include <omp.h>
 
+#include "store/safe_output.h"
+
 /* ---- signals --------------------------------------------------------------- */
 
 static volatile sig_atomic_t stop_signal;
@@ -24,19 +26,24 @@ static void on_signal(int sig) {
   if (stop_signal) {
     say("\nctrate sweep: second signal: abandoning the points in flight (every finished point is "
         "saved; --resume continues)\n");
+    ctr_tmp_discard_live(); /* a checkpoint cut short leaves no temporary behind */
     _exit(1);
   }
   stop_signal = sig;
   say("\nctrate sweep: stopping: finishing the points in flight (signal again to abandon them)\n");
 }
 
+/* On: our handler, keeping the dispositions it replaced; off: those again (the caller's
+ * deferral during the final save, with no moment of the default action between). */
 static void handle_signals(int on) {
+  static struct sigaction old[3];
+  static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on ? on_signal : SIG_DFL;
+  sa.sa_handler = on_signal;
   sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
+  for (int i = 0; i < 3; i++) sigaction(sigs[i], on ? &sa : &old[i], on ? &old[i] : NULL);
 }
 
 /* ---- progress -------------------------------------------------------------- */
