@@ -1,6 +1,7 @@
 /* analysis/figure_data.c: select the groups, N* values and constants each paper figure shows (from
  * ctr_scaling_run) and write them as gnuplot data files (analysis/figure_data.h). */
 #include "analysis/figure_internal.h"
+#include "core/escape.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -37,10 +38,18 @@ static FILE *open_dat(const char *path, ctr_error *err, const char *fmt, ...)
 static FILE *open_dat(const char *path, ctr_error *err, const char *fmt, ...) {
   FILE *f = fopen(path, "w");
   if (!f) return ctr_fail(err, CTR_EIO, "cannot write %s", path), NULL;
+  /* Names in the header (families) come from a result file: every header line stays one
+   * comment line, whatever control characters or newlines a name holds. */
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(f, fmt, ap);
+  char head[4096];
+  int len = vsnprintf(head, sizeof head, fmt, ap);
   va_end(ap);
+  if (len < 0) head[0] = '\0';
+  for (const char *p = head; *p; p++) {
+    if (*p == '\n') fputs(p[1] && p[1] != '#' ? "\n# " : "\n", f);
+    else fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+  }
   fprintf(f,
           "# one block per curve (gnuplot index 0, 1, ...), blocks separated by two blank lines\n");
   return f;
@@ -52,7 +61,9 @@ static int close_dat(FILE *f, const char *path, ctr_error *err) {
 }
 
 static void block(FILE *f, ctr_fig_meta *m, const char *title) {
-  fprintf(f, "%s# %s\n", m->blocks++ ? "\n\n" : "", title);
+  char line[512];
+  ctr_escape_line(title, line, sizeof line); /* one comment line, whatever the name holds */
+  fprintf(f, "%s# %s\n", m->blocks++ ? "\n\n" : "", line);
 }
 
 /* W_lo and W_hi in every file that has them: the 95% t-interval over replicates. */
@@ -340,14 +351,15 @@ static int fig_gvm(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, 
     grp *g = &s->groups[pick[i]];
     const ctr_point *r = g->first;
     const char *kind = !strcmp(r->engine, "cd") || !strcmp(r->engine, "distill") ? "CD" : "CT";
-    char te[64], tt[80], e[200], t[240];
+    char te[160], tt[320], ee[160], et[320], e[400], t[700];
     ctr_fig_name_txt(r->target, 0, te, sizeof te), ctr_fig_name_txt(r->target, 1, tt, sizeof tt);
+    ctr_escape_gp_enhanced(r->engine, 0, ee, sizeof ee), ctr_escape_latex(r->engine, et, sizeof et);
     if (r->K > 1 || !strcmp(r->target, "two_modes"))
-      snprintf(e, sizeof e, "%s, {/Symbol s} = %g: %s (%s)", te, r->sigma, kind, r->engine),
-          snprintf(t, sizeof t, "%s, $\\sigma = %g$: %s (%s)", tt, r->sigma, kind, r->engine);
+      snprintf(e, sizeof e, "%s, {/Symbol s} = %g: %s (%s)", te, r->sigma, kind, ee),
+          snprintf(t, sizeof t, "%s, $\\sigma = %g$: %s (%s)", tt, r->sigma, kind, et);
     else
-      snprintf(e, sizeof e, "%s: %s (%s)", te, kind, r->engine),
-          snprintf(t, sizeof t, "%s: %s (%s)", tt, kind, r->engine);
+      snprintf(e, sizeof e, "%s: %s (%s)", te, kind, ee),
+          snprintf(t, sizeof t, "%s: %s (%s)", tt, kind, et);
     block(f, m, g->label), ctr_fig_add_key(m, e, t);
     for (size_t k = 0; k < g->nN; k++)
       fprintf(f, "%.17g", g->N[k]), wcols(f, g, k), fputc('\n', f);

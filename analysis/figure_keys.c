@@ -1,6 +1,7 @@
 /* analysis/figure_keys.c: which groups make a figure's curves (--by, --facet), and the words a
  * figure carries: curve keys, the name of W on the axis, the caption (analysis/figure_internal.h). */
 #include "analysis/figure_internal.h"
+#include "core/escape.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -161,22 +162,23 @@ static void num(double x, int tex, char *buf, size_t n) {
              m, k);
 }
 
-/* A target or engine name as text: '_' is a subscript in gnuplot and LaTeX. */
+/* A name (from a result file: any bytes) as literal text of the figure's language: gnuplot's
+ * enhanced text with '_' read as a space ("two modes"), or LaTeX (core/escape.h). */
 void ctr_fig_name_txt(const char *s, int tex, char *buf, size_t n) {
-  size_t k = 0;
-  for (; *s && k + 3 < n; s++) {
-    if (*s == '_' && tex)
-      buf[k++] = '\\', buf[k++] = '_';
-    else
-      buf[k++] = *s == '_' ? ' ' : *s;
-  }
-  buf[k] = '\0';
+  if (tex) ctr_escape_latex(s, buf, n);
+  else ctr_escape_gp_enhanced(s, 1, buf, n);
+}
+
+/* A key is added whole or empty (a title cut inside an escape would not be valid text). */
+static void add_whole(char *keys, size_t size, const char *key) {
+  size_t k = strlen(keys), len = strlen(key);
+  if (k + (k ? 1 : 0) + len < size) snprintf(keys + k, size - k, "%s%s", k ? "|" : "", key);
+  else if (k + 2 < size) snprintf(keys + k, size - k, "%s", k ? "|" : "");
 }
 
 void ctr_fig_add_key(ctr_fig_meta *m, const char *e, const char *t) {
-  size_t ke = strlen(m->keys_e), kt = strlen(m->keys_t);
-  snprintf(m->keys_e + ke, sizeof m->keys_e - ke, "%s%s", ke ? "|" : "", e);
-  snprintf(m->keys_t + kt, sizeof m->keys_t - kt, "%s%s", kt ? "|" : "", t);
+  add_whole(m->keys_e, sizeof m->keys_e, e);
+  add_whole(m->keys_t, sizeof m->keys_t, t);
 }
 
 void ctr_fig_key_d(ctr_fig_meta *m, int d) {
@@ -187,7 +189,7 @@ void ctr_fig_key_d(ctr_fig_meta *m, int d) {
 
 /* A curve's key: its --by values and, when d varies among the curves, d. */
 void ctr_fig_key_group(ctr_fig_meta *m, grp *g, int with_d) {
-  char e[256] = "", t[256] = "", v[96], ve[128], vt[128];
+  char e[1024] = "", t[2048] = "", v[96], ve[400], vt[800];
   int shown = 0;
   for (int k = 0; k < nby; k++) {
     const ctr_field *f = by_f[k];
@@ -198,7 +200,10 @@ void ctr_fig_key_group(ctr_fig_meta *m, grp *g, int with_d) {
     else snprintf(ve, sizeof ve, "%lld", f->kind == CTR_KIND_I32 ? (long long)*(const int32_t *)p : (long long)*(const int64_t *)p), snprintf(vt, sizeof vt, "%s", ve);
     if (!strcmp(f->name, "engine")) { /* the experiment's words: CT or CD, and which engine */
       int cd = !strcmp(v, "cd") || !strcmp(v, "distill");
-      snprintf(ve, sizeof ve, "%s (%s)", cd ? "CD" : "CT", v), snprintf(vt, sizeof vt, "%s", ve);
+      char xe[160], xt[320];
+      ctr_escape_gp_enhanced(v, 0, xe, sizeof xe), ctr_escape_latex(v, xt, sizeof xt);
+      snprintf(ve, sizeof ve, "%s (%s)", cd ? "CD" : "CT", xe);
+      snprintf(vt, sizeof vt, "%s (%s)", cd ? "CD" : "CT", xt);
     }
     int plain = f->kind == CTR_KIND_STR; /* a name speaks for itself: "chain", not "engine = chain" */
     char ne[64], nt[64];
@@ -215,7 +220,7 @@ void ctr_fig_key_group(ctr_fig_meta *m, grp *g, int with_d) {
   {
     size_t k = strlen(m->colour_of);
     int c = 0; /* colour: the index of the key's first occurrence among distinct keys */
-    char seen[MAXC][256];
+    char seen[MAXC][1024];
     int ns = 0;
     for (const char *p = m->keys_e; *p && ns < MAXC;) {
       const char *bar = strchr(p, '|');
@@ -239,16 +244,15 @@ void ctr_fig_key_group(ctr_fig_meta *m, grp *g, int with_d) {
   while (j < m->nfacets && field_differs(facet_rep[j], g->first, facet_f)) j++;
   if (j == m->nfacets && j < MAXC) {
     facet_rep[m->nfacets++] = g->first;
-    char fv[96], pe[160], pt[160];
+    char fv[96], raw[160], pe[400], pt[800];
     const char *p = (const char *)g->first + facet_f->offset;
     if (facet_f->kind == CTR_KIND_STR) snprintf(fv, sizeof fv, "%.*s", (int)facet_f->size, p);
     else if (facet_f->kind == CTR_KIND_F64) snprintf(fv, sizeof fv, "%g", *(const double *)p);
     else snprintf(fv, sizeof fv, "%lld", facet_f->kind == CTR_KIND_I32 ? (long long)*(const int32_t *)p : (long long)*(const int64_t *)p);
-    snprintf(pe, sizeof pe, "%s = %s", facet_f->name, fv);
-    ctr_fig_name_txt(pe, 0, pt, sizeof pt), snprintf(pe, sizeof pe, "%s", pt), ctr_fig_name_txt(pe, 1, pt, sizeof pt);
-    size_t ke = strlen(m->facets_e), kt = strlen(m->facets_t);
-    snprintf(m->facets_e + ke, sizeof m->facets_e - ke, "%s%s", ke ? "|" : "", pe);
-    snprintf(m->facets_t + kt, sizeof m->facets_t - kt, "%s%s", kt ? "|" : "", pt);
+    snprintf(raw, sizeof raw, "%s = %s", facet_f->name, fv);
+    ctr_fig_name_txt(raw, 0, pe, sizeof pe), ctr_fig_name_txt(raw, 1, pt, sizeof pt);
+    add_whole(m->facets_e, sizeof m->facets_e, pe);
+    add_whole(m->facets_t, sizeof m->facets_t, pt);
   }
   size_t k = strlen(m->facet_of);
   snprintf(m->facet_of + k, sizeof m->facet_of - k, "%s%d", k ? " " : "", j);
@@ -305,11 +309,11 @@ static int in_by(const char *name) {
 /* The settings every curve shares, from row r, as one line ("geometric target, paper schedule
  * (c0 = 2, c1 = 4), engine ct, error none; curves by c1"); columns in --by are not fixed. */
 void ctr_fig_caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
-  char b[400] = "", t[96];
+  char b[400] = "";
   size_t k = 0;
 #define CAP(...) (k += (size_t)snprintf(b + k, k < sizeof b ? sizeof b - k : 0, __VA_ARGS__))
   if (fig == CTR_FIG_GAUSS_VS_MIXTURE) CAP("Gaussian and mixture targets at one d");
-  else if (!in_by("target")) ctr_fig_name_txt(r->target, 0, t, sizeof t), CAP("%s target", t);
+  else if (!in_by("target")) CAP("%s target", r->target); /* raw: the whole line is escaped below */
   else CAP("targets by curve");
   if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !in_by("K")) CAP(", K = %d", r->K);
   if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !in_by("sigma") && isfinite(r->sigma)) CAP(", sigma = %g", r->sigma);

@@ -340,8 +340,8 @@ rm -f "$T"/f.h5* && cp "$T/x.h5" "$T/f.h5"
 paused load "TERM TERM" "$CT" sweep "$T/s.cfg" -o "$T/f.h5" --resume
 [ $rc -eq 1 ] && grep -q "second signal: abandoning" "$T/err" && clean "$T/f.h5" && [ "$(rows "$T/f.h5")" = 2 ]
 check $? "class 15: a second SIGTERM during --resume's load: the file untouched, no .tmp"
-paused save TERM "$CT" run --d 2 --N 10 -o "$T/r.h5"
-[ $rc -eq 1 ] && clean "$T/r.h5" && [ "$(rows "$T/r.h5")" = 1 ]
+paused save TERM "$CT" run --d 2 --N 10 -o "$T/sigrun.h5"
+[ $rc -eq 1 ] && clean "$T/sigrun.h5" && [ "$(rows "$T/sigrun.h5")" = 1 ]
 check $? "class 15: SIGTERM during run -o's save: the row is saved, exit 1, no .tmp"
 
 # ---- class 17: strings from a result file are data --------------------------------------
@@ -351,15 +351,44 @@ import sys, h5py
 with h5py.File(sys.argv[1], "a") as f:
     f.attrs["note"] = "x\x1b]0;pwned\x07\x1b[2J"
     t = f["points"][:]
-    t["target"] = b"\\immediate\\x"
+    t["target"] = b"\\imm\\x|$_\n&"  # 12 of the column's 15 characters
     f["points"][...] = t
 EOF2
 "$CT" show "$T/evil.h5" >"$T/out" 2>"$T/err"
 [ $? -eq 0 ] && ! grep -q $'\x1b' "$T/out" && grep -q "note = x?]0;pwned" "$T/out"
 check $? "class 17: show prints no control characters from a file"
-"$CT" plot "$T/evil.h5" -o "$T/evilfig" >/dev/null 2>"$T/err"
-[ $? -eq 2 ] && grep -q "target column" "$T/err" && ! ls "$T"/evilfig/*.tex >/dev/null 2>&1
-check $? "class 17: plot refuses names that are not ctrate's (no commands into the .tex)"
+# Names from a file are escaped, not refused: the figure is drawn, the LaTeX holds the name as
+# text (\textbackslash{}...), never as a command; every data-file header line stays a comment.
+CTRATE_DATA_DIR=${CTRATE_DATA_DIR:-$ROOT} "$CT" plot "$T/evil.h5" -o "$T/evilfig" >/dev/null 2>"$T/err"
+rc=$?
+! grep -qv '^#\|^$\|^[-0-9.eE+ naN]*$' "$T"/evilfig/data/*.dat
+r1=$?
+if command -v gnuplot >/dev/null; then
+  [ $rc -eq 0 ] && [ $r1 -eq 0 ] &&
+    grep -qF '\textbackslash{}imm\textbackslash{}x\textbar{}\$\_?\&' "$T"/evilfig/*.tex &&
+    ! grep -q 'imm\\x' "$T"/evilfig/*.tex
+  check $? "class 17: plot escapes a file's names for LaTeX and gnuplot instead of refusing them"
+else
+  [ $r1 -eq 0 ]
+  check $? "class 17: plot's data files keep a file's names in comment lines # SKIP gnuplot not installed: no .tex"
+fi
+"$CT" fit "$T/evil.h5" --report "$T/evil.md" >/dev/null 2>"$T/err"
+[ $? -eq 0 ] && "$PY" - "$T/evil.md" <<'EOF2'
+import re, sys
+# every row of a markdown table has as many cells (unescaped '|': after an even number of
+# backslashes) as its header, and the name is there, escaped
+lines, cells, ok = open(sys.argv[1]).read().split("\n"), None, False
+count = lambda l: len(re.findall(r"(?<!\\)(?:\\\\)*\|", l))
+for l in lines:
+    if not l.startswith("|"):
+        cells = None
+        continue
+    if cells is None: cells = count(l)
+    elif count(l) != cells: sys.exit("row %r: %d cells, header %d" % (l, count(l), cells))
+    ok |= "\\\\imm\\\\x\\|$_ &" in l
+sys.exit(0 if ok else "escaped name not found")
+EOF2
+check $? "class 17: fit's markdown escapes a file's names ('|' and newlines keep the tables whole)"
 
 # ---- class 16: a full disk (a 64 KiB tmpfs, when this user may mount one) ----------------
 mkdir -p "$T/full"

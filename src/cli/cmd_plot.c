@@ -179,27 +179,9 @@ static int find_scripts(char *out, size_t n) {
   return -1;
 }
 
-/* Every file, read and checked; rows appended to *rows. Exit status or 0. */
-/* The names that reach figure labels (and through cairolatex the .tex) must be ctrate's own:
- * a result file cannot carry LaTeX or gnuplot commands into a figure. */
-static int names_known(const char *file, const ctr_point *r, size_t m) {
-  for (size_t j = 0; j < m; j++) {
-    ctr_point_spec s;
-    ctr_engine_kind e;
-    ctr_errmodel_kind k;
-    ctr_schedule_kind sk;
-    ctr_error q;
-    const char *bad = ctr_point_spec_target(&s, r[j].target, &q) ? "target"
-                      : ctr_engine_parse(r[j].engine, &e, &q)     ? "engine"
-                      : ctr_errmodel_parse(r[j].error, &k, &q)    ? "error"
-                      : ctr_schedule_kind_parse(r[j].schedule, &sk, &q) ? "schedule" : NULL;
-    if (bad)
-      return fprintf(stderr, "ctrate plot: %s: row %zu: the %s column holds a name ctrate does "
-                     "not know; refusing to put it into a figure\n", file, j, bad), 2;
-  }
-  return 0;
-}
-
+/* Every file, read and checked; rows appended to *rows. Exit status or 0. Names from the files
+ * (target, engine, ...) may hold any bytes: analysis/figure_keys.c escapes them for gnuplot and
+ * LaTeX (core/escape.h), so a result file cannot carry commands into a figure. */
 static int read_all(char **files, int nf, const char *metric, ctr_point **rows, size_t *n) {
   for (int i = 0; i < nf; i++) {
     ctr_point *r = NULL;
@@ -207,7 +189,6 @@ static int read_all(char **files, int nf, const char *metric, ctr_point **rows, 
     ctr_error err = {0};
     if (ctr_results_read(files[i], &r, &m, NULL, &err))
       return fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
-    if (names_known(files[i], r, m)) return free(r), 2;
     for (size_t j = 0; j < m; j++) {
       double w = ctr_scaling_metric(&r[j], metric);
       usable += r[j].status == 0 && isfinite(w) && w > 0;

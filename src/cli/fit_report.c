@@ -3,7 +3,19 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/escape.h"
 #include "store/results_h5.h"
+
+/* Labels and the source path come from a result file or the command line: any bytes. As
+ * markdown they are escaped ('|' would split a table cell, a newline end the table). A ring of
+ * buffers: up to four in one fprintf. */
+static const char *md(const char *s) {
+  static char ring[4][2048];
+  static int next;
+  char *b = ring[next++ & 3];
+  ctr_escape_md(s, b, sizeof ring[0]);
+  return b;
+}
 
 static void interval(char *buf, size_t n, double lo, double hi) {
   if (isfinite(lo) && isfinite(hi)) snprintf(buf, n, "[%+.3f, %+.3f]", lo, hi);
@@ -45,7 +57,7 @@ static void rates(FILE *out, const ctr_scaling *s) {
     if (isfinite(g->useful_from)) snprintf(uf, sizeof uf, "%.3g", g->useful_from);
     else if (g->vacuous[0] < 0) snprintf(uf, sizeof uf, "n/a (no data scale)");
     fprintf(out, "| %s | %.3g..%.3g | %zu | %+.4f | %s %s%s | %s | %+.3f | %+.3f (%+.3f) | %s | %s | %s | %s |\n",
-            g->label, g->N[0], g->N[g->nN - 1], g->replicates, g->slope.slope, t,
+            md(g->label), g->N[0], g->N[g->nN - 1], g->replicates, g->slope.slope, t,
             kind(g->interval), g->slope.weighted ? ", weighted" : "", b, secant,
             g->local[g->nN - 2], g->bound_local[g->nN - 2], fp, fc, sums, uf);
   }
@@ -53,7 +65,7 @@ static void rates(FILE *out, const ctr_scaling *s) {
     fprintf(out, "\nSkipped (fewer than 2 distinct N, nothing to fit):");
     for (size_t i = 0, k = 0; i < s->ngroups; i++)
       if (s->groups[i].skipped)
-        fprintf(out, "%s %s", k++ ? ";" : "", s->groups[i].label);
+        fprintf(out, "%s %s", k++ ? ";" : "", md(s->groups[i].label));
     fputc('\n', out);
   }
 }
@@ -65,7 +77,7 @@ static void dexp_row(FILE *out, const ctr_d_exponent *e) {
   if (isfinite(e->scale_fit.slope)) snprintf(sc, sizeof sc, "%+.3f", e->scale_fit.slope);
   if (isfinite(e->rel_fit.slope)) snprintf(rel, sizeof rel, "%+.3f", e->rel_fit.slope);
   if (isfinite(e->scale_fit.slope)) snprintf(vac, sizeof vac, "%zu/%zu", e->vacuous, e->n);
-  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s %s%s | %s | %s | %s | %s |\n", e->family, e->N,
+  fprintf(out, "| %s | %.3g | %zu | %+.3f | %s %s%s | %s | %s | %s | %s |\n", md(e->family), e->N,
           e->n, e->fit.slope, t, kind(e->interval), e->fit.weighted ? ", weighted" : "", sc, rel, r,
           vac);
 }
@@ -97,7 +109,7 @@ static void nstar(FILE *out, const ctr_scaling *s) {
                "read them with the pre-asymptotic ones in mind.\n\n| family | d | eps | N* | "
                "asymptotic | bound's local beta 1/(1 - 5/ln N*) |\n|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < s->nnstar; i++)
-    fprintf(out, "| %s | %d | %.3g | %.4g | %s | %.3f |\n", s->nstar[i].family, s->nstar[i].d,
+    fprintf(out, "| %s | %d | %.3g | %.4g | %s | %.3f |\n", md(s->nstar[i].family), s->nstar[i].d,
             s->nstar[i].eps, s->nstar[i].nstar, s->nstar[i].asymptotic ? "yes" : "no",
             s->nstar[i].bound_beta);
   fprintf(out, "\nTwo conventions, least squares: log N* = alpha log d + beta log(1/eps) + c, "
@@ -119,18 +131,18 @@ static void nstar(FILE *out, const ctr_scaling *s) {
     interval(bl, sizeof bl, f->beta_ln_lo, f->beta_ln_hi);
     if (f->ok)
       fprintf(out, "| %s | %zu | %.3g..%.3g | %+.3f %s | %+.3f %s | %.3f, %.3f [%.2f..%.2f] | %+.3f %s | %+.3f %s "
-                   "| %.3f, %.3f | %s |\n", f->family, f->n, f->nstar_min, f->nstar_max, f->beta, b,
+                   "| %.3f, %.3f | %s |\n", md(f->family), f->n, f->nstar_min, f->nstar_max, f->beta, b,
               f->beta_ln, bl, f->bound_beta, f->bound_beta_ln, f->bound_beta_lo, f->bound_beta_hi, f->alpha, a, f->alpha_ln, al,
               f->bound_alpha, f->bound_alpha_ln, kind(f->interval));
     else
       fprintf(out, "| %s | %zu | needs >= 4 crossings over >= 2 d and >= 2 eps | | | | | | | |\n",
-              f->family, f->n);
+              md(f->family), f->n);
   }
 }
 
 static void c_table(FILE *out, const ctr_scaling *s, const char *family) {
   fprintf(out, "\nC(N) = sup over d of W / shape, %s:\n\n| N | C(N) | at d | asymptotic |\n"
-               "|---|---|---|---|\n", family);
+               "|---|---|---|---|\n", md(family));
   for (size_t e = 0; e < s->ncN; e++)
     if (!strcmp(s->cN[e].family, family))
       fprintf(out, "| %.3g | %.4g | %d | %s |\n", s->cN[e].N, s->cN[e].C, s->cN[e].d_at,
@@ -183,7 +195,7 @@ static void constants(FILE *out, const ctr_scaling *s) {
     if (!c->points) snprintf(uf, sizeof uf, "n/a (no data scale)");
     else useful_by_d(s, c->family, uf, sizeof uf);
     fprintf(out, "| %s | %s | %.4g | %s | %s | %zu of %zu (C half = %.4g) | %zu of %zu | %zu/%zu | %s |\n",
-            c->family, c->lipschitz_kind, c->C, from, tr, c->test_exceed, c->test_n, c->C_train,
+            md(c->family), c->lipschitz_kind, c->C, from, tr, c->test_exceed, c->test_n, c->C_train,
             c->pre_exceed, c->pre_n, c->vacuous, c->points, uf);
   }
   for (size_t i = 0; i < s->nconsts; i++) c_table(out, s, s->consts[i].family);
@@ -194,7 +206,7 @@ void ctr_fit_report(FILE *out, const char *source, const ctr_scaling *s,
   char now[64], what[96], input[32];
   ctr_results_now(now, sizeof now);
   ctr_scaling_metric_label(s->metric, what, sizeof what, input, sizeof input);
-  fprintf(out, "# ctrate fit: %s\n\nW = %s: %s, input %s%s; ctrate %s, %s.", source, s->metric,
+  fprintf(out, "# ctrate fit: %s\n\nW = %s: %s, input %s%s; ctrate %s, %s.", md(source), md(s->metric),
           what, input[0] ? input : "(not in the name)",
           strcmp(o->metric ? o->metric : "auto", "auto") ? "" : " (the default for every engine)",
           ctr_results_version(), now);
