@@ -304,7 +304,7 @@ paused() {
   local phase=$1 sigs=$2; shift 2
   CTRATE_TEST_PAUSE=$phase "$@" >/dev/null 2>"$T/err" &
   BG=$!
-  for _ in $(seq 100); do grep -q "test pause in $phase" "$T/err" && break; sleep 0.05; done
+  for _ in $(seq 400); do grep -q "test pause in $phase" "$T/err" && break; sleep 0.05; done
   for sig in $sigs; do kill -"$sig" $BG; sleep 0.3; done
   wait $BG
   rc=$? BG=
@@ -343,6 +343,18 @@ check $? "class 15: a second SIGTERM during --resume's load: the file untouched,
 paused save TERM "$CT" run --d 2 --N 10 -o "$T/sigrun.h5"
 [ $rc -eq 1 ] && clean "$T/sigrun.h5" && [ "$(rows "$T/sigrun.h5")" = 1 ]
 check $? "class 15: SIGTERM during run -o's save: the row is saved, exit 1, no .tmp"
+cp "$T/x.h5" "$T/fitsig.h5"
+paused save TERM "$CT" fit "$T/fitsig.h5" -q
+[ $rc -eq 1 ] && grep -q "signal 15 during the save: the save completed" "$T/err" &&
+  [ -s "$T/fitsig.fit.md" ] && ! ls "$T"/fitsig.*tmp* >/dev/null 2>&1 &&
+  "$PY" -c "import h5py,sys; sys.exit(0 if 'analysis' in h5py.File(sys.argv[1],'r') else 1)" "$T/fitsig.h5"
+check $? "class 15: SIGTERM during fit's save: report and /analysis written whole, exit 1, no .tmp"
+cp "$T/x.h5" "$T/fitsig2.h5"
+before=$(sum "$T/fitsig2.h5")
+paused save "TERM TERM" "$CT" fit "$T/fitsig2.h5" -q
+[ $rc -eq 1 ] && grep -q "second signal: abandoning" "$T/err" && [ ! -e "$T/fitsig2.fit.md" ] &&
+  ! ls "$T"/fitsig2.*tmp* >/dev/null 2>&1 && [ "$(sum "$T/fitsig2.h5")" = "$before" ]
+check $? "class 15: a second SIGTERM during fit's save: no report, no .tmp, the result file unchanged"
 
 # ---- class 17: strings from a result file are data --------------------------------------
 cp "$T/x.h5" "$T/evil.h5"

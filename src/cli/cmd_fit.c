@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/analysis_h5.h"
 #include "core/parse.h"
@@ -116,9 +117,22 @@ static int write_outputs(const fit_opts *f, const ctr_scaling *s, const char *te
   const char *in[1] = {f->file};
   ctr_status cst = ctr_output_check("--report", md, in, 1, &err);
   if (cst) return fprintf(stderr, "ctrate fit: %s\n", err.msg), free(md), ctr_exit_code(cst);
-  FILE *out = fopen(md, "w");
-  if (!out || fputs(text, out) < 0 || fclose(out))
-    return fprintf(stderr, "ctrate fit: cannot write %s (%s)\n", md, strerror(errno)), free(md), 1;
+  /* Whole or not at all, as the result files: a temporary renamed into place, so a second
+   * signal (which removes the temporary) or a full disk never leaves a torn report. */
+  char *tmp = NULL;
+  int fd = -1;
+  cst = ctr_tmp_create(md, &tmp, &fd, &err);
+  for (const char *p = text, *end = text + strlen(text); !cst && p < end;) {
+    ssize_t k = write(fd, p, (size_t)(end - p));
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) cst = ctr_fail(&err, CTR_EIO, "cannot write %s (%s)", md, strerror(errno));
+    else p += k;
+  }
+  if (!cst) cst = ctr_tmp_commit(tmp, fd, md, &err);
+  else if (tmp) ctr_tmp_discard(tmp);
+  if (fd >= 0) close(fd);
+  free(tmp);
+  if (cst) return fprintf(stderr, "ctrate fit: %s\n", err.msg), free(md), ctr_exit_code(cst);
   ctr_status st = ctr_analysis_write(f->file, s, text, &err);
   if (st) return fprintf(stderr, "ctrate fit: %s\n", err.msg), free(md), ctr_exit_code(st);
   if (!f->quiet) printf("\nreport: %s; numbers: %s:/analysis\n", md, f->file);
@@ -153,6 +167,8 @@ int ctr_cmd_fit(int argc, char **argv) {
   if (!text) rc = 1, fprintf(stderr, "ctrate fit: out of memory\n");
   if (text && !f.quiet) fputs(text, stdout);
   if (text && !f.no_write) ctr_signals_defer(), rc = write_outputs(&f, &s, text);
+  int sig = ctr_signals_take(); /* as the compute loop: the phase completed, then stop */
+  if (sig && rc <= 0) rc = 1, fprintf(stderr, "ctrate fit: signal %d during the save: the save completed\n", sig);
   free(text);
   ctr_scaling_free(&s);
   free(rows);

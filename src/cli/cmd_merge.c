@@ -124,6 +124,8 @@ static int merge(const char *out, int force, int nfiles, char **files, ctr_error
     ctr_output_unlock(out, lock);
     rc = st ? ctr_exit_code(st) : 0;
     if (!st) printf("%lld points from %d files in %s\n", meta[0].plan_points, nfiles, out);
+    int sig = ctr_signals_take(); /* as the compute loop: the phase completed, then stop */
+    if (sig && !rc) rc = 1, fprintf(stderr, "ctrate merge: signal %d during the save: the save completed\n", sig);
   }
   for (int f = 0; meta && sr && f < nfiles; f++) ctr_results_meta_free(&meta[f]), free(sr[f].rows);
   free(meta), free(sr), free(all);
