@@ -45,8 +45,10 @@ field(s, i) = i <= 1 ? (bar(s) ? s[1:bar(s) - 1] : s) : (bar(s) ? field(s[bar(s)
 key(i) = field(tex ? keys_t : keys_e, i)
 ptitle(j) = field(tex ? facets_t : facets_e, j + 1)
 # log axes labelled 10^k (eval after eval start(fmt)); on x, data spanning under two decades
-# get tics at 1, 2 and 5 times 10^k instead, as plain numbers
-logy = "set format y L('10^{%L}', '$10^{%L}$')"
+# get tics at 1, 2 and 5 times 10^k instead, as plain numbers; on y, the tics ticks.gp chose
+# (YTCMD, for a range under two decades: at least three labelled ones), else decades
+YTCMD = ''
+logy = "if (YTCMD eq '') { set ytics autofreq; set format y L('10^{%L}', '$10^{%L}$') } else { eval YTCMD; set format y L('%h', '$%h$') }"
 logx(lo, hi) = log10(hi / lo) < 2 ? \
   sprintf("set xtics (1); do for [k=%d:%d] { set xtics add (10.0**k, 2*10.0**k, 5*10.0**k) }; set format x L('%%g', '$%%g$')", \
           floor(log10(lo)), ceil(log10(hi))) : \
@@ -54,6 +56,47 @@ logx(lo, hi) = log10(hi / lo) < 2 ? \
 # the same for an x axis of dimensions d, narrow ones with tics at every factor 2 from the smallest
 logd(lo, hi) = log10(hi / lo) < 2 ? sprintf("set xtics %.17g, 2; set format x L('%%g', '$%%g$')", lo) : \
                "set xtics autofreq; set format x L('10^{%L}', '$10^{%L}$')"
+
+# per block: dash type and point type (ctrate sets dt_of and pt_of when a figure marks two
+# things, e.g. colour the family and dash the N; else solid, and the colour's own point type)
+PTS = "7 5 9 11 13 15 7 5"
+COLS = "#0072B2 #D55E00 #009E73 #CC79A7 #E69F00 #56B4E9 #332288 #999933"
+if (!exists("dt_of")) dt_of = ''
+if (!exists("pt_of")) pt_of = ''
+dtof(i) = dt_of eq '' ? 1 : int(word(dt_of, i + 1))
+ptof(i) = pt_of eq '' ? int(word(PTS, (col(i) - 1) % 8 + 1)) : int(word(pt_of, i + 1))
+# the legend: nlegend entries, each a text, a colour (0: black), a dash type and a point type
+# (0: a line only), drawn by empty plots so that it lists each colour and each style once
+# however many curves (and panels) share them: plot ..., @LEGEND
+if (!exists("nlegend")) nlegend = 0
+if (!exists("legend_e")) legend_e = ''
+if (!exists("legend_t")) legend_t = legend_e
+if (!exists("nfirst")) nfirst = 1
+legkey(j) = field(tex ? legend_t : legend_e, j)
+legc(j) = int(word(legend_lt, j))
+legrgb(j) = legc(j) > 0 ? word(COLS, (legc(j) - 1) % 8 + 1) : '#000000'
+legdt(j) = int(word(legend_dt, j))
+legpt(j) = int(word(legend_pt, j))
+LEGEND = "for [j=1:nlegend] NaN with lines lc rgb legrgb(j) lw 1.5 dt legdt(j) title (legpt(j) ? '' : legkey(j)), for [j=1:nlegend] NaN with linespoints lc rgb legrgb(j) lw 1.5 dt legdt(j) pt legpt(j) ps 0.5 title (legpt(j) ? legkey(j) : '')"
+
+# --facet: the panels side by side on shared axes (each script sets x and y ranges from all
+# the data: yrange [ylo:yhi]), equal in size: fixed margins, the y label and tic labels on the
+# first only, the caption once, each titled with the column and its value; then a last,
+# empty "panel" across the bottom that holds the legend for all of them (its y range holds no
+# data, so the same plot command draws only the key).
+# Use: eval PANELS; do for [jpanel=0:lastpanel] { eval PANEL; plot ... }; eval PANELS_END
+npanel = nfacets > 1 ? nfacets : 1
+lastpanel = nfacets > 1 ? nfacets : 0
+pl = 0.11; pr = 0.98; pgap = 0.035; pbot = 0.30
+pw = (pr - pl - (npanel - 1) * pgap) / npanel
+panelcmd(j) = sprintf("set lmargin at screen %g; set rmargin at screen %g; set bmargin at screen %g; set tmargin at screen 0.87", \
+                      pl + j * (pw + pgap), pl + j * (pw + pgap) + pw, pbot)
+GRID = "set grid xtics ytics lc rgb '#e6e6e6' lw 0.6 dt 1"
+KEY = "set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width 1 height 0.6 maxrows 3 noautotitle"
+LEGENDPANEL = "set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0; set tmargin at screen pbot - 0.115; unset border; unset tics; unset grid; unset xlabel; unset ylabel; unset title; unset label 98; unset label 99; set yrange [1e300 : 1e301]; eval KEY; set key inside center center width 0 maxrows 4"
+PANELS = "if (nfacets > 1) { set multiplot; unset key }"
+PANEL = "if (nfacets > 1) { if (jpanel == nfacets) { eval LEGENDPANEL } else { eval panelcmd(jpanel); set title ptitle(jpanel) offset 0, -0.5; if (jpanel > 0) { unset ylabel; set format y ''; unset label 99; unset label 98 } } }"
+PANELS_END = "if (nfacets > 1) { unset multiplot; unset title; set border; set tics; eval GRID; eval KEY; set yrange [ylo : yhi] }"
 
 # colours: Okabe-Ito (colour-blind safe), one per curve, repeating after 8
 set linetype 1 lc rgb '#0072B2' lw 1.5 pt 7 ps 0.5
@@ -72,10 +115,13 @@ set style line 102 lc rgb '#000000' lw 1 dt (8, 4)
 set errorbars small
 
 set logscale xy
-set grid xtics ytics lc rgb '#e6e6e6' lw 0.6 dt 1
-set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width 1 height 0.6 maxrows 3 noautotitle
+eval GRID
+eval KEY
 set tics front
 set samples 300
 # x spans the data (no widening to the next decade), with a little room at both ends
 set autoscale xfix
 set offsets graph 0.03, graph 0.03, 0, 0
+# with panels the x range is fixed from all the data (the same in every panel)
+xpad = (xhi / xlo)**0.03
+if (nfacets > 1) { set xrange [xlo / xpad : xhi * xpad]; set offsets 0, 0, 0, 0 }

@@ -249,7 +249,7 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
   int rc = 0;
   for (int f = 0; f < CTR_NFIG; f++) {
     if (!want[f]) continue;
-    char script[4200], vars[12288] = "", path[4200];
+    char script[4200], vars[24576] = "", path[4200];
     snprintf(script, sizeof script, "%s/%s.gp", sdir, ctr_fig_names[f]);
     if (access(script, R_OK)) {
       fprintf(stderr, "ctrate plot: cannot read %s\n", script), rc = 1;
@@ -273,6 +273,15 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
     gp_str(vars, sizeof vars, "colour_of", meta[f].colour_of);
     gp_str(vars, sizeof vars, "facets_e", meta[f].facets_e);
     gp_str(vars, sizeof vars, "facets_t", meta[f].facets_t);
+    gp_str(vars, sizeof vars, "dt_of", meta[f].dt_of);
+    gp_str(vars, sizeof vars, "pt_of", meta[f].pt_of);
+    gp_str(vars, sizeof vars, "legend_e", meta[f].legend_e);
+    gp_str(vars, sizeof vars, "legend_t", meta[f].legend_t);
+    gp_str(vars, sizeof vars, "legend_lt", meta[f].legend_lt);
+    gp_str(vars, sizeof vars, "legend_dt", meta[f].legend_dt);
+    gp_str(vars, sizeof vars, "legend_pt", meta[f].legend_pt);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nlegend=%d;nfirst=%d;",
+             meta[f].nlegend, meta[f].nfirst);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nfacets=%d;", meta[f].nfacets);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%d", meta[f].blocks);
     pid[f] = spawn_gnuplot(dir, script, vars);
@@ -408,11 +417,14 @@ int ctr_cmd_plot(int argc, char **argv) {
       printf("data: %s (%d curve%s)\n", path, meta[f].blocks, meta[f].blocks > 1 ? "s" : ""),
           want[f] = 1, nwant++;
     if (r > 0 && meta[f].left_out)
-      fprintf(stderr, "ctrate plot: warning: %s leaves out %zu group%s of other families (%s)\n",
+      fprintf(stderr, "ctrate plot: warning: %s leaves out %zu group%s (%s)\n",
               ctr_fig_names[f], meta[f].left_out, meta[f].left_out > 1 ? "s" : "",
-              f == CTR_FIG_RATE_CURVE || f == CTR_FIG_LOCAL_SLOPE
-                  ? "--by COL[,COL] names the columns that split curves"
-                  : "it draws the first family only; --by applies to rate_curve and local_slope");
+              f == CTR_FIG_GAUSS_VS_MIXTURE
+                  ? "it draws one d, the longest curve per target and engine"
+                  : f == CTR_FIG_W_VS_D
+                      ? "of other families, or with no N shared by two values of d; --by "
+                        "COL[,COL] names the columns that split curves"
+                      : "of other families; --by COL[,COL] names the columns that split curves");
   }
   ctr_scaling_free(&s);
   free(rows);
