@@ -99,14 +99,16 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
   double C = bound_C(in, &in->s->groups[idx[0]], src, sizeof src);
   FILE *f =
       ctr_fig_open_dat(path, err,
-               "# rate_curve: W versus N per d, error-free groups of the first family\n"
-               "# family: %s; W: %s; C = %.10g (%s)\n"
+               "# rate_curve: W versus N, a curve per family and d, error-free groups\n"
+               "# first family: %s; W: %s; C = %.10g (%s; each family its own C)\n"
                "# columns: N W W_lo W_hi replicates d C bound (= C L^3 d^(5/2) ln(N)^5 / N, the "
                "row's bound_shape times C) W_se (Monte Carlo standard error of W, NaN: exact)\n" WLOHI,
                fam, in->s->metric, C, src);
   if (!f) return -1;
+  size_t gi[MAXC];
   for (size_t i = 0; i < n && m->blocks < MAXC; i++) {
     grp *g = &in->s->groups[idx[i]];
+    gi[m->blocks] = idx[i];
     ctr_fig_block(f, m, g->label), ctr_fig_by_line(f, g), ctr_fig_key_group(m, g, with_d);
     if (ctr_fig_nby()) C = bound_C(in, g, src, sizeof src); /* each family its own constant */
     for (size_t k = 0; k < g->nN; k++) {
@@ -116,6 +118,7 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
       fprintf(f, isnan(g->se[k]) ? " NaN\n" : " %.10g\n", g->se[k]);
     }
   }
+  ctr_fig_factor_d(m, in->s, gi, m->blocks); /* colour the d or the family, dash the other */
   return ctr_fig_close_dat(f, path, err);
 }
 
@@ -132,18 +135,21 @@ static int fig_local(const ctr_plot_input *in, const char *path, ctr_fig_meta *m
   FILE *f =
       ctr_fig_open_dat(path, err,
                "# local_slope: slope of log W between neighbouring N, at their geometric mean\n"
-               "# family: %s; W: %s; bound: the secant slope of ln(N)^5 / N on the same pair\n"
+               "# first family: %s; W: %s; bound: the secant slope of ln(N)^5 / N on the same pair\n"
                "# columns: N_mid slope bound_slope d N1 N2\n",
                fam, in->s->metric);
   if (!f) return -1;
+  size_t gi[MAXC];
   for (size_t i = 0; i < n && m->blocks < MAXC; i++) {
     grp *g = &in->s->groups[idx[i]];
     if (g->nN < 2) continue;
+    gi[m->blocks] = idx[i];
     ctr_fig_block(f, m, g->label), ctr_fig_by_line(f, g), ctr_fig_key_group(m, g, with_d);
     for (size_t k = 0; k + 1 < g->nN; k++)
       fprintf(f, "%.17g %.17g %.17g %d %.17g %.17g\n", sqrt(g->N[k] * g->N[k + 1]), g->local[k],
               g->bound_local[k], g->d, g->N[k], g->N[k + 1]);
   }
+  ctr_fig_factor_d(m, in->s, gi, m->blocks);
   return ctr_fig_close_dat(f, path, err);
 }
 

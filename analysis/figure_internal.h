@@ -46,6 +46,8 @@ int ctr_fig_several_d(const ctr_scaling *s, const size_t *idx, size_t n);
 /* figure_vs.c: the figures of a quantity versus d or eps, a curve per family and N, eps or d */
 int ctr_fig_w_vs_d(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, ctr_error *err);
 int ctr_fig_nstar(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, ctr_error *err);
+void ctr_fig_factor_d(ctr_fig_meta *m, const ctr_scaling *s, const size_t *gi, int nb);
+int ctr_fig_in_by(const char *name); /* figure_keys.c: name is a --by (or --facet) column */
 int ctr_fig_w_vs_eps(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, ctr_error *err);
 void ctr_fig_key_num(ctr_fig_meta *m, const char *sym_e, const char *sym_t, double x);
 void ctr_fig_num_txt(const char *sym_e, const char *sym_t, double x, char *e, char *t, size_t n);

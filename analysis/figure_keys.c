@@ -414,7 +414,7 @@ void ctr_fig_wsym(const char *metric, ctr_fig_meta *m) {
   snprintf(m->wsym_t, sizeof m->wsym_t, "%s, input %s", t, normal ? "$N(0, I)$" : "$q_N$");
 }
 
-static int in_by(const char *name) {
+int ctr_fig_in_by(const char *name) {
   for (int k = 0; k < nby; k++)
     if (!strcmp(by_f[k]->name, name)) return 1;
   return 0;
@@ -427,20 +427,20 @@ void ctr_fig_caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
   size_t k = 0;
 #define CAP(...) (k += (size_t)snprintf(b + k, k < sizeof b ? sizeof b - k : 0, __VA_ARGS__))
   if (fig == CTR_FIG_GAUSS_VS_MIXTURE) CAP("Gaussian and mixture targets at one d");
-  else if (!in_by("target")) ctr_fig_name_txt(r->target, 0, t, sizeof t), CAP("%s target", t);
+  else if (!ctr_fig_in_by("target")) ctr_fig_name_txt(r->target, 0, t, sizeof t), CAP("%s target", t);
   else CAP("targets by curve");
-  if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !in_by("K")) CAP(", K = %d", r->K);
-  if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !in_by("sigma") && isfinite(r->sigma)) CAP(", sigma = %g", r->sigma);
-  if (!in_by("schedule")) {
+  if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !ctr_fig_in_by("K")) CAP(", K = %d", r->K);
+  if (fig != CTR_FIG_GAUSS_VS_MIXTURE && r->K > 1 && !ctr_fig_in_by("sigma") && isfinite(r->sigma)) CAP(", sigma = %g", r->sigma);
+  if (!ctr_fig_in_by("schedule")) {
     CAP(", %s schedule", r->schedule);
-    if (!strcmp(r->schedule, "paper") && !in_by("c0") && !in_by("c1")) CAP(" (c0 = %g, c1 = %g)", r->c0, r->c1);
-    else if (!strcmp(r->schedule, "paper") && !in_by("c1")) CAP(" (c1 = %g)", r->c1);
+    if (!strcmp(r->schedule, "paper") && !ctr_fig_in_by("c0") && !ctr_fig_in_by("c1")) CAP(" (c0 = %g, c1 = %g)", r->c0, r->c1);
+    else if (!strcmp(r->schedule, "paper") && !ctr_fig_in_by("c1")) CAP(" (c1 = %g)", r->c1);
   }
-  if (!in_by("engine") && fig != CTR_FIG_GAUSS_VS_MIXTURE) CAP(", engine %s", r->engine);
-  if ((fig == CTR_FIG_W_VS_EPS || fig == CTR_FIG_NSTAR) && !in_by("error"))
+  if (!ctr_fig_in_by("engine") && fig != CTR_FIG_GAUSS_VS_MIXTURE) CAP(", engine %s", r->engine);
+  if ((fig == CTR_FIG_W_VS_EPS || fig == CTR_FIG_NSTAR) && !ctr_fig_in_by("error"))
     CAP(", injected error %s (eps > 0)", r->error);
   else if (fig == CTR_FIG_W_VS_EPS || fig == CTR_FIG_NSTAR) CAP(", injected errors (eps > 0)");
-  else if (!in_by("error")) CAP(", error-free (eps = 0)"); /* these figures draw eps = 0 groups */
+  else if (!ctr_fig_in_by("error")) CAP(", error-free (eps = 0)"); /* these figures draw eps = 0 groups */
   if (nby > !!facet_f && fig != CTR_FIG_GAUSS_VS_MIXTURE) {
     CAP("; curves by");
     for (int q = 0, n = 0; q < nby; q++)

@@ -29,6 +29,11 @@ typedef struct {
   int bk[MAXC], bv[MAXC], bp[MAXC];  /* per block: family key, value, panel */
 } layout;
 
+static int by_double(const void *pa, const void *pb) {
+  double a = *(const double *)pa, b = *(const double *)pb;
+  return (a > b) - (a < b);
+}
+
 static int member(const size_t *idx, size_t n, size_t i) {
   for (size_t j = 0; j < n; j++)
     if (idx[j] == i) return 1;
@@ -99,6 +104,44 @@ static void factor(ctr_fig_meta *m, const layout *L) {
 static void first_blocks(ctr_fig_meta *m, const layout *L) {
   m->nfirst = 0;
   while (m->nfirst < m->blocks && L->bk[m->nfirst] == L->bk[0] && L->bp[m->nfirst] == L->bp[0]) m->nfirst++;
+}
+
+/* rate_curve and local_slope: block b is group gi[b], a curve per family and d. The families
+ * and the values of d are factored as in the figures below (d is a value unless it is a --by
+ * column itself); replaces the one-colour-per-key styles. */
+void ctr_fig_factor_d(ctr_fig_meta *m, const ctr_scaling *s, const size_t *gi, int nb) {
+  static layout L;
+  double ds[MAXC];
+  int d_by = ctr_fig_in_by("d");
+  L.nk = 0, L.nv = 0;
+  for (int b = 0; b < nb && b < MAXC; b++) {
+    grp *g = &s->groups[gi[b]];
+    char e[TXT], t[TXT];
+    ctr_fig_group_text(g, 0, e, t, TXT);
+    for (L.bk[b] = 0; L.bk[b] < L.nk && strcmp(L.ke[L.bk[b]], e); L.bk[b]++) {
+    }
+    if (L.bk[b] == L.nk && L.nk < MAXF) snprintf(L.ke[L.nk], TXT, "%s", e), snprintf(L.kt[L.nk++], TXT, "%s", t);
+    int v = 0;
+    while (v < L.nv && ds[v] != (d_by ? 0 : g->d)) v++;
+    if (v == L.nv) ds[L.nv++] = d_by ? 0 : g->d;
+    L.bp[b] = ctr_fig_panel(m, g);
+  }
+  double sorted[MAXC];
+  memcpy(sorted, ds, sizeof *ds * (size_t)L.nv);
+  qsort(sorted, (size_t)L.nv, sizeof *sorted, by_double);
+  for (int b = 0; b < nb && b < MAXC; b++) {
+    double d = d_by ? 0 : s->groups[gi[b]].d;
+    for (L.bv[b] = 0; sorted[L.bv[b]] != d; L.bv[b]++) {
+    }
+  }
+  for (int v = 0; v < L.nv; v++)
+    if (d_by) L.ve[v][0] = L.vt[v][0] = '\0';
+    else snprintf(L.ve[v], TXT, "d = %.0f", sorted[v]), snprintf(L.vt[v], TXT, "$d = %.0f$", sorted[v]);
+  m->colour_of[0] = m->facet_of[0] = m->dt_of[0] = m->pt_of[0] = '\0';
+  int keep = m->blocks;
+  m->blocks = nb < MAXC ? nb : MAXC;
+  factor(m, &L);
+  m->blocks = keep;
 }
 
 /* ---- w_vs_d ----------------------------------------------------------------------------- */
@@ -199,11 +242,6 @@ static int by_nstar(const void *pa, const void *pb) {
   return (a->d > b->d) - (a->d < b->d);
 }
 
-static int by_double(const void *pa, const void *pb) {
-  double a = *(const double *)pa, b = *(const double *)pb;
-  return (a > b) - (a < b);
-}
-
 /* Distinct values of x[0, n), ascending, into u; how many. */
 static int distinct(double *x, size_t n, double *u) {
   qsort(x, n, sizeof *x, by_double);
@@ -258,15 +296,16 @@ int ctr_fig_nstar(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, c
     }
   }
   fprintf(f, "# columns: d Nstar eps\n");
-  for (size_t i = 0; i < ne && m->blocks < MAXC; i++) {
+  for (size_t i = 0, on = 0; i < ne; i++) {
     if (!i || e[i].eps != e[i - 1].eps || fam_of[i] != fam_of[i - 1]) {
       int v = 0;
-      while (eps[v] != e[i].eps) v++;
+      while (v < L.nv && eps[v] != e[i].eps) v++;
+      on = v < L.nv && m->blocks < MAXC; /* past MAXC curves (or values): not drawn */
       char what[64];
       snprintf(what, sizeof what, "eps = %.17g", e[i].eps);
-      start_block(f, m, &L, s, &L.f[fam_of[i]], v, what);
+      if (on) start_block(f, m, &L, s, &L.f[fam_of[i]], v, what);
     }
-    fprintf(f, "%d %.17g %.17g\n", e[i].d, e[i].nstar, e[i].eps);
+    if (on) fprintf(f, "%d %.17g %.17g\n", e[i].d, e[i].nstar, e[i].eps);
   }
   factor(m, &L), first_blocks(m, &L);
   return ctr_fig_close_dat(f, path, err);

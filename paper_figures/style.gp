@@ -92,7 +92,7 @@ pw = (pr - pl - (npanel - 1) * pgap) / npanel
 panelcmd(j) = sprintf("set lmargin at screen %g; set rmargin at screen %g; set bmargin at screen %g; set tmargin at screen 0.87", \
                       pl + j * (pw + pgap), pl + j * (pw + pgap) + pw, pbot)
 GRID = "set grid xtics ytics lc rgb '#e6e6e6' lw 0.6 dt 1"
-KEY = "set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width 1 height 0.6 maxrows 3 noautotitle"
+KEY = "set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width -3 height 0.6 maxrows 3 noautotitle"
 LEGENDPANEL = "set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0; set tmargin at screen pbot - 0.115; unset border; unset tics; unset grid; unset xlabel; unset ylabel; unset title; unset label 98; unset label 99; set yrange [1e300 : 1e301]; eval KEY; set key inside center center width 0 maxrows 4"
 PANELS = "if (nfacets > 1) { set multiplot; unset key }"
 PANEL = "if (nfacets > 1) { if (jpanel == nfacets) { eval LEGENDPANEL } else { eval panelcmd(jpanel); set title ptitle(jpanel) offset 0, -0.5; if (jpanel > 0) { unset ylabel; set format y ''; unset label 99; unset label 98 } } }"
