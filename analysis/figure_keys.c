@@ -448,6 +448,14 @@ void ctr_fig_caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
   }
   if (facet_f) CAP("; panels by %s", facet_f->name);
 #undef CAP
+  /* two lines when long: a 5 in wide PDF holds about 80 characters of the 8 pt caption. The
+   * break ('|') goes at the last "; " (else ", ") that leaves at most 75 on the first line. */
+  if (strlen(b) > 75) {
+    char *cut = NULL;
+    for (const char *sep = "; "; !cut && sep; sep = strcmp(sep, "; ") ? NULL : ", ")
+      for (char *p = strstr(b, sep); p && p - b <= 75; p = strstr(p + 1, sep)) cut = p;
+    if (cut) *cut = '|', memmove(cut + 1, cut + 2, strlen(cut + 2) + 1);
+  }
   ctr_fig_name_txt(b, 0, m->caption_e, sizeof m->caption_e); /* '_' is a subscript in gnuplot */
   ctr_fig_name_txt(b, 1, m->caption_t, sizeof m->caption_t); /* and in LaTeX */
 }

@@ -15,8 +15,8 @@ do for [fmt in formats] {
   eval start(fmt)
   eval logx(xlo, xhi)
   set ytics autofreq
-  set format y L('%g', '$%g$')
-  set xlabel L('N (steps)', '$N$ (steps)')
+  yfmt = L('%g', '$%g$'); set format y yfmt
+  xlab = L('N (steps)', '$N$ (steps)'); set xlabel xlab
   set ylabel L('local slope {/Symbol \266} ln W / {/Symbol \266} ln N', 'local slope $\partial \ln W / \partial \ln N$')
   # what W is, inside the frame at the bottom right (the top holds the settings line)
   set label 98 L('W: '.wsym_e, '$W$: '.wsym_t) at graph 0.98, graph 0.04 right front

@@ -17,7 +17,7 @@ do for [fmt in formats] {
   eval start(fmt)
   eval logd(xlo, xhi)
   eval logy
-  set xlabel L('d', '$d$')
+  xlab = L('d', '$d$'); set xlabel xlab
   set ylabel L('N*(d, {/Symbol e}): first N with W <= 2{/Symbol e}', '$N^*(d, \varepsilon)$: first $N$ with $W \le 2\varepsilon$')
   set label 98 L('W: '.wsym_e, '$W$: '.wsym_t) at graph 0.98, graph 0.04 right front # the top holds the settings line
   eval PANELS

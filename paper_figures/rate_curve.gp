@@ -17,7 +17,7 @@ do for [fmt in formats] {
   eval start(fmt)
   eval logx(xlo, xhi)
   eval logy
-  set xlabel L('N (steps)', '$N$ (steps)')
+  xlab = L('N (steps)', '$N$ (steps)'); set xlabel xlab
   set ylabel L(wsym_e, wsym_t)
   eval PANELS
   do for [jpanel=0:lastpanel] {

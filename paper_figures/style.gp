@@ -11,6 +11,7 @@ if (!exists("keys_e")) keys_e = ''
 if (!exists("keys_t")) keys_t = keys_e
 if (!exists("wsym_e")) wsym_e = 'W'
 if (!exists("wsym_t")) wsym_t = '$W$'
+xlab = ''  # each script's x label (the bottom row of panels shows it)
 stats datafile using 1 nooutput
 if (!exists("nblocks")) nblocks = STATS_blocks
 xlo = STATS_min; xhi = STATS_max  # column 1: the x axis of every figure
@@ -21,13 +22,15 @@ xlo = STATS_min; xhi = STATS_max  # column 1: the x axis of every figure
 # what splits the curves), set by ctrate plot, drawn small at the top of every format.
 if (!exists("caption_e")) caption_e = ''
 if (!exists("caption_t")) caption_t = caption_e
-capcmd = "set label 99 L(caption_e, caption_t) at screen 0.5, screen 0.975 center front font sprintf(',%d', capfs) tc rgb '#444444'; set tmargin at screen 0.93"
+# A long caption comes in two lines ('|' between them).
+capline(k) = field(tex ? caption_t : caption_e, k)
+capcmd = "set label 99 capline(1) at screen 0.5, screen 0.975 center front font sprintf(',%d', capfs) tc rgb '#444444'; if (capline(2) ne '') { set label 97 capline(2) at screen 0.5, screen 0.975 - 1.25 * fsz * capfs / basefs center front font sprintf(',%d', capfs) tc rgb '#444444'; set tmargin at screen 0.975 - 2.6 * fsz * capfs / basefs - 0.02 } else { set tmargin at screen 0.93 }"
 # terminals: eval start(fmt) opens one; text is L(enhanced, latex) of the current one
 tex = 0
 L(e, t) = tex ? t : e
-start(fmt) = fmt eq 'pdf' ? "set terminal pdfcairo enhanced color size 5in,3.75in font 'DejaVu Sans,9' linewidth 1 pointscale 0.5; set output outbase.'.pdf'; tex = 0; capfs = 8; eval capcmd" : \
-             fmt eq 'png' ? "set terminal pngcairo enhanced color size 1200,900 font 'DejaVu Sans,19' linewidth 2.4; set output outbase.'.png'; tex = 0; capfs = 15; eval capcmd" : \
-             "set terminal cairolatex pdf input color size 5in,3.75in linewidth 1 pointscale 0.5; set output outbase.'-inc.tex'; tex = 1; capfs = 8; eval capcmd"
+start(fmt) = fmt eq 'pdf' ? "set terminal pdfcairo enhanced color size 5in,3.75in font 'DejaVu Sans,9' linewidth 1 pointscale 0.5; set output outbase.'.pdf'; tex = 0; capfs = 8; basefs = 9; fsz = 9.0 / 270; eval capcmd" : \
+             fmt eq 'png' ? "set terminal pngcairo enhanced color size 1200,900 font 'DejaVu Sans,19' linewidth 2.4; set output outbase.'.png'; tex = 0; capfs = 15; basefs = 19; fsz = 19.0 / 900; eval capcmd" : \
+             "set terminal cairolatex pdf input color size 5in,3.75in linewidth 1 pointscale 0.5; set output outbase.'-inc.tex'; tex = 1; capfs = 8; basefs = 9; fsz = 9.0 / 270; eval capcmd"
 # --facet: block i (0-based) belongs to panel word(facet_of, i + 1); panel(i) is true when
 # it is drawn in the current panel jpanel (every block when there are no panels)
 if (!exists("nfacets")) nfacets = 0
@@ -48,7 +51,8 @@ ptitle(j) = field(tex ? facets_t : facets_e, j + 1)
 # get tics at 1, 2 and 5 times 10^k instead, as plain numbers; on y, the tics ticks.gp chose
 # (YTCMD, for a range under two decades: at least three labelled ones), else decades
 YTCMD = ''
-logy = "if (YTCMD eq '') { set ytics autofreq; set format y L('10^{%L}', '$10^{%L}$') } else { eval YTCMD; set format y L('%h', '$%h$') }"
+yfmt = '%g'
+logy = "if (YTCMD eq '') { set ytics autofreq; yfmt = L('10^{%L}', '$10^{%L}$') } else { eval YTCMD; yfmt = L('%h', '$%h$') }; set format y yfmt"
 logx(lo, hi) = log10(hi / lo) < 2 ? \
   sprintf("set xtics (1); do for [k=%d:%d] { set xtics add (10.0**k, 2*10.0**k, 5*10.0**k) }; set format x L('%%g', '$%%g$')", \
           floor(log10(lo)), ceil(log10(hi))) : \
@@ -79,23 +83,38 @@ legdt(j) = int(word(legend_dt, j))
 legpt(j) = int(word(legend_pt, j))
 LEGEND = "for [j=1:nlegend] NaN with lines lc rgb legrgb(j) lw 1.5 dt legdt(j) title (legpt(j) ? '' : legkey(j)), for [j=1:nlegend] NaN with linespoints lc rgb legrgb(j) lw 1.5 dt legdt(j) pt legpt(j) ps 0.5 title (legpt(j) ? legkey(j) : '')"
 
-# --facet: the panels side by side on shared axes (each script sets x and y ranges from all
-# the data: yrange [ylo:yhi]), equal in size: fixed margins, the y label and tic labels on the
-# first only, the caption once, each titled with the column and its value; then a last,
-# empty "panel" across the bottom that holds the legend for all of them (its y range holds no
-# data, so the same plot command draws only the key).
+# --facet: the panels on shared axes (each script sets x and y ranges from all the data:
+# yrange [ylo:yhi]), equal in size: one or two side by side, more in rows of two (narrower
+# panels would crowd the x tic labels); fixed margins, y tic labels in the first column and
+# the y label on the first panel only, the caption once, each panel titled with the column and
+# its value; then a last, empty "panel" that holds the legend for all of them (the free cell
+# of an odd grid, else a strip across the bottom; its y range holds no data, so the same plot
+# command draws only the key).
 # Use: eval PANELS; do for [jpanel=0:lastpanel] { eval PANEL; plot ... }; eval PANELS_END
 npanel = nfacets > 1 ? nfacets : 1
 lastpanel = nfacets > 1 ? nfacets : 0
-pl = 0.11; pr = 0.98; pgap = 0.035; pbot = 0.30
-pw = (pr - pl - (npanel - 1) * pgap) / npanel
-panelcmd(j) = sprintf("set lmargin at screen %g; set rmargin at screen %g; set bmargin at screen %g; set tmargin at screen 0.87", \
-                      pl + j * (pw + pgap), pl + j * (pw + pgap) + pw, pbot)
+pcols = npanel > 2 ? 2 : npanel
+prows = (npanel + pcols - 1) / pcols
+legcell = npanel > 2 && npanel % 2 == 1
+# sizes in lines of text (fsz: a line's height as a part of the canvas, set by start(fmt))
+pl = 0.11; pr = 0.98; pgap = 0.035
+ptop(x) = 0.975 - 2.6 * fsz * capfs / basefs - 0.02 - 1.6 * fsz  # below the caption and a title
+pbot(x) = legcell ? 4.8 * fsz : 5.0 * fsz + 4.6 * fsz  # x tic labels and label (+ a 4-row legend)
+pvgap(x) = 4.4 * fsz  # x tic labels and the next panel's title (the x label: bottom row only)
+pw = (pr - pl - (pcols - 1) * pgap) / pcols
+ph(x) = (ptop(0) - pbot(0) - (prows - 1) * pvgap(0)) / prows
+px(j) = pl + (j % pcols) * (pw + pgap)
+py(j) = ptop(0) - (j / pcols) * (ph(0) + pvgap(0))
+panelcmd(j) = sprintf("set lmargin at screen %g; set rmargin at screen %g; set tmargin at screen %g; set bmargin at screen %g", \
+                      px(j), px(j) + pw, py(j), py(j) - ph(0))
 GRID = "set grid xtics ytics lc rgb '#e6e6e6' lw 0.6 dt 1"
 KEY = "set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width -3 height 0.6 maxrows 3 noautotitle"
-LEGENDPANEL = "set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0; set tmargin at screen pbot - 0.115; unset border; unset tics; unset grid; unset xlabel; unset ylabel; unset title; unset label 98; unset label 99; set yrange [1e300 : 1e301]; eval KEY; set key inside center center width 0 maxrows 4"
+legcellcmd(x) = legcell ? sprintf("set lmargin at screen %g; set rmargin at screen %g; set tmargin at screen %g; set bmargin at screen %g; eval KEY; set key inside center center width -3 maxcols 1", \
+                               px(npanel), px(npanel) + pw, py(npanel), 0.0) : \
+  sprintf("set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0; set tmargin at screen %g; eval KEY; set key inside center center width -3 maxrows 4", 4.8 * fsz)
+LEGENDPANEL = "unset border; unset tics; unset grid; unset xlabel; unset ylabel; unset title; unset label 98; unset label 99; unset label 97; set yrange [1e300 : 1e301]; eval legcellcmd(0)"
 PANELS = "if (nfacets > 1) { set multiplot; unset key }"
-PANEL = "if (nfacets > 1) { if (jpanel == nfacets) { eval LEGENDPANEL } else { eval panelcmd(jpanel); set title ptitle(jpanel) offset 0, -0.5; if (jpanel > 0) { unset ylabel; set format y ''; unset label 99; unset label 98 } } }"
+PANEL = "if (nfacets > 1) { if (jpanel == nfacets) { eval LEGENDPANEL } else { eval panelcmd(jpanel); set title ptitle(jpanel) offset 0, -0.5; set format y (jpanel % pcols ? '' : yfmt); if (jpanel + pcols < nfacets + legcell) { unset xlabel } else { set xlabel xlab }; if (jpanel > 0) { unset ylabel; unset label 99; unset label 98; unset label 97 } } }"
 PANELS_END = "if (nfacets > 1) { unset multiplot; unset title; set border; set tics; eval GRID; eval KEY; set yrange [ylo : yhi] }"
 
 # colours: Okabe-Ito (colour-blind safe), one per curve, repeating after 8

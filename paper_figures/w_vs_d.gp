@@ -14,7 +14,7 @@ do for [fmt in formats] {
   eval start(fmt)
   eval logd(xlo, xhi)
   eval logy
-  set xlabel L('d', '$d$')
+  xlab = L('d', '$d$'); set xlabel xlab
   set ylabel L(wsym_e, wsym_t)
   eval PANELS
   do for [jpanel=0:lastpanel] {

@@ -11,7 +11,7 @@ do for [fmt in formats] {
   eval start(fmt)
   eval logx(xlo, xhi)
   eval logy
-  set xlabel L('{/Symbol e}', '$\varepsilon$')
+  xlab = L('{/Symbol e}', '$\varepsilon$'); set xlabel xlab
   # W / eps: the floor's approach (W -> eps) is the approach of the curves to 1
   set ylabel L('W / {/Symbol e} at the largest N (W: '.wsym_e.')', '$W / \varepsilon$ at the largest $N$ ($W$: '.wsym_t.')')
   eval PANELS
