@@ -21,7 +21,9 @@ static int by_eps(const void *a, const void *b) {
 
 enum { MAXBY = 12 };
 static const ctr_field *by_f[MAXBY];
-static int nby;
+static int nby, hidden[MAXBY]; /* hidden: a column that takes one value per target (or, for an
+                                  engine's sizes, per engine): it splits nothing the target's
+                                  name does not, so keys and captions leave it out */
 
 static int is_param_field(const ctr_field *f, int *in) {
   if (!strcmp(f->name, "target")) *in = 1;
@@ -97,15 +99,20 @@ void ctr_fig_set_by(const ctr_plot_input *in, ctr_fig_meta *m, int fig) {
         want = keep(&in->s->groups[g]) && field_differs(first, in->s->groups[g].first, f);
     }
     want &= !builtin;
-    /* an engine's own sizes (points, chains) that change only with the engine are no family
-     * of their own: "CD (distill)", not "CD (distill), chains = 0" */
-    if (want && !in->by && (!strcmp(f->name, "points") || !strcmp(f->name, "chains")))
-      for (int k = 0; k < nby; k++)
-        if (!strcmp(by_f[k]->name, "engine") && determined(in->s, keep, by_f[k], f)) want = 0;
     if (in->facet && !strcmp(in->facet, f->name)) /* panels; gauss_vs_mixture: keyed curves */
       want = 1, facet_f = fig == CTR_FIG_GAUSS_VS_MIXTURE ? NULL : f;
-    if (want) by_f[nby++] = f;
+    if (want) hidden[nby] = 0, by_f[nby++] = f;
   }
+  /* Without --by: a column with one value per target ("geometric" has lambda_min 0.01,
+   * "two_modes" none) or an engine's own sizes (points, chains) are carried, not named:
+   * "CD (distill)", not "CD (distill), chains = 0". */
+  for (int k = 1; !in->by && k < nby; k++)
+    for (int e = 0; e < nby && !hidden[k]; e++) {
+      int sizes = !strcmp(by_f[k]->name, "points") || !strcmp(by_f[k]->name, "chains");
+      if (by_f[k] != facet_f && ((!strcmp(by_f[e]->name, "target") && strcmp(by_f[k]->name, "engine")) ||
+                                 (!strcmp(by_f[e]->name, "engine") && sizes)))
+        hidden[k] = determined(in->s, keep, by_f[e], by_f[k]);
+    }
   m->by[0] = '\0';
   for (int k = 0; k < nby; k++)
     snprintf(m->by + strlen(m->by), sizeof m->by - strlen(m->by), "%s%s", k ? "," : "", by_f[k]->name);
@@ -118,7 +125,11 @@ static int same_but_by(const ctr_point *a, const ctr_point *ref, int skip_eps) {
     memcpy((char *)&t + by_f[k]->offset, (const char *)a + by_f[k]->offset,
            by_f[k]->kind == CTR_KIND_STR ? by_f[k]->size : by_f[k]->kind == CTR_KIND_I32 ? 4 : 8);
     if (!strcmp(by_f[k]->name, "engine")) t.points = a->points, t.chains = a->chains; /* its sizes */
+    if (!strcmp(by_f[k]->name, "target")) /* the algebra path and a growing radius go with it */
+      memcpy(t.path, a->path, sizeof t.path), t.radius = a->radius, t.radius_growing = a->radius_growing;
   }
+  if (a->eps == 0 && t.eps == 0) /* no error at all: the error model's name changes nothing */
+    memcpy(t.error, a->error, sizeof t.error);
   return ctr_scaling_same_family(a, &t, skip_eps);
 }
 
@@ -248,7 +259,9 @@ void ctr_fig_group_text(grp *g, int with_d, char *e, char *t, size_t n) {
   e[0] = t[0] = '\0';
   for (int k = 0; k < nby; k++) {
     const ctr_field *f = by_f[k];
-    if (f == facet_f) continue;
+    if (f == facet_f || hidden[k]) continue;
+    if (f->kind == CTR_KIND_F64 && isnan(*(const double *)((const char *)g->first + f->offset)))
+      continue; /* not a parameter of this group's target */
     value_txt(f, g->first, ve, vt, sizeof ve, ne, nt, sizeof ne);
     int plain = f->kind == CTR_KIND_STR;
     snprintf(e + strlen(e), n - strlen(e), "%s%s%s%s", shown ? ", " : "", plain ? "" : ne, plain ? "" : " = ", ve);
@@ -441,10 +454,12 @@ void ctr_fig_caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
     CAP(", injected error %s (eps > 0)", r->error);
   else if (fig == CTR_FIG_W_VS_EPS || fig == CTR_FIG_NSTAR) CAP(", injected errors (eps > 0)");
   else if (!ctr_fig_in_by("error")) CAP(", error-free (eps = 0)"); /* these figures draw eps = 0 groups */
-  if (nby > !!facet_f && fig != CTR_FIG_GAUSS_VS_MIXTURE) {
+  int shown = 0;
+  for (int q = 0; q < nby; q++) shown += by_f[q] != facet_f && !hidden[q];
+  if (shown && fig != CTR_FIG_GAUSS_VS_MIXTURE) {
     CAP("; curves by");
     for (int q = 0, n = 0; q < nby; q++)
-      if (by_f[q] != facet_f) CAP("%s %s", n++ ? "," : "", by_f[q]->name);
+      if (by_f[q] != facet_f && !hidden[q]) CAP("%s %s", n++ ? "," : "", by_f[q]->name);
   }
   if (facet_f) CAP("; panels by %s", facet_f->name);
 #undef CAP

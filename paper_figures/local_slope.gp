@@ -18,17 +18,15 @@ do for [fmt in formats] {
   yfmt = L('%g', '$%g$'); set format y yfmt
   xlab = L('N (steps)', '$N$ (steps)'); set xlabel xlab
   set ylabel L('local slope {/Symbol \266} ln W / {/Symbol \266} ln N', 'local slope $\partial \ln W / \partial \ln N$')
-  # what W is, inside the frame at the bottom right (the top holds the settings line)
-  set label 98 L('W: '.wsym_e, '$W$: '.wsym_t) at graph 0.98, graph 0.04 right front
   eval PANELS
   do for [jpanel=0:lastpanel] {
     eval PANEL
     plot for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):2 with linespoints lt col(i) dt dtof(i) pt ptof(i) notitle, \
          @LEGEND, \
+         NaN with lines lc rgb '#ffffff' title L('W: '.wsym_e, '$W$: '.wsym_t), \
          datafile index 0 using 1:3 with lines ls 102 title L('bound ln^5 N / N (secant)', 'bound $\ln^5 N / N$ (secant)'), \
          -1 with lines ls 100 title L('-1', '$-1$')
   }
   eval PANELS_END
-  unset label 98
   unset output
 }

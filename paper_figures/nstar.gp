@@ -19,16 +19,15 @@ do for [fmt in formats] {
   eval logy
   xlab = L('d', '$d$'); set xlabel xlab
   set ylabel L('N*(d, {/Symbol e}): first N with W <= 2{/Symbol e}', '$N^*(d, \varepsilon)$: first $N$ with $W \le 2\varepsilon$')
-  set label 98 L('W: '.wsym_e, '$W$: '.wsym_t) at graph 0.98, graph 0.04 right front # the top holds the settings line
   eval PANELS
   do for [jpanel=0:lastpanel] {
     eval PANEL
     plot for [i=0:nblocks-1] datafile index i using ($1 * (panel(i) ? 1 : NaN)):2 with linespoints lt col(i) dt dtof(i) pt ptof(i) notitle, \
          for [i=1:nfirst] (panel(i - 1) ? N0 * (x / d0)**2.5 * e0 / E[i] : NaN) with lines lt col(i - 1) dt (2, 3) lw 0.8 notitle, \
          @LEGEND, \
+         NaN with lines lc rgb '#ffffff' title L('W: '.wsym_e, '$W$: '.wsym_t), \
          NaN with lines lc rgb '#000000' dt (2, 3) lw 0.8 title L('d^{5/2} / {/Symbol e}', '$d^{5/2} / \varepsilon$')
   }
   eval PANELS_END
-  unset label 98
   unset output
 }

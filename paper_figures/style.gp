@@ -47,13 +47,15 @@ bar(s) = strstrt(s, '|')
 field(s, i) = i <= 1 ? (bar(s) ? s[1:bar(s) - 1] : s) : (bar(s) ? field(s[bar(s) + 1:], i - 1) : '')
 key(i) = field(tex ? keys_t : keys_e, i)
 ptitle(j) = field(tex ? facets_t : facets_e, j + 1)
-# log axes labelled 10^k (eval after eval start(fmt)); on x, data spanning under two decades
-# get tics at 1, 2 and 5 times 10^k instead, as plain numbers; on y, the tics ticks.gp chose
-# (YTCMD, for a range under two decades: at least three labelled ones), else decades
+# log axes labelled 10^k (eval after eval start(fmt)); on x, data holding fewer than three
+# decades 10^k get tics at 1, 2 and 5 times 10^k instead, as plain
+# numbers; on y, the tics ticks.gp chose
+# (YTCMD, for a range holding fewer than three decades: at least three labelled ones)
 YTCMD = ''
 yfmt = '%g'
 logy = "if (YTCMD eq '') { set ytics autofreq; yfmt = L('10^{%L}', '$10^{%L}$') } else { eval YTCMD; yfmt = L('%h', '$%h$') }; set format y yfmt"
-logx(lo, hi) = log10(hi / lo) < 2 ? \
+ndec(lo, hi) = floor(log10(hi) + 1e-9) - ceil(log10(lo) - 1e-9) + 1  # decades 10^k in [lo, hi]
+logx(lo, hi) = ndec(lo, hi) < 3 ? \
   sprintf("set xtics (1); do for [k=%d:%d] { set xtics add (10.0**k, 2*10.0**k, 5*10.0**k) }; set format x L('%%g', '$%%g$')", \
           floor(log10(lo)), ceil(log10(hi))) : \
   "set xtics autofreq; set format x L('10^{%L}', '$10^{%L}$')"

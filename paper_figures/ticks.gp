@@ -1,10 +1,10 @@
 # ticks.gp: the labelled tics of a log y axis from ylo to yhi (set them, then load this once,
-# before the format loop; style.gp's logy applies the result). Spanning two decades or more:
+# before the format loop; style.gp's logy applies the result). Holding three decades or more:
 # decades. Less: the first of 10^k; 1, 2, 5 times 10^k; 1, 2, ..., 9 times 10^k; a linear
 # step, that gives three or more tics in the range, so that a short range is never left with
 # one or no label. Writes YTCMD ('' for decades).
 YT = ''
-if (log10(yhi / ylo) < 2) {
+if (floor(log10(yhi) + 1e-9) - ceil(log10(ylo) - 1e-9) + 1 < 3) { # fewer than 3 decades inside
   k0 = floor(log10(ylo)); k1 = ceil(log10(yhi))
   do for [pass = 1:3] {
     if (words(YT) < 3) {

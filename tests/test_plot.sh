@@ -141,8 +141,12 @@ print(f"{len(want)} (d, N) means ({spread} with replicates that differ), {blocks
 sys.exit(0 if want and not bad and not extra and blocks == nblocks else 1)
 EOF
 }
-compare "$T/g.h5" "$T/fig/data/rate_curve.dat" $MCOL 3
+compare "$T/g.h5" "$T/fig1/data/rate_curve.dat" $MCOL 3
 check $? "g.h5: rate_curve.dat = mean of $MCOL over replicates at each (d, N), one block per d ($(tail -1 "$T/cmp"))"
+# g.h5 + m.h5: both families (geometric, error fit-bias at eps = 0; two_modes, error none) drawn
+[ "$(grep -c '^# by: target=geometric' "$T/fig/data/rate_curve.dat")" -eq 3 ] &&
+  [ "$(grep -c '^# by: target=two_modes' "$T/fig/data/rate_curve.dat")" -eq 1 ]
+check $? "g.h5 + m.h5: rate_curve holds the geometric curves (3 d) and the two_modes one"
 run plot "$T/m.h5" -o "$T/figm" --figure rate_curve "${MOPT[@]}"
 compare "$T/m.h5" "$T/figm/data/rate_curve.dat" $MCOL 1
 check $? "m.h5 (distill): rate_curve.dat = mean and 95% t-interval of $MCOL over 2 replicates ($(tail -1 "$T/cmp"))"
