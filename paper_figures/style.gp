@@ -110,7 +110,7 @@ py(j) = ptop(0) - (j / pcols) * (ph(0) + pvgap(0))
 panelcmd(j) = sprintf("set lmargin at screen %g; set rmargin at screen %g; set tmargin at screen %g; set bmargin at screen %g", \
                       px(j), px(j) + pw, py(j), py(j) - ph(0))
 GRID = "set grid xtics ytics lc rgb '#e6e6e6' lw 0.6 dt 1"
-KEY = "set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width -3 height 0.6 maxrows 3 noautotitle"
+KEY = "set key outside below center horizontal Left reverse samplen 2.5 spacing 1.1 width -1 height 0.6 maxrows 3 noautotitle"
 legcellcmd(x) = legcell ? sprintf("set lmargin at screen %g; set rmargin at screen %g; set tmargin at screen %g; set bmargin at screen %g; eval KEY; set key inside center center width -3 maxcols 1", \
                                px(npanel), px(npanel) + pw, py(npanel), 0.0) : \
   sprintf("set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0; set tmargin at screen %g; eval KEY; set key inside center center width -3 maxrows 4", 4.8 * fsz)
