@@ -44,7 +44,7 @@ typedef struct {
   int nlegend;                     /* the legend: one entry per colour and per dash/point
                                       style, not one per block (factored: 12 entries for
                                       6 families x 2 N, not 12 x 2) */
-  char legend_e[2048], legend_t[2048]; /* entry texts, '|'-separated */
+  char legend_e[4096], legend_t[4096]; /* entry texts, '|'-separated */
   char legend_lt[256], legend_dt[256], legend_pt[256]; /* per entry: colour (0 black), dash
                                       type, point type (0: a line only) */
 } ctr_fig_meta;

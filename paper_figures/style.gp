@@ -72,7 +72,8 @@ if (!exists("pt_of")) pt_of = ''
 dtof(i) = dt_of eq '' ? 1 : int(word(dt_of, i + 1))
 ptof(i) = pt_of eq '' ? int(word(PTS, (col(i) - 1) % 8 + 1)) : int(word(pt_of, i + 1))
 # the legend: nlegend entries, each a text, a colour (0: black), a dash type and a point type
-# (0: a line only), drawn by empty plots so that it lists each colour and each style once
+# (0: a line only, point size 0), drawn by empty plots so that it lists each colour and each
+# style once
 # however many curves (and panels) share them: plot ..., @LEGEND
 if (!exists("nlegend")) nlegend = 0
 if (!exists("legend_e")) legend_e = ''
@@ -83,7 +84,7 @@ legc(j) = int(word(legend_lt, j))
 legrgb(j) = legc(j) > 0 ? word(COLS, (legc(j) - 1) % 8 + 1) : '#000000'
 legdt(j) = int(word(legend_dt, j))
 legpt(j) = int(word(legend_pt, j))
-LEGEND = "for [j=1:nlegend] NaN with lines lc rgb legrgb(j) lw 1.5 dt legdt(j) title (legpt(j) ? '' : legkey(j)), for [j=1:nlegend] NaN with linespoints lc rgb legrgb(j) lw 1.5 dt legdt(j) pt legpt(j) ps 0.5 title (legpt(j) ? legkey(j) : '')"
+LEGEND = "for [j=1:nlegend] NaN with linespoints lc rgb legrgb(j) lw 1.5 dt legdt(j) pt (legpt(j) ? legpt(j) : 7) ps (legpt(j) ? 0.5 : 0) title legkey(j)"
 
 # --facet: the panels on shared axes (each script sets x and y ranges from all the data:
 # yrange [ylo:yhi]), equal in size: one or two side by side, more in rows of two (narrower

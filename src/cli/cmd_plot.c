@@ -254,7 +254,7 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
   int rc = 0;
   for (int f = 0; f < CTR_NFIG; f++) {
     if (!want[f]) continue;
-    char script[4200], vars[24576] = "", path[4200];
+    char script[4200], vars[32768] = "", path[4200];
     snprintf(script, sizeof script, "%s/%s.gp", sdir, ctr_fig_names[f]);
     if (access(script, R_OK)) {
       fprintf(stderr, "ctrate plot: cannot read %s\n", script), rc = 1;
