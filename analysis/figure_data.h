@@ -34,8 +34,8 @@ typedef struct {
                                          what splits the curves */
   int nfacets;                     /* panels (--facet): 0 or 1 for one plot */
   char facet_of[1024];             /* per block, its panel index (space-separated) */
-  char colour_of[1024];            /* per block, its line type: one per distinct key, so that a
-                                      curve keeps its colour in every panel */
+  char colour_of[1024];            /* per block, its line type (colour): one per family or per
+                                      value of d, N or eps, the same in every panel */
   char facets_e[1024], facets_t[1024]; /* panel titles, '|'-separated */
   char dt_of[512], pt_of[512];     /* per block, its dash and point type ("": solid, and the
                                       point type of its colour) */

@@ -342,28 +342,13 @@ void ctr_fig_legend_from_keys(ctr_fig_meta *m) {
   }
 }
 
-/* A curve's key: its --by values and, when d varies among the curves, d; its colour, one per
- * distinct key (a curve keeps its colour in every panel); its panel. */
+/* A curve's key: its --by values and, when d varies among the curves, d (its colour, dash and
+ * panel: ctr_fig_factor_d, once every curve is known). */
 void ctr_fig_key_group(ctr_fig_meta *m, grp *g, int with_d) {
   char e[256], t[256];
   ctr_fig_group_text(g, with_d, e, t, sizeof e);
   if (!e[0]) ctr_fig_group_text(g, 1, e, t, sizeof e);
   ctr_fig_add_key(m, e, t);
-  int c = 0, ns = 0; /* colour: the index of the key's first occurrence among distinct keys */
-  char seen[MAXC][256];
-  for (const char *p = m->keys_e; *p && ns < MAXC;) {
-    const char *bar = strchr(p, '|');
-    size_t len = bar ? (size_t)(bar - p) : strlen(p);
-    snprintf(seen[ns], sizeof seen[ns], "%.*s", (int)len, p);
-    int dup = -1;
-    for (int q = 0; q < ns && dup < 0; q++)
-      if (!strcmp(seen[q], seen[ns])) dup = q;
-    if (!strcmp(seen[ns], e)) c = dup < 0 ? ns : dup;
-    ns += dup < 0;
-    p += len + (bar != NULL);
-  }
-  append_int(m->colour_of, sizeof m->colour_of, c + 1);
-  if (facet_f) append_int(m->facet_of, sizeof m->facet_of, ctr_fig_panel(m, g));
 }
 
 int ctr_fig_several_d(const ctr_scaling *s, const size_t *idx, size_t n) {
