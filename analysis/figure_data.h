@@ -30,8 +30,8 @@ typedef struct {
   char why[256];                   /* when the figure is skipped: why */
   size_t left_out;                 /* usable groups of the figure's kind not drawn */
   char by[160];                    /* the columns that split curves ("" none) */
-  char caption_e[400], caption_t[400]; /* one line of settings: target, schedule, engine, error,
-                                         what splits the curves */
+  char caption_e[400], caption_t[400]; /* a line of settings: target, schedule, engine, error,
+                                         what splits the curves ('|': a line break) */
   int nfacets;                     /* panels (--facet): 0 or 1 for one plot */
   char facet_of[1024];             /* per block, its panel index (space-separated) */
   char colour_of[1024];            /* per block, its line type (colour): one per family or per
@@ -42,8 +42,8 @@ typedef struct {
   int nfirst;                      /* the first family's blocks (0 .. nfirst-1): the
                                       references of w_vs_d and nstar go through them */
   int nlegend;                     /* the legend: one entry per colour and per dash/point
-                                      style, not one per block (factored: 12 entries for
-                                      6 families x 2 N, not 12 x 2) */
+                                      style, not one per block (6 families x 2 N: 8
+                                      entries, not 12) */
   char legend_e[4096], legend_t[4096]; /* entry texts, '|'-separated */
   char legend_lt[256], legend_dt[256], legend_pt[256]; /* per entry: colour (0 black), dash
                                       type, point type (0: a line only) */
