@@ -186,8 +186,9 @@ int ctr_fig_w_vs_d(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, 
   }
   if (!usable) {
     m->left_out = ctr_fig_left_out(s, ctr_fig_keep_clean, idx, 0);
-    return ctr_fig_skip(m, n ? "one value of d only (or no N shared by two values of d)"
-                             : "no error-free group with a usable W");
+    return ctr_fig_skip(m, !n ? "no error-free group with a usable W"
+                           : in->facet && !strcmp(in->facet, "d") ? "--facet d leaves one d per panel"
+                                                                  : "one value of d only (or no N shared by two values of d)");
   }
   for (int q = 0; q < L.nf; q++) /* the same two N in every family: the legend names them */
     for (int r = 0; r < 2 && !isnan(Ns[q][0]); r++)
@@ -329,7 +330,8 @@ int ctr_fig_w_vs_eps(const ctr_plot_input *in, const char *path, ctr_fig_meta *m
   }
   if (!ok) {
     m->left_out = ctr_fig_left_out(s, ctr_fig_keep_err, idx, 0);
-    return ctr_fig_skip(m, "needs two or more values of eps > 0 at one d");
+    return ctr_fig_skip(m, in->facet && !strcmp(in->facet, "eps") ? "--facet eps leaves one eps per panel"
+                                                                  : "needs two or more values of eps > 0 at one d");
   }
   L.nv = distinct(xs, n, ds);
   for (int v = 0; v < L.nv; v++)
