@@ -36,6 +36,10 @@ void ctr_fig_key_group(ctr_fig_meta *m, grp *g, int with_d);
 /* A family's --by values as text (d too with with_d); its panel (--facet; 0 without). */
 void ctr_fig_group_text(grp *g, int with_d, char *e, char *t, size_t n);
 int ctr_fig_panel(ctr_fig_meta *m, grp *g);
+/* Two --by columns or more, one d: the column with most values (colour) apart from the others
+ * (dash): its index (-1: fewer than two shown), and a group's words split that way. */
+int ctr_fig_split_col(const ctr_scaling *s, const size_t *gi, int n);
+void ctr_fig_group_text_split(grp *g, int k, char *e1, char *t1, char *e2, char *t2, size_t n);
 /* Styles: the point type of colour c; a block's panel, colour, dash and point type; a legend
  * entry (lt 0: black; pt 0: a line only); the legend from the block keys when none is set. */
 int ctr_fig_pt(int c);

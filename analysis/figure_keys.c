@@ -273,6 +273,35 @@ void ctr_fig_group_text(grp *g, int with_d, char *e, char *t, size_t n) {
   }
 }
 
+/* The shown --by column (not the facet, not hidden) with the most distinct values among the
+ * groups gi[0, n), when two or more are shown; else -1. */
+int ctr_fig_split_col(const ctr_scaling *s, const size_t *gi, int n) {
+  int best = -1, most = 0, shown = 0;
+  for (int k = 0; k < nby; k++) {
+    if (by_f[k] == facet_f || hidden[k]) continue;
+    shown++;
+    int nd = 0;
+    for (int i = 0; i < n; i++) {
+      int seen = 0;
+      for (int j = 0; j < i && !seen; j++) seen = !field_differs(s->groups[gi[i]].first, s->groups[gi[j]].first, by_f[k]);
+      nd += !seen;
+    }
+    if (nd > most) most = nd, best = k;
+  }
+  return shown >= 2 ? best : -1;
+}
+
+/* Group g's words for column k only (e1, t1) and for the other shown columns (e2, t2). */
+void ctr_fig_group_text_split(grp *g, int k, char *e1, char *t1, char *e2, char *t2, size_t n) {
+  int keep = hidden[k];
+  hidden[k] = 1, ctr_fig_group_text(g, 0, e2, t2, n), hidden[k] = keep;
+  char ve[128], vt[128], ne[64], nt[64];
+  value_txt(by_f[k], g->first, ve, vt, sizeof ve, ne, nt, sizeof ne);
+  int plain = by_f[k]->kind == CTR_KIND_STR;
+  snprintf(e1, n, "%s%s%s", plain ? "" : ne, plain ? "" : " = ", ve);
+  snprintf(t1, n, "%s%s%s", plain ? "" : nt, plain ? "" : " $=$ ", vt);
+}
+
 /* Group g's panel (--facet): the index of its facet value, a new panel (with its title naming
  * the column and the value: "engine = CT (chain)") for a new value; 0 without --facet. */
 int ctr_fig_panel(ctr_fig_meta *m, grp *g) {

@@ -137,6 +137,21 @@ void ctr_fig_factor_d(ctr_fig_meta *m, const ctr_scaling *s, const size_t *gi, i
   for (int v = 0; v < L.nv; v++)
     if (d_by) L.ve[v][0] = L.vt[v][0] = '\0';
     else snprintf(L.ve[v], TXT, "d = %.0f", sorted[v]), snprintf(L.vt[v], TXT, "$d = %.0f$", sorted[v]);
+  int k = L.nv == 1 ? ctr_fig_split_col(s, gi, nb < MAXC ? nb : MAXC) : -1;
+  if (k >= 0) { /* one d, two --by columns or more (engine, sigma): the one with more values
+                   and the others are the two things the curves show, not d */
+    L.nk = L.nv = 0;
+    for (int b = 0; b < nb && b < MAXC; b++) {
+      char e1[TXT], t1[TXT], e2[TXT], t2[TXT];
+      ctr_fig_group_text_split(&s->groups[gi[b]], k, e1, t1, e2, t2, TXT);
+      for (L.bk[b] = 0; L.bk[b] < L.nk && strcmp(L.ke[L.bk[b]], e2); L.bk[b]++) {
+      }
+      if (L.bk[b] == L.nk) snprintf(L.ke[L.nk], TXT, "%s", e2), snprintf(L.kt[L.nk++], TXT, "%s", t2);
+      for (L.bv[b] = 0; L.bv[b] < L.nv && strcmp(L.ve[L.bv[b]], e1); L.bv[b]++) {
+      }
+      if (L.bv[b] == L.nv) snprintf(L.ve[L.nv], TXT, "%s", e1), snprintf(L.vt[L.nv++], TXT, "%s", t1);
+    }
+  }
   m->colour_of[0] = m->facet_of[0] = m->dt_of[0] = m->pt_of[0] = '\0';
   int keep = m->blocks;
   m->blocks = nb < MAXC ? nb : MAXC;
