@@ -257,6 +257,12 @@ if [ "$HAVE_GP" -eq 1 ]; then
   # the legend lists each family and each curve value once, not once per curve and panel
   [ "$(grep -c 'fit-bias' "$T/famfacet/w_vs_eps.tex")" -eq 1 ] && [ "$(grep -c '\$d = 16\$' "$T/famfacet/w_vs_eps.tex")" -eq 1 ]
   check $? "w_vs_eps --facet: 'fit-bias' and 'd = 16' once each in the legend"
+  # one d, --by engine,c1: colour the three c1, dash the two engines; the legend names each once
+  run sweep --target geometric --d 1 --N 100:1e4:3 --engine ct,cd --c1 3,4,8 -q -o "$T/c1.h5"
+  run plot "$T/c1.h5" --by engine,c1 -o "$T/c1fig" --figure rate_curve --format tex
+  [ "$(grep -c '^# by:' "$T/c1fig/data/rate_curve.dat")" -eq 6 ] &&
+    [ "$(grep -c 'CT (ct)' "$T/c1fig/rate_curve.tex")" -eq 1 ] && [ "$(grep -c 'c1 \$=\$ 8' "$T/c1fig/rate_curve.tex")" -eq 1 ]
+  check $? "--by engine,c1 at one d: 6 curves, the legend names 'CT (ct)' and 'c1 = 8' once each"
   # short y ranges: W / eps spans under a decade here; at least three labelled y tics
   ny=$(grep -c 'makebox(0,0)\[r\]{\\strut{}\$[0-9.]*\$}' "$T/famfig/w_vs_eps.tex")
   [ "$ny" -ge 3 ]; check $? "w_vs_eps: a y range under a decade has $ny >= 3 labelled tics"
