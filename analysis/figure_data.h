@@ -30,13 +30,23 @@ typedef struct {
   char why[256];                   /* when the figure is skipped: why */
   size_t left_out;                 /* usable groups of the figure's kind not drawn */
   char by[160];                    /* the columns that split curves ("" none) */
-  char caption_e[400], caption_t[400]; /* one line of settings: target, schedule, engine, error,
-                                         what splits the curves */
+  char caption_e[400], caption_t[400]; /* a line of settings: target, schedule, engine, error,
+                                         what splits the curves ('|': a line break) */
   int nfacets;                     /* panels (--facet): 0 or 1 for one plot */
   char facet_of[1024];             /* per block, its panel index (space-separated) */
-  char colour_of[1024];            /* per block, its line type: one per distinct key, so that a
-                                      curve keeps its colour in every panel */
+  char colour_of[1024];            /* per block, its line type (colour): one per family or per
+                                      value of d, N or eps, the same in every panel */
   char facets_e[1024], facets_t[1024]; /* panel titles, '|'-separated */
+  char dt_of[512], pt_of[512];     /* per block, its dash and point type ("": solid, and the
+                                      point type of its colour) */
+  int nfirst;                      /* the first family's blocks (0 .. nfirst-1): the
+                                      references of w_vs_d and nstar go through them */
+  int nlegend;                     /* the legend: one entry per colour and per dash/point
+                                      style, not one per block (6 families x 2 N: 8
+                                      entries, not 12) */
+  char legend_e[4096], legend_t[4096]; /* entry texts, '|'-separated */
+  char legend_lt[256], legend_dt[256], legend_pt[256]; /* per entry: colour (0 black), dash
+                                      type, point type (0: a line only) */
 } ctr_fig_meta;
 
 typedef struct {
@@ -44,10 +54,12 @@ typedef struct {
   const ctr_point *ref; /* first usable error-free row in input order: its family is "the
                            first family" (NULL when there is none) */
   const char *metric;   /* the metric asked for ("auto" or a column) */
-  const char *by;       /* rate_curve, local_slope: a curve per value of these comma-separated
-                           columns (and d); NULL: every parameter column that varies among
-                           the groups but d, eps, error and N (so every family is drawn) */
-  const char *facet;    /* rate_curve, local_slope: a panel per value of this column (NULL: one) */
+  const char *by;       /* a curve (family) per value of these comma-separated columns; NULL:
+                           every parameter column that varies among the groups the figure
+                           draws but d, eps and N (and error in the error-free figures), so
+                           every family is drawn. The figures place d, eps and N themselves. */
+  const char *facet;    /* a panel per value of this column (NULL: one); every figure but
+                           gauss_vs_mixture */
 } ctr_plot_input;
 
 /* Check a --by list: every name a parameter column (target .. chains of core/point.h). */

@@ -4,6 +4,10 @@
 load scriptdir.'/style.gp'
 stats datafile index 0 every ::0::0 using 1 nooutput; N0 = STATS_min
 stats datafile index 0 every ::0::0 using 2 nooutput; W0 = STATS_min
+stats datafile using 2 nooutput
+ylo = STATS_min / 2; yhi = STATS_max * 2  # the data, with room; short ranges get their tics
+set yrange [ylo : yhi]
+load scriptdir.'/ticks.gp'
 do for [fmt in formats] {
   eval start(fmt)
   eval logx(xlo, xhi)

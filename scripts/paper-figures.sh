@@ -197,7 +197,7 @@ source_of() { # the result file(s) behind a figure directory
   echo "Made $(date -I) by \`bash scripts/paper-figures.sh\` with \`$("$CTRATE" --version)\`."
   echo "Each figure is \`NAME.pdf\`, \`NAME.png\` and \`NAME.tex\` (cairolatex: \`\\input{NAME.tex}\`,"
   echo "which includes \`NAME-inc.pdf\`); its numbers are in \`data/NAME.dat\` beside it (the header"
-  echo "names the columns), drawn by \`NAME.gp\` with the common \`style.gp\`. W is the metric of"
+  echo "names the columns), drawn by \`NAME.gp\` with the common \`style.gp\` and \`ticks.gp\`. W is the metric of"
   echo "\`ctrate fit\`: w1_hi_normal, the certified W1 upper bound with the theorem's input N(0, I), for"
   echo "every engine (each figure's y axis names the metric and the input)."
   echo "Fits of each result: \`results/NAME.fit.md\`."

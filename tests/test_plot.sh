@@ -6,7 +6,10 @@
 # Checks: every figure whose data exist is drawn (non-empty pdf, png and tex; skipped with a
 # note when gnuplot is missing) and the others are skipped with a line saying why; the numbers
 # of data/rate_curve.dat are the HDF5 rows' means over replicates at each (d, N), to 1e-9
-# relative (h5py); bad input (a missing file, a file without rows, a text file, an unknown
+# relative (h5py); w_vs_d, nstar and w_vs_eps hold every family (engines x error models), each
+# curve the numbers of its own rows (recomputed from the HDF5 file), and --by / --facet split
+# them as asked (panel titles, one caption, one legend entry per value, >= 3 tics on a short
+# y range); bad input (a missing file, a file without rows, a text file, an unknown
 # figure) exits 2 naming it; without gnuplot the .dat files are still written and the exit is 1.
 # Prints "ok - ..." / "FAIL - ..." per check; exits 1 if any check failed.
 set -u
@@ -138,11 +141,132 @@ print(f"{len(want)} (d, N) means ({spread} with replicates that differ), {blocks
 sys.exit(0 if want and not bad and not extra and blocks == nblocks else 1)
 EOF
 }
-compare "$T/g.h5" "$T/fig/data/rate_curve.dat" $MCOL 3
+compare "$T/g.h5" "$T/fig1/data/rate_curve.dat" $MCOL 3
 check $? "g.h5: rate_curve.dat = mean of $MCOL over replicates at each (d, N), one block per d ($(tail -1 "$T/cmp"))"
+# g.h5 + m.h5: both families (geometric, error fit-bias at eps = 0; two_modes, error none) drawn
+[ "$(grep -c '^# by: target=geometric' "$T/fig/data/rate_curve.dat")" -eq 3 ] &&
+  [ "$(grep -c '^# by: target=two_modes' "$T/fig/data/rate_curve.dat")" -eq 1 ]
+check $? "g.h5 + m.h5: rate_curve holds the geometric curves (3 d) and the two_modes one"
 run plot "$T/m.h5" -o "$T/figm" --figure rate_curve "${MOPT[@]}"
 compare "$T/m.h5" "$T/figm/data/rate_curve.dat" $MCOL 1
 check $? "m.h5 (distill): rate_curve.dat = mean and 95% t-interval of $MCOL over 2 replicates ($(tail -1 "$T/cmp"))"
+
+# ---- every family in w_vs_d, nstar and w_vs_eps; --by and --facet split as asked ------------------
+# fam.h5: two engines (ct, cd) x two error models (fit-bias, fit-scale) x eps 0 and three eps > 0.
+# famcheck H5 DAT FIG WANT: the data file's blocks (their "# by:" lines) are exactly the families
+# WANT ("engine=ct,error=fit-bias;engine=cd,..." or "-" for blocks without by values), and every
+# number is that family's own, computed here from the HDF5 rows: w_vs_d the mean W at (d, N) over
+# eps = 0 rows, w_vs_eps the mean W at the group's largest N, nstar the first N where the mean W
+# falls to 2 eps (log-log interpolation); every crossing of a drawn family is in the file.
+famcheck() {
+  $PY - "$@" >"$T/cmp" 2>&1 <<'EOF2'
+import math, sys
+from collections import defaultdict
+import h5py
+h5, dat, fig, want = sys.argv[1:5]
+P = h5py.File(h5, "r")["points"][:]
+def s(v): return v.decode() if isinstance(v, bytes) else v
+def val(r, c):
+    v = s(r[c])
+    return v if isinstance(v, str) else float(v)
+blocks = [b for b in open(dat).read().split("\n\n\n") if b.strip()]
+fams, bad, rows, cross = [], [], 0, 0
+for b in blocks:
+    lines = b.splitlines()
+    by = [l for l in lines if l.startswith("# by:")]
+    kv = dict(w.split("=", 1) for w in by[0][5:].split()) if by else {}
+    fams.append(",".join(f"{k}={v}" for k, v in sorted(kv.items())) or "-")
+    def mine(r):
+        return r["status"] == 0 and all(str(val(r, k)) == v or
+               (not isinstance(val(r, k), str) and float(v) == val(r, k)) for k, v in kv.items())
+    sel = [r for r in P if mine(r)]
+    data = [[float(x) for x in l.split()] for l in lines if l.strip() and not l.startswith("#")]
+    for c in data:
+        rows += 1
+        if fig == "w_vs_d":
+            d, N = int(c[0]), c[5]
+            w = [float(r["w1_hi_normal"]) for r in sel if r["d"] == d and r["N"] == N and r["eps"] == 0]
+            errs = {s(r["error"]) for r in sel if r["d"] == d and r["N"] == N and r["eps"] == 0}
+            ok = w and abs(c[1] - sum(w) / len(w)) <= 1e-9 * c[1] * max(1, len(errs))
+        elif fig == "w_vs_eps":
+            eps, N, d = c[0], c[5], int(c[6])
+            g = [r for r in sel if r["d"] == d and r["eps"] == eps]
+            ok = g and N == max(r["N"] for r in g)
+            w = [float(r["w1_hi_normal"]) for r in g if r["N"] == N]
+            ok = ok and abs(c[1] - sum(w) / len(w)) <= 1e-9 * c[1]
+        else:
+            d, Ns, eps = int(c[0]), c[1], c[2]
+            m = defaultdict(list)
+            for r in sel:
+                if r["d"] == d and r["eps"] == eps: m[int(r["N"])].append(float(r["w1_hi_normal"]))
+            Nv = sorted(m); W = [sum(m[n]) / len(m[n]) for n in Nv]
+            got = math.nan
+            for k in range(1, len(Nv)):
+                if W[k] <= 2 * eps < W[k - 1]:
+                    t = (math.log(2 * eps) - math.log(W[k - 1])) / (math.log(W[k]) - math.log(W[k - 1]))
+                    got = math.exp(math.log(Nv[k - 1]) + t * (math.log(Nv[k]) - math.log(Nv[k - 1])))
+                    break
+            ok = abs(Ns - got) <= 1e-9 * Ns
+        if not ok: bad.append((fams[-1], c[:3]))
+    if fig == "nstar" and by:  # every crossing of this family and eps is in the block
+        eps = data[0][2]
+        for d in sorted({int(r["d"]) for r in sel if r["eps"] == eps}):
+            m = defaultdict(list)
+            for r in sel:
+                if r["d"] == d and r["eps"] == eps: m[int(r["N"])].append(float(r["w1_hi_normal"]))
+            Nv = sorted(m); W = [sum(m[n]) / len(m[n]) for n in Nv]
+            if any(W[k] <= 2 * eps < W[k - 1] for k in range(1, len(Nv))):
+                cross += 1
+                if d not in [int(c[0]) for c in data]: bad.append((fams[-1], "missing d", d))
+got, wanted = sorted(set(fams)), sorted(want.split(";"))
+print(f"{fig}: {len(blocks)} blocks, families {got}, {rows} rows checked, {cross} crossings; bad {bad[:3]}")
+sys.exit(0 if got == wanted and rows and not bad else 1)
+EOF2
+}
+run sweep --target geometric --d 1,4,16 --N 10:1e4:7 --engine ct,cd --error fit-bias,fit-scale \
+  --eps 0,1e-3,1e-2,1e-1 -q -o "$T/fam.h5"
+check $RC "sweep geometric engines ct,cd x errors fit-bias,fit-scale x eps 0,1e-3,1e-2,1e-1 (exit $RC)"
+ALL4="engine=cd,error=fit-bias;engine=cd,error=fit-scale;engine=ct,error=fit-bias;engine=ct,error=fit-scale"
+run plot "$T/fam.h5" -o "$T/famfig" --figure w_vs_d,nstar,w_vs_eps --format tex
+[ "$RC" -eq "$((1 - HAVE_GP))" ] && ! has_err "leaves out"
+check $? "plot fam.h5 (default: every family): exit $RC, no group left out"
+famcheck "$T/fam.h5" "$T/famfig/data/w_vs_d.dat" w_vs_d "engine=cd;engine=ct"
+check $? "w_vs_d: a curve per engine (the error model does not split eps = 0), each its own W ($(tail -1 "$T/cmp"))"
+grep -c '^# by: engine=c[td]$' "$T/famfig/data/w_vs_d.dat" | grep -qx 4
+check $? "w_vs_d: 2 engines x 2 N = 4 blocks"
+famcheck "$T/fam.h5" "$T/famfig/data/nstar.dat" nstar "$ALL4"
+check $? "nstar: a curve per engine, error model and eps, the N* of its own rows ($(tail -1 "$T/cmp"))"
+famcheck "$T/fam.h5" "$T/famfig/data/w_vs_eps.dat" w_vs_eps "$ALL4"
+check $? "w_vs_eps: a curve per engine, error model and d, W at its largest N ($(tail -1 "$T/cmp"))"
+[ "$(grep -c '^# by:' "$T/famfig/data/w_vs_eps.dat")" -eq 12 ]
+check $? "w_vs_eps: 4 families x 3 d = 12 blocks"
+run plot "$T/fam.h5" -o "$T/famby" --figure nstar,w_vs_eps --by error --format tex
+famcheck "$T/fam.h5" "$T/famby/data/w_vs_eps.dat" w_vs_eps "error=fit-bias;error=fit-scale" &&
+  grep -q 'warning: w_vs_eps leaves out 18 groups' "$T/err" && grep -q 'warning: nstar leaves out' "$T/err"
+check $? "--by error: w_vs_eps one curve per error model and d (engine ct, the first), warns the 18 cd groups left out ($(tail -1 "$T/cmp"))"
+run plot "$T/fam.h5" -o "$T/famfacet" --figure w_vs_d,nstar,w_vs_eps --facet engine --by error --format tex
+famcheck "$T/fam.h5" "$T/famfacet/data/w_vs_eps.dat" w_vs_eps "$ALL4" && ! has_err "leaves out"
+check $? "--facet engine --by error: w_vs_eps holds all four families, none left out ($(tail -1 "$T/cmp"))"
+if [ "$HAVE_GP" -eq 1 ]; then
+  for fig in w_vs_d nstar w_vs_eps; do
+    tex=$T/famfacet/$fig.tex
+    grep -q 'engine \$=\$ CT (ct)' "$tex" && grep -q 'engine \$=\$ CD (cd)' "$tex" &&
+      [ "$(grep -c 'geometric target' "$tex")" -eq 1 ]
+    check $? "$fig --facet engine: panels titled 'engine = CT (ct)' and 'engine = CD (cd)', the caption once"
+  done
+  # the legend lists each family and each curve value once, not once per curve and panel
+  [ "$(grep -c 'fit-bias' "$T/famfacet/w_vs_eps.tex")" -eq 1 ] && [ "$(grep -c '\$d = 16\$' "$T/famfacet/w_vs_eps.tex")" -eq 1 ]
+  check $? "w_vs_eps --facet: 'fit-bias' and 'd = 16' once each in the legend"
+  # one d, --by engine,c1: colour the three c1, dash the two engines; the legend names each once
+  run sweep --target geometric --d 1 --N 100:1e4:3 --engine ct,cd --c1 3,4,8 -q -o "$T/c1.h5"
+  run plot "$T/c1.h5" --by engine,c1 -o "$T/c1fig" --figure rate_curve --format tex
+  [ "$(grep -c '^# by:' "$T/c1fig/data/rate_curve.dat")" -eq 6 ] &&
+    [ "$(grep -c 'CT (ct)' "$T/c1fig/rate_curve.tex")" -eq 1 ] && [ "$(grep -c 'c1 \$=\$ 8' "$T/c1fig/rate_curve.tex")" -eq 1 ]
+  check $? "--by engine,c1 at one d: 6 curves, the legend names 'CT (ct)' and 'c1 = 8' once each"
+  # short y ranges: W / eps spans under a decade here; at least three labelled y tics
+  ny=$(grep -c 'makebox(0,0)\[r\]{\\strut{}\$[0-9.]*\$}' "$T/famfig/w_vs_eps.tex")
+  [ "$ny" -ge 3 ]; check $? "w_vs_eps: a y range under a decade has $ny >= 3 labelled tics"
+fi
 
 # ---- bad input: exit 2, the message names the file --------------------------------------------
 run plot "$T/missing.h5" -o "$T/bad"

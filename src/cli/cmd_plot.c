@@ -36,29 +36,34 @@ static void help(FILE *out) {
       "pdf,png,tex]\n\n"
       "Paper figures from the rows of the given result files, analysed together as by ctrate\n"
       "fit (groups: every parameter but N and the seed; W averaged over replicates):\n"
-      "  rate_curve        W versus N per d (error-free groups of the first family), 95%% "
-      "intervals\n"
-      "                    over replicates, the bound C d^(5/2) ln^5 N / N with the family's\n"
-      "                    fitted C (dashed), reference slopes N^-1 and N^-1/2 (grey)\n"
-      "  w_vs_d            W versus d at the largest N and one mid N, with d^(1/2) and d^(5/2)\n"
-      "  nstar             N*(d, eps) (where W falls to 2 eps) versus d per eps, with "
-      "d^(5/2)/eps\n"
-      "  w_vs_eps          W at the largest N versus eps > 0, per d, with the line W = eps\n"
-      "  local_slope       local slope of W versus N per d, with the bound's secant and -1\n"
+      "  rate_curve        W versus N, a curve per family and d, 95%% intervals over\n"
+      "                    replicates, the bound C d^(5/2) ln^5 N / N with the family's fitted C\n"
+      "                    (dashed), reference slopes N^-1 and N^-1/2 (grey)\n"
+      "  w_vs_d            W versus d at the largest N and one mid N, a curve per family and N,\n"
+      "                    with d^(1/2) and d^(5/2)\n"
+      "  nstar             N*(d, eps) (where W falls to 2 eps) versus d, a curve per family and\n"
+      "                    eps, with d^(5/2)/eps\n"
+      "  w_vs_eps          W / eps at the largest N versus eps > 0, a curve per family and d,\n"
+      "                    with the line W = eps\n"
+      "  local_slope       local slope of W versus N per family and d, with the bound's secant and -1\n"
       "  gauss_vs_mixture  W versus N for Gaussian and mixture targets at one d (1 preferred)\n"
+      "A family is one set of values of the --by columns: every family is drawn; colour marks\n"
+      "one of (family, N/eps/d), dash and point type the other, and the legend lists each once.\n"
       "A figure the data do not allow is skipped with a line saying why. Writes\n"
       "DIR/data/NAME.dat always (columns in its header), then with gnuplot DIR/NAME.pdf,\n"
       "DIR/NAME.png and DIR/NAME.tex with DIR/NAME-inc.pdf (LaTeX: \\input{NAME.tex}).\n\n"
       "  -o, --output DIR     where to write (default %s, made if missing)\n"
       "  -f, --figure LIST    figures, comma-separated (default: every one the data allow)\n"
       "  -F, --format LIST    pdf, png, tex, comma-separated (default all three)\n"
-      "  -b, --by COL[,COL]   rate_curve, local_slope: a curve per value of these parameter\n"
-      "                       columns (and d), e.g. --by c1 or --by engine,sigma; default:\n"
-      "                       every parameter column that varies (every family drawn). A\n"
-      "                       figure that leaves groups out says so on stderr\n"
-      "  -P, --facet COL      rate_curve: a panel per value of COL (panels side by side, a\n"
-      "                       curve keeps its colour in every panel), e.g. --facet engine\n"
-      "                       --by sigma; the other figures draw COL as curves (like --by)\n"
+      "  -b, --by COL[,COL]   a curve (family) per value of these parameter columns, e.g. --by\n"
+      "                       c1 or --by engine,sigma; default: every parameter column that\n"
+      "                       varies among the groups a figure draws (d, eps and N are placed\n"
+      "                       by the figures; error splits only nstar and w_vs_eps). A figure\n"
+      "                       that leaves groups out says so on stderr\n"
+      "  -P, --facet COL      a panel per value of COL, side by side on the same axes, each\n"
+      "                       titled 'COL = value' (a curve keeps its colour in every panel;\n"
+      "                       one caption, one legend), e.g. --facet engine --by sigma; every\n"
+      "                       figure but gauss_vs_mixture\n"
       "  -m, --metric COL     W: a float column of docs/results-format.md (default auto:\n"
       "                       w1_hi_normal, the W1 upper bound with input N(0, I), every engine)\n"
       "      --scripts-dir DIR  gnuplot scripts NAME.gp and style.gp (default: the first of\n"
@@ -230,7 +235,7 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
   int rc = 0;
   for (int f = 0; f < CTR_NFIG; f++) {
     if (!want[f]) continue;
-    char script[4200], vars[12288] = "", path[4200];
+    char script[4200], vars[32768] = "", path[4200];
     snprintf(script, sizeof script, "%s/%s.gp", sdir, ctr_fig_names[f]);
     if (access(script, R_OK)) {
       fprintf(stderr, "ctrate plot: cannot read %s\n", script), rc = 1;
@@ -254,6 +259,15 @@ static int draw(const char *dir, const char *scripts, long fmts, const int *want
     gp_str(vars, sizeof vars, "colour_of", meta[f].colour_of);
     gp_str(vars, sizeof vars, "facets_e", meta[f].facets_e);
     gp_str(vars, sizeof vars, "facets_t", meta[f].facets_t);
+    gp_str(vars, sizeof vars, "dt_of", meta[f].dt_of);
+    gp_str(vars, sizeof vars, "pt_of", meta[f].pt_of);
+    gp_str(vars, sizeof vars, "legend_e", meta[f].legend_e);
+    gp_str(vars, sizeof vars, "legend_t", meta[f].legend_t);
+    gp_str(vars, sizeof vars, "legend_lt", meta[f].legend_lt);
+    gp_str(vars, sizeof vars, "legend_dt", meta[f].legend_dt);
+    gp_str(vars, sizeof vars, "legend_pt", meta[f].legend_pt);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nlegend=%d;nfirst=%d;",
+             meta[f].nlegend, meta[f].nfirst);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nfacets=%d;", meta[f].nfacets);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%d", meta[f].blocks);
     pid[f] = spawn_gnuplot(dir, script, vars);
@@ -389,11 +403,14 @@ int ctr_cmd_plot(int argc, char **argv) {
       printf("data: %s (%d curve%s)\n", path, meta[f].blocks, meta[f].blocks > 1 ? "s" : ""),
           want[f] = 1, nwant++;
     if (r > 0 && meta[f].left_out)
-      fprintf(stderr, "ctrate plot: warning: %s leaves out %zu group%s of other families (%s)\n",
+      fprintf(stderr, "ctrate plot: warning: %s leaves out %zu group%s (%s)\n",
               ctr_fig_names[f], meta[f].left_out, meta[f].left_out > 1 ? "s" : "",
-              f == CTR_FIG_RATE_CURVE || f == CTR_FIG_LOCAL_SLOPE
-                  ? "--by COL[,COL] names the columns that split curves"
-                  : "it draws the first family only; --by applies to rate_curve and local_slope");
+              f == CTR_FIG_GAUSS_VS_MIXTURE
+                  ? "it draws one d, the longest curve per target and engine"
+                  : f == CTR_FIG_W_VS_D
+                      ? "of other families, or with no N shared by two values of d; --by "
+                        "COL[,COL] names the columns that split curves"
+                      : "of other families; --by COL[,COL] names the columns that split curves");
   }
   ctr_scaling_free(&s);
   free(rows);
