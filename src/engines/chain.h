@@ -29,6 +29,9 @@ typedef struct {
   ctr_errmodel error;
   int normal_input; /* 0: x_i ~ q_N (CTR_RNG_CHAIN_START); 1: x_i ~ N(0, I), the theorem's input
                        (CTR_RNG_CHAIN_START_NORMAL); the chains' steps use the same streams */
+  int full_space;   /* 0: mixtures with one shared isotropic width and K < d run the chain in
+                       the span of the means (theory.md §9.4, engines/chain_lowrank.h), exact in
+                       distribution; 1: always in all d dimensions (tests, benchmarks) */
 } ctr_chain_params;
 
 /* 1000 points, 4 chains, seed 1, no error. */

@@ -1,0 +1,127 @@
+/* engines/chain_lowrank.c: the chain in the span of the means (theory.md §9.4); see the
+ * header for the derivation. */
+#include "engines/chain_lowrank.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+int ctr_chain_lowrank_applies(const ctr_mixture *m) {
+  if (m->K >= m->d) return 0;
+  for (int k = 0; k < m->K; k++)
+    if (m->kind[k] != CTR_COV_ISO || m->lam[m->lam_off[k]] != m->lam[m->lam_off[0]]) return 0;
+  return 1;
+}
+
+void ctr_chain_lowrank_free(ctr_chain_lowrank *lr) {
+  if (!lr) return;
+  free(lr->Q);
+  ctr_mixture_free(lr->red);
+  free(lr);
+}
+
+/* Orthonormal basis of span{mu_k} into lr->Q (d x r): left singular vectors of the d x K
+ * matrix of means with singular values above 1e-11 of the largest (one-sided Jacobi: accurate
+ * small singular values, so a rank-deficient set, e.g. a centred simplex, is recognised). */
+static ctr_status span_basis(const ctr_mixture *m, ctr_chain_lowrank *lr, ctr_error *err) {
+  int d = m->d, K = m->K;
+  gsl_matrix *A = gsl_matrix_alloc(d, K), *V = gsl_matrix_alloc(K, K);
+  gsl_vector *S = gsl_vector_alloc(K);
+  ctr_status st = CTR_OK;
+  if (!A || !V || !S) st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the span basis");
+  if (!st) {
+    for (int i = 0; i < d; i++)
+      for (int k = 0; k < K; k++) gsl_matrix_set(A, i, k, m->mu[(size_t)k * d + i]);
+    double smax = 0;
+    for (int k = 0; k < K; k++) smax = fmax(smax, cblas_dnrm2(d, m->mu + (size_t)k * d, 1));
+    lr->r = 0;
+    if (smax > 0 && gsl_linalg_SV_decomp_jacobi(A, V, S))
+      st = ctr_fail(err, CTR_ENUMERIC, "chain: SVD of the means failed (d = %d, K = %d)", d, K);
+    double top = !st && smax > 0 ? gsl_vector_max(S) : 0;
+    for (int k = 0; top > 0 && k < K; k++) lr->r += gsl_vector_get(S, k) > 1e-11 * top;
+    if (!st && lr->r > 0 && !(lr->Q = ctr_dalloc((size_t)d * lr->r)))
+      st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the span basis");
+    for (int k = 0, c = 0; !st && lr->r > 0 && k < K; k++) /* Jacobi leaves S unsorted */
+      if (gsl_vector_get(S, k) > 1e-11 * top) {
+        for (int i = 0; i < d; i++) lr->Q[(size_t)i * lr->r + c] = gsl_matrix_get(A, i, k);
+        c++;
+      }
+  }
+  gsl_matrix_free(A), gsl_matrix_free(V), gsl_vector_free(S);
+  return st;
+}
+
+/* The mixture of the means' coordinates Q^T mu_k in r dims, same weights and width. */
+static ctr_status reduced_mixture(const ctr_mixture *m, ctr_chain_lowrank *lr, ctr_error *err) {
+  int d = m->d, K = m->K, r = lr->r;
+  double *mur = ctr_dalloc((size_t)K * r);
+  ctr_mixture_cov *cov = calloc((size_t)K, sizeof *cov);
+  ctr_status st = CTR_OK;
+  if (!mur || !cov) st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the reduced mixture");
+  for (int k = 0; !st && k < K; k++) {
+    cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, m->mu + (size_t)k * d, 1, 0.0,
+                mur + (size_t)k * r, 1);
+    cov[k] = (ctr_mixture_cov){CTR_COV_ISO, m->lam + m->lam_off[k]};
+  }
+  if (!st) st = ctr_mixture_alloc(K, r, m->weight, mur, cov, &lr->red, err);
+  free(mur), free(cov);
+  return st;
+}
+
+/* Complement coefficients by the recursion t = N..2 (all factors positive: no cancellation). */
+static void complement(const ctr_schedule *s, double l, ctr_chain_lowrank *lr) {
+  double A = 1, B2 = 0, Bu = 0;
+  for (int64_t t = s->N; t >= 2; t--) {
+    double a = s->a[t], sg = s->s[t], v = a * a * l + sg * sg, ct = ctr_schedule_c(s, t);
+    double f = s->s[t - 1] / sg + ct * (a * l / v), cn = ct * sg * sqrt(l / v);
+    A *= f, B2 = f * f * B2 + cn * cn, Bu = f * Bu + ct;
+  }
+  lr->A = A, lr->B = sqrt(B2), lr->B_u = Bu;
+  double a1 = s->a[1], s1 = s->s[1], aN = s->a[s->N], sN = s->s[s->N];
+  lr->phi = sqrt((a1 * a1 * l + s1 * s1) / (aN * aN * l + sN * sN));
+}
+
+ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
+                                   ctr_chain_lowrank **out, ctr_error *err) {
+  *out = NULL;
+  if (!ctr_chain_lowrank_applies(m)) return CTR_OK;
+  ctr_chain_lowrank *lr = calloc(1, sizeof *lr);
+  if (!lr) return ctr_fail(err, CTR_ENOMEM, "chain: out of memory");
+  lr->d = m->d;
+  ctr_status st = span_basis(m, lr, err);
+  if (!st && lr->r > 0) st = reduced_mixture(m, lr, err);
+  if (st || lr->r >= m->d) {
+    ctr_chain_lowrank_free(lr);
+    return st;
+  }
+  complement(s, m->lam[m->lam_off[0]], lr);
+  *out = lr;
+  return CTR_OK;
+}
+
+void ctr_chain_lowrank_split(const ctr_chain_lowrank *lr, const double *x, double *xr,
+                             double *xp) {
+  int d = lr->d, r = lr->r;
+  memcpy(xp, x, sizeof(double) * d);
+  if (r == 0) return;
+  cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, x, 1, 0.0, xr, 1);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, d, r, -1.0, lr->Q, r, xr, 1, 1.0, xp, 1);
+}
+
+void ctr_chain_lowrank_join(const ctr_chain_lowrank *lr, const double *yr, double cp,
+                            const double *xp, double cu, const double *up, double cz,
+                            const double *zeta, double *q, double *out) {
+  int d = lr->d, r = lr->r;
+  for (int i = 0; i < d; i++)
+    out[i] = cp * xp[i] + (up ? cu * up[i] : 0) + (zeta ? cz * zeta[i] : 0);
+  if (r == 0) return;
+  /* out += Q (yr - cz Q^T zeta): zeta's in-span part removed, the chain's in-span part added */
+  if (zeta) cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, zeta, 1, 0.0, q, 1);
+  for (int k = 0; k < r; k++) q[k] = yr[k] - (zeta ? cz * q[k] : 0);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, d, r, 1.0, lr->Q, r, q, 1, 1.0, out, 1);
+}
