@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "engines/chain_lowrank.h"
 #include "targets/flow_map.h"
 #include "core/parfor.h"
 #include "core/rng.h"
+#include "core/rng_vec.h"
 
 
 void ctr_chain_params_default(ctr_chain_params *p) {
@@ -26,6 +29,7 @@ typedef struct {
   ctr_flow_tol tol;
   double *u;   /* bias direction, or NULL */
   double *U, *L1, *ferr; /* per point: U-statistic, ||mean - Phi||, flow error */
+  double *tflow;         /* per point: seconds in the flow map */
   /* low-rank path (theory.md §9.4), or lr = NULL: the chain in r dims, the rest closed form */
   const ctr_chain_lowrank *lr;
   ctr_denoiser rden; /* the reduced mixture's denoiser (r > 0) */
@@ -60,7 +64,9 @@ static void *ws_alloc(void *ctx) {
     size_t r = (size_t)c->lr->r + 1; /* + 1: no zero-sized allocations when r = 0 */
     w->xr = ctr_dalloc(r), w->yr = ctr_dalloc(r), w->x0r = ctr_dalloc(r), w->q = ctr_dalloc(r);
     w->phir = ctr_dalloc(r), w->phirerr = ctr_dalloc(r), w->xp = ctr_dalloc(d);
-    w->rwork = ctr_dalloc(c->lr->red ? ctr_mixture_work_len(c->lr->red) : 1);
+    size_t nw = c->lr->red ? ctr_mixture_work_len(c->lr->red) : 1; /* the flow map's */
+    nw = nw > ctr_chain_lowrank_work_len(c->lr) ? nw : ctr_chain_lowrank_work_len(c->lr);
+    w->rwork = ctr_dalloc(nw);
     ok = w->xr && w->yr && w->x0r && w->q && w->phir && w->phirerr && w->xp && w->rwork;
   }
   if (ok) return w;
@@ -110,14 +116,14 @@ static ctr_status run_chain_lr(const chain_ctx *c, int i, int j, chain_ws *w, ct
   ctr_rng_init(&rng, c->p->seed, CTR_RNG_CHAIN_STEP, (uint64_t)i, (uint64_t)j);
   memcpy(w->yr, w->xr, sizeof(double) * r);
   for (int64_t t = s->N; r > 0 && t >= 2; t--) {
-    ctr_status st = ctr_mixture_posterior_sample(lr->red, s->a[t], s->s[t], w->yr, &rng, w->x0r,
-                                                 w->rwork, err);
+    ctr_status st = ctr_chain_lowrank_draw(lr, s->a[t], s->s[t], w->yr, &rng, w->x0r, w->rwork,
+                                           err);
     if (st) return st;
     double ratio = s->s[t - 1] / s->s[t], ct = ctr_schedule_c(s, t);
     for (int k = 0; k < r; k++)
       w->yr[k] = ratio * w->yr[k] + ct * (w->x0r[k] + (c->u ? eta_s * c->ur[k] : 0));
   }
-  ctr_rng_normals(&rng, (size_t)c->m->d, w->x0); /* x0 is free here: the complement's zeta */
+  ctr_rng_normals_vec(&rng, (size_t)c->m->d, w->x0); /* x0 is free: the complement's zeta */
   ctr_chain_lowrank_join(lr, w->yr, lr->A, w->xp, eta_s * lr->B_u, c->u ? c->up : NULL, lr->B,
                          w->x0, w->q, w->y);
   if (c->u && c->p->error.kind == CTR_ERR_FIT_BIAS)
@@ -147,8 +153,10 @@ static ctr_status one_point(void *ctx, size_t ip, void *wp, ctr_error *err) {
   chain_ws *w = wp;
   int i = (int)ip, d = c->m->d, M = c->p->chains;
   ctr_status st = start_point(c, i, w, err);
+  double t0 = omp_get_wtime();
   if (!st && c->lr) st = flow_lr(c, w, err);
   else if (!st) st = ctr_flow_map(&c->den, &c->span, &c->tol, w->x, w->phi, w->phierr, err);
+  c->tflow[i] = omp_get_wtime() - t0;
   double sumsq = 0;
   memset(w->sum, 0, sizeof(double) * d);
   for (int j = 0; !st && j < M; j++) {
@@ -191,8 +199,9 @@ ctr_status ctr_chain_run(const ctr_chain_params *p, const ctr_schedule *s, const
   ctr_flow_tol_default(&c.tol);
   st = ctr_flow_span_steps(s, s->N, 1, &c.span, err);
   c.U = ctr_dalloc(p->points), c.L1 = ctr_dalloc(p->points), c.ferr = ctr_dalloc(p->points);
+  c.tflow = ctr_dalloc(p->points);
   if (ctr_errmodel_is_bias(p->error.kind)) c.u = ctr_dalloc(m->d);
-  if (!st && (!c.U || !c.L1 || !c.ferr || (ctr_errmodel_is_bias(p->error.kind) && !c.u)))
+  if (!st && (!c.U || !c.L1 || !c.ferr || !c.tflow || (ctr_errmodel_is_bias(p->error.kind) && !c.u)))
     st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for %d points", p->points);
   if (!st && c.u) ctr_errmodel_direction(p->seed, m->d, c.u);
   ctr_chain_lowrank *lr = NULL;
@@ -216,8 +225,9 @@ ctr_status ctr_chain_run(const ctr_chain_params *p, const ctr_schedule *s, const
     out->rms_se = out->rms > 0 ? out->sq_se / (2 * out->rms) : sqrt(out->sq_se);
     out->w1_hi = out->l1 + 1.96 * out->l1_se;
     for (int i = 0; i < p->points; i++) out->flow_err = fmax(out->flow_err, c.ferr[i]);
+    for (int i = 0; i < p->points; i++) out->flow_seconds += c.tflow[i];
   }
-  free(c.U), free(c.L1), free(c.ferr), free(c.u), free(c.ur), free(c.up);
+  free(c.U), free(c.L1), free(c.ferr), free(c.u), free(c.ur), free(c.up), free(c.tflow);
   ctr_chain_lowrank_free(lr);
   return st;
 }

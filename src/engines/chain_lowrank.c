@@ -11,8 +11,16 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "core/rng_vec.h"
+
+#if defined(CTR_HAVE_SLEEF) && defined(__SSE2__)
+#include <emmintrin.h>
+#include <sleef.h>
+#define CTR_LOWRANK_SLEEF 1
+#endif
+
 int ctr_chain_lowrank_applies(const ctr_mixture *m) {
-  if (m->K >= m->d) return 0;
+  if (m->K > m->d) return 0; /* the SVD below needs K <= d */
   for (int k = 0; k < m->K; k++)
     if (m->kind[k] != CTR_COV_ISO || m->lam[m->lam_off[k]] != m->lam[m->lam_off[0]]) return 0;
   return 1;
@@ -20,7 +28,7 @@ int ctr_chain_lowrank_applies(const ctr_mixture *m) {
 
 void ctr_chain_lowrank_free(ctr_chain_lowrank *lr) {
   if (!lr) return;
-  free(lr->Q);
+  free(lr->Q), free(lr->muT);
   ctr_mixture_free(lr->red);
   free(lr);
 }
@@ -69,6 +77,10 @@ static ctr_status reduced_mixture(const ctr_mixture *m, ctr_chain_lowrank *lr, c
     cov[k] = (ctr_mixture_cov){CTR_COV_ISO, m->lam + m->lam_off[k]};
   }
   if (!st) st = ctr_mixture_alloc(K, r, m->weight, mur, cov, &lr->red, err);
+  if (!st && !(lr->muT = ctr_dalloc((size_t)K * r)))
+    st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the reduced mixture");
+  for (int k = 0; !st && k < K; k++)
+    for (int i = 0; i < r; i++) lr->muT[(size_t)i * K + k] = lr->red->mu[(size_t)k * r + i];
   free(mur), free(cov);
   return st;
 }
@@ -99,7 +111,8 @@ ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
     ctr_chain_lowrank_free(lr);
     return st;
   }
-  complement(s, m->lam[m->lam_off[0]], lr);
+  lr->l = m->lam[m->lam_off[0]];
+  complement(s, lr->l, lr);
   *out = lr;
   return CTR_OK;
 }
@@ -124,4 +137,54 @@ void ctr_chain_lowrank_join(const ctr_chain_lowrank *lr, const double *yr, doubl
   if (zeta) cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, zeta, 1, 0.0, q, 1);
   for (int k = 0; k < r; k++) q[k] = yr[k] - (zeta ? cz * q[k] : 0);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, d, r, 1.0, lr->Q, r, q, 1, 1.0, out, 1);
+}
+
+size_t ctr_chain_lowrank_work_len(const ctr_chain_lowrank *lr) {
+  return (size_t)(lr->red ? lr->red->K : 0) + (size_t)lr->r + 4;
+}
+
+/* w[k] = exp(w[k]) for the K values (all <= 0), two lanes at a time. */
+static void exp_all(int K, double *w) {
+  int k = 0;
+#ifdef CTR_LOWRANK_SLEEF
+  for (; k + 2 <= K; k += 2) _mm_storeu_pd(w + k, Sleef_expd2_u10(_mm_loadu_pd(w + k)));
+#endif
+  for (; k < K; k++) w[k] = exp(w[k]);
+}
+
+ctr_status ctr_chain_lowrank_draw(const ctr_chain_lowrank *lr, double a, double s,
+                                  const double *y, ctr_rng *rng, double *x0, double *work,
+                                  ctr_error *err) {
+  const ctr_mixture *m = lr->red;
+  int K = m->K, r = lr->r;
+  double *w = work, *z = work + K, u = ctr_rng_uniform(rng);
+  double v = a * a * lr->l + s * s, h = -0.5 / v, M = -INFINITY, sum = 0;
+  for (int k = 0; k < K; k++) w[k] = 0;
+  for (int i = 0; i < r; i++) { /* over k innermost: contiguous in muT, vectorises */
+    const double yi = y[i], *mi = lr->muT + (size_t)i * K;
+    for (int k = 0; k < K; k++) {
+      double e = yi - a * mi[k];
+      w[k] += e * e;
+    }
+  }
+  for (int k = 0; k < K; k++) {
+    w[k] = m->log_weight[k] + h * w[k];
+    if (isnan(w[k])) w[k] = -INFINITY; /* inf - inf: overflowing distances */
+    M = fmax(M, w[k]);
+  }
+  if (!(M > -INFINITY))
+    return ctr_fail(err, CTR_ENUMERIC, "chain: every component's log-density overflows at "
+                    "this point (a = %g, s = %g)", a, s);
+  for (int k = 0; k < K; k++) w[k] -= M;
+  exp_all(K, w);
+  for (int k = 0; k < K; k++) sum += w[k];
+  int kk = -1;
+  double c = 0, target = u * sum;
+  for (int k = 0; k < K; k++) /* last positive weight catches rounding of the total */
+    if (w[k] > 0 && (kk = k, (c += w[k]) > target)) break;
+  const double *mu = m->mu + (size_t)kk * r;
+  double g = a * lr->l / v, sd = s * sqrt(lr->l / v);
+  ctr_rng_normals_vec(rng, (size_t)r, z);
+  for (int i = 0; i < r; i++) x0[i] = mu[i] + g * (y[i] - a * mu[i]) + sd * z[i];
+  return CTR_OK;
 }

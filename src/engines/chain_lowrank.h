@@ -29,12 +29,14 @@ typedef struct {
   int d, r;          /* r = dim span{mu_k}, 0 <= r < d */
   double *Q;         /* d x r row-major, orthonormal columns (NULL when r = 0) */
   ctr_mixture *red;  /* the reduced mixture in r dims (NULL when r = 0) */
+  double *muT;       /* its means transposed, r x K row-major (the draw's distance loop) */
+  double l;          /* the shared variance sigma^2 */
   double A, B, B_u;  /* complement recursion, see above */
   double phi;        /* complement flow factor */
 } ctr_chain_lowrank;
 
-/* 1 if every component is isotropic with one shared variance and K < d (the span can be
- * smaller than d), else 0. */
+/* 1 if every component is isotropic with one shared variance and K <= d (the span may be
+ * smaller than d; ctr_chain_lowrank_alloc finds out), else 0. */
 int ctr_chain_lowrank_applies(const ctr_mixture *m);
 
 /* The basis (one-sided Jacobi SVD of the d x K matrix of means, singular values below 1e-11
@@ -43,6 +45,18 @@ int ctr_chain_lowrank_applies(const ctr_mixture *m);
 ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
                                    ctr_chain_lowrank **out, ctr_error *err);
 void ctr_chain_lowrank_free(ctr_chain_lowrank *lr);
+
+/* Scratch length (doubles) of ctr_chain_lowrank_draw: K + r + 4. */
+size_t ctr_chain_lowrank_work_len(const ctr_chain_lowrank *lr);
+
+/* One posterior draw of X_0 for the reduced mixture at (a, s) given y (r dims), into x0:
+ * one uniform, then r normals (ctr_rng_normals_vec) from rng, whatever component is drawn.
+ * The same law as ctr_mixture_posterior_sample on lr->red, specialised to one shared width
+ * (log w_k = log pi_k - ||y - a mu_k||^2 / (2v) up to a constant, distances taken as
+ * differences: no cancellation) with vector exp. CTR_ENUMERIC if every log-weight overflows. */
+ctr_status ctr_chain_lowrank_draw(const ctr_chain_lowrank *lr, double a, double s,
+                                  const double *y, ctr_rng *rng, double *x0, double *work,
+                                  ctr_error *err);
 
 /* xr = Q^T x (r), xp = x - Q xr (d). */
 void ctr_chain_lowrank_split(const ctr_chain_lowrank *lr, const double *x, double *xr,
