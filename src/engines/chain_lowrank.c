@@ -20,7 +20,6 @@
 #endif
 
 int ctr_chain_lowrank_applies(const ctr_mixture *m) {
-  if (m->K > m->d) return 0; /* the SVD below needs K <= d */
   for (int k = 0; k < m->K; k++)
     if (m->kind[k] != CTR_COV_ISO || m->lam[m->lam_off[k]] != m->lam[m->lam_off[0]]) return 0;
   return 1;
@@ -68,11 +67,13 @@ static ctr_status span_basis(const ctr_mixture *m, ctr_chain_lowrank *lr, ctr_er
 static ctr_status reduced_mixture(const ctr_mixture *m, ctr_chain_lowrank *lr, ctr_error *err) {
   int d = m->d, K = m->K, r = lr->r;
   double *mur = ctr_dalloc((size_t)K * r);
+  if (mur && lr->ident) memcpy(mur, m->mu, sizeof(double) * K * r);
   ctr_mixture_cov *cov = calloc((size_t)K, sizeof *cov);
   ctr_status st = CTR_OK;
   if (!mur || !cov) st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the reduced mixture");
   for (int k = 0; !st && k < K; k++) {
-    cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, m->mu + (size_t)k * d, 1, 0.0,
+    if (!lr->ident)
+      cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, m->mu + (size_t)k * d, 1, 0.0,
                 mur + (size_t)k * r, 1);
     cov[k] = (ctr_mixture_cov){CTR_COV_ISO, m->lam + m->lam_off[k]};
   }
@@ -105,9 +106,13 @@ ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
   ctr_chain_lowrank *lr = calloc(1, sizeof *lr);
   if (!lr) return ctr_fail(err, CTR_ENOMEM, "chain: out of memory");
   lr->d = m->d;
-  ctr_status st = span_basis(m, lr, err);
+  ctr_status st = m->K <= m->d ? span_basis(m, lr, err) : CTR_OK; /* the SVD needs K <= d */
+  if (!st && (m->K > m->d || lr->r == m->d)) { /* no complement: the identity basis */
+    free(lr->Q);
+    lr->Q = NULL, lr->r = m->d, lr->ident = 1;
+  }
   if (!st && lr->r > 0) st = reduced_mixture(m, lr, err);
-  if (st || lr->r >= m->d) {
+  if (st) {
     ctr_chain_lowrank_free(lr);
     return st;
   }
@@ -120,6 +125,11 @@ ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
 void ctr_chain_lowrank_split(const ctr_chain_lowrank *lr, const double *x, double *xr,
                              double *xp) {
   int d = lr->d, r = lr->r;
+  if (lr->ident) {
+    memcpy(xr, x, sizeof(double) * d);
+    memset(xp, 0, sizeof(double) * d);
+    return;
+  }
   memcpy(xp, x, sizeof(double) * d);
   if (r == 0) return;
   cblas_dgemv(CblasRowMajor, CblasTrans, d, r, 1.0, lr->Q, r, x, 1, 0.0, xr, 1);
@@ -130,6 +140,10 @@ void ctr_chain_lowrank_join(const ctr_chain_lowrank *lr, const double *yr, doubl
                             const double *xp, double cu, const double *up, double cz,
                             const double *zeta, double *q, double *out) {
   int d = lr->d, r = lr->r;
+  if (lr->ident) { /* xp = up = 0 and zeta - Q Q^T zeta = 0 */
+    memcpy(out, yr, sizeof(double) * d);
+    return;
+  }
   for (int i = 0; i < d; i++)
     out[i] = cp * xp[i] + (up ? cu * up[i] : 0) + (zeta ? cz * zeta[i] : 0);
   if (r == 0) return;

@@ -26,8 +26,9 @@
 #include "targets/mixture.h"
 
 typedef struct {
-  int d, r;          /* r = dim span{mu_k}, 0 <= r < d */
-  double *Q;         /* d x r row-major, orthonormal columns (NULL when r = 0) */
+  int d, r;          /* r = dim span{mu_k}, 0 <= r <= d */
+  int ident;         /* 1: r = d (K > d, or means spanning R^d): Q = I, no complement */
+  double *Q;         /* d x r row-major, orthonormal columns (NULL when r = 0 or ident) */
   ctr_mixture *red;  /* the reduced mixture in r dims (NULL when r = 0) */
   double *muT;       /* its means transposed, r x K row-major (the draw's distance loop) */
   double l;          /* the shared variance sigma^2 */
@@ -35,13 +36,14 @@ typedef struct {
   double phi;        /* complement flow factor */
 } ctr_chain_lowrank;
 
-/* 1 if every component is isotropic with one shared variance and K <= d (the span may be
- * smaller than d; ctr_chain_lowrank_alloc finds out), else 0. */
+/* 1 if every component is isotropic with one shared variance, else 0. When the means span
+ * all of R^d (or K > d) the path still applies with Q = I and no complement: its gain is then
+ * the specialised posterior draw alone. */
 int ctr_chain_lowrank_applies(const ctr_mixture *m);
 
-/* The basis (one-sided Jacobi SVD of the d x K matrix of means, singular values below 1e-11
- * of the largest dropped), the reduced mixture and the coefficients at schedule s. *out is
- * NULL (and CTR_OK returned) when the span turns out to be d-dimensional. */
+/* The basis (one-sided Jacobi SVD of the d x K matrix of means when K <= d, singular values
+ * below 1e-11 of the largest dropped), the reduced mixture and the coefficients at schedule s.
+ * *out is NULL (and CTR_OK returned) when ctr_chain_lowrank_applies is 0. */
 ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
                                    ctr_chain_lowrank **out, ctr_error *err);
 void ctr_chain_lowrank_free(ctr_chain_lowrank *lr);
