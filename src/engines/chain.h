@@ -44,7 +44,7 @@ typedef struct {
   double l1, l1_se;      /* conservative estimate of E||f_N - Phi|| and its standard error */
   double w1_hi;          /* l1 + 1.96 l1_se: a 95% upper bound on W1(f_N(q_N), X_1) in expectation */
   double flow_err;       /* largest halved-tolerance error estimate of Phi over the points */
-  double flow_seconds;   /* wall time in the flow map, summed over threads (benchmarks only:
+  double flow_seconds;   /* CPU time in the flow map, summed over threads (benchmarks only:
                             the one field that is not a function of the inputs) */
 } ctr_chain_result;
 
