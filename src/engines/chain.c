@@ -63,9 +63,7 @@ static void *ws_alloc(void *ctx) {
     size_t r = (size_t)c->lr->r + 1; /* + 1: no zero-sized allocations when r = 0 */
     w->xr = ctr_dalloc(r), w->yr = ctr_dalloc(r), w->x0r = ctr_dalloc(r), w->q = ctr_dalloc(r);
     w->phir = ctr_dalloc(r), w->phirerr = ctr_dalloc(r), w->xp = ctr_dalloc(d);
-    size_t nw = c->lr->red ? ctr_mixture_work_len(c->lr->red) : 1; /* the flow map's */
-    nw = nw > ctr_chain_lowrank_work_len(c->lr) ? nw : ctr_chain_lowrank_work_len(c->lr);
-    w->rwork = ctr_dalloc(nw);
+    w->rwork = ctr_dalloc(ctr_chain_lowrank_work_len(c->lr));
     ok = w->xr && w->yr && w->x0r && w->q && w->phir && w->phirerr && w->xp && w->rwork;
   }
   if (ok) return w;
@@ -122,7 +120,8 @@ static ctr_status run_chain_lr(const chain_ctx *c, int i, int j, chain_ws *w, ct
     for (int k = 0; k < r; k++)
       w->yr[k] = ratio * w->yr[k] + ct * (w->x0r[k] + (c->u ? eta_s * c->ur[k] : 0));
   }
-  ctr_rng_normals_vec(&rng, (size_t)c->m->d, w->x0); /* x0 is free: the complement's zeta */
+  if (!lr->ident) /* the complement's zeta (x0 is free here); no complement when Q = I */
+    ctr_rng_normals_vec(&rng, (size_t)c->m->d, w->x0);
   ctr_chain_lowrank_join(lr, w->yr, lr->A, w->xp, eta_s * lr->B_u, c->u ? c->up : NULL, lr->B,
                          w->x0, w->q, w->y);
   if (c->u && c->p->error.kind == CTR_ERR_FIT_BIAS)

@@ -11,7 +11,14 @@
  * ||f*_N(x) - Phi(x)|| in expectation (Jensen): the conservative L1 estimate.
  *
  * Errors (theory.md §6): fit-bias adds e_t = eps_t u at every step, so f_N = f*_N + eps u;
- * score-bias draws the teacher's X_0 + eps u (a wrong data law). Other kinds are refused. */
+ * score-bias draws the teacher's X_0 + eps u (a wrong data law). Other kinds are refused.
+ *
+ * Paths: when every component is isotropic with one shared width (two modes, simplex, sphere,
+ * point clouds), the chain runs in the span of the means with a specialised posterior draw and
+ * the complement in closed form (theory.md §9.4, engines/chain_lowrank.h): exact in
+ * distribution, O(K r) per step instead of O(K d). Other mixtures take every step in d dims.
+ * Each chain's draws come from its own stream (seed, point, chain), so the estimates are
+ * bit-identical whatever the thread count; the two paths use the streams differently. */
 #ifndef CTR_ENGINES_CHAIN_H
 #define CTR_ENGINES_CHAIN_H
 

@@ -1,5 +1,5 @@
 /* engines/chain_lowrank.h: the backward chain of theory.md §5.6 for mixtures whose components
- * share one isotropic width sigma^2 I and whose means span r < d dimensions (theory.md §9.4).
+ * share one isotropic width sigma^2 I, whose means span r <= d dimensions (theory.md §9.4).
  *
  * Write y = Q y_r + y_perp with Q (d x r, orthonormal columns) a basis of span{mu_k}. Then
  * ||y - a mu_k||^2 = ||y_r - a Q^T mu_k||^2 + ||y_perp||^2, and the second term is the same for
