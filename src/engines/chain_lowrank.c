@@ -106,8 +106,16 @@ ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
   ctr_chain_lowrank *lr = calloc(1, sizeof *lr);
   if (!lr) return ctr_fail(err, CTR_ENOMEM, "chain: out of memory");
   lr->d = m->d;
-  ctr_status st = m->K <= m->d ? span_basis(m, lr, err) : CTR_OK; /* the SVD needs K <= d */
-  if (!st && (m->K > m->d || lr->r == m->d)) { /* no complement: the identity basis */
+  /* The basis pays when the span can be smaller than R^d and the SVD (O(K^2 d) per
+   * sweep) is cheap; otherwise Q = I, where the path's gain is the draw alone, and it copies
+   * the means twice, so it is left to the full-space path beyond 1e7 of them (80 MB). */
+  int svd = m->K <= m->d && (double)m->K * m->K * m->d <= 2e8;
+  if (!svd && (double)m->K * m->d > 1e7) {
+    free(lr);
+    return CTR_OK;
+  }
+  ctr_status st = svd ? span_basis(m, lr, err) : CTR_OK;
+  if (!st && (!svd || lr->r == m->d)) { /* no complement: the identity basis */
     free(lr->Q);
     lr->Q = NULL, lr->r = m->d, lr->ident = 1;
   }

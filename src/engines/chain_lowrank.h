@@ -41,9 +41,10 @@ typedef struct {
  * the specialised posterior draw alone. */
 int ctr_chain_lowrank_applies(const ctr_mixture *m);
 
-/* The basis (one-sided Jacobi SVD of the d x K matrix of means when K <= d, singular values
- * below 1e-11 of the largest dropped), the reduced mixture and the coefficients at schedule s.
- * *out is NULL (and CTR_OK returned) when ctr_chain_lowrank_applies is 0. */
+/* The basis (one-sided Jacobi SVD of the d x K matrix of means when K <= d and K^2 d <= 2e8,
+ * singular values below 1e-11 of the largest dropped; else Q = I), the reduced mixture and
+ * the coefficients at schedule s. *out is NULL (and CTR_OK returned) when
+ * ctr_chain_lowrank_applies is 0, or Q = I with K d > 1e7 (the full-space path then). */
 ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
                                    ctr_chain_lowrank **out, ctr_error *err);
 void ctr_chain_lowrank_free(ctr_chain_lowrank *lr);
