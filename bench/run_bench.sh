@@ -51,7 +51,7 @@ if [ ! -x "$BENCH" ]; then
   # shellcheck disable=SC2046
   gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
     -I"$BUILD" "$ROOT/bench/bench_affine.c" "$BUILD/libctrate.a" \
-    $(pkg-config --cflags --libs gsl hdf5) -lhdf5_serial_hl -lm -o "$BENCH" ||
+    $(pkg-config --cflags --libs gsl hdf5) $(pkg-config --libs sleef 2>/dev/null) -lhdf5_serial_hl -lm -o "$BENCH" ||
     { echo "run_bench: cannot build bench_affine" >&2; exit 2; }
 fi
 
@@ -122,7 +122,7 @@ for prog in bench/bench_mixture tests/wassign_cli; do
   # shellcheck disable=SC2046
   gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
     -I"$BUILD" "$ROOT/$prog.c" "$BUILD/libctrate.a" \
-    $(pkg-config --cflags --libs gsl hdf5) -lhdf5_serial_hl -lm -o "$exe" ||
+    $(pkg-config --cflags --libs gsl hdf5) $(pkg-config --libs sleef 2>/dev/null) -lhdf5_serial_hl -lm -o "$exe" ||
     { echo "run_bench: cannot build $prog" >&2; exit 2; }
   case $prog in bench/*) BENCH_MIX=$exe ;; *) WCLI=$exe ;; esac
 done
