@@ -19,6 +19,10 @@
  *        (the flow map's own denoiser calls are not counted in either).
  *
  * usage: bench_mixture [N POINTS CHAINS]   (default: 200 2000 4)
+ *        bench_mixture --sphere D K N POINTS CHAINS [NUMPY_SCRIPT [MIN_SPEEDUP]]
+ *          (the chain engine on the sphere preset, sigma 0.1, radius sqrt(d): old full-space
+ *          path against the default (low-rank) path and bench/ref_mixture.py --sphere; see
+ *          sphere_main)
  * Output, one JSON line each: {"engine": "chain", ...}, {"engine": "distill", ...} with the
  * estimates (sq, l1 and standard errors) for the statistical cross-check, and
  * {"engine": "maps", "x": [...], "phi": [...], "fN": [...]}: Phi(x) and the DDIM map f_N(x)
@@ -28,6 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <omp.h>
@@ -81,7 +86,118 @@ static int time_flow(const ctr_schedule *s, const ctr_mixture *m, int points, do
   return 0;
 }
 
+/* ---- --sphere: the chain engine on the sphere preset in d dims (issue 13 point 4) ---- */
+
+/* Best of REPS runs of ctr_chain_run with full_space = fs: wall seconds, CPU seconds, the flow
+ * map's CPU seconds in the run of least CPU time, and the estimates. */
+static int time_chain(const ctr_schedule *s, const ctr_mixture *m, const ctr_chain_params *cp0,
+                      int fs, double *best, double *cpu, double *flow, ctr_chain_result *res) {
+  ctr_chain_params cp = *cp0;
+  cp.full_space = fs;
+  ctr_error err = {0};
+  *best = *cpu = INFINITY;
+  for (int rep = 0; rep < REPS; rep++) {
+    double t0 = omp_get_wtime();
+    clock_t c0 = clock();
+    if (ctr_chain_run(&cp, s, m, res, &err)) return fail("chain", &err);
+    double t = omp_get_wtime() - t0, c = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    if (t < *best) *best = t;
+    if (c < *cpu) *cpu = c, *flow = res->flow_seconds;
+  }
+  return 0;
+}
+
+/* Run the numpy reference (vectorised over chains and points) and read its samples_per_s. */
+static double numpy_rate(const char *script, long d, long K, long N, long P, long M) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 '%s' "
+           "--sphere %ld %ld %ld %ld %ld", script, d, K, N, P, M);
+  FILE *f = popen(cmd, "r");
+  if (!f) return NAN;
+  char line[4096];
+  double rate = NAN;
+  while (fgets(line, sizeof line, f)) {
+    fputs(line, stdout);
+    const char *q = strstr(line, "\"samples_per_s\": ");
+    if (q) rate = strtod(q + strlen("\"samples_per_s\": "), NULL);
+  }
+  return pclose(f) == 0 ? rate : NAN;
+}
+
+/* usage: --sphere D K N POINTS CHAINS [NUMPY_SCRIPT [MIN_SPEEDUP]]. Times the old path
+ * (full_space = 1: every step in d dims) and the default path (low-rank when it applies) on
+ * the same points, best of REPS each, then the numpy reference if given. Rates are posterior
+ * samples per CPU second of the sampling loop (the engine's CPU time minus the flow map's: the
+ * machine is shared, and CPU time is the less disturbed measure); "engine_samples_per_s"
+ * counts the whole engine; "seconds" is the best wall time. Exit 1 if the loop's speed-up of the
+ * default path over the old one is below MIN_SPEEDUP (default 0: no check). */
+static int sphere_main(int argc, char **argv) {
+  long v[5];
+  for (int i = 0; i < 5; i++) {
+    char *e;
+    v[i] = strtol(argv[2 + i], &e, 10);
+    if (*e || v[i] < 2 || v[i] > 100000000) {
+      fprintf(stderr, "bench_mixture --sphere: argument %d = '%s' is invalid (accepted: "
+                      "integers 2..1e8: D K N POINTS CHAINS)\n", i + 1, argv[2 + i]);
+      return 2;
+    }
+  }
+  long d = v[0], K = v[1], N = v[2], P = v[3], M = v[4];
+  const char *script = argc > 7 ? argv[7] : NULL;
+  double min_speedup = argc > 8 ? strtod(argv[8], NULL) : 0;
+  omp_set_num_threads(1);
+  ctr_error err = {0};
+  ctr_schedule_params sp;
+  ctr_schedule_params_default(&sp);
+  sp.N = N;
+  ctr_mixture_params mp;
+  ctr_mixture_params_default(&mp);
+  mp.kind = CTR_MIXTURE_SPHERE, mp.d = (int)d, mp.K = (int)K, mp.sigma = 0.1;
+  mp.radius = 1, mp.radius_growing = 1, mp.seed = 1;
+  ctr_schedule *s = NULL;
+  ctr_mixture *m = NULL;
+  if (ctr_schedule_alloc(&sp, &s, &err)) return fail("schedule", &err);
+  if (ctr_mixture_from_params(&mp, &m, &err)) return fail("mixture", &err);
+  ctr_chain_params cp;
+  ctr_chain_params_default(&cp);
+  cp.points = (int)P, cp.chains = (int)M, cp.seed = 1;
+  double samples = (double)P * (double)M * (double)(N - 1), loop[2] = {0, 0};
+  int rc = 0;
+  for (int fs = 1; !rc && fs >= 0; fs--) {
+    double t = 0, cpu = 0, tf = 0;
+    ctr_chain_result r;
+    if ((rc = time_chain(s, m, &cp, fs, &t, &cpu, &tf, &r))) break;
+    loop[fs] = cpu - tf;
+    printf("{\"impl\": \"c\", \"engine\": \"chain\", \"target\": \"sphere\", \"path\": \"%s\", "
+           "\"d\": %ld, \"K\": %ld, \"N\": %ld, \"points\": %ld, \"chains\": %ld, \"reps\": %d, "
+           "\"seconds\": %.6g, \"cpu_seconds\": %.6g, \"cpu_seconds_flow\": %.6g, "
+           "\"samples_per_s\": %.6g, \"engine_samples_per_s\": %.6g, \"sq\": %.9g, "
+           "\"sq_se\": %.3g, \"l1\": %.9g, \"l1_se\": %.3g, \"flow_err\": %.3g}\n",
+           fs ? "full" : "default", d, K, N, P, M, REPS, t, cpu, tf, samples / (cpu - tf),
+           samples / cpu, r.sq, r.sq_se, r.l1, r.l1_se, r.flow_err);
+    fflush(stdout);
+  }
+  if (!rc) {
+    double speedup = loop[1] / loop[0];
+    double np = script ? numpy_rate(script, d, K, N, P, M) : NAN;
+    printf("{\"engine\": \"chain\", \"summary\": true, \"d\": %ld, \"K\": %ld, \"N\": %ld, "
+           "\"speedup_vs_full\": %.4g, \"full_vs_numpy\": %.4g, \"default_vs_numpy\": %.4g, "
+           "\"min_speedup\": %g}\n", d, K, N, speedup, samples / loop[1] / np,
+           samples / loop[0] / np, min_speedup);
+    if (script && !isfinite(np)) rc = fail("numpy reference", &(ctr_error){.msg = "failed"});
+    if (speedup < min_speedup) {
+      fprintf(stderr, "bench_mixture: d = %ld K = %ld: speed-up %.3g < target %g\n", d, K,
+              speedup, min_speedup);
+      rc = 1;
+    }
+  }
+  ctr_mixture_free(m);
+  ctr_schedule_free(s);
+  return rc;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 7 && !strcmp(argv[1], "--sphere") && argc <= 9) return sphere_main(argc, argv);
   long N = 200, points = 2000, chains = 4;
   if (argc != 1 && argc != 4) {
     fprintf(stderr, "usage: bench_mixture [N POINTS CHAINS]   (default: 200 2000 4)\n");

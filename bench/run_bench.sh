@@ -16,6 +16,10 @@
 # Then: ctrate sweep with --threads 1 and --threads 2 gives bit-identical rows
 #   (ctrate show --csv, wall_time column removed, sorted by point_id).
 #
+# Chain engine on sphere mixtures (bench_mixture --sphere, issue 13 point 4): the sampling loop
+# of the default path (low-rank, theory.md §9.4) against the old full-space path, >= 5x at
+# d = 64, K = 8 and >= 10x at d = 1024, K = 64 (N = 400), with numpy (vectorised over chains and
+# points) reported alongside.
 # Then (no speed thresholds, agreement only):
 #   chain and distill engines (bench_mixture, single thread) against bench/ref_mixture.py:
 #     1-D two-mode mixture, N = 200, 2000 points, 4 chains; C and numpy rates (posterior
@@ -47,7 +51,7 @@ if [ ! -x "$BENCH" ]; then
   # shellcheck disable=SC2046
   gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
     -I"$BUILD" "$ROOT/bench/bench_affine.c" "$BUILD/libctrate.a" \
-    $(pkg-config --cflags --libs gsl hdf5) -lhdf5_serial_hl -lm -o "$BENCH" ||
+    $(pkg-config --cflags --libs gsl hdf5) $(pkg-config --libs sleef 2>/dev/null) -lhdf5_serial_hl -lm -o "$BENCH" ||
     { echo "run_bench: cannot build bench_affine" >&2; exit 2; }
 fi
 
@@ -118,7 +122,7 @@ for prog in bench/bench_mixture tests/wassign_cli; do
   # shellcheck disable=SC2046
   gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
     -I"$BUILD" "$ROOT/$prog.c" "$BUILD/libctrate.a" \
-    $(pkg-config --cflags --libs gsl hdf5) -lhdf5_serial_hl -lm -o "$exe" ||
+    $(pkg-config --cflags --libs gsl hdf5) $(pkg-config --libs sleef 2>/dev/null) -lhdf5_serial_hl -lm -o "$exe" ||
     { echo "run_bench: cannot build $prog" >&2; exit 2; }
   case $prog in bench/*) BENCH_MIX=$exe ;; *) WCLI=$exe ;; esac
 done
@@ -127,6 +131,22 @@ echo "mixture engines (N=200, 2000 points, 4 chains) ..." >&2
 mix_ok=1
 OMP_NUM_THREADS=1 "$BENCH_MIX" >"$TMP/mix_c.jsonl" || mix_ok=0
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" "$ROOT/bench/ref_mixture.py" >"$TMP/mix_np.jsonl" || mix_ok=0
+# issue 13 point 4: the chain engine on sphere mixtures in d dims, old full-space path against
+# the default (low-rank) path and numpy vectorised over all chains and points; bench_mixture
+# exits 1 below the sampling loop's speed-up target (5x at d = 64, K = 8; 10x at d = 1024,
+# K = 64, measured on fewer points there: the old path takes ~0.7 s per point)
+echo "chain engine on sphere mixtures (d=64 K=8, d=1024 K=64; N=400) ..." >&2
+for c in "64 8 400 1000 4 5" "1024 64 400 50 4 10"; do
+  # shellcheck disable=SC2086 # split "D K N P M TARGET" on purpose
+  set -- $c
+  if OMP_NUM_THREADS=1 "$BENCH_MIX" --sphere "$1" "$2" "$3" "$4" "$5" \
+      "$ROOT/bench/ref_mixture.py" "$6" >"$TMP/sphere_$1.jsonl"; then
+    echo "PASS chain sampling loop, sphere d=$1 K=$2: $(grep summary "$TMP/sphere_$1.jsonl")"
+  else
+    echo "FAIL chain sampling loop, sphere d=$1 K=$2 (target ${6}x the full-space path):"
+    cat "$TMP/sphere_$1.jsonl"; mix_ok=0
+  fi
+done
 echo "assignment solver (n=1000, 3000, d=10) ..." >&2
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" "$ROOT/bench/bench_assign.py" "$WCLI" >"$TMP/assign.jsonl" || mix_ok=0
 [ $mix_ok = 1 ] || { echo "FAIL a mixture or assignment benchmark run failed"; fail=1; }

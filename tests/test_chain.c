@@ -46,18 +46,20 @@ static double affine_sq(const ctr_schedule *s, int d, double lambda, double *l1)
   return m.qN.coupling_rms * m.qN.coupling_rms;
 }
 
-static void test_vs_affine(int d, int64_t N, double lambda) {
+static void test_vs_affine(int d, int64_t N, double lambda, int full_space) {
   ctr_schedule *s = fixture_schedule(N);
   ctr_mixture *m = gauss_mixture(d, lambda);
   ctr_chain_params p;
   ctr_chain_params_default(&p);
   p.points = 16000, p.chains = 8; /* se ~ 5% of the value: 4 se still tells c_t errors apart */
+  p.full_space = full_space; /* 0: the mean is 0, so the low-rank path is all closed form */
   ctr_chain_result r;
   ctr_error e;
   char name[160];
   double l1, want = affine_sq(s, d, lambda, &l1);
   ctr_status st = ctr_chain_run(&p, s, m, &r, &e);
-  snprintf(name, sizeof name, "d=%d N=%lld lambda=%g: chain runs", d, (long long)N, lambda);
+  snprintf(name, sizeof name, "d=%d N=%lld lambda=%g full_space=%d: chain runs", d, (long long)N,
+           lambda, full_space);
   check_true(name, st == CTR_OK, e.msg);
   printf("# chain sq %.6g +- %.2g, closed form %.6g (%.2f se); L1 %.6g vs %.6g; flow err %.2g\n",
          r.sq, r.sq_se, want, (r.sq - want) / r.sq_se, r.l1, l1, r.flow_err);
@@ -101,8 +103,10 @@ static void test_threads_and_errors(void) {
 
 int main(void) {
   gsl_set_error_handler_off();
-  test_vs_affine(1, 20, 4.0);
-  test_vs_affine(3, 40, 0.25);
+  test_vs_affine(1, 20, 4.0, 1);
+  test_vs_affine(1, 20, 4.0, 0);
+  test_vs_affine(3, 40, 0.25, 1);
+  test_vs_affine(3, 40, 0.25, 0);
   test_threads_and_errors();
   return check_summary();
 }

@@ -24,7 +24,7 @@ static void compare(const char *what, int d, ctr_mixture_preset kind, int points
   mp.kind = kind, mp.d = d, mp.m = m, mp.sigma = sigma;
   ctr_mixture *mix = NULL;
   ctr_error err;
-  ctr_chain_params cp = {points, 4, 7, {0}, 0};
+  ctr_chain_params cp = {points, 4, 7, {0}, 0, 0};
   cp.error.kind = CTR_ERR_NONE;
   ctr_chain_result cr;
   ctr_status st = ctr_mixture_from_params(&mp, &mix, &err);

@@ -352,7 +352,7 @@ static void fill_normal_hi(ctr_point *row, double c, double c_se) {
 
 static ctr_status run_chain_rows(const ctr_point_spec *spec, const ctr_schedule *s,
                                  const ctr_mixture *m, ctr_point *row, ctr_error *err) {
-  ctr_chain_params p = {spec->points, spec->chains, spec->target.seed, spec->engine.error, 0};
+  ctr_chain_params p = {spec->points, spec->chains, spec->target.seed, spec->engine.error, 0, 0};
   ctr_chain_result r, z;
   ctr_status st = ctr_chain_run(&p, s, m, &r, err);
   if (st) return st;
