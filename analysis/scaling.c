@@ -101,6 +101,14 @@ static void find_params(void) {
     else param_fields[nparams++] = f;
     if (!strcmp(f->name, "chains")) break;
   }
+  /* the learned engine's parameters sit after the metrics in core/point.h: a sweep over
+   * train_n or the class must not pool its rows as replicates of one group */
+  static const char *const learned[] = {"train_n", "sample_mode", "ridge", "degree", "features",
+                                        "n_features", "bandwidth", "rbf_width", "centres"};
+  for (size_t i = 0; i < sizeof learned / sizeof learned[0] && nparams < 63; i++) {
+    const ctr_field *f = ctr_point_field(learned[i]);
+    if (f) param_fields[nparams++] = f;
+  }
 }
 
 /* A radius that grows like sqrt(d) is one family's radius at every d (compared as R / sqrt(d)). */

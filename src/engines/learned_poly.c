@@ -251,23 +251,33 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static double w1_rule(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
-                      int M, double *y) {
-  for (int i = 0; i < M; i++) y[i] = ctr_lpoly_eval(&r->f, r->p, gsl_cdf_ugaussian_Pinv((i + 0.5) / M));
+static double w1_rule(const ctr_schedule *s, const ctr_mixture *m, ctr_learned_map1 f,
+                      const void *ctx, int M, double *y) {
+  for (int i = 0; i < M; i++) y[i] = f(ctx, gsl_cdf_ugaussian_Pinv((i + 0.5) / M));
   qsort(y, (size_t)M, sizeof *y, cmp_double);
   double acc = 0;
   for (int i = 0; i < M; i++) acc += fabs(x1_quantile(s, m, (i + 0.5) / M) - y[i]);
   return acc / M;
 }
 
+ctr_status ctr_learned_w1_1d(const ctr_schedule *s, const ctr_mixture *m, ctr_learned_map1 f,
+                             const void *ctx, int M, double *w1, double *disc, ctr_error *err) {
+  double *y = ctr_dalloc((size_t)M);
+  if (!y) return ctr_fail(err, CTR_ENOMEM, "learned: out of memory (M = %d)", M);
+  *w1 = w1_rule(s, m, f, ctx, M, y);
+  *disc = fabs(*w1 - w1_rule(s, m, f, ctx, M / 2, y));
+  free(y);
+  return isfinite(*w1) ? CTR_OK : ctr_fail(err, CTR_ENUMERIC, "learned: W1 of the output is not finite");
+}
+
+static double lpoly_map(const void *ctx, double x) {
+  const ctr_lpoly_result *r = ctx;
+  return ctr_lpoly_eval(&r->f, r->p, x);
+}
+
 ctr_status ctr_lpoly_w1_normal(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
                                int M, double *w1, double *disc, ctr_error *err) {
-  double *y = ctr_dalloc((size_t)M);
-  if (!y) return ctr_fail(err, CTR_ENOMEM, "polynomial class: out of memory (M = %d)", M);
-  *w1 = w1_rule(s, m, r, M, y);
-  *disc = fabs(*w1 - w1_rule(s, m, r, M / 2, y));
-  free(y);
-  return CTR_OK;
+  return ctr_learned_w1_1d(s, m, lpoly_map, r, M, w1, disc, err);
 }
 
 void ctr_lpoly_result_free(ctr_lpoly_result *r) {
