@@ -130,6 +130,12 @@ for sub in run sweep; do
   bad $sub "learned|fit-bias|accepted|none" --engine learned --error fit-bias --eps 0.1
   bad $sub "bogus|accepted|fresh" --engine learned --sample-mode bogus
   bad $sub "--degree|d = 1|d = 2|accepted" --engine learned --degree 3 --d 2
+  bad $sub "rbf|d = 1|d = 2|accepted" --engine learned --features rbf --d 2
+  bad $sub "--M|0|accepted" --engine learned --features rff --M 0
+  bad $sub "bogus|accepted|rff" --engine learned --features bogus
+  bad $sub "--centres|bogus|accepted|quantile" --engine learned --features rbf --centres bogus
+  bad $sub "--bandwidth|accepted" --engine learned --features rff --bandwidth 0
+  bad $sub "--degree|--features|accepted" --engine learned --features rff --degree 3
   # cd on the full-matrix path is refused by the engine, after the file is opened
   bad $sub "cd|full|accepted" --engine cd --full --d 3
   bad $sub "$T/no_such_cov|cannot open" --target file --d 2 --cov-file "$T/no_such_cov"

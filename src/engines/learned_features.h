@@ -12,8 +12,9 @@
  *        (j + 1/2)/M; w the width in units of sigma_t (0: the mean centre spacing).
  * The affine part makes f_1 = identity and every affine minimiser exactly representable.
  * Step t fits theta by ridge least squares (penalty ridge sum_{k>=1} theta_k^2, intercept
- * free; Cholesky of the (M + 2) x (M + 2) normal equations) on n pairs with shared (X_0, Z),
- * the random streams of engines/learned_poly.h.
+ * free) on n pairs with shared (X_0, Z), the random streams of engines/learned_poly.h: the
+ * (M + 2) x (M + 2) normal equations solved by a symmetric eigendecomposition with eigenvalues
+ * below 1e-12 of the largest dropped (the features are nearly collinear without a ridge).
  *
  * eps_t = ||f_t - f*_t||_{L2(q_t)}: f*_t(x) = E[f_{t-1}((s_{t-1}/s_t) x + c_t X_0) | X_t = x]
  * with the inner expectation in closed form (cosines and Gaussian bumps against the Gaussian
