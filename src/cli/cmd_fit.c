@@ -30,6 +30,8 @@ static void help(FILE *out) {
           "                     N(0, I), for every engine)\n"
           "  --range LO:HI      slopes over LO <= N <= HI only (default: every N)\n"
           "  --bootstrap B      bootstrap resamples, 0 or 20..100000 (1000)\n"
+          "  --C X              learned rows: check W <= X shape + eps + eps_F (default: the\n"
+          "                     fitted C of the file's ideal rows of the same target)\n"
           "  --report FILE.md   where the markdown goes (default FILE.fit.md)\n"
           "  --no-write         leave FILE.h5 unchanged and write no report file\n"
           "  -q, --quiet        nothing on stdout\n"
@@ -59,6 +61,7 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
   static const struct option opts[] = {
       {"metric", required_argument, 0, 'm'}, {"range", required_argument, 0, 'r'},
       {"bootstrap", required_argument, 0, 'b'}, {"report", required_argument, 0, 'R'},
+      {"C", required_argument, 0, 'C'},
       {"no-write", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   optind = 1, opterr = 0;
@@ -73,7 +76,8 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
     else if (c == 'b') {
       st = ctr_arg_int("--bootstrap", optarg, 0, 100000, &k, &err), o->bootstrap = (int)k;
       if (!st && k > 0 && k < 20) st = ctr_fail(&err, CTR_EINPUT, "--bootstrap %lld: use 0 or 20..100000", (long long)k);
-    } else if (c == 'R') f->report = optarg;
+    } else if (c == 'C') st = ctr_arg_double("--C", optarg, 1e-300, 1e300, &o->learned_C, &err);
+    else if (c == 'R') f->report = optarg;
     else if (c == 'n') f->no_write = 1;
     else if (c == 'q') f->quiet = 1;
     else {
