@@ -1,6 +1,6 @@
 /* engines/learned_poly.h: CT from samples in d = 1 with a POLYNOMIAL class of degree p on a
- * 1-D Gaussian mixture (a Gaussian is K = 1), theory.md §13.3. First increment of issue 15's
- * feature classes: not wired to the command line yet.
+ * 1-D Gaussian mixture (a Gaussian is K = 1), theory.md §13.3 (`--degree P`; the feature
+ * classes are engines/learned_features.h).
  *
  * f_t(x) = sum_{k<=p} theta_k He_k((x - m_t)/sigma_t), He_k the probabilists' Hermite
  * polynomials, m_t and sigma_t^2 the mean and variance of q_t (a well-conditioned basis).
