@@ -177,6 +177,8 @@ static void check_gaussian_limit(ctr_lfeat_kind kind) {
 
 static double lfeat_map(const void *ctx, double x) { return ctr_lfeat_eval(ctx, x); }
 
+static double grid_map(const void *ctx, double x) { return ctr_grid_eval(ctx, x); }
+
 static void check_grid_limit(void) {
   const int64_t N = 10, ns[3] = {1000, 10000, 100000};
   ctr_schedule *s = sched(N);
@@ -191,6 +193,16 @@ static void check_grid_limit(void) {
     check_true("features vs grid: setup", 0, err.msg);
     return;
   }
+  /* the quantile-rule W1 (engines/learned_poly.c: Brent on the mixture CDF, midpoint rule)
+   * applied to the grid engine's own f_N against the grid engine's W1 (its quantile functions
+   * and adaptive integral): two implementations on a bimodal X_1 */
+  double w1g = NAN, discg = NAN;
+  ctr_learned_w1_1d(s, m, grid_map, gr, 20000, &w1g, &discg, &err);
+  char gmsg[160];
+  snprintf(gmsg, sizeof gmsg, "rule %.10g (disc %.2g), grid engine %.10g", w1g, discg, gr->base.w1_gauss);
+  printf("# %s\n", gmsg);
+  check_true("W1 quantile rule on two modes = the grid engine's W1 within 3 disc_err + 1e-6",
+             fabs(w1g - gr->base.w1_gauss) <= 3 * discg + 1e-6, gmsg);
   double dW[3], dmap[3], epsF = 0;
   for (int k = 0; k < 3; k++) {
     double aw = 0, am = 0;

@@ -53,7 +53,7 @@ ctr_status ctr_learned_w1_1d(const ctr_schedule *s, const ctr_mixture *m, ctr_le
                              const void *ctx, int M, double *w1, double *disc, ctr_error *err);
 
 /* W1(f_N # N(0, 1), X_1) by the quantile midpoint rule with M points (quantiles of X_1 by
- * bisection of its mixture CDF); *disc = |W1(M) - W1(M/2)| estimates the rule's error. */
+ * Brent's method on its mixture CDF); *disc = |W1(M) - W1(M/2)| estimates the rule's error. */
 ctr_status ctr_lpoly_w1_normal(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
                                int M, double *w1, double *disc, ctr_error *err);
 
