@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The sample cost of learned consistency training (issue 15, point 3; docs/experiments.md).
 
-From a result file with ct rows (ideal CT) and learned rows over a grid of train_n (n), N and d
+From a result file with rows of an ideal engine (ct on Gaussians, grid on 1-D mixtures) and
+learned rows over a grid of train_n (n), N and d
 (experiments/learned_sample_cost.cfg), per (d, N):
   n*  = the samples per step from which on the learned W (mean over replicates) stays within
         FACTOR times the ideal W at every larger n of the grid, interpolated log-linearly in
@@ -13,7 +14,7 @@ with a 95% percentile interval from resampling the replicates (B times); censore
 whose coefficients get the t-interval of the least squares and the bootstrap interval (the
 fit repeated on each resample).
 
-usage: sample_cost.py FILE.h5 [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000]"""
+usage: sample_cost.py FILE.h5 [FILE.h5 ...] [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000] [--ideal ct]"""
 import argparse
 import os
 import sys
@@ -40,39 +41,46 @@ def nstar(ns, w, target):
 
 
 def fit(logN, logd, logy):
-    X = np.column_stack([logN, logd, np.ones_like(logN)])
+    """(a, b, c) and their t 95% half-widths; b = NaN when a single d leaves log d constant."""
+    one_d = np.ptp(logd) == 0
+    X = np.column_stack([logN, np.ones_like(logN)] if one_d else [logN, logd, np.ones_like(logN)])
     coef, *_ = np.linalg.lstsq(X, logy, rcond=None)
-    dof = len(logy) - 3
-    if dof < 1:
-        return coef, np.full(3, np.nan)
-    from scipy import stats
-    s2 = np.sum((logy - X @ coef) ** 2) / dof
-    se = np.sqrt(np.diag(s2 * np.linalg.inv(X.T @ X)))
-    return coef, stats.t.ppf(0.975, dof) * se
+    dof = len(logy) - X.shape[1]
+    half = np.full(X.shape[1], np.nan)
+    if dof >= 1:
+        from scipy import stats
+        s2 = np.sum((logy - X @ coef) ** 2) / dof
+        half = stats.t.ppf(0.975, dof) * np.sqrt(np.diag(s2 * np.linalg.inv(X.T @ X)))
+    if one_d:
+        coef, half = np.insert(coef, 1, np.nan), np.insert(half, 1, np.nan)
+    return coef, half
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("file")
+    ap.add_argument("file", nargs="+", help="result files (rows pooled: e.g. a grid run and a learned run)")
     ap.add_argument("--metric", default="w1_hi_normal")
     ap.add_argument("--factor", type=float, default=2.0)
     ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--ideal", default="ct", help="the ideal engine (ct; grid for 1-D mixtures)")
     a = ap.parse_args()
-    r = cio.read_rows(a.file)
+    parts = [cio.read_rows(f) for f in a.file]
+    cols = ["status", "d", "N", "engine", "train_n", "replicate", "eps_learned", a.metric]
+    r = {c: np.concatenate([p[c] for p in parts]) for c in cols}
     good = (r["status"] == 0) & np.isfinite(r[a.metric])
     ideal, cells = {}, {}
     for i in np.flatnonzero(good):
         key = (int(r["d"][i]), int(r["N"][i]))
-        if r["engine"][i] == "ct":
+        if r["engine"][i] == a.ideal:
             ideal[key] = float(r[a.metric][i])
         elif r["engine"][i] == "learned":
             cells.setdefault(key, {}).setdefault(int(r["train_n"][i]), {})[int(r["replicate"][i])] = (
                 float(r[a.metric][i]), float(r["eps_learned"][i]))
     keys = sorted(k for k in cells if k in ideal)
     if not keys:
-        sys.exit(f"sample_cost.py: {a.file} has no (d, N) with both ct and learned rows")
+        sys.exit(f"sample_cost.py: {' '.join(a.file)} has no (d, N) with both {a.ideal} and learned rows")
     rng = np.random.default_rng(1)
-    print(f"# Sample cost: learned {a.metric} <= {a.factor:g} x ideal (ct), {a.file}\n")
+    print(f"# Sample cost: learned {a.metric} <= {a.factor:g} x ideal ({a.ideal}), {' '.join(a.file)}\n")
     print("| d | N | W ideal | n* (95% bootstrap) | N n* | W learned at n* grid | eps at n* grid |")
     print("|---|---|---|---|---|---|---|")
     pts, boots = [], []
@@ -98,8 +106,8 @@ def main():
         if not cens:
             pts.append((N, d, v))
             boots.append(b)
-    if len(pts) < 4:
-        print("\nfit: fewer than 4 uncensored (d, N); nothing fitted")
+    if len(pts) < 3:
+        print("\nfit: fewer than 3 uncensored (d, N); nothing fitted")
         return 0
     P = np.array(pts, dtype=float)
     coef, half = fit(np.log(P[:, 0]), np.log(P[:, 1]), np.log(P[:, 0] * P[:, 2]))
@@ -107,11 +115,14 @@ def main():
     bc = []
     for j in range(B.shape[1]):
         ok = np.isfinite(B[:, j])
-        if ok.sum() >= 4 and len(set(P[ok, 1])) > 1 and len(set(P[ok, 0])) > 1:
+        if ok.sum() >= 3 and len(set(P[ok, 0])) > 1 and len(set(P[ok, 1])) == len(set(P[:, 1])):
             bc.append(fit(np.log(P[ok, 0]), np.log(P[ok, 1]), np.log(P[ok, 0] * B[ok, j]))[0])
     bc = np.array(bc)
     print(f"\nFit over {len(pts)} uncensored (d, N): log(N n*) = a log N + b log d + c")
     for i, name in enumerate(["a (N)", "b (d)", "c"]):
+        if np.isnan(coef[i]):
+            print(f"  {name}: n/a (one d)")
+            continue
         boot = (f", bootstrap [{np.percentile(bc[:, i], 2.5):+.3f}, {np.percentile(bc[:, i], 97.5):+.3f}]"
                 if len(bc) >= 20 else "")
         print(f"  {name}: {coef[i]:+.3f}, t 95% [{coef[i] - half[i]:+.3f}, {coef[i] + half[i]:+.3f}]{boot}")
