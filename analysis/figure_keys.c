@@ -26,10 +26,15 @@ static int nby, hidden[MAXBY]; /* hidden: a column that takes one value per targ
                                   engine's sizes, per engine): it splits nothing the target's
                                   name does not, so keys and captions leave it out */
 
+/* the parameter columns: target .. chains but N and path, and the learned engine's (they sit
+ * after the metrics in core/point.h; analysis/scaling.c groups by them too) */
 static int is_param_field(const ctr_field *f, int *in) {
+  static const char *const learned[] = {"train_n", "sample_mode", "ridge", "degree", "features",
+                                        "n_features", "bandwidth", "rbf_width", "centres"};
   if (!strcmp(f->name, "target")) *in = 1;
   int yes = *in && strcmp(f->name, "N") && strcmp(f->name, "path");
   if (!strcmp(f->name, "chains")) *in = 0;
+  for (size_t i = 0; i < sizeof learned / sizeof learned[0]; i++) yes |= !strcmp(f->name, learned[i]);
   return yes;
 }
 
@@ -43,7 +48,7 @@ ctr_status ctr_fig_check_by(const char *by, ctr_error *err) {
     if (!hit)
       return ctr_fail(err, CTR_EINPUT, "--by/--facet '%s' is not a parameter column (accepted: "
                       "target, d, lambda, lambda_min, lambda_max, K, sigma, mode_m, radius, schedule, "
-                      "c0, c1, beta_min, beta_max, cosine_s, engine, error, eps, points, chains, ...)", w);
+                      "c0, c1, beta_min, beta_max, cosine_s, engine, error, eps, points, chains, train_n, ...)", w);
   }
   return CTR_OK;
 }

@@ -86,7 +86,7 @@ double ctr_scaling_metric(const ctr_point *row, const char *metric) {
 /* The parameters are the columns from `target` to `chains` (core/point.h order) but N and path
  * (derived); d and eps are listed apart because families skip them. Found once, by name. */
 static const ctr_field *param_fields[64], *field_d, *field_eps, *field_radius;
-static size_t nparams;
+static size_t nparams, nbase; /* param_fields[nbase..nparams): the learned engine's */
 
 static void find_params(void) {
   if (nparams) return;
@@ -100,6 +100,15 @@ static void find_params(void) {
     else if (!strcmp(f->name, "eps")) field_eps = f;
     else param_fields[nparams++] = f;
     if (!strcmp(f->name, "chains")) break;
+  }
+  /* the learned engine's parameters sit after the metrics in core/point.h: a sweep over
+   * train_n or the class must not pool its rows as replicates of one group */
+  nbase = nparams;
+  static const char *const learned[] = {"train_n", "sample_mode", "ridge", "degree", "features",
+                                        "n_features", "bandwidth", "rbf_width", "centres"};
+  for (size_t i = 0; i < sizeof learned / sizeof learned[0] && nparams < 63; i++) {
+    const ctr_field *f = ctr_point_field(learned[i]);
+    if (f) param_fields[nparams++] = f;
   }
 }
 
@@ -151,10 +160,15 @@ static int named_in_label(const ctr_field *f) {
  * 63: the radius does. R is sorted by parameters, target first: each target is one run. */
 static unsigned long long varying_params(const ctr_point *const *r, size_t m) {
   unsigned long long mask = 0;
-  for (size_t i = 1, i0 = 0; i < m; i++) {
-    if (strcmp(r[i0]->target, r[i]->target)) i0 = i;
-    for (size_t k = 0; k < nparams; k++)
+  for (size_t i = 1, i0 = 0, l0 = SIZE_MAX; i < m; i++) {
+    if (strcmp(r[i0]->target, r[i]->target)) i0 = i, l0 = SIZE_MAX;
+    for (size_t k = 0; k < nbase; k++)
       if (!named_in_label(param_fields[k]) && ctr_point_field_cmp(r[i0], r[i], param_fields[k])) mask |= 1ull << k;
+    /* the learned columns: among learned rows only (other engines leave them empty) */
+    if (strcmp(r[i]->engine, "learned")) continue;
+    if (l0 == SIZE_MAX) l0 = i;
+    for (size_t k = nbase; k < nparams; k++)
+      if (ctr_point_field_cmp(r[l0], r[i], param_fields[k])) mask |= 1ull << k;
     if (ctr_point_field_cmp(r[i0], r[i], field_radius)) mask |= 1ull << 63;
   }
   return mask;
@@ -184,7 +198,8 @@ void ctr_scaling_family_label(const ctr_point *r, int skip, unsigned long long v
   if (!(skip & SKIP_EPS) && k < n) k += (size_t)snprintf(buf + k, n - k, " eps=%g", r->eps);
   if (strcmp(r->schedule, "paper") && k < n) k += (size_t)snprintf(buf + k, n - k, " %s", r->schedule);
   for (size_t i = 0; i < nparams && k < n; i++)
-    if (varying >> i & 1) k += add_field(buf + k, n - k, r, param_fields[i]);
+    if (varying >> i & 1 && (i < nbase || !strcmp(r->engine, "learned")))
+      k += add_field(buf + k, n - k, r, param_fields[i]);
   /* a growing radius is one family's radius at every d: named only where d is */
   if (varying >> 63 & 1 && k < n && (!(skip & SKIP_D) || !r->radius_growing))
     add_field(buf + k, n - k, r, field_radius);
@@ -225,6 +240,10 @@ static ctr_status per_N(ctr_scaling_group *g, const ctr_point *const *r, const d
   for (size_t i = 0; i < n; i++) m += !i || r[i]->N != r[i - 1]->N;
   ctr_status st = alloc_N(g, m, err);
   if (st) return st;
+  if (!strcmp(r[0]->engine, "learned")) {
+    g->eps_meas = malloc(sizeof(double) * m), g->epsF_meas = malloc(sizeof(double) * m);
+    if (!g->eps_meas || !g->epsF_meas) return ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+  }
   for (size_t i = 0, k = 0; i < n; k++) {
     size_t j = i;
     double s = 0, ss = 0, v = 0, sc = 0, sh = 0;
@@ -240,6 +259,11 @@ static ctr_status per_N(ctr_scaling_group *g, const ctr_point *const *r, const d
     g->se[k] = sqrt(v) / c, g->scale[k] = sc > 0 ? sc / c : NAN, g->shape[k] = sh / c;
     g->vacuous[k] = -1;
     if (ss > 0) g->spread = 1;
+    if (g->eps_meas) { /* engine learned: the measured terms, averaged like W */
+      double e = 0, f = 0;
+      for (size_t q = i; q < j; q++) e += r[q]->eps_learned, f += r[q]->eps_F;
+      g->eps_meas[k] = e / c, g->epsF_meas[k] = f / c;
+    }
     i = j;
   }
   for (size_t k = 0; k + 1 < m; k++) {
@@ -459,6 +483,7 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
   if (!st) st = ctr_scaling_constants(s, err); /* marks vacuous points, used by the d exponents */
   if (!st) st = d_exponents(s, err);
   if (!st) st = ctr_scaling_nstar(s, err);
+  if (!st) ctr_scaling_learned(s, o);
   free(r), free(w), free(se);
   if (st) ctr_scaling_free(s);
   return st;
@@ -469,6 +494,7 @@ void ctr_scaling_free(ctr_scaling *s) {
     ctr_scaling_group *g = &s->groups[i];
     free(g->N), free(g->mean), free(g->lo), free(g->hi), free(g->reps), free(g->local);
     free(g->bound_local), free(g->se), free(g->scale), free(g->shape), free(g->vacuous);
+    free(g->eps_meas), free(g->epsF_meas);
   }
   free(s->groups), free(s->dexp), free(s->nstar), free(s->nfit), free(s->consts), free(s->cN);
   memset(s, 0, sizeof *s);

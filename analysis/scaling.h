@@ -25,6 +25,8 @@ typedef struct {
   double n_lo, n_hi;   /* slope range in N (inclusive); 0 = no limit */
   int bootstrap;       /* bootstrap resamples over replicates (0: none; default 1000) */
   unsigned long long seed; /* of the bootstrap streams */
+  double learned_C;    /* C of the learned check (ctr_scaling_learned); 0: from the file's ideal
+                          rows of the same target */
 } ctr_scaling_opts;
 
 void ctr_scaling_opts_default(ctr_scaling_opts *o);
@@ -68,6 +70,15 @@ typedef struct {
   double ratio_max;        /* max over N of (W - eps)+ / shape */
   size_t sums_checked, sums_held; /* rows with per-step sums; of them W <= sum e + sum D */
   int skipped;             /* 1: too small to fit (fewer than 2 distinct N) */
+  /* engine learned: per N the replicate means of the measured eps_learned and eps_F (NULL for
+   * other engines), and the check W <= C shape + eps + eps_F at every N (scaling_learned.c) */
+  double *eps_meas, *epsF_meas;
+  double learned_C;        /* the C checked with (NaN: none known) */
+  char learned_C_from[200]; /* the ideal family C came from, or "--C" */
+  double learned_C_need;   /* max over N of (W - eps - eps_F)+ / shape: the check holds iff
+                              C >= it */
+  size_t learned_n, learned_held; /* N checked; of them W <= C shape + eps + eps_F */
+  double worst_N;          /* the N attaining learned_C_need */
 } ctr_scaling_group;
 
 /* Exponent of d at fixed N, within a family (groups equal but for d). */

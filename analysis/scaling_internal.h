@@ -16,5 +16,7 @@ void ctr_scaling_family_label(const ctr_point *r, int skip, unsigned long long v
  * groups); N* in both conventions. */
 ctr_status ctr_scaling_constants(ctr_scaling *s, ctr_error *err);
 ctr_status ctr_scaling_nstar(ctr_scaling *s, ctr_error *err);
+/* scaling_learned.c: W <= C shape + eps + eps_F for the learned groups (after the constants). */
+void ctr_scaling_learned(ctr_scaling *s, const ctr_scaling_opts *o);
 
 #endif

@@ -169,6 +169,11 @@ for i in "${!outs[@]}"; do
   by=() # the experiment's headline split: two_mode_width is CT (grid) against CD (distill) per width
   [ "${names[$i]}" = two_mode_width ] && by=(--by engine,sigma)
   plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one" "${by[@]}"
+  if [ "${names[$i]}" = learned_sample_cost ]; then # a table, not a figure: n* per (d, N) and its fit
+    if /usr/bin/python3 scripts/sample_cost.py "${outs[$i]}" >"$FIG/${names[$i]}/sample_cost.md"; then
+      say "table: $FIG/${names[$i]}/sample_cost.md"
+    else say "scripts/sample_cost.py ${outs[$i]} failed (status $?)"; fi
+  fi
 done
 
 # (e) paper_figures/README.md

@@ -130,6 +130,12 @@ for sub in run sweep; do
   bad $sub "learned|fit-bias|accepted|none" --engine learned --error fit-bias --eps 0.1
   bad $sub "bogus|accepted|fresh" --engine learned --sample-mode bogus
   bad $sub "--degree|d = 1|d = 2|accepted" --engine learned --degree 3 --d 2
+  bad $sub "rbf|d = 1|d = 2|accepted" --engine learned --features rbf --d 2
+  bad $sub "--M|0|accepted" --engine learned --features rff --M 0
+  bad $sub "bogus|accepted|rff" --engine learned --features bogus
+  bad $sub "--centres|bogus|accepted|quantile" --engine learned --features rbf --centres bogus
+  bad $sub "--bandwidth|accepted" --engine learned --features rff --bandwidth 0
+  bad $sub "--degree|--features|accepted" --engine learned --features rff --degree 3
   # cd on the full-matrix path is refused by the engine, after the file is opened
   bad $sub "cd|full|accepted" --engine cd --full --d 3
   bad $sub "$T/no_such_cov|cannot open" --target file --d 2 --cov-file "$T/no_such_cov"
@@ -340,6 +346,14 @@ run fit "$T/empty.h5"
 run fit "$T/one.h5" --no-write
 [ "$RC" -eq 0 ] && grep -q "Skipped (fewer than 2 distinct N" "$T/out" && [ ! -e "$T/one.fit.md" ]
 check $? "fit on a one-point group: names it as skipped; --no-write writes nothing (got $RC)"
+"$CT" sweep --target isotropic --lambda 0.5 --d 1 --N 10,40 --engine ct,learned --train-n 200 -q \
+  -o "$T/lr.h5" 2>"$T/err"
+run fit "$T/lr.h5" --no-write --bootstrap 0
+[ "$RC" -eq 0 ] && grep -q "## Learned rows: W <= C shape + eps + eps_F" "$T/out" &&
+  grep -q "isotropic ct none) | 2/2 | holds" "$T/out"
+check $? "fit on learned and ct rows: the learned check with C from the ct rows, per group (got $RC)"
+run fit "$T/lr.h5" --no-write --C -1
+[ "$RC" -eq 2 ] && has_err "--C"; check $? "fit --C -1: exit 2 naming --C (got $RC)"
 
 echo "# $((NCHECK - FAILS)) of $NCHECK checks passed"
 [ "$FAILS" -eq 0 ]

@@ -446,8 +446,59 @@ static void default_metric(void) {
   check_true("label: coupling RMS, input q_N", !strncmp(what, "coupling", 8) && strstr(what, "RMS") && !strcmp(in, "q_N"), what);
 }
 
+/* W <= C shape + eps + eps_F for learned rows (analysis/scaling_learned.c): C from the ct rows
+ * of the same target (W = 2 shape: C = 2), learned groups built to hold and to fail. */
+static void learned_check(void) {
+  nrows = 0;
+  const double Ns[3] = {10, 100, 1000}, e = 0.05, f = 0.01;
+  for (int i = 0; i < 3; i++) {
+    add(2, 0, Ns[i], 1, 2.0 / Ns[i]);
+    rows[nrows - 1].bound_shape = 1.0 / Ns[i];
+    for (int g = 0; g < 2; g++) { /* train_n 100: 1.9 shape + eps + eps_F; 10: 3 shape at N = 100 */
+      add(2, 0, Ns[i], 1, (g == 0 || i != 1 ? 1.9 : 3.0) / Ns[i] + e + f);
+      ctr_point *r = &rows[nrows - 1];
+      ctr_point_set_str(r->engine, sizeof r->engine, "learned");
+      r->bound_shape = 1.0 / Ns[i], r->train_n = g ? 10 : 100, r->eps_learned = e, r->eps_F = f;
+    }
+  }
+  ctr_scaling s;
+  ctr_scaling_opts o;
+  ctr_scaling_opts_default(&o);
+  o.bootstrap = 0;
+  ctr_error err;
+  for (int pass = 0; pass < 2; pass++) {
+    if (ctr_scaling_run(rows, nrows, &o, &s, &err)) {
+      check_true("learned check: analysis ran", 0, err.msg);
+      return;
+    }
+    const ctr_scaling_group *ok = NULL, *bad = NULL;
+    for (size_t i = 0; i < s.ngroups; i++)
+      if (s.groups[i].eps_meas) *(s.groups[i].first->train_n == 100 ? &ok : &bad) = &s.groups[i];
+    char msg[512];
+    snprintf(msg, sizeof msg, "C %g (%s); held %zu/%zu and %zu/%zu; C needed %g and %g at N = %g",
+             ok ? ok->learned_C : NAN, ok ? ok->learned_C_from : "", ok ? ok->learned_held : 0,
+             ok ? ok->learned_n : 0, bad ? bad->learned_held : 0, bad ? bad->learned_n : 0,
+             ok ? ok->learned_C_need : NAN, bad ? bad->learned_C_need : NAN, bad ? bad->worst_N : NAN);
+    printf("# %s\n", msg);
+    if (pass == 0)
+      check_true("learned check: C = 2 from the ct rows; 1.9 shape + eps + eps_F holds at 3/3 N, "
+                 "3 shape at N = 100 fails there (2/3), C needed 1.9 and 3",
+                 ok && bad && fabs(ok->learned_C - 2) < 1e-12 && strstr(ok->learned_C_from, "ct") &&
+                     ok->learned_held == 3 && ok->learned_n == 3 && bad->learned_held == 2 &&
+                     fabs(ok->learned_C_need - 1.9) < 1e-9 && fabs(bad->learned_C_need - 3) < 1e-9 &&
+                     bad->worst_N == 100, msg);
+    else
+      check_true("learned check: --C 3.5 holds for both groups",
+                 ok && bad && ok->learned_C == 3.5 && bad->learned_held == 3 && !strcmp(bad->learned_C_from, "--C"), msg);
+    ctr_scaling_free(&s);
+    o.learned_C = 3.5;
+  }
+  nrows = 0;
+}
+
 int main(void) {
   gsl_set_error_handler_off();
+  learned_check();
   exact_cases();
   default_metric();
   weighted_fit_formula();

@@ -25,12 +25,15 @@ static void help(FILE *out) {
           "floor model a N^-p + c where an error is injected, W <= sum e + sum D; across\n"
           "groups the exponent of d at fixed N beside the data scale's own, N*(d, eps) in two\n"
           "conventions (log N*, log(N*/ln N*)) beside the bound's, and the bound's constant\n"
-          "C(N) with a held-out check and where the bound exceeds the data scale. Writes the\n"
+          "C(N) with a held-out check and where the bound exceeds the data scale; for learned\n"
+          "rows W <= C shape + eps + eps_F with the measured eps and eps_F. Writes the\n"
           "report to stdout and FILE.fit.md, and the numbers to /analysis in FILE.h5.\n\n"
           "  --metric COLUMN    W column (auto: w1_hi_normal, the W1 upper bound with input\n"
           "                     N(0, I), for every engine)\n"
           "  --range LO:HI      slopes over LO <= N <= HI only (default: every N)\n"
           "  --bootstrap B      bootstrap resamples, 0 or 20..100000 (1000)\n"
+          "  --C X              learned rows: check W <= X shape + eps + eps_F (default: the\n"
+          "                     fitted C of the file's ideal rows of the same target)\n"
           "  --report FILE.md   where the markdown goes (default FILE.fit.md)\n"
           "  --no-write         leave FILE.h5 unchanged and write no report file\n"
           "  -q, --quiet        nothing on stdout\n"
@@ -60,6 +63,7 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
   static const struct option opts[] = {
       {"metric", required_argument, 0, 'm'}, {"range", required_argument, 0, 'r'},
       {"bootstrap", required_argument, 0, 'b'}, {"report", required_argument, 0, 'R'},
+      {"C", required_argument, 0, 'C'},
       {"no-write", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   optind = 1, opterr = 0;
@@ -74,7 +78,8 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
     else if (c == 'b') {
       st = ctr_arg_int("--bootstrap", optarg, 0, 100000, &k, &err), o->bootstrap = (int)k;
       if (!st && k > 0 && k < 20) st = ctr_fail(&err, CTR_EINPUT, "--bootstrap %lld: use 0 or 20..100000", (long long)k);
-    } else if (c == 'R') f->report = optarg;
+    } else if (c == 'C') st = ctr_arg_double("--C", optarg, 1e-300, 1e300, &o->learned_C, &err);
+    else if (c == 'R') f->report = optarg;
     else if (c == 'n') f->no_write = 1;
     else if (c == 'q') f->quiet = 1;
     else {

@@ -201,6 +201,37 @@ static void constants(FILE *out, const ctr_scaling *s) {
   for (size_t i = 0; i < s->nconsts; i++) c_table(out, s, s->consts[i].family);
 }
 
+/* engine learned: the theorem with the measured eps and eps_F (analysis/scaling_learned.c) */
+static void learned(FILE *out, const ctr_scaling *s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->ngroups; i++) n += s->groups[i].eps_meas != NULL;
+  if (!n) return;
+  fprintf(out, "\n## Learned rows: W <= C shape + eps + eps_F with the measured terms\n\neps is "
+               "the measured sum_t ||f_t - f*_t||_{L2(q_t)} (`eps_learned`), eps_F the measured "
+               "class error (`eps_F`), both replicate means like W. C is --C when given, else the "
+               "fitted constant of the file's ideal rows of the same target and schedule (the "
+               "largest over their families; never the learned rows' own, which would hold by "
+               "construction). 'C needed' is the smallest C for which the check holds at every N "
+               "of the group: max over N of (W - eps - eps_F)+ / shape, at the N given; 0 means "
+               "eps + eps_F alone bound W.\n\n| group | N | C (from) | holds at N | verdict | "
+               "C needed (at N) | W | eps | eps_F | C shape |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  for (size_t i = 0; i < s->ngroups; i++) {
+    const ctr_scaling_group *g = &s->groups[i];
+    if (!g->eps_meas) continue;
+    size_t k = 0;
+    while (k + 1 < g->nN && g->N[k] != g->worst_N) k++;
+    char c[260] = "n/a (no ideal rows of this target; give --C)", v[24] = "n/a", cs[24] = "n/a";
+    if (isfinite(g->learned_C)) {
+      snprintf(c, sizeof c, "%.4g (%s)", g->learned_C, g->learned_C_from);
+      snprintf(v, sizeof v, "%s", g->learned_held == g->learned_n ? "holds" : "fails");
+      snprintf(cs, sizeof cs, "%.4g", g->learned_C * g->shape[k]);
+    }
+    fprintf(out, "| %s | %.3g..%.3g | %s | %zu/%zu | %s | %.4g (%.3g) | %.4g | %.4g | %.4g | %s |\n",
+            g->label, g->N[0], g->N[g->nN - 1], c, g->learned_held, g->learned_n, v,
+            g->learned_C_need, g->worst_N, g->mean[k], g->eps_meas[k], g->epsF_meas[k], cs);
+  }
+}
+
 void ctr_fit_report(FILE *out, const char *source, const ctr_scaling *s,
                     const ctr_scaling_opts *o) {
   char now[64], what[96], input[32];
@@ -224,4 +255,5 @@ void ctr_fit_report(FILE *out, const char *source, const ctr_scaling *s,
   dexp(out, s);
   nstar(out, s);
   constants(out, s);
+  learned(out, s);
 }

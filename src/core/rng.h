@@ -29,6 +29,7 @@ typedef enum {
   CTR_RNG_LEARNED_DATA = 30,  /* learned engine: data xi (seed, t or 0 when fixed, d) */
   CTR_RNG_LEARNED_NOISE = 31, /* learned engine: noise Z of step t (seed, t, d) */
   CTR_RNG_LEARNED_COMPONENT = 32, /* learned, mixtures: component of X_0 (seed, t or 0, d) */
+  CTR_RNG_LEARNED_FEATURES = 33,  /* learned, rff: frequencies and phases (seed, M, 0) */
   CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
 } ctr_rng_purpose;
 

@@ -21,6 +21,7 @@ void ctr_learned_params_default(ctr_learned_params *p) {
   p->seed = 1;
   p->stop_t = 0;
   p->degree = 0;
+  p->features = 0, p->n_features = 20, p->centres = 0, p->bandwidth = 1, p->width = 0;
 }
 
 static const char *const mode_names[] = {"fresh", "fixed"};

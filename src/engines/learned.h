@@ -40,6 +40,10 @@ typedef struct {
   uint64_t seed;
   int degree;     /* 0 or 1: the affine class (this engine); >= 2: polynomial class in d = 1
                      (engines/learned_poly.h) */
+  /* feature classes in d = 1 (engines/learned_features.h): features 0 = affine/polynomial,
+   * else a ctr_lfeat_kind; n_features M, rff bandwidth, rbf width and centres */
+  int features, n_features, centres;
+  double bandwidth, width;
   int64_t stop_t; /* tests: stop after step stop_t < N (then A, beta are f_stop's and the
                      distances NaN); 0 = run to N */
 } ctr_learned_params;

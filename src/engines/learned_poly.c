@@ -8,6 +8,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_roots.h>
 
 #include "core/rng.h"
 
@@ -234,16 +235,40 @@ static double x1_cdf(const ctr_schedule *s, const ctr_mixture *m, double x) {
   return acc;
 }
 
-static double x1_quantile(const ctr_schedule *s, const ctr_mixture *m, double u) {
-  double lo = -1, hi = 1;
-  while (x1_cdf(s, m, lo) > u) lo *= 2;
-  while (x1_cdf(s, m, hi) < u) hi *= 2;
-  for (int i = 0; i < 200 && hi - lo > 1e-15 * fmax(1, fabs(lo)); i++) {
-    double mid = 0.5 * (lo + hi);
-    if (x1_cdf(s, m, mid) < u) lo = mid;
-    else hi = mid;
+typedef struct {
+  const ctr_schedule *s;
+  const ctr_mixture *m;
+  double u;
+} qctx;
+
+static double x1_gap(double x, void *p) {
+  const qctx *q = p;
+  return x1_cdf(q->s, q->m, x) - q->u;
+}
+
+/* The u-quantile of X_1 by Brent's method (gsl_root_fsolver_brent, to 1e-15) between the
+ * smallest and largest component quantile: a mixture CDF is a convex combination of the
+ * component CDFs, so its quantile lies between theirs (one component: the bracket is a point). */
+static double x1_quantile(const ctr_schedule *s, const ctr_mixture *m, double u,
+                          gsl_root_fsolver *solver) {
+  double lo = INFINITY, hi = -INFINITY, z = gsl_cdf_ugaussian_Pinv(u);
+  for (int k = 0; k < m->K; k++) {
+    double mu, lam;
+    comp(m, k, &mu, &lam);
+    double x = s->a[1] * mu + z * sqrt(s->a[1] * s->a[1] * lam + s->s[1] * s->s[1]);
+    lo = fmin(lo, x), hi = fmax(hi, x);
   }
-  return 0.5 * (lo + hi);
+  qctx q = {s, m, u};
+  if (!(hi > lo) || x1_gap(lo, &q) >= 0) return lo;
+  if (x1_gap(hi, &q) <= 0) return hi;
+  gsl_function F = {x1_gap, &q};
+  gsl_root_fsolver_set(solver, &F, lo, hi);
+  for (int i = 0; i < 200; i++) {
+    gsl_root_fsolver_iterate(solver);
+    lo = gsl_root_fsolver_x_lower(solver), hi = gsl_root_fsolver_x_upper(solver);
+    if (gsl_root_test_interval(lo, hi, 1e-15, 1e-15) == GSL_SUCCESS) break;
+  }
+  return gsl_root_fsolver_root(solver);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -251,23 +276,36 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static double w1_rule(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
-                      int M, double *y) {
-  for (int i = 0; i < M; i++) y[i] = ctr_lpoly_eval(&r->f, r->p, gsl_cdf_ugaussian_Pinv((i + 0.5) / M));
+static double w1_rule(const ctr_schedule *s, const ctr_mixture *m, ctr_learned_map1 f,
+                      const void *ctx, int M, double *y) {
+  for (int i = 0; i < M; i++) y[i] = f(ctx, gsl_cdf_ugaussian_Pinv((i + 0.5) / M));
   qsort(y, (size_t)M, sizeof *y, cmp_double);
   double acc = 0;
-  for (int i = 0; i < M; i++) acc += fabs(x1_quantile(s, m, (i + 0.5) / M) - y[i]);
+  gsl_root_fsolver *solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+  if (!solver) return NAN;
+  for (int i = 0; i < M; i++) acc += fabs(x1_quantile(s, m, (i + 0.5) / M, solver) - y[i]);
+  gsl_root_fsolver_free(solver);
   return acc / M;
+}
+
+ctr_status ctr_learned_w1_1d(const ctr_schedule *s, const ctr_mixture *m, ctr_learned_map1 f,
+                             const void *ctx, int M, double *w1, double *disc, ctr_error *err) {
+  double *y = ctr_dalloc((size_t)M);
+  if (!y) return ctr_fail(err, CTR_ENOMEM, "learned: out of memory (M = %d)", M);
+  *w1 = w1_rule(s, m, f, ctx, M, y);
+  *disc = fabs(*w1 - w1_rule(s, m, f, ctx, M / 2, y));
+  free(y);
+  return isfinite(*w1) ? CTR_OK : ctr_fail(err, CTR_ENUMERIC, "learned: W1 of the output is not finite");
+}
+
+static double lpoly_map(const void *ctx, double x) {
+  const ctr_lpoly_result *r = ctx;
+  return ctr_lpoly_eval(&r->f, r->p, x);
 }
 
 ctr_status ctr_lpoly_w1_normal(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
                                int M, double *w1, double *disc, ctr_error *err) {
-  double *y = ctr_dalloc((size_t)M);
-  if (!y) return ctr_fail(err, CTR_ENOMEM, "polynomial class: out of memory (M = %d)", M);
-  *w1 = w1_rule(s, m, r, M, y);
-  *disc = fabs(*w1 - w1_rule(s, m, r, M / 2, y));
-  free(y);
-  return CTR_OK;
+  return ctr_learned_w1_1d(s, m, lpoly_map, r, M, w1, disc, err);
 }
 
 void ctr_lpoly_result_free(ctr_lpoly_result *r) {

@@ -1,6 +1,6 @@
 /* engines/learned_poly.h: CT from samples in d = 1 with a POLYNOMIAL class of degree p on a
- * 1-D Gaussian mixture (a Gaussian is K = 1), theory.md §13.3. First increment of issue 15's
- * feature classes: not wired to the command line yet.
+ * 1-D Gaussian mixture (a Gaussian is K = 1), theory.md §13.3 (`--degree P`; the feature
+ * classes are engines/learned_features.h).
  *
  * f_t(x) = sum_{k<=p} theta_k He_k((x - m_t)/sigma_t), He_k the probabilists' Hermite
  * polynomials, m_t and sigma_t^2 the mean and variance of q_t (a well-conditioned basis).
@@ -46,8 +46,14 @@ double ctr_lpoly_eval(const ctr_lpoly_fn *f, int p, double x);
 double ctr_lpoly_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,
                       const ctr_lpoly_fn *g, const ctr_lpoly_fn *f_prev);
 
+/* W1(f # N(0, 1), X_1) for any map f of R by the quantile midpoint rule with M points (the
+ * sorted f(Phi^-1((i + 1/2)/M)) against the quantiles of X_1); *disc = |W1(M) - W1(M/2)|. */
+typedef double (*ctr_learned_map1)(const void *ctx, double x);
+ctr_status ctr_learned_w1_1d(const ctr_schedule *s, const ctr_mixture *m, ctr_learned_map1 f,
+                             const void *ctx, int M, double *w1, double *disc, ctr_error *err);
+
 /* W1(f_N # N(0, 1), X_1) by the quantile midpoint rule with M points (quantiles of X_1 by
- * bisection of its mixture CDF); *disc = |W1(M) - W1(M/2)| estimates the rule's error. */
+ * Brent's method on its mixture CDF); *disc = |W1(M) - W1(M/2)| estimates the rule's error. */
 ctr_status ctr_lpoly_w1_normal(const ctr_schedule *s, const ctr_mixture *m, const ctr_lpoly_result *r,
                                int M, double *w1, double *disc, ctr_error *err);
 

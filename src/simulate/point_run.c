@@ -10,6 +10,7 @@
 #include "engines/chain.h"
 #include "engines/distill.h"
 #include "engines/grid.h"
+#include "engines/learned_features.h"
 #include "engines/learned_poly.h"
 #include "engines/product.h"
 #include "targets/flow_map.h"
@@ -84,19 +85,40 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
   return CTR_OK;
 }
 
-/* engine learned: Gaussian targets, no injected error (its errors are measured). */
+/* The feature class of a learned spec (engines/learned_features.h). */
+static ctr_lfeat_params lfeat_params(const ctr_point_spec *spec) {
+  ctr_lfeat_params p;
+  p.kind = (ctr_lfeat_kind)spec->learned.features, p.M = spec->learned.n_features;
+  p.bandwidth = spec->learned.bandwidth, p.width = spec->learned.width;
+  p.centres = (ctr_lfeat_centres)spec->learned.centres, p.base = spec->learned;
+  p.base.seed = spec->target.seed;
+  return p;
+}
+
+/* engine learned: Gaussian targets (affine class), or d = 1 with a polynomial or feature class
+ * (any target as a mixture); no injected error (its errors are measured). */
 static ctr_status check_learned(const ctr_point_spec *spec, ctr_error *err) {
+  int feat = spec->learned.features != CTR_LFEAT_AFFINE;
+  if (feat && spec->learned.degree >= 2)
+    return ctr_fail(err, CTR_EINPUT, "engine learned: --degree %d and --features %s are two "
+                    "classes (accepted: one of them)", spec->learned.degree,
+                    ctr_lfeat_kind_name((ctr_lfeat_kind)spec->learned.features));
   if (spec->learned.degree >= 2 && spec->target.d != 1)
     return ctr_fail(err, CTR_EINPUT, "engine learned with --degree %d: the polynomial class runs "
                     "in d = 1 only (got d = %d; accepted: --degree 0 for the affine class in any d)",
                     spec->learned.degree, spec->target.d);
-  if (spec->is_mixture && spec->learned.degree < 2)
+  if (spec->is_mixture && spec->learned.degree < 2 && !feat)
     return ctr_fail(err, CTR_EINPUT, "engine learned needs a Gaussian target, not %s (accepted: "
-                    "isotropic, geometric, power, diagonal, file; mixtures in d = 1 with --degree 2..12)",
+                    "isotropic, geometric, power, diagonal, file; mixtures in d = 1 with --degree "
+                    "2..12 or --features rff|rbf)",
                     ctr_mixture_preset_name(spec->mixture.kind));
   if (spec->engine.error.kind != CTR_ERR_NONE)
     return ctr_fail(err, CTR_EINPUT, "engine learned with error %s: its errors are measured, "
                     "not injected (accepted: error none)", ctr_errmodel_name(spec->engine.error.kind));
+  if (feat) {
+    ctr_lfeat_params lp = lfeat_params(spec);
+    return ctr_lfeat_check(&lp, spec->target.d, err);
+  }
   return ctr_learned_check(&spec->learned, spec->target.d, err);
 }
 
@@ -210,6 +232,16 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
     row->train_n = spec->learned.train_n, row->ridge = spec->learned.ridge;
     row->degree = spec->learned.degree;
     CTR_SET_STR(row->sample_mode, ctr_learned_mode_name(spec->learned.mode));
+    CTR_SET_STR(row->features, ctr_lfeat_kind_name((ctr_lfeat_kind)spec->learned.features));
+    if (spec->learned.degree >= 2) CTR_SET_STR(row->features, "poly");
+    if (spec->learned.features != CTR_LFEAT_AFFINE) {
+      row->n_features = spec->learned.n_features;
+      if (spec->learned.features == CTR_LFEAT_RFF) row->bandwidth = spec->learned.bandwidth;
+      if (spec->learned.features == CTR_LFEAT_RBF) {
+        row->rbf_width = spec->learned.width;
+        CTR_SET_STR(row->centres, ctr_lfeat_centres_name((ctr_lfeat_centres)spec->learned.centres));
+      }
+    }
   }
 }
 
@@ -275,8 +307,23 @@ static ctr_status run_learned(const ctr_point_spec *spec, const ctr_schedule *s,
   return st;
 }
 
-/* engine learned with the polynomial class (d = 1, any target as a mixture): measured eps and
- * eps_F (theory.md §13.3), W1 for the N(0, 1) input by the quantile rule, its error in disc_err. */
+static void fill_lipschitz(const ctr_point_spec *spec, const ctr_schedule *s,
+                           const ctr_mixture *m, ctr_point *row);
+
+/* The 1-D learned rows (polynomial and feature classes): W1 for the N(0, 1) input by the
+ * quantile rule (its error in disc_err), measured eps and eps_F, the exact L and the shape. */
+static void fill_learned_1d(const ctr_point_spec *spec, const ctr_schedule *s, const ctr_mixture *m,
+                            double w1, double disc, double eps, double eps_max, double eps_F,
+                            ctr_point *row) {
+  row->w1_lo_normal = row->w1_hi_normal = w1, row->disc_err = disc;
+  row->eps_learned = eps, row->eps_learned_max = eps_max, row->eps_F = eps_F;
+  row->abar_N = ctr_schedule_abar_N(s), row->K = m->K, row->data_scale = ctr_mixture_data_scale(m);
+  CTR_SET_STR(row->bracket_source, "1-D quantile rule M = 20000, up to disc_err");
+  fill_lipschitz(spec, s, m, row);
+  row->bound_shape = ctr_bound_shape_log(row->log10_lipschitz * M_LN10, row->d, row->N);
+}
+
+/* engine learned with the polynomial class (theory.md §13.3). */
 static ctr_status run_lpoly(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
                             ctr_error *err) {
   ctr_mixture *m = NULL;
@@ -287,13 +334,27 @@ static ctr_status run_lpoly(const ctr_point_spec *spec, const ctr_schedule *s, c
   ctr_status st = ctr_point_spec_mixture(spec, &m, err);
   if (!st) st = ctr_lpoly_run(&lp, s, m, &r, err);
   if (!st) st = ctr_lpoly_w1_normal(s, m, r, 20000, &w1, &disc, err);
-  if (!st) {
-    row->w1_lo_normal = row->w1_hi_normal = w1, row->disc_err = disc;
-    row->eps_learned = r->eps_sum, row->eps_learned_max = r->eps_max, row->eps_F = r->epsF_sum;
-    row->abar_N = ctr_schedule_abar_N(s), row->K = m->K;
-    CTR_SET_STR(row->bracket_source, "1-D quantile rule M = 20000, up to disc_err");
-  }
+  if (!st) fill_learned_1d(spec, s, m, w1, disc, r->eps_sum, r->eps_max, r->epsF_sum, row);
   ctr_lpoly_result_free(r), ctr_mixture_free(m);
+  return st;
+}
+
+static double lfeat_map(const void *ctx, double x) {
+  return ctr_lfeat_eval(&((const ctr_lfeat_result *)ctx)->f, x);
+}
+
+/* engine learned with random Fourier features or radial basis functions (theory.md §13.4). */
+static ctr_status run_lfeat(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                            ctr_error *err) {
+  ctr_mixture *m = NULL;
+  ctr_lfeat_result *r = NULL;
+  ctr_lfeat_params lp = lfeat_params(spec);
+  double w1, disc;
+  ctr_status st = ctr_point_spec_mixture(spec, &m, err);
+  if (!st) st = ctr_lfeat_run(&lp, s, m, &r, err);
+  if (!st) st = ctr_learned_w1_1d(s, m, lfeat_map, r, 20000, &w1, &disc, err);
+  if (!st) fill_learned_1d(spec, s, m, w1, disc, r->eps_sum, r->eps_max, r->epsF_sum, row);
+  ctr_lfeat_result_free(r), ctr_mixture_free(m);
   return st;
 }
 
@@ -506,7 +567,9 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   ctr_status st = ctr_point_spec_check(spec, err);
   if (!st) st = ctr_schedule_alloc(&spec->schedule, &s, err);
   int poly = spec->engine.engine == CTR_ENGINE_LEARNED && spec->learned.degree >= 2;
+  int feat = spec->engine.engine == CTR_ENGINE_LEARNED && spec->learned.features != CTR_LFEAT_AFFINE;
   if (!st && poly) st = run_lpoly(spec, s, row, err);
+  else if (!st && feat) st = run_lfeat(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_LEARNED) st = run_learned(spec, s, row, err);
   else if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_PRODUCT) st = run_product(spec, s, row, err);

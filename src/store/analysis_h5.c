@@ -125,6 +125,12 @@ static herr_t write_groups(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "ratio_max", g[k_].ratio_max);
   COLI(t, n, "sums_checked", (int)g[k_].sums_checked);
   COLI(t, n, "sums_held", (int)g[k_].sums_held);
+  /* learned groups: W <= C shape + eps + eps_F (analysis/scaling_learned.c); NaN / 0 otherwise */
+  COLD(t, n, "learned_C", g[k_].eps_meas ? g[k_].learned_C : NAN);
+  COLS(t, n, "learned_C_from", g[k_].eps_meas ? g[k_].learned_C_from : "");
+  COLD(t, n, "learned_C_need", g[k_].eps_meas ? g[k_].learned_C_need : NAN);
+  COLI(t, n, "learned_checked", g[k_].eps_meas ? (int)g[k_].learned_n : 0);
+  COLI(t, n, "learned_held", g[k_].eps_meas ? (int)g[k_].learned_held : 0);
   return table_close(&t);
 }
 
@@ -149,6 +155,8 @@ static herr_t write_curves(hid_t a, const ctr_scaling *s) {
   COLD(t, n, "data_scale", g[gi[k_]].scale[at[k_]]);
   COLD(t, n, "shape", g[gi[k_]].shape[at[k_]]);
   COLI(t, n, "vacuous", g[gi[k_]].vacuous[at[k_]]);
+  COLD(t, n, "eps_learned", g[gi[k_]].eps_meas ? g[gi[k_]].eps_meas[at[k_]] : NAN);
+  COLD(t, n, "eps_F", g[gi[k_]].epsF_meas ? g[gi[k_]].epsF_meas[at[k_]] : NAN);
   /* local slope from this N to the next one of the group (NaN at the last N) */
   COLD(t, n, "local_slope", at[k_] + 1 < g[gi[k_]].nN ? g[gi[k_]].local[at[k_]] : NAN);
   COLD(t, n, "bound_local_slope", at[k_] + 1 < g[gi[k_]].nN ? g[gi[k_]].bound_local[at[k_]] : NAN);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/parse.h"
+#include "engines/learned_features.h"
 #include "store/sha256.h"
 
 /* X(name, code, has_arg, metavar, help): one table for getopt and for --help. */
@@ -57,6 +58,11 @@
   X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
   X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
   X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")  \
+  X("features", 1067, 1, "NAME", "learned: affine | rff | rbf (rff, rbf: d = 1, any target) (affine)") \
+  X("M", 1068, 1, "K", "learned, rff and rbf: number of features, 1..200 (20)")                   \
+  X("bandwidth", 1069, 1, "X", "learned, rff: omega ~ N(0, 1/bandwidth^2), units sd(q_t) (1)")     \
+  X("width", 1070, 1, "X", "learned, rbf: bump width, units sd(q_t); 0 = centre spacing (0)")      \
+  X("centres", 1071, 1, "NAME", "learned, rbf: grid | quantile (of q_t) (grid)")                   \
   X("cov-file-sha256", 1035, 1, "HEX", "SHA-256 the --cov-file must have (result specs pin it)") \
   X("mixture-file-sha256", 1036, 1, "HEX", "SHA-256 the --mixture-file must have")
 
@@ -222,8 +228,32 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
   return st;
 }
 
-/* One value of a scalar option (target, schedule and mixture parameters). */
+/* The learned engine's options (engines/learned.h, engines/learned_features.h). */
+static ctr_status apply_learned(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  ctr_learned_params *l = &g->base.learned;
+  int64_t k = 0;
+  ctr_status st = CTR_EINPUT;
+  ctr_lfeat_kind fk;
+  ctr_lfeat_centres fc;
+  switch (code) {
+  case 1063: st = ctr_arg_int("--train-n", arg, 2, CTR_LEARNED_NMAX, &k, err), l->train_n = k; break;
+  case 1064: return ctr_learned_mode_parse(arg, &l->mode, err);
+  case 1065: return ctr_arg_double("--ridge", arg, 0, 1e50, &l->ridge, err);
+  case 1066:
+    st = ctr_arg_int("--degree", arg, 0, CTR_LEARNED_DEGREE_MAX, &k, err), l->degree = (int)k;
+    break;
+  case 1067: st = ctr_lfeat_kind_parse(arg, &fk, err), l->features = st ? l->features : (int)fk; break;
+  case 1068: st = ctr_arg_int("--M", arg, 1, CTR_LFEAT_MMAX, &k, err), l->n_features = (int)k; break;
+  case 1069: return ctr_arg_double("--bandwidth", arg, 1e-6, 1e6, &l->bandwidth, err);
+  case 1070: return ctr_arg_double("--width", arg, 0, 1e6, &l->width, err);
+  case 1071: st = ctr_lfeat_centres_parse(arg, &fc, err), l->centres = st ? l->centres : (int)fc; break;
+  }
+  return st;
+}
+
+/* One value of a scalar option (target, schedule, mixture and learned parameters). */
 static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error *err) {
+  if (code >= 1063 && code <= 1071) return apply_learned(g, code, arg, err);
   if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
   if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062))
@@ -235,7 +265,7 @@ static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error
 static int sweepable(int code) {
   return code == 1000 || (code >= 1003 && code <= 1005) || code == 1009 ||
          (code >= 1011 && code <= 1016) || code == 1022 || code == 1024 || code == 1025 ||
-         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1062);
+         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1071);
 }
 
 static void drop_axis(ctr_grid *g, int code) {
@@ -298,16 +328,6 @@ ctr_status ctr_grid_apply(ctr_grid *g, int code, const char *arg, ctr_error *err
   case 1021:
     st = ctr_arg_int("--probes", arg, 2, 100000, &k, err);
     g->base.engine.probes = (int)k;
-    return st;
-  case 1063:
-    st = ctr_arg_int("--train-n", arg, 2, CTR_LEARNED_NMAX, &k, err);
-    g->base.learned.train_n = k;
-    return st;
-  case 1064: return ctr_learned_mode_parse(arg, &g->base.learned.mode, err);
-  case 1065: return ctr_arg_double("--ridge", arg, 0, 1e50, &g->base.learned.ridge, err);
-  case 1066:
-    st = ctr_arg_int("--degree", arg, 0, CTR_LEARNED_DEGREE_MAX, &k, err);
-    g->base.learned.degree = (int)k;
     return st;
   case 1034:
     st = ctr_arg_int("--replicates", arg, 1, 100000, &k, err);
@@ -557,6 +577,13 @@ char *ctr_grid_describe(const ctr_grid *g) {
     add_string(&t, "sample-mode", ctr_learned_mode_name(b->learned.mode));
     add_number(&t, "ridge", b->learned.ridge);
     if (b->learned.degree) ctr_text_add(&t, "degree = %d;\n", b->learned.degree);
+    if (b->learned.features) {
+      add_string(&t, "features", ctr_lfeat_kind_name((ctr_lfeat_kind)b->learned.features));
+      ctr_text_add(&t, "M = %d;\n", b->learned.n_features);
+      add_number(&t, "bandwidth", b->learned.bandwidth);
+      add_number(&t, "width", b->learned.width);
+      add_string(&t, "centres", ctr_lfeat_centres_name((ctr_lfeat_centres)b->learned.centres));
+    }
   }
   if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
   if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);

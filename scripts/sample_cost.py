@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""The sample cost of learned consistency training (issue 15, point 3; docs/experiments.md).
+
+From a result file with rows of an ideal engine (ct on Gaussians, grid on 1-D mixtures) and
+learned rows over a grid of train_n (n), N and d
+(experiments/learned_sample_cost.cfg), per (d, N):
+  n*  = the samples per step from which on the learned W (mean over replicates) stays within
+        FACTOR times the ideal W at every larger n of the grid, interpolated log-linearly in
+        log(W / (FACTOR W_ideal)) between the last failing and the first holding n;
+  N n* = the total samples (fresh data at every step),
+with a 95% percentile interval from resampling the replicates (B times); censored points
+(holding at the smallest n, or never) are shown and left out of the fit
+  log(N n*) = a log N + b log d + c,
+whose coefficients get the t-interval of the least squares and the bootstrap interval (the
+fit repeated on each resample).
+
+usage: sample_cost.py FILE.h5 [FILE.h5 ...] [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000] [--ideal ct]"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import ctrate_io as cio  # noqa: E402
+
+
+def nstar(ns, w, target):
+    """n* from the curve w(n) (ns ascending): (value, censoring) with censoring '' / '<=' / '>'."""
+    ok = w <= target
+    if ok.all():
+        return ns[0], "<="
+    if not ok[-1]:
+        return ns[-1], ">"
+    k = len(ns) - 1
+    while k > 0 and ok[k - 1]:
+        k -= 1
+    y0, y1 = np.log(w[k - 1] / target), np.log(w[k] / target)  # y0 > 0 >= y1
+    x0, x1 = np.log(ns[k - 1]), np.log(ns[k])
+    return float(np.exp(x0 + (x1 - x0) * y0 / (y0 - y1))), ""
+
+
+def fit(logN, logd, logy):
+    """(a, b, c) and their t 95% half-widths; b = NaN when a single d leaves log d constant."""
+    one_d = np.ptp(logd) == 0
+    X = np.column_stack([logN, np.ones_like(logN)] if one_d else [logN, logd, np.ones_like(logN)])
+    coef, *_ = np.linalg.lstsq(X, logy, rcond=None)
+    dof = len(logy) - X.shape[1]
+    half = np.full(X.shape[1], np.nan)
+    if dof >= 1:
+        from scipy import stats
+        s2 = np.sum((logy - X @ coef) ** 2) / dof
+        half = stats.t.ppf(0.975, dof) * np.sqrt(np.diag(s2 * np.linalg.inv(X.T @ X)))
+    if one_d:
+        coef, half = np.insert(coef, 1, np.nan), np.insert(half, 1, np.nan)
+    return coef, half
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("file", nargs="+", help="result files (rows pooled: e.g. a grid run and a learned run)")
+    ap.add_argument("--metric", default="w1_hi_normal")
+    ap.add_argument("--factor", type=float, default=2.0)
+    ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--ideal", default="ct", help="the ideal engine (ct; grid for 1-D mixtures)")
+    a = ap.parse_args()
+    parts = [cio.read_rows(f) for f in a.file]
+    cols = ["status", "d", "N", "engine", "train_n", "replicate", "eps_learned", a.metric]
+    r = {c: np.concatenate([p[c] for p in parts]) for c in cols}
+    good = (r["status"] == 0) & np.isfinite(r[a.metric])
+    ideal, cells = {}, {}
+    for i in np.flatnonzero(good):
+        key = (int(r["d"][i]), int(r["N"][i]))
+        if r["engine"][i] == a.ideal:
+            ideal[key] = float(r[a.metric][i])
+        elif r["engine"][i] == "learned":
+            cells.setdefault(key, {}).setdefault(int(r["train_n"][i]), {})[int(r["replicate"][i])] = (
+                float(r[a.metric][i]), float(r["eps_learned"][i]))
+    keys = sorted(k for k in cells if k in ideal)
+    if not keys:
+        sys.exit(f"sample_cost.py: {' '.join(a.file)} has no (d, N) with both {a.ideal} and learned rows")
+    rng = np.random.default_rng(1)
+    print(f"# Sample cost: learned {a.metric} <= {a.factor:g} x ideal ({a.ideal}), {' '.join(a.file)}\n")
+    print("| d | N | W ideal | n* (95% bootstrap) | N n* | W learned at n* grid | eps at n* grid |")
+    print("|---|---|---|---|---|---|---|")
+    pts, boots = [], []
+    for key in keys:
+        d, N = key
+        ns = np.array(sorted(cells[key]))
+        reps = sorted(set.intersection(*(set(cells[key][n]) for n in ns)))
+        W = np.array([[cells[key][n][q][0] for q in reps] for n in ns])  # n x replicate
+        E = np.array([[cells[key][n][q][1] for q in reps] for n in ns])
+        target = a.factor * ideal[key]
+        v, cens = nstar(ns, W.mean(axis=1), target)
+        b = []
+        for _ in range(a.bootstrap if len(reps) > 1 else 0):
+            pick = rng.integers(0, len(reps), len(reps))
+            bv, bc = nstar(ns, W[:, pick].mean(axis=1), target)
+            b.append(bv if not bc else np.nan)
+        b = np.array(b)
+        lo, hi = (np.nanpercentile(b, [2.5, 97.5]) if np.isfinite(b).sum() >= 20 else (np.nan, np.nan))
+        k = int(np.searchsorted(ns, v)) if not cens else (0 if cens == "<=" else len(ns) - 1)
+        k = min(k, len(ns) - 1)
+        print(f"| {d} | {N} | {ideal[key]:.4g} | {cens}{v:.4g} [{lo:.3g}, {hi:.3g}] | {cens}{N * v:.4g} | "
+              f"{W[k].mean():.4g} (n={ns[k]}) | {E[k].mean():.4g} |")
+        if not cens:
+            pts.append((N, d, v))
+            boots.append(b)
+    if len(pts) < 3:
+        print("\nfit: fewer than 3 uncensored (d, N); nothing fitted")
+        return 0
+    P = np.array(pts, dtype=float)
+    coef, half = fit(np.log(P[:, 0]), np.log(P[:, 1]), np.log(P[:, 0] * P[:, 2]))
+    B = np.array(boots)  # points x resamples
+    bc = []
+    for j in range(B.shape[1]):
+        ok = np.isfinite(B[:, j])
+        if ok.sum() >= 3 and len(set(P[ok, 0])) > 1 and len(set(P[ok, 1])) == len(set(P[:, 1])):
+            bc.append(fit(np.log(P[ok, 0]), np.log(P[ok, 1]), np.log(P[ok, 0] * B[ok, j]))[0])
+    bc = np.array(bc)
+    print(f"\nFit over {len(pts)} uncensored (d, N): log(N n*) = a log N + b log d + c")
+    for i, name in enumerate(["a (N)", "b (d)", "c"]):
+        if np.isnan(coef[i]):
+            print(f"  {name}: n/a (one d)")
+            continue
+        boot = (f", bootstrap [{np.percentile(bc[:, i], 2.5):+.3f}, {np.percentile(bc[:, i], 97.5):+.3f}]"
+                if len(bc) >= 20 else "")
+        print(f"  {name}: {coef[i]:+.3f}, t 95% [{coef[i] - half[i]:+.3f}, {coef[i] + half[i]:+.3f}]{boot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
