@@ -26,7 +26,7 @@
 #define LIP_POINTS 2001
 
 void ctr_radial_params_default(ctr_radial_params *p) {
-  p->G = 1001, p->Q = 12, p->refine = 1, p->quad_rel = 1e-10, p->sort_n = 20000;
+  p->G = 1001, p->Q = 12, p->refine = 1, p->quad_rel = 1e-10, p->sort_n = 20000, p->force_sort = 0;
 }
 
 /* ---------------------------------------------------------------- A_d */
@@ -164,12 +164,12 @@ static double gain_at(const run *r, const double *lw0, double x) {
     double wk = buf[k] / tot;
     if (wk < WEIGHT_SKIP) continue;
     double m = r->gam[k] * x, sg = r->sig[k], e = 0;
-    if (sg == 0) e = ctr_grid_spline_eval(&r->prev, m); /* a point mass: deterministic input */
+    if (sg == 0) e = ctr_grid_spline_eval(&r->prev, m * m); /* a point mass: deterministic */
     else
       for (int i = 0; i < Q; i++) {
-        double z = m + sg * r->R.xi[i], z2 = z * z, ei = 0;
+        double z = m + sg * r->R.xi[i], z2 = z * z, s2 = sg * sg, ei = 0;
         for (int j = 0; j < Q; j++)
-          ei += r->R.ol[j] * ctr_grid_spline_eval(&r->prev, sqrt(z2 + sg * sg * r->R.W[j]));
+          ei += r->R.ol[j] * ctr_grid_spline_eval(&r->prev, z2 + s2 * r->R.W[j]);
         e += r->R.oh[i] * ei;
       }
     acc += wk * r->gam[k] * e;
@@ -178,12 +178,15 @@ static double gain_at(const run *r, const double *lw0, double x) {
   return acc;
 }
 
-/* The recursion t = 2..N on G points; on return r->prev holds h_N. */
+/* The recursion t = 2..N on G points; on return r->prev holds h_N. The spline's variable is
+ * u = |x|^2, not |x|: a smooth radial map has a gain smooth in |x|^2 (h_t(|x|) = H_t(|x|^2)),
+ * so the rule sees the polynomial-smooth H(z^2 + sigma^2 W) and converges spectrally even in
+ * small d, where h as a spline in |x| would have a kink at the origin. */
 static ctr_status recurse(run *r, int G, ctr_error *err) {
   const ctr_schedule *s = r->s;
   double lo, hi;
   bulk(r, s->a[1], s->s[1], &lo, &hi);
-  ctr_grid_spline_grid(&r->prev, lo, hi);
+  ctr_grid_spline_grid(&r->prev, lo * lo, hi * hi);
   for (int i = 0; i < G; i++) r->prev.f[i] = 1; /* f_1 = identity */
   ctr_grid_spline_fit(&r->prev);
   for (int64_t t = 2; t <= s->N; t++) {
@@ -194,11 +197,11 @@ static ctr_status recurse(run *r, int G, ctr_error *err) {
       r->sig[k] = ct * st * sqrt(r->v[k] / S);
     }
     bulk(r, at, st, &lo, &hi);
-    ctr_grid_spline_grid(&r->cur, lo, hi);
+    ctr_grid_spline_grid(&r->cur, lo * lo, hi * hi);
     int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad)
     for (int i = 0; i < G; i++) {
-      double x = r->cur.lo + i * r->cur.h;
+      double x = sqrt(r->cur.lo + i * r->cur.h);
       r->cur.f[i] = gain_at(r, r->lw, x);
       bad |= !isfinite(r->cur.f[i]);
     }
@@ -293,7 +296,7 @@ typedef struct {
   int p;
 } wctx;
 
-static double gN(const ctr_grid_spline *h, double r) { return r * ctr_grid_spline_eval(h, r); }
+static double gN(const ctr_grid_spline *h, double r) { return r * ctr_grid_spline_eval(h, r * r); }
 
 static double w_integrand(double r, void *vp) {
   const wctx *c = vp;
@@ -308,7 +311,7 @@ static int cmp_d(const void *a, const void *b) {
 
 static ctr_status distances(const ctr_radial_params *p, const ctr_grid_spline *h, int monotone,
                             const rlaw *in, const rlaw *out, ctr_radial_w *w, ctr_error *err) {
-  if (monotone) {
+  if (monotone && !p->force_sort) {
     double lo, hi, val[2];
     rlaw_bulk(in, &lo, &hi);
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(QUAD_LIMIT);
@@ -349,7 +352,7 @@ static ctr_status distances(const ctr_radial_params *p, const ctr_grid_spline *h
 
 static int is_monotone(const ctr_grid_spline *h) {
   for (int i = 1; i < h->n; i++) {
-    double x0 = h->lo + (i - 1) * h->h, x1 = h->lo + i * h->h;
+    double x0 = sqrt(h->lo + (i - 1) * h->h), x1 = sqrt(h->lo + i * h->h);
     if (x1 * h->f[i] < x0 * h->f[i - 1]) return 0;
   }
   return 1;
@@ -443,7 +446,7 @@ ctr_status ctr_radial_run(const ctr_radial_params *p, const ctr_schedule *s, int
   }
   if (!st) flow_lip(&qN, &x1, &res->L_flow, &res->L_x);
   if (!st) {
-    res->G = G, res->lo = r.prev.lo, res->hi = r.prev.lo + (G - 1) * r.prev.h;
+    res->G = G, res->lo = sqrt(r.prev.lo), res->hi = sqrt(r.prev.lo + (G - 1) * r.prev.h);
     res->h = ctr_dalloc((size_t)G), res->M = ctr_dalloc((size_t)G);
     if (!res->h || !res->M) st = ctr_fail(err, CTR_ENOMEM, "radial: out of memory");
   }
@@ -465,7 +468,7 @@ void ctr_radial_result_free(ctr_radial_result *r) {
 }
 
 double ctr_radial_gain(const ctr_radial_result *r, double radius) {
-  double h = (r->hi - r->lo) / (r->G - 1);
-  ctr_grid_spline sp = {r->G, r->lo, h, h * h / 6, r->slope_lo, r->slope_hi, r->h, r->M, NULL};
-  return ctr_grid_spline_eval(&sp, radius);
+  double lo = r->lo * r->lo, h = (r->hi * r->hi - lo) / (r->G - 1);
+  ctr_grid_spline sp = {r->G, lo, h, h * h / 6, r->slope_lo, r->slope_hi, r->h, r->M, NULL};
+  return ctr_grid_spline_eval(&sp, radius * radius);
 }

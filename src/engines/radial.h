@@ -40,9 +40,10 @@ typedef struct {
   int refine;   /* 1: the refined run (2G - 1, Q + Q/2) is reported, disc_max its change */
   double quad_rel; /* relative tolerance of the metric integrals */
   int sort_n;   /* M of the sorted-quantile fallback */
+  int force_sort; /* 1: sorted quantiles even when g_N is monotone (tests) */
 } ctr_radial_params;
 
-/* G = 1001, Q = 12, refine = 1, quad_rel = 1e-10, sort_n = 200000. */
+/* G = 1001, Q = 12, refine = 1, quad_rel = 1e-10, sort_n = 20000, force_sort = 0. */
 void ctr_radial_params_default(ctr_radial_params *p);
 
 typedef struct {
