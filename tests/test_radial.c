@@ -168,8 +168,9 @@ static int point(const char *target, int d, int64_t N, const char *engine, doubl
   ctr_point_spec spec;
   ctr_error err;
   ctr_point_spec_default(&spec);
-  if (ctr_point_spec_target(&spec, target, &err) || ctr_engine_parse(engine, &spec.engine.engine,
-                                                                     &err))
+  int full = !strcmp(engine, "radial-full");
+  if (ctr_point_spec_target(&spec, target, &err) ||
+      ctr_engine_parse(full ? "radial" : engine, &spec.engine.engine, &err))
     return -1;
   spec.target.d = d, spec.schedule.N = N, spec.target.lambda = lambda;
   spec.mixture.K = 2, spec.mixture.sigma = 0.5, spec.mixture.m = 1;
@@ -229,6 +230,24 @@ static void paths(void) {
   ctr_radial_result_free(a), ctr_radial_result_free(b), ctr_schedule_free(s);
 }
 
+/* d = 1: a symmetric target, W_p between symmetric laws = W_p between the laws of |X|; the 1-D
+ * grid engine (theory.md §5.5) computes the same ideal CT on the line. */
+static void line(void) {
+  ctr_point a, b;
+  int sa = point("scale_mixture", 1, 60, "grid", 1, &a);
+  int sb = point("scale_mixture", 1, 60, "radial-full", 1, &b);
+  double e = sa || sb ? INFINITY : 0;
+  const double pa[] = {a.w2_normal, a.w1_lo_normal, a.w2_qN, a.w1_lo_qN};
+  const double pb[] = {b.w2_normal, b.w1_lo_normal, b.w2_qN, b.w1_lo_qN};
+  for (int j = 0; j < 4; j++) e = fmax(e, fabs(pb[j] - pa[j]));
+  printf("# d = 1: grid W1 %.10g, radial %.10g (disc %.2g, %.2g)\n", a.w1_lo_normal,
+         b.w1_lo_normal, a.disc_err, b.disc_err);
+  check_worst("scale mixture d = 1, N = 60: radial W1, W2 (both inputs) = 1-D grid engine", e,
+              fmax(1e-9, 3 * (a.disc_err + b.disc_err)), "");
+  check_true("d = 1: the flow-only L <= the grid's exact L", b.lipschitz <= a.lipschitz * (1 + 1e-9),
+             "larger");
+}
+
 static void refusals(void) {
   ctr_point row;
   check_true("two_modes (mean != 0) refused", point("two_modes", 3, 20, "radial", 1, &row) ==
@@ -262,6 +281,7 @@ int main(void) {
   identity();
   gaussian();
   paths();
+  line();
   refusals();
   return check_summary();
 }
