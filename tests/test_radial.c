@@ -93,8 +93,10 @@ static void vmf_table(void) {
   char where[96] = "";
   for (size_t i = 0; i < sizeof vmf / sizeof vmf[0]; i++) {
     double A = ctr_radial_vmf_mean_cos(vmf[i].d, vmf[i].kappa), e = fabs(A - vmf[i].A) / vmf[i].A;
-    if (!(e <= worst)) worst = isnan(e) ? INFINITY : e, snprintf(where, sizeof where, "d = %g, "
-                                                                 "kappa = %g", vmf[i].d, vmf[i].kappa);
+    if (!(e <= worst)) {
+      worst = isnan(e) ? INFINITY : e;
+      snprintf(where, sizeof where, "d = %g, kappa = %g", vmf[i].d, vmf[i].kappa);
+    }
   }
   check_worst("A_d = I_{d/2} / I_{d/2-1} against mpmath, d = 1..1e4, kappa = 1e-3..1e4", worst,
               2e-14, where);
@@ -150,7 +152,8 @@ static void identity(void) {
   gsl_rng_set(r, 12345);
   for (int k = 0; k < n; k++) {
     double n2 = 0;
-    for (int j = 0; j < d; j++) y[j] = (j == 0 ? m : 0) + sg * gsl_ran_ugaussian(r), n2 += y[j] * y[j];
+    for (int j = 0; j < d; j++)
+      y[j] = (j == 0 ? m : 0) + sg * gsl_ran_ugaussian(r), n2 += y[j] * y[j];
     double nr = sqrt(n2), v = g_test(nr) * y[0] / nr;
     s1 += v, s2 += v * v;
   }
@@ -244,8 +247,8 @@ static void line(void) {
          b.w1_lo_normal, a.disc_err, b.disc_err);
   check_worst("scale mixture d = 1, N = 60: radial W1, W2 (both inputs) = 1-D grid engine", e,
               fmax(1e-9, 3 * (a.disc_err + b.disc_err)), "");
-  check_true("d = 1: the flow-only L <= the grid's exact L", b.lipschitz <= a.lipschitz * (1 + 1e-9),
-             "larger");
+  check_true("d = 1: the flow-only L <= the grid's exact L",
+             b.lipschitz <= a.lipschitz * (1 + 1e-9), "larger");
 }
 
 static void refusals(void) {
@@ -270,7 +273,8 @@ static void refusals(void) {
   check_true("negative variance refused", ctr_radial_run(&p, s, 2, w, v, 3, &r, &err) ==
              CTR_EINPUT, "accepted");
   v[0] = 1, p.G = 3;
-  check_true("G = 3 refused", ctr_radial_run(&p, s, 2, w, v, 3, &r, &err) == CTR_EINPUT, "accepted");
+  check_true("G = 3 refused", ctr_radial_run(&p, s, 2, w, v, 3, &r, &err) == CTR_EINPUT,
+             "accepted");
   ctr_schedule_free(s);
 }
 

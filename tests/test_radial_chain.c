@@ -4,7 +4,8 @@
  * 16, 32 at N = 100. Compared: E||f_N(X) - Phi(X)||^2, X ~ q_N, the chain's unbiased
  * U-statistic, which for this target equals the radial engine's W2(f_N(q_N), X_1)^2 (both maps
  * radial, Phi's radius map the monotone transport), within 3 standard errors. Also a point mass
- * at the origin beside N(0, I) (0.3 / 0.7, d = 4, N = 50), the sigma_k = 0 branch. Reference suite. */
+ * at the origin beside N(0, I) (0.3 / 0.7, d = 4, N = 50), the sigma_k = 0 branch. Reference
+ * suite. */
 #include <math.h>
 #include <stdio.h>
 

@@ -72,7 +72,8 @@ static ctr_status hermite(int Q, double *xi, double *om, ctr_error *err) {
  * Gamma(alpha + 1), which overflows beyond alpha = 171 (d = 343). */
 static ctr_status laguerre(double n, int Q, double *W, double *om, ctr_error *err) {
   double alpha = 0.5 * n - 1;
-  gsl_matrix *J = gsl_matrix_calloc((size_t)Q, (size_t)Q), *V = gsl_matrix_alloc((size_t)Q, (size_t)Q);
+  size_t n_ = (size_t)Q;
+  gsl_matrix *J = gsl_matrix_calloc(n_, n_), *V = gsl_matrix_alloc(n_, n_);
   gsl_vector *ev = gsl_vector_alloc((size_t)Q);
   gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc((size_t)Q);
   ctr_status st = CTR_OK;
@@ -206,7 +207,8 @@ static ctr_status recurse(run *r, int G, ctr_error *err) {
       bad |= !isfinite(r->cur.f[i]);
     }
     if (bad)
-      return ctr_fail(err, CTR_ENUMERIC, "radial: the gain is not finite at step %lld", (long long)t);
+      return ctr_fail(err, CTR_ENUMERIC, "radial: the gain is not finite at step %lld",
+                      (long long)t);
     ctr_grid_spline_fit(&r->cur);
     ctr_grid_spline tmp = r->prev;
     r->prev = r->cur, r->cur = tmp;
@@ -339,7 +341,8 @@ static ctr_status distances(const ctr_radial_params *p, const ctr_grid_spline *h
     }
     qsort(y, (size_t)M, sizeof *y, cmp_d);
     for (int i = 0; i < M; i++) {
-      double u = (i + 0.5) / M, z = u <= 0.5 ? rlaw_quantile(out, u, 0) : rlaw_quantile(out, 1 - u, 1);
+      double u = (i + 0.5) / M;
+      double z = u <= 0.5 ? rlaw_quantile(out, u, 0) : rlaw_quantile(out, 1 - u, 1);
       a1 += fabs(y[i] - z), a2 += (y[i] - z) * (y[i] - z);
     }
     free(y);
@@ -392,7 +395,8 @@ static ctr_status check(const ctr_radial_params *p, const ctr_schedule *s, int K
   if (p->G < 5 || p->G > RADIAL_G_MAX || p->Q < 2 || p->Q > CTR_RADIAL_QMAX * 2 / 3 ||
       !(p->quad_rel > 0 && p->quad_rel < 1) || p->sort_n < 100 || p->sort_n > 100000000)
     return ctr_fail(err, CTR_EINPUT, "radial engine: G = %d, Q = %d, quad_rel = %g, sort_n = %d "
-                    "(accepted: 5 <= G <= %d, 2 <= Q <= %d, 0 < quad_rel < 1, 100 <= sort_n <= 1e8)",
+                    "(accepted: 5 <= G <= %d, 2 <= Q <= %d, 0 < quad_rel < 1, "
+                    "100 <= sort_n <= 1e8)",
                     p->G, p->Q, p->quad_rel, p->sort_n, RADIAL_G_MAX, CTR_RADIAL_QMAX * 2 / 3);
   if (d < 1 || d > 100000000LL)
     return ctr_fail(err, CTR_EINPUT, "radial engine: d = %lld (accepted: 1 to 1e8)", (long long)d);
@@ -422,7 +426,8 @@ ctr_status ctr_radial_run(const ctr_radial_params *p, const ctr_schedule *s, int
   run r = {K, d, w, v, s, {0}, ctr_dalloc((size_t)K), ctr_dalloc((size_t)K), ctr_dalloc((size_t)K),
            {0}, {0}};
   double *S = ctr_dalloc(3 * (size_t)K), one = 1, dd = (double)d;
-  if (!res || !r.lw || !r.gam || !r.sig || !S) st = ctr_fail(err, CTR_ENOMEM, "radial: out of memory");
+  if (!res || !r.lw || !r.gam || !r.sig || !S)
+    st = ctr_fail(err, CTR_ENOMEM, "radial: out of memory");
   rlaw gauss = {1, &one, &one, dd}, qN = {K, w, S, dd}, x1 = {K, w, S + K, dd};
   double var = 0;
   for (int k = 0; !st && k < K; k++) {
