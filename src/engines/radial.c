@@ -26,7 +26,7 @@
 #define LIP_POINTS 2001
 
 void ctr_radial_params_default(ctr_radial_params *p) {
-  p->G = 1001, p->Q = 12, p->refine = 1, p->quad_rel = 1e-10, p->sort_n = 20000, p->force_sort = 0;
+  p->G = 1001, p->Q = 8, p->refine = 1, p->quad_rel = 1e-10, p->sort_n = 20000, p->force_sort = 0;
 }
 
 /* ---------------------------------------------------------------- A_d */

@@ -48,7 +48,7 @@
   X("lip-points", 1030, 1, "K", "mixtures: points for the empirical Lipschitz constant (32)")    \
   X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")  \
   X("grid-points", 1032, 1, "G", "grid, radial: grid points, 5..1e6 (2001; radial 1001; raise it for N > 1e3)")        \
-  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20); radial: nodes per rule, 2..42 (12)")                           \
+  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20); radial: nodes per rule, 2..42 (8)")                           \
   X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")       \
   X("rho", 1060, 1, "X", "karras schedule exponent rho (7)")                                      \
   X("sigma-min", 1061, 1, "X", "karras schedule: sigma at t = 1 (0.002)")                         \

@@ -57,7 +57,7 @@ double ctr_plan_cost(const ctr_point_spec *s) {
     return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
   }
   case CTR_ENGINE_RADIAL: { /* O(N G K Q^2) per level; the refined level costs 2 x 2.25 more */
-    double G = s->grid_G ? s->grid_G : 1001, Q = s->grid_Q ? s->grid_Q : 12;
+    double G = s->grid_G ? s->grid_G : 1001, Q = s->grid_Q ? s->grid_Q : 8;
     return SEC_POINT + 5.5 * SEC_GRID_STEP * N * G * K * Q * Q;
   }
   case CTR_ENGINE_LEARNED: /* measured: N = 100, d = 2, n = 1e4 takes 0.3 s */
