@@ -312,8 +312,10 @@ static int cmp_d(const void *a, const void *b) {
 }
 
 static ctr_status distances(const ctr_radial_params *p, const ctr_grid_spline *h, int monotone,
-                            const rlaw *in, const rlaw *out, ctr_radial_w *w, ctr_error *err) {
-  if (monotone && !p->force_sort) {
+                            const rlaw *in, const rlaw *out, ctr_radial_w *w, int *sorted,
+                            ctr_error *err) {
+  int use_sort = !monotone || p->force_sort;
+  if (!use_sort) {
     double lo, hi, val[2];
     rlaw_bulk(in, &lo, &hi);
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(QUAD_LIMIT);
@@ -324,14 +326,14 @@ static ctr_status distances(const ctr_radial_params *p, const ctr_grid_spline *h
       double e;
       int rc = gsl_integration_qag(&f, lo, hi, 0, p->quad_rel, QUAD_LIMIT, GSL_INTEG_GAUSS21, ws,
                                    val + q - 1, &e);
-      if (rc && rc != GSL_EROUND && rc != GSL_EMAXITER) {
-        gsl_integration_workspace_free(ws);
-        return ctr_fail(err, CTR_ENUMERIC, "radial: W%d integral failed (%s)", q, gsl_strerror(rc));
-      }
+      /* GSL_ESING was met once (d = 1e4, N = 1e5): fall back to sorted quantiles, flagged */
+      if (rc && rc != GSL_EROUND && rc != GSL_EMAXITER) use_sort = 1;
     }
     gsl_integration_workspace_free(ws);
     w->w1 = val[0], w->w2 = sqrt(val[1]);
-  } else { /* sorted quantiles of M equal-mass input points (theory.md §9.12) */
+  }
+  if (use_sort) { /* sorted quantiles of M equal-mass input points (theory.md §9.12) */
+    *sorted = 1;
     int M = p->sort_n;
     double *y = ctr_dalloc((size_t)M), a1 = 0, a2 = 0;
     if (!y) return ctr_fail(err, CTR_ENOMEM, "radial: out of memory");
@@ -364,7 +366,7 @@ static int is_monotone(const ctr_grid_spline *h) {
 /* One level: the recursion on (G, Q) and the four distances. */
 static ctr_status level(const ctr_radial_params *p, run *r, int G, int Q, const rlaw *gauss,
                         const rlaw *qN, const rlaw *x1, ctr_radial_w *wg, ctr_radial_w *wq,
-                        int *monotone, ctr_error *err) {
+                        int *monotone, int *sorted, ctr_error *err) {
   ctr_grid_spline_free(&r->prev), ctr_grid_spline_free(&r->cur);
   ctr_status st = CTR_OK;
   if (ctr_grid_spline_alloc(&r->prev, G) || ctr_grid_spline_alloc(&r->cur, G))
@@ -372,8 +374,8 @@ static ctr_status level(const ctr_radial_params *p, run *r, int G, int Q, const 
   if (!st) st = rule2_init(&r->R, r->d + 2, Q, err);
   if (!st) st = recurse(r, G, err);
   if (!st) *monotone = is_monotone(&r->prev);
-  if (!st) st = distances(p, &r->prev, *monotone, gauss, x1, wg, err);
-  if (!st) st = distances(p, &r->prev, *monotone, qN, x1, wq, err);
+  if (!st) st = distances(p, &r->prev, *monotone, gauss, x1, wg, sorted, err);
+  if (!st) st = distances(p, &r->prev, *monotone, qN, x1, wq, sorted, err);
   return st;
 }
 
@@ -437,14 +439,14 @@ ctr_status ctr_radial_run(const ctr_radial_params *p, const ctr_schedule *s, int
   }
   ctr_radial_w bg = {0}, bq = {0};
   int mono = 1, G = p->G, Q = p->Q;
-  if (!st) st = level(p, &r, G, Q, &gauss, &qN, &x1, &bg, &bq, &mono, err);
+  if (!st) st = level(p, &r, G, Q, &gauss, &qN, &x1, &bg, &bq, &mono, &res->sorted, err);
   if (!st) {
     res->d = d, res->gauss = bg, res->qN = bq, res->monotone = mono, res->disc_max = NAN;
     res->data_scale = sqrt(dd * var);
   }
   if (!st && p->refine) {
     G = 2 * p->G - 1, Q = p->Q + p->Q / 2;
-    st = level(p, &r, G, Q, &gauss, &qN, &x1, &res->gauss, &res->qN, &mono, err);
+    st = level(p, &r, G, Q, &gauss, &qN, &x1, &res->gauss, &res->qN, &mono, &res->sorted, err);
     res->monotone &= mono;
     res->disc_max = fmax(fmax(fabs(res->gauss.w1 - bg.w1), fabs(res->gauss.w2 - bg.w2)),
                          fmax(fabs(res->qN.w1 - bq.w1), fabs(res->qN.w2 - bq.w2)));

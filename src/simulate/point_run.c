@@ -526,8 +526,11 @@ static ctr_status run_radial(const ctr_point_spec *spec, const ctr_schedule *s, 
       row->coupling_l1_qN = r->qN.w1, row->coupling_sq_qN = r->qN.w2 * r->qN.w2;
       row->coupling_rms_qN = r->qN.w2;
       row->coupling_l1_se_qN = row->coupling_sq_se_qN = row->coupling_rms_se_qN = 0;
-    } else
-      CTR_SET_STR(row->message, "radial: g_N not monotone on the grid; sorted quantiles used");
+    }
+    if (r->sorted)
+      CTR_SET_STR(row->message, r->monotone ? "radial: a W integral failed; sorted quantiles used"
+                                            : "radial: g_N not monotone on the grid; sorted "
+                                              "quantiles used");
     row->disc_err = r->disc_max;
     CTR_SET_STR(row->bracket_source, "radial laws: exact W1, W2 up to disc_err");
     set_lipschitz(row, log(r->L_flow), r->L_x, "lower");
