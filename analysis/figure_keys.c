@@ -322,8 +322,8 @@ int ctr_fig_panel(ctr_fig_meta *m, grp *g) {
     facet_rep[m->nfacets++] = g->first;
     char ve[400], vt[800], ne[160], nt[320];
     value_txt(facet_f, g->first, ve, vt, sizeof ve, ne, nt, sizeof ne);
-    char pe[400], pt[800];
-    snprintf(pe, sizeof pe, "%s = %s", ne, ve), snprintf(pt, sizeof pt, "%s $=$ %s", nt, vt);
+    char pe[600], pt[1200];
+    snprintf(pe, sizeof pe, "%.160s = %.400s", ne, ve), snprintf(pt, sizeof pt, "%.320s $=$ %.800s", nt, vt);
     add_whole(m->facets_e, sizeof m->facets_e, pe);
     add_whole(m->facets_t, sizeof m->facets_t, pt);
   }
@@ -461,15 +461,14 @@ int ctr_fig_in_by(const char *name) {
 /* The caption's lines (split at '|', the line break of style.gp) escaped one by one, so that a
  * '|' inside a name stays text. */
 static void caption_txt(const char *b, int tex, char *out, size_t n) {
-  char line[400], esc[1200];
+  char line[400];
   out[0] = '\0';
   for (const char *p = b; p;) {
     const char *bar = strchr(p, '|');
-    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    size_t len = bar ? (size_t)(bar - p) : strlen(p), k = strlen(out);
     snprintf(line, sizeof line, "%.*s", (int)len, p);
-    ctr_fig_name_txt(line, tex, esc, sizeof esc);
-    size_t k = strlen(out);
-    snprintf(out + k, n - k, "%s%s", k ? "|" : "", esc);
+    if (k && k + 2 < n) out[k++] = '|', out[k] = '\0';
+    if (k + 1 < n) ctr_fig_name_txt(line, tex, out + k, n - k);
     p = bar ? bar + 1 : NULL;
   }
 }
@@ -477,7 +476,7 @@ static void caption_txt(const char *b, int tex, char *out, size_t n) {
 /* The settings every curve shares, from row r, as one line ("geometric target, paper schedule
  * (c0 = 2, c1 = 4), engine ct, error none; curves by c1"); columns in --by are not fixed. */
 void ctr_fig_caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
-  char b[400] = "", t[96];
+  char b[400] = "";
   size_t k = 0;
 #define CAP(...) (k += (size_t)snprintf(b + k, k < sizeof b ? sizeof b - k : 0, __VA_ARGS__))
   if (fig == CTR_FIG_GAUSS_VS_MIXTURE) CAP("Gaussian and mixture targets at one d");

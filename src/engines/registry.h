@@ -6,6 +6,8 @@
  *   learned  CT from samples, affine class, Gaussian targets (engines/learned.h)
  *   product  ideal CT on product targets in any d, coordinate-wise by the 1-D grid
  *            (engines/product.h)
+ *   radial   ideal CT on rotation-invariant targets (mean-0 isotropic components) in any d,
+ *            exact up to a discretisation it estimates (engines/radial.h)
  * A Gaussian target given to chain or distill runs as a one-component mixture. */
 #ifndef CTR_ENGINES_REGISTRY_H
 #define CTR_ENGINES_REGISTRY_H
@@ -19,10 +21,11 @@ typedef enum {
   CTR_ENGINE_DISTILL,
   CTR_ENGINE_GRID,
   CTR_ENGINE_LEARNED,
-  CTR_ENGINE_PRODUCT
+  CTR_ENGINE_PRODUCT,
+  CTR_ENGINE_RADIAL
 } ctr_engine_kind;
 
-#define CTR_ENGINE_COUNT 7
+#define CTR_ENGINE_COUNT 8
 
 ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
 const char *ctr_engine_name(ctr_engine_kind kind);

@@ -13,6 +13,7 @@
 #include "engines/learned_features.h"
 #include "engines/learned_poly.h"
 #include "engines/product.h"
+#include "engines/radial.h"
 #include "targets/flow_map.h"
 #include "targets/input_mismatch.h"
 #include "targets/lip_exact.h"
@@ -67,6 +68,12 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
                     "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
   if (spec->engine.engine == CTR_ENGINE_PRODUCT)
     return check_product(spec, err);
+  if (spec->engine.engine == CTR_ENGINE_RADIAL) {
+    if (k != CTR_ERR_NONE)
+      return ctr_fail(err, CTR_EINPUT, "engine radial with error %s: not supported (accepted: "
+                      "none)", ctr_errmodel_name(k));
+    return CTR_OK; /* rotation invariance is checked on the built mixture (run_radial) */
+  }
   if (grid && spec->target.d > 2)
     return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not supported (accepted: d = 1 "
                     "or 2; chain and distill take any d)", spec->target.d);
@@ -540,6 +547,61 @@ static ctr_status run_product(const ctr_point_spec *spec, const ctr_schedule *s,
   return CTR_OK;
 }
 
+/* radial: rotation-invariant targets, every component mean 0 and covariance v_k I (theory.md
+ * §9.12); exact W1 and W2 of both inputs from the radial laws (engines/radial.h). */
+static ctr_status radial_components(const ctr_mixture *m, double *v, ctr_error *err) {
+  for (int k = 0; k < m->K; k++) {
+    const double *mu = m->mu + (size_t)k * m->d, *l = m->lam + m->lam_off[k];
+    int iso = m->kind[k] == CTR_COV_ISO, bad = m->kind[k] == CTR_COV_FULL, at = -1;
+    for (int i = 0; i < m->d && at < 0; i++)
+      if (mu[i] != 0) at = i;
+    for (int i = 1; !iso && !bad && i < m->d; i++) bad = l[i] != l[0];
+    if (at >= 0 || bad)
+      return ctr_fail(err, CTR_EINPUT, "engine radial needs a rotation-invariant target: component "
+                      "%d has %s (accepted: every component with mean 0 and covariance v I, e.g. "
+                      "scale_mixture, isotropic, or such a mixture file)", k,
+                      at >= 0 ? "a nonzero mean" : "a non-isotropic covariance");
+    v[k] = l[0];
+  }
+  return CTR_OK;
+}
+
+static ctr_status run_radial(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
+                             ctr_error *err) {
+  ctr_mixture *m = NULL;
+  ctr_radial_result *r = NULL;
+  ctr_status st = ctr_point_spec_mixture(spec, &m, err);
+  double *v = st ? NULL : ctr_dalloc((size_t)m->K);
+  if (!st && !v) st = ctr_fail(err, CTR_ENOMEM, "radial: out of memory");
+  if (!st) st = radial_components(m, v, err);
+  ctr_radial_params p;
+  ctr_radial_params_default(&p);
+  if (spec->grid_G) p.G = spec->grid_G;
+  if (spec->grid_Q) p.Q = spec->grid_Q;
+  if (!st) st = ctr_radial_run(&p, s, m->K, m->weight, v, m->d, &r, err);
+  if (!st) {
+    row->w2_normal = r->gauss.w2, row->w1_lo_normal = row->w1_hi_normal = r->gauss.w1;
+    row->w1_hi_se_normal = 0;
+    row->w2_qN = r->qN.w2, row->w1_lo_qN = row->w1_hi_qN = r->qN.w1;
+    if (r->monotone) { /* Phi and f_N are both radial with monotone radius maps (§9.12) */
+      row->coupling_l1_qN = r->qN.w1, row->coupling_sq_qN = r->qN.w2 * r->qN.w2;
+      row->coupling_rms_qN = r->qN.w2;
+      row->coupling_l1_se_qN = row->coupling_sq_se_qN = row->coupling_rms_se_qN = 0;
+    }
+    if (r->sorted)
+      CTR_SET_STR(row->message, r->monotone ? "radial: a W integral failed; sorted quantiles used"
+                                            : "radial: g_N not monotone on the grid; sorted "
+                                              "quantiles used");
+    row->disc_err = r->disc_max;
+    CTR_SET_STR(row->bracket_source, "radial laws: exact W1, W2 up to disc_err");
+    set_lipschitz(row, log(r->L_flow), r->L_x, "lower");
+    row->data_scale = r->data_scale, row->abar_N = ctr_schedule_abar_N(s), row->K = m->K;
+    row->bound_shape = ctr_bound_shape(row->lipschitz, row->d, row->N);
+  }
+  ctr_radial_result_free(r), ctr_mixture_free(m), free(v);
+  return st;
+}
+
 static ctr_status run_mixture(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
                               ctr_error *err) {
   ctr_mixture *m = NULL;
@@ -573,6 +635,7 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   else if (!st && spec->engine.engine == CTR_ENGINE_LEARNED) st = run_learned(spec, s, row, err);
   else if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_PRODUCT) st = run_product(spec, s, row, err);
+  else if (!st && spec->engine.engine == CTR_ENGINE_RADIAL) st = run_radial(spec, s, row, err);
   else if (!st) st = run_mixture(spec, s, row, err);
   row->status = (int32_t)st;
   if (st) CTR_SET_STR(row->message, err->msg);

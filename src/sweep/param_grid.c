@@ -32,7 +32,7 @@
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
   X("engine", 1017, 1, "LIST",                                                                    \
-    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned | product (ct; chain for mixtures)")                  \
+    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned | product | radial (ct; chain for mixtures)")                  \
   X("error", 1018, 1, "LIST",                                                                     \
     "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
   X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \
@@ -48,8 +48,8 @@
   X("chains", 1029, 1, "K", "chain: chains per point, >= 2 (4)")                                  \
   X("lip-points", 1030, 1, "K", "mixtures: points for the empirical Lipschitz constant (32)")    \
   X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")  \
-  X("grid-points", 1032, 1, "G", "grid: grid points, 5..1e6 (2001; raise it for N > 1e3)")        \
-  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20)")                           \
+  X("grid-points", 1032, 1, "G", "grid, radial: grid points, 5..1e6 (2001; radial 1001; raise it for N > 1e3)")        \
+  X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20); radial: nodes per rule, 2..42 (8)")                           \
   X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")       \
   X("rho", 1060, 1, "X", "karras schedule exponent rho (7)")                                      \
   X("sigma-min", 1061, 1, "X", "karras schedule: sigma at t = 1 (0.002)")                         \
