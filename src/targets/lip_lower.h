@@ -28,7 +28,17 @@
  * Measured: on two modes in d = 2 and 3 (weights 1/2 or 0.3/0.7, sigma 0.1 or 0.2) the bound
  * equals the exact L of targets/lip_exact.h (3.0e20 for 0.3/0.7, sigma 0.1); the x-only search
  * found 8.5e13 there. It remains a lower bound in general (a multi-start local search). No upper
- * bound is proved for these families. */
+ * bound is proved for these families.
+ *
+ * Cost (measured 2026-12-02, sphere K = 8, sigma 0.1, radius sqrt(d), N = 100..400): an upward
+ * (adjoint) evaluation takes ~2e3-3e3 rk8pd steps at d = 16 where a downward one takes ~65: going
+ * up, the flow contracts across a valley at the rate the downward map expands, which is stiff for
+ * an explicit solver, and the stiffness grows with the mode separation (with d here). The three
+ * simplex refinements are ~86% of the time. Restricting the search to the span of the means
+ * (theory.md §9.4: exact for the flow map, checked to 1e-12) was tried and reverted: in rotated
+ * coordinates the adjoint integration stalled (1e6 steps) at perturbed valley points that the
+ * unrotated run integrates in 0.01 s, so that the search became slower. Open: a stiff solver for
+ * the upward run, or an error norm that does not depend on the coordinates. */
 #ifndef CTR_TARGETS_LIP_LOWER_H
 #define CTR_TARGETS_LIP_LOWER_H
 
