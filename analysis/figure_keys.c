@@ -458,19 +458,18 @@ int ctr_fig_in_by(const char *name) {
   return 0;
 }
 
-/* The caption's lines (split at '|', the line break of style.gp) escaped one by one, so that a
- * '|' inside a name stays text. */
-static void caption_txt(const char *b, int tex, char *out, size_t n) {
+/* The caption's two lines b[0, cut) and b[cut + 2, end) (cut: the offset of the "; " or ", "
+ * it breaks at, or -1 for one line) escaped one by one and joined by '|', style.gp's line
+ * break, so that a '|' inside a name stays text. */
+static void caption_txt(const char *b, long cut, int tex, char *out, size_t n) {
   char line[400];
-  out[0] = '\0';
-  for (const char *p = b; p;) {
-    const char *bar = strchr(p, '|');
-    size_t len = bar ? (size_t)(bar - p) : strlen(p), k = strlen(out);
-    snprintf(line, sizeof line, "%.*s", (int)len, p);
-    if (k && k + 2 < n) out[k++] = '|', out[k] = '\0';
-    if (k + 1 < n) ctr_fig_name_txt(line, tex, out + k, n - k);
-    p = bar ? bar + 1 : NULL;
-  }
+  size_t len = cut < 0 ? strlen(b) : (size_t)cut;
+  snprintf(line, sizeof line, "%.*s", (int)len, b);
+  ctr_fig_name_txt(line, tex, out, n);
+  size_t k = strlen(out);
+  if (cut < 0 || k + 2 >= n) return;
+  out[k++] = '|', out[k] = '\0';
+  ctr_fig_name_txt(b + cut + 2, tex, out + k, n - k);
 }
 
 /* The settings every curve shares, from row r, as one line ("geometric target, paper schedule
@@ -505,14 +504,15 @@ void ctr_fig_caption(ctr_fig_meta *m, const ctr_point *r, int fig) {
 #undef CAP
   /* two lines when long: a 5 in wide PDF holds about 80 characters of the 8 pt caption. The
    * break ('|') goes at the last "; " (else ", ") that leaves at most 75 on the first line. */
+  long at = -1;
   if (strlen(b) > 75) {
     char *cut = NULL;
     for (const char *sep = "; "; !cut && sep; sep = strcmp(sep, "; ") ? NULL : ", ")
       for (char *p = strstr(b, sep); p && p - b <= 75; p = strstr(p + 1, sep)) cut = p;
-    if (cut) *cut = '|', memmove(cut + 1, cut + 2, strlen(cut + 2) + 1);
+    if (cut) at = cut - b;
   }
-  caption_txt(b, 0, m->caption_e, sizeof m->caption_e);
-  caption_txt(b, 1, m->caption_t, sizeof m->caption_t);
+  caption_txt(b, at, 0, m->caption_e, sizeof m->caption_e);
+  caption_txt(b, at, 1, m->caption_t, sizeof m->caption_t);
 }
 
 int ctr_fig_nby(void) { return nby; }
