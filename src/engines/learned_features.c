@@ -1,6 +1,7 @@
 /* engines/learned_features.c: random Fourier features and radial basis functions, CT from
  * samples in d = 1 (engines/learned_features.h, theory.md §13.4). */
 #include "engines/learned_features.h"
+#include "engines/learned_poly.h" /* ctr_learned_pairs_1d */
 
 #include <math.h>
 #include <stdlib.h>
@@ -315,25 +316,11 @@ static ctr_status fit(const ctr_lfeat_params *p, const ctr_schedule *s, const ct
   size_t n = (size_t)p->base.train_n;
   int q = p->M + 2;
   double *xi = buf, *z = buf + n, *G = buf + 2 * n, *rhs = G + (size_t)q * q, *h = rhs + q;
-  uint64_t key = p->base.mode == CTR_LEARNED_FRESH ? (uint64_t)t : 0;
-  ctr_rng r, rc;
-  ctr_rng_init(&r, p->base.seed, CTR_RNG_LEARNED_DATA, key, 1);
-  ctr_rng_normals(&r, n, xi);
-  ctr_rng_init(&r, p->base.seed, CTR_RNG_LEARNED_NOISE, (uint64_t)t, 1);
-  ctr_rng_normals(&r, n, z);
-  ctr_rng_init(&rc, p->base.seed, CTR_RNG_LEARNED_COMPONENT, key, 1);
+  ctr_learned_pairs_1d(&p->base, s, m, t, xi, z);
   ctr_lfeat_basis(p, s, m, t, f);
   for (int k = 0; k < q * q + q; k++) G[k] = 0;
   for (size_t j = 0; j < n; j++) {
-    int k = 0;
-    if (m->K > 1) {
-      double u = ctr_rng_uniform(&rc);
-      while (k < m->K - 1 && u > m->cum_weight[k]) k++;
-    }
-    double mu, lam;
-    comp(m, k, &mu, &lam);
-    double x0 = mu + sqrt(lam) * xi[j], x = s->a[t] * x0 + s->s[t] * z[j];
-    double y = ctr_lfeat_eval(prev, s->a[t - 1] * x0 + s->s[t - 1] * z[j]);
+    double x = xi[j], y = ctr_lfeat_eval(prev, z[j]);
     regressors(f, x, h);
     for (int a = 0; a < q; a++) {
       rhs[a] += h[a] * y;

@@ -137,22 +137,19 @@ static void basis_at(const ctr_schedule *s, const ctr_mixture *m, int64_t t, ctr
   f->m = s->a[t] * mean, f->sd = sqrt(s->a[t] * s->a[t] * var + s->s[t] * s->s[t]);
 }
 
-/* the n pairs of step t (same streams as engines/learned.c), then the ridge normal equations */
-static ctr_status fit(const ctr_lpoly_params *p, const ctr_schedule *s, const ctr_mixture *m,
-                      int64_t t, const ctr_lpoly_fn *prev, ctr_lpoly_fn *f, double *buf,
-                      ctr_error *err) {
-  size_t n = (size_t)p->base.train_n;
-  int P = p->degree, q = P + 1;
-  double *xi = buf, *z = buf + n, G[(CTR_LPOLY_PMAX + 1) * (CTR_LPOLY_PMAX + 1)] = {0},
-         rhs[CTR_LPOLY_PMAX + 1] = {0};
-  uint64_t key = p->base.mode == CTR_LEARNED_FRESH ? (uint64_t)t : 0;
+/* The n training pairs of step t in d = 1 (the streams of engines/learned.c): on return x[j] is
+ * the student's input a_t X_0 + s_t Z and xp[j] the teacher's a_{t-1} X_0 + s_{t-1} Z (shared
+ * noise). x and xp (n = base->train_n each) are overwritten. */
+void ctr_learned_pairs_1d(const ctr_learned_params *base, const ctr_schedule *s,
+                          const ctr_mixture *m, int64_t t, double *x, double *xp) {
+  size_t n = (size_t)base->train_n;
+  uint64_t key = base->mode == CTR_LEARNED_FRESH ? (uint64_t)t : 0;
   ctr_rng r, rc;
-  ctr_rng_init(&r, p->base.seed, CTR_RNG_LEARNED_DATA, key, 1);
-  ctr_rng_normals(&r, n, xi);
-  ctr_rng_init(&r, p->base.seed, CTR_RNG_LEARNED_NOISE, (uint64_t)t, 1);
-  ctr_rng_normals(&r, n, z);
-  ctr_rng_init(&rc, p->base.seed, CTR_RNG_LEARNED_COMPONENT, key, 1);
-  basis_at(s, m, t, f);
+  ctr_rng_init(&r, base->seed, CTR_RNG_LEARNED_DATA, key, 1);
+  ctr_rng_normals(&r, n, x);
+  ctr_rng_init(&r, base->seed, CTR_RNG_LEARNED_NOISE, (uint64_t)t, 1);
+  ctr_rng_normals(&r, n, xp);
+  ctr_rng_init(&rc, base->seed, CTR_RNG_LEARNED_COMPONENT, key, 1);
   for (size_t j = 0; j < n; j++) {
     int k = 0;
     if (m->K > 1) {
@@ -161,8 +158,23 @@ static ctr_status fit(const ctr_lpoly_params *p, const ctr_schedule *s, const ct
     }
     double mu, lam;
     comp(m, k, &mu, &lam);
-    double x0 = mu + sqrt(lam) * xi[j], x = s->a[t] * x0 + s->s[t] * z[j];
-    double y = ctr_lpoly_eval(prev, P, s->a[t - 1] * x0 + s->s[t - 1] * z[j]);
+    double x0 = mu + sqrt(lam) * x[j], z = xp[j];
+    x[j] = s->a[t] * x0 + s->s[t] * z, xp[j] = s->a[t - 1] * x0 + s->s[t - 1] * z;
+  }
+}
+
+/* the n pairs of step t (same streams as engines/learned.c), then the ridge normal equations */
+static ctr_status fit(const ctr_lpoly_params *p, const ctr_schedule *s, const ctr_mixture *m,
+                      int64_t t, const ctr_lpoly_fn *prev, ctr_lpoly_fn *f, double *buf,
+                      ctr_error *err) {
+  size_t n = (size_t)p->base.train_n;
+  int P = p->degree, q = P + 1;
+  double *xi = buf, *z = buf + n, G[(CTR_LPOLY_PMAX + 1) * (CTR_LPOLY_PMAX + 1)] = {0},
+         rhs[CTR_LPOLY_PMAX + 1] = {0};
+  ctr_learned_pairs_1d(&p->base, s, m, t, xi, z);
+  basis_at(s, m, t, f);
+  for (size_t j = 0; j < n; j++) {
+    double x = xi[j], y = ctr_lpoly_eval(prev, P, z[j]);
     double u = (x - f->m) / f->sd, h[CTR_LPOLY_PMAX + 1];
     h[0] = 1, h[1] = u;
     for (int i = 1; i < P; i++) h[i + 1] = u * h[i] - i * h[i - 1];
