@@ -54,8 +54,13 @@ static ctr_status log_range(const char *opt, const char *text, double lo, double
   *n = (size_t)cnt;
   *out = malloc(sizeof(double) * *n);
   if (!*out) return ctr_fail(err, CTR_ENOMEM, "out of memory");
-  for (size_t i = 0; i < *n; i++)
-    (*out)[i] = *n == 1 ? x0 : x0 * pow(x1 / x0, (double)i / (double)(*n - 1));
+  /* x1 / x0 overflows when lo is tiny (a fuzzed 3e-308:207:9 gave inf): then in log space.
+   * Otherwise the ratio's power, which keeps decades exact (1e-3:1e-1:5 gives 0.01). */
+  const double ratio = x1 / x0, l0 = log(x0), span = log(x1) - l0;
+  for (size_t i = 0; i < *n; i++) {
+    const double t = *n == 1 ? 0 : (double)i / (double)(*n - 1);
+    (*out)[i] = isfinite(ratio) ? x0 * pow(ratio, t) : exp(l0 + span * t);
+  }
   if (*n > 1) (*out)[*n - 1] = x1;
   return CTR_OK;
 }
