@@ -469,6 +469,43 @@ static void test_singular(void) {
   check_rel("w1_bracket_full same singular cov: lo == ||dm||", br.lo, 1.3, 1e-14);
 }
 
+/* The vector path of the quadrature (n >= 256: AVX-512 / AVX2 lanes, chunks, a scalar tail)
+ * against the scalar path (n small), through rotation invariance: within a block of equal
+ * widths only the block's |dm| matters, so 4099 coordinates in 3 blocks (interleaved, means
+ * spread at random) equal 6 entries with multiplicities (count - 1 with dm = 0, one with dm =
+ * the block's |dm|). A wrong lane, chunk or tail would be off by ~1/n (2e-4). */
+static void test_vector_path(void) {
+  enum { N = 4099, B = 3 };
+  static double dm[N], sd[N], dsd[N];
+  const double bsd[B] = {0.3, 1.0, 2.5}, bdsd[B] = {0.01, -0.2, 0.4};
+  double norm2[B] = {0}, cnt[B] = {0};
+  for (size_t i = 0; i < N; i++) {
+    int b = (int)((i * 7) % B);
+    sd[i] = bsd[b], dsd[i] = bdsd[b], dm[i] = 0.05 * gauss();
+    norm2[b] += dm[i] * dm[i], cnt[b] += 1;
+  }
+  double cdm[2 * B], csd[2 * B], cdsd[2 * B], cmult[2 * B];
+  for (int b = 0; b < B; b++) {
+    cdm[2 * b] = 0.0, cdm[2 * b + 1] = sqrt(norm2[b]);
+    csd[2 * b] = csd[2 * b + 1] = bsd[b], cdsd[2 * b] = cdsd[2 * b + 1] = bdsd[b];
+    cmult[2 * b] = cnt[b] - 1, cmult[2 * b + 1] = 1;
+  }
+  ctr_diag_pair big = {N, dm, sd, dsd, NULL}, small = {2 * B, cdm, csd, cdsd, cmult};
+  ctr_w1_bracket wb, ws;
+  ctr_error err;
+  check_ok("vector path: bracket n = 4099", ctr_w1_bracket_diag(&big, &wb, &err), &err);
+  check_ok("vector path: bracket n = 6", ctr_w1_bracket_diag(&small, &ws, &err), &err);
+  check_rel("vector path: W1 upper, 4099 coordinates vs 6 with multiplicities", wb.hi, ws.hi, 1e-11);
+  check_rel("vector path: W1 lower (difference integral), same", wb.lo, ws.lo, 1e-11);
+  static double s2[N];
+  double cs2[2 * B], mb, msm;
+  for (size_t i = 0; i < N; i++) s2[i] = sd[i] * sd[i];
+  for (int b = 0; b < 2 * B; b++) cs2[b] = csd[b] * csd[b];
+  check_ok("vector path: E||nu + G|| n = 4099", ctr_gauss_norm_mean(N, dm, s2, NULL, &mb, &err), &err);
+  check_ok("vector path: E||nu + G|| n = 6", ctr_gauss_norm_mean(2 * B, cdm, cs2, cmult, &msm, &err), &err);
+  check_rel("vector path: E||nu + G||, 4099 coordinates vs 6 with multiplicities", mb, msm, 1e-11);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   test_chi();
@@ -482,6 +519,13 @@ int main(void) {
   test_full_vs_diag();
   test_full_close();
   test_singular();
+  /* every kernel this CPU has: AVX-512 or AVX2 as dispatched, then capped at AVX2 and scalar */
+  test_vector_path();
+  setenv("CTRATE_TEST_WQ_ISA", "1", 1);
+  test_vector_path();
+  setenv("CTRATE_TEST_WQ_ISA", "0", 1);
+  test_vector_path();
+  unsetenv("CTRATE_TEST_WQ_ISA");
   if (n_fail) printf("# %d check(s) failed\n", n_fail);
   else printf("# all checks passed\n");
   return n_fail ? 1 : 0;

@@ -25,6 +25,12 @@ typedef struct {
   int noise;          /* integrate the rounding-noise bound of g instead of g (diff mode) */
 } ctr_wq_data;
 
+/* Vector kernels (wasserstein/gaussian_sum_simd.c, built when SLEEF is found): the sums of
+ * wq_g over coordinates [0, n_vec), n_vec a multiple of the width: out = {sum m l_X, sum m l_Y,
+ * sum m (l_Y - l_X), sum m |terms|} (the last three in diff mode only). */
+void ctr_wq_sums_avx512(const ctr_wq_data *w, double q, size_t n_vec, double out[4]);
+void ctr_wq_sums_avx2(const ctr_wq_data *w, double q, size_t n_vec, double out[4]);
+
 /* The 5n-double block for n coordinates; mult as in ctr_diag_pair (NULL = ones), diff = 1 for
  * a difference integral. CTR_ENOMEM. */
 ctr_status ctr_wq_alloc(ctr_wq_data *w, size_t n, const double *mult, int diff, ctr_error *err);
