@@ -168,6 +168,7 @@ for i in "${!outs[@]}"; do
   rm -rf "${FIG:?}/${names[$i]}" # entirely generated: no stale figure survives
   by=() # the experiment's headline split: two_mode_width is CT (grid) against CD (distill) per width
   [ "${names[$i]}" = two_mode_width ] && by=(--by engine,sigma)
+  [ "${names[$i]}" = schedule_rates ] && by=(--by schedule) # a curve per schedule and d
   plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one" "${by[@]}"
   if [ "${names[$i]}" = learned_sample_cost ]; then # a table, not a figure: n* per (d, N) and its fit
     if /usr/bin/python3 scripts/sample_cost.py "${outs[$i]}" >"$FIG/${names[$i]}/sample_cost.md"; then
