@@ -15,7 +15,7 @@ whose coefficients get the t-interval of the least squares and the bootstrap int
 fit repeated on each resample).
 
 usage: sample_cost.py FILE.h5 [FILE.h5 ...] [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000] [--ideal ct]
-                      [--figure DIR]  (DIR/sample_cost.{pdf,png}: N n* against N per d, with the fit)"""
+                      [--d-min D] [--figure DIR]  (DIR/sample_cost.{pdf,png}: N n* against N per d, with the fit)"""
 import argparse
 import os
 import sys
@@ -160,6 +160,7 @@ def main():
     ap.add_argument("--factor", type=float, default=2.0)
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--ideal", default="ct", help="the ideal engine (ct; grid for 1-D mixtures)")
+    ap.add_argument("--d-min", type=int, default=0, help="only the cells with d >= this (e.g. the large-d regime)")
     ap.add_argument("--figure", metavar="DIR", help="also draw DIR/sample_cost.{pdf,png} (gnuplot), "
                     "its numbers in DIR/data/sample_cost.dat")
     a = ap.parse_args()
@@ -167,6 +168,7 @@ def main():
     cols = ["status", "d", "N", "engine", "train_n", "replicate", "eps_learned", a.metric]
     r = {c: np.concatenate([p[c] for p in parts]) for c in cols}
     ideal, cells = cells_from_rows(r, a.metric, a.ideal)
+    cells = {k: v for k, v in cells.items() if k[0] >= a.d_min}
     if not any(k in ideal for k in cells):
         sys.exit(f"sample_cost.py: {' '.join(a.file)} has no (d, N) with both {a.ideal} and learned rows")
     rows, res = analyse(ideal, cells, a.factor, a.bootstrap)
