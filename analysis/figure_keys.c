@@ -133,6 +133,10 @@ static int same_but_by(const ctr_point *a, const ctr_point *ref, int skip_eps) {
     if (!strcmp(by_f[k]->name, "engine")) t.points = a->points, t.chains = a->chains; /* its sizes */
     if (!strcmp(by_f[k]->name, "target")) /* the algebra path and a growing radius go with it */
       memcpy(t.path, a->path, sizeof t.path), t.radius = a->radius, t.radius_growing = a->radius_growing;
+    if (!strcmp(by_f[k]->name, "schedule")) /* each schedule's own parameters go with it */
+      t.c0 = a->c0, t.c1 = a->c1, t.beta_min = a->beta_min, t.beta_max = a->beta_max,
+      t.cosine_s = a->cosine_s, t.rho = a->rho, t.sigma_min = a->sigma_min, t.sigma_max = a->sigma_max,
+      t.curriculum_n0 = a->curriculum_n0, t.curriculum_stages = a->curriculum_stages;
   }
   if (a->eps == 0 && t.eps == 0) /* no error at all: the error model's name changes nothing */
     memcpy(t.error, a->error, sizeof t.error);

@@ -20,7 +20,7 @@ static int same_problem(const ctr_point *a, const ctr_point *b) {
   static const char *const cols[] = {"target", "K", "sigma", "mode_m", "radius", "radius_growing",
                                      "lambda", "lambda_min", "lambda_max", "cov_source", "rotate",
                                      "mean_norm", "schedule", "c0", "c1", "beta_min", "beta_max",
-                                     "cosine_s", "rho", "sigma_min", "sigma_max"};
+                                     "cosine_s", "rho", "sigma_min", "sigma_max", "curriculum_n0"};
   for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
     const ctr_field *f = ctr_point_field(cols[i]);
     if (f && ctr_point_field_cmp(a, b, f)) return 0;

@@ -168,11 +168,15 @@ for i in "${!outs[@]}"; do
   rm -rf "${FIG:?}/${names[$i]}" # entirely generated: no stale figure survives
   by=() # the experiment's headline split: two_mode_width is CT (grid) against CD (distill) per width
   [ "${names[$i]}" = two_mode_width ] && by=(--by engine,sigma)
+  [ "${names[$i]}" = schedule_rates ] && by=(--by schedule) # a curve per schedule and d
   plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one" "${by[@]}"
-  if [ "${names[$i]}" = learned_sample_cost ]; then # a table, not a figure: n* per (d, N) and its fit
-    if /usr/bin/python3 scripts/sample_cost.py "${outs[$i]}" >"$FIG/${names[$i]}/sample_cost.md"; then
+  if [ "${names[$i]}" = learned_sample_cost ]; then # n* per (d, N) and its fit: a table and a figure,
+    sc=("${outs[$i]}") # pooled with the larger-d companion when its result is there
+    [ -f results/learned_sample_cost_d.h5 ] && sc+=(results/learned_sample_cost_d.h5)
+    if /usr/bin/python3 scripts/sample_cost.py "${sc[@]}" --figure "$FIG/${names[$i]}" >"$FIG/${names[$i]}/sample_cost.md"; then
       say "table: $FIG/${names[$i]}/sample_cost.md"
-    else say "scripts/sample_cost.py ${outs[$i]} failed (status $?)"; fi
+      echo "figure: $FIG/${names[$i]}/sample_cost (pdf, png)" | tee -a "$drawn"
+    else say "scripts/sample_cost.py ${sc[*]} failed (status $?)"; fi
   fi
 done
 
@@ -185,6 +189,7 @@ describe() {
     w_vs_eps) echo "W at the largest N versus the injected error eps, per d, with W = eps (the additive floor)" ;;
     local_slope) echo "local slope of log W on log N per d, beside the bound's own secant slope and -1" ;;
     gauss_vs_mixture) echo "W versus N for a Gaussian and a mixture target on the same axes (one d)" ;;
+    sample_cost) echo "total training samples N n* for learned CT (affine class, fresh data) to stay within 2 x ideal CT's W, versus N per d, with 95% bootstrap intervals, censored cells (open triangles) and the fit N n* = e^c N^a d^b (dashed); the table: sample_cost.md beside it" ;;
     *) echo "$1" ;;
   esac
 }
@@ -192,6 +197,8 @@ source_of() { # the result file(s) behind a figure directory
   local dir=$1 name=$2
   if [ "$dir" = "$FIG" ]; then
     if [ "$name" = gauss_vs_mixture ]; then echo "\`$main\` + \`$mix\`"; else echo "\`$main\`"; fi
+  elif [ "$name" = sample_cost ] && [ -f results/learned_sample_cost_d.h5 ]; then
+    echo "\`results/$(basename "$dir").h5\` + \`results/learned_sample_cost_d.h5\`"
   else
     echo "\`results/$(basename "$dir").h5\`"
   fi

@@ -14,7 +14,8 @@ with a 95% percentile interval from resampling the replicates (B times); censore
 whose coefficients get the t-interval of the least squares and the bootstrap interval (the
 fit repeated on each resample).
 
-usage: sample_cost.py FILE.h5 [FILE.h5 ...] [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000] [--ideal ct]"""
+usage: sample_cost.py FILE.h5 [FILE.h5 ...] [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000] [--ideal ct]
+                      [--d-min D] [--figure DIR]  (DIR/sample_cost.{pdf,png}: N n* against N per d, with the fit)"""
 import argparse
 import os
 import sys
@@ -56,44 +57,37 @@ def fit(logN, logd, logy):
     return coef, half
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("file", nargs="+", help="result files (rows pooled: e.g. a grid run and a learned run)")
-    ap.add_argument("--metric", default="w1_hi_normal")
-    ap.add_argument("--factor", type=float, default=2.0)
-    ap.add_argument("--bootstrap", type=int, default=1000)
-    ap.add_argument("--ideal", default="ct", help="the ideal engine (ct; grid for 1-D mixtures)")
-    a = ap.parse_args()
-    parts = [cio.read_rows(f) for f in a.file]
-    cols = ["status", "d", "N", "engine", "train_n", "replicate", "eps_learned", a.metric]
-    r = {c: np.concatenate([p[c] for p in parts]) for c in cols}
-    good = (r["status"] == 0) & np.isfinite(r[a.metric])
+def cells_from_rows(r, metric, ideal_engine):
+    """(ideal, cells) from row columns: ideal[(d, N)] = W; cells[(d, N)][n][replicate] = (W, eps)."""
+    good = (r["status"] == 0) & np.isfinite(r[metric])
     ideal, cells = {}, {}
     for i in np.flatnonzero(good):
         key = (int(r["d"][i]), int(r["N"][i]))
-        if r["engine"][i] == a.ideal:
-            ideal[key] = float(r[a.metric][i])
+        if r["engine"][i] == ideal_engine:
+            ideal[key] = float(r[metric][i])
         elif r["engine"][i] == "learned":
             cells.setdefault(key, {}).setdefault(int(r["train_n"][i]), {})[int(r["replicate"][i])] = (
-                float(r[a.metric][i]), float(r["eps_learned"][i]))
+                float(r[metric][i]), float(r["eps_learned"][i]))
+    return ideal, cells
+
+
+def analyse(ideal, cells, factor, bootstrap, seed=1):
+    """Per (d, N): n* with its bootstrap interval, then the fit of log(N n*) on log N, log d.
+    Returns (rows, fit) with fit = None below 3 uncensored cells, else
+    dict(coef, half (t 95% half-widths), boot (coefficients per resample), npts)."""
     keys = sorted(k for k in cells if k in ideal)
-    if not keys:
-        sys.exit(f"sample_cost.py: {' '.join(a.file)} has no (d, N) with both {a.ideal} and learned rows")
-    rng = np.random.default_rng(1)
-    print(f"# Sample cost: learned {a.metric} <= {a.factor:g} x ideal ({a.ideal}), {' '.join(a.file)}\n")
-    print("| d | N | W ideal | n* (95% bootstrap) | N n* | W learned at n* grid | eps at n* grid |")
-    print("|---|---|---|---|---|---|---|")
-    pts, boots = [], []
+    rng = np.random.default_rng(seed)
+    rows, pts, boots = [], [], []
     for key in keys:
         d, N = key
         ns = np.array(sorted(cells[key]))
         reps = sorted(set.intersection(*(set(cells[key][n]) for n in ns)))
         W = np.array([[cells[key][n][q][0] for q in reps] for n in ns])  # n x replicate
         E = np.array([[cells[key][n][q][1] for q in reps] for n in ns])
-        target = a.factor * ideal[key]
+        target = factor * ideal[key]
         v, cens = nstar(ns, W.mean(axis=1), target)
         b = []
-        for _ in range(a.bootstrap if len(reps) > 1 else 0):
+        for _ in range(bootstrap if len(reps) > 1 else 0):
             pick = rng.integers(0, len(reps), len(reps))
             bv, bc = nstar(ns, W[:, pick].mean(axis=1), target)
             b.append(bv if not bc else np.nan)
@@ -101,14 +95,13 @@ def main():
         lo, hi = (np.nanpercentile(b, [2.5, 97.5]) if np.isfinite(b).sum() >= 20 else (np.nan, np.nan))
         k = int(np.searchsorted(ns, v)) if not cens else (0 if cens == "<=" else len(ns) - 1)
         k = min(k, len(ns) - 1)
-        print(f"| {d} | {N} | {ideal[key]:.4g} | {cens}{v:.4g} [{lo:.3g}, {hi:.3g}] | {cens}{N * v:.4g} | "
-              f"{W[k].mean():.4g} (n={ns[k]}) | {E[k].mean():.4g} |")
+        rows.append(dict(d=d, N=N, ideal=ideal[key], v=v, cens=cens, lo=lo, hi=hi, n_grid=int(ns[k]),
+                         W_grid=float(W[k].mean()), eps_grid=float(E[k].mean())))
         if not cens:
             pts.append((N, d, v))
             boots.append(b)
     if len(pts) < 3:
-        print("\nfit: fewer than 3 uncensored (d, N); nothing fitted")
-        return 0
+        return rows, None
     P = np.array(pts, dtype=float)
     coef, half = fit(np.log(P[:, 0]), np.log(P[:, 1]), np.log(P[:, 0] * P[:, 2]))
     B = np.array(boots)  # points x resamples
@@ -117,8 +110,82 @@ def main():
         ok = np.isfinite(B[:, j])
         if ok.sum() >= 3 and len(set(P[ok, 0])) > 1 and len(set(P[ok, 1])) == len(set(P[:, 1])):
             bc.append(fit(np.log(P[ok, 0]), np.log(P[ok, 1]), np.log(P[ok, 0] * B[ok, j]))[0])
-    bc = np.array(bc)
-    print(f"\nFit over {len(pts)} uncensored (d, N): log(N n*) = a log N + b log d + c")
+    return rows, dict(coef=coef, half=half, boot=np.array(bc), npts=len(pts))
+
+
+def write_dat(path, rows, res, factor, metric):
+    """The figure's data: one block per d (N ascending), N n* with its interval and the fit."""
+    c = res["coef"] if res else np.full(3, np.nan)
+    with open(path, "w") as f:
+        f.write(f"# sample_cost: total samples N n* for the learned {metric} to stay within {factor:g} x ideal\n"
+                f"# fit: log(N n*) = {c[0]:.6g} log N + {c[1]:.6g} log d + {c[2]:.6g} (NaN: no fit)\n"
+                "# columns: N Nn Nn_lo Nn_hi censored (0: n* found; 1: within the factor at the smallest n,"
+                " Nn an upper bound; 2: never, Nn a lower bound) d fit (the fitted N n*)\n")
+        ds = sorted({r["d"] for r in rows})
+        for j, d in enumerate(ds):
+            if j:
+                f.write("\n\n")
+            f.write(f"# d = {d}\n")
+            for r in sorted((r for r in rows if r["d"] == d), key=lambda r: r["N"]):
+                N = r["N"]
+                fitv = np.exp(c[0] * np.log(N) + (0 if np.isnan(c[1]) else c[1] * np.log(d)) + c[2])
+                cens = {"": 0, "<=": 1, ">": 2}[r["cens"]]
+                f.write(f"{N} {N * r['v']:.10g} {N * r['lo']:.10g} {N * r['hi']:.10g} {cens} {d} {fitv:.10g}\n")
+    return ds
+
+
+def draw(outdir, rows, res, factor, metric, files):
+    """outdir/sample_cost.{pdf,png} with gnuplot and paper_figures/sample_cost.gp (style.gp)."""
+    import subprocess
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "paper_figures")
+    os.makedirs(os.path.join(outdir, "data"), exist_ok=True)
+    ds = write_dat(os.path.join(outdir, "data", "sample_cost.dat"), rows, res, factor, metric)
+    keys = "|".join(f"d = {d}" for d in ds)
+    fitkey = ("fit: N n* = %.3g N^{%.2f} d^{%.2f}" % (np.exp(res["coef"][2]), res["coef"][0],
+                                                     0 if np.isnan(res["coef"][1]) else res["coef"][1])) if res else ""
+    # gnuplot enhanced text: '_' would subscript, '~' overprint
+    cap = (f"learned CT vs ideal; n*: learned {metric.replace('_', ' ')} <= {factor:g} x ideal from n* on|"
+           + ", ".join(os.path.basename(f) for f in files).replace("_", " "))
+    q = lambda v: v.replace("\\", "\\\\").replace("'", "")
+    cmd = (f"datafile='data/sample_cost.dat'; outbase='sample_cost'; formats='pdf png'; scriptdir='{q(here)}'; "
+           f"keys_e='{q(keys)}'; fitkey='{q(fitkey)}'; caption_e='{q(cap)}'; nblocks={len(ds)}")
+    subprocess.run(["gnuplot", "-e", cmd, os.path.join(here, "sample_cost.gp")], cwd=outdir, check=True)
+    return os.path.join(outdir, "sample_cost")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("file", nargs="+", help="result files (rows pooled: e.g. a grid run and a learned run)")
+    ap.add_argument("--metric", default="w1_hi_normal")
+    ap.add_argument("--factor", type=float, default=2.0)
+    ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--ideal", default="ct", help="the ideal engine (ct; grid for 1-D mixtures)")
+    ap.add_argument("--d-min", type=int, default=0, help="only the cells with d >= this (e.g. the large-d regime)")
+    ap.add_argument("--figure", metavar="DIR", help="also draw DIR/sample_cost.{pdf,png} (gnuplot), "
+                    "its numbers in DIR/data/sample_cost.dat")
+    a = ap.parse_args()
+    parts = [cio.read_rows(f) for f in a.file]
+    cols = ["status", "d", "N", "engine", "train_n", "replicate", "eps_learned", a.metric]
+    r = {c: np.concatenate([p[c] for p in parts]) for c in cols}
+    ideal, cells = cells_from_rows(r, a.metric, a.ideal)
+    cells = {k: v for k, v in cells.items() if k[0] >= a.d_min}
+    if not any(k in ideal for k in cells):
+        sys.exit(f"sample_cost.py: {' '.join(a.file)} has no (d, N) with both {a.ideal} and learned rows")
+    rows, res = analyse(ideal, cells, a.factor, a.bootstrap)
+    print(f"# Sample cost: learned {a.metric} <= {a.factor:g} x ideal ({a.ideal}), {' '.join(a.file)}\n")
+    print("| d | N | W ideal | n* (95% bootstrap) | N n* | W learned at n* grid | eps at n* grid |")
+    print("|---|---|---|---|---|---|---|")
+    for q in rows:
+        c = q["cens"]
+        print(f"| {q['d']} | {q['N']} | {q['ideal']:.4g} | {c}{q['v']:.4g} [{q['lo']:.3g}, {q['hi']:.3g}] | "
+              f"{c}{q['N'] * q['v']:.4g} | {q['W_grid']:.4g} (n={q['n_grid']}) | {q['eps_grid']:.4g} |")
+    if a.figure:
+        print(f"\nfigure: {draw(a.figure, rows, res, a.factor, a.metric, a.file)} (pdf, png)", file=sys.stderr)
+    if res is None:
+        print("\nfit: fewer than 3 uncensored (d, N); nothing fitted")
+        return 0
+    coef, half, bc = res["coef"], res["half"], res["boot"]
+    print(f"\nFit over {res['npts']} uncensored (d, N): log(N n*) = a log N + b log d + c")
     for i, name in enumerate(["a (N)", "b (d)", "c"]):
         if np.isnan(coef[i]):
             print(f"  {name}: n/a (one d)")

@@ -125,6 +125,9 @@ for sub in run sweep; do
   bad $sub "fit-matrix|cd|ct" --engine cd --error fit-matrix
   bad $sub "sigma_max = 10|abar_N|accepted|31.6" --schedule karras --sigma-max 10
   bad $sub "karras sigmas|90|accepted" --schedule karras --sigma-min 90
+  bad $sub "curriculum|N = 100|doubling|81 or 161|accepted" --schedule curriculum --N 100
+  bad $sub "curriculum-n0 = 200|accepted" --schedule curriculum --N 81 --curriculum-n0 200
+  bad $sub "--curriculum-n0|1|accepted" --schedule curriculum --N 81 --curriculum-n0 1
   bad $sub "learned|two_modes|accepted" --target two_modes --engine learned
   bad $sub "--train-n|3|accepted" --engine learned --d 2 --train-n 3
   bad $sub "learned|fit-bias|accepted|none" --engine learned --error fit-bias --eps 0.1

@@ -263,6 +263,12 @@ if [ "$HAVE_GP" -eq 1 ]; then
   [ "$(grep -c '^# by:' "$T/c1fig/data/rate_curve.dat")" -eq 6 ] &&
     [ "$(grep -c 'CT (ct)' "$T/c1fig/rate_curve.tex")" -eq 1 ] && [ "$(grep -c 'c1 \$=\$ 8' "$T/c1fig/rate_curve.tex")" -eq 1 ]
   check $? "--by engine,c1 at one d: 6 curves, the legend names 'CT (ct)' and 'c1 = 8' once each"
+  # --by schedule: each schedule's own parameters (c0, c1 for paper; rho, sigmas for karras and
+  # curriculum) go with it, so all three are families of the same problem (3 x 2 d = 6 curves)
+  run sweep --target geometric --d 1,4 --N 11,21,41 --schedule paper,karras,curriculum -q -o "$T/sch.h5"
+  run plot "$T/sch.h5" --by schedule -o "$T/schfig" --figure rate_curve --format tex
+  [ "$(grep -c '^# by:' "$T/schfig/data/rate_curve.dat")" -eq 6 ] && ! has_err "leaves out"
+  check $? "--by schedule: paper, karras and curriculum drawn, 6 curves, no group left out"
   # short y ranges: W / eps spans under a decade here; at least three labelled y tics
   ny=$(grep -c 'makebox(0,0)\[r\]{\\strut{}\$[0-9.]*\$}' "$T/famfig/w_vs_eps.tex")
   [ "$ny" -ge 3 ]; check $? "w_vs_eps: a y range under a decade has $ny >= 3 labelled tics"

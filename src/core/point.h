@@ -32,7 +32,7 @@
   X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1")                                         \
   X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth)")     \
   X(I32, radius_growing, 0, "1 if the radius grows as radius sqrt(d) (--radius-growing)")     \
-  X(STR, schedule, 16, "noise schedule: paper, linear, cosine or karras")                                  \
+  X(STR, schedule, 16, "noise schedule: paper, linear, cosine, karras or curriculum")                                  \
   X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \
   X(F64, c1, 0, "paper schedule: saturation level c1 log N / N")                                   \
   X(F64, beta_min, 0, "linear schedule: first beta (at N = 1000, rescaled by 1000/N)")             \
@@ -97,6 +97,8 @@
   X(F64, rho, 0, "karras schedule exponent rho (NaN for other schedules)")                        \
   X(F64, sigma_min, 0, "karras schedule: sigma_1 (abar_1 = 1/(1 + sigma_1^2))")                   \
   X(F64, sigma_max, 0, "karras schedule: sigma_N (abar_N = 1/(1 + sigma_N^2))")                   \
+  X(I64, curriculum_n0, 0, "curriculum schedule: first stage's grid points n0 (0 for others)")   \
+  X(I32, curriculum_stages, 0, "curriculum: stages K + 1, N = 1 + (n0 - 1) 2^K (0 for others)")  \
   X(I64, train_n, 0, "learned: training samples per step (0 for other engines)")                 \
   X(STR, sample_mode, 8, "learned: fresh (new X_0 every step) or fixed (one data set reused)")     \
   X(F64, ridge, 0, "learned: ridge penalty on ||A_t||_F^2 (per-sample mean loss)")                \

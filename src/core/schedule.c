@@ -15,19 +15,20 @@ void ctr_schedule_params_default(ctr_schedule_params *p) {
   p->rho = 7.0;
   p->sigma_min = 0.002;
   p->sigma_max = 80.0;
+  p->curriculum_n0 = 11;
 }
 
-static const char *const kind_names[] = {"paper", "linear", "cosine", "karras"};
+static const char *const kind_names[] = {"paper", "linear", "cosine", "karras", "curriculum"};
 
 const char *ctr_schedule_kind_name(ctr_schedule_kind kind) { return kind_names[kind]; }
 
 ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err) {
-  int k = ctr_name_index(kind_names, 4, name);
+  int k = ctr_name_index(kind_names, 5, name);
   if (k >= 0) {
     *kind = (ctr_schedule_kind)k;
     return CTR_OK;
   }
-  return ctr_fail(err, CTR_EINPUT, "schedule '%s' is unknown (accepted: paper, linear, cosine, karras)",
+  return ctr_fail(err, CTR_EINPUT, "schedule '%s' is unknown (accepted: paper, linear, cosine, karras, curriculum)",
                   name);
 }
 
@@ -87,6 +88,47 @@ static ctr_status check_karras(const ctr_schedule_params *p, ctr_error *err) {
   return CTR_OK;
 }
 
+/* K with N - 1 = (n0 - 1) 2^K, or -1 when N is not on the doubling ladder from n0. */
+static int curriculum_K(const ctr_schedule_params *p) {
+  int64_t m = p->curriculum_n0 - 1, q = p->N - 1;
+  if (m < 1 || q < m || q % m) return -1;
+  q /= m;
+  int K = 0;
+  while (q % 2 == 0) q /= 2, K++;
+  return q == 1 ? K : -1;
+}
+
+/* improved CT's curriculum: the stage grids must double (nested karras grids) and end at N */
+static ctr_status check_curriculum(const ctr_schedule_params *p, ctr_error *err) {
+  if (p->curriculum_n0 < 2 || p->curriculum_n0 > p->N)
+    return ctr_fail(err, CTR_EINPUT,
+                    "curriculum: curriculum-n0 = %lld is out of range at N = %lld (accepted: "
+                    "2 <= n0 <= N, e.g. 11 as improved CT's s0 = 10 intervals)",
+                    (long long)p->curriculum_n0, (long long)p->N);
+  if (curriculum_K(p) < 0) {
+    int64_t m = p->curriculum_n0 - 1, lo = p->curriculum_n0, hi;
+    while ((lo - 1) * 2 + 1 < p->N) lo = (lo - 1) * 2 + 1;
+    hi = (lo - 1) * 2 + 1;
+    return ctr_fail(err, CTR_EINPUT,
+                    "curriculum: N = %lld is not reached by doubling from curriculum-n0 = %lld "
+                    "(accepted: N = 1 + %lld * 2^k, e.g. %lld or %lld)",
+                    (long long)p->N, (long long)p->curriculum_n0, (long long)m, (long long)lo,
+                    (long long)hi);
+  }
+  return check_karras(p, err);
+}
+
+int ctr_schedule_curriculum_stages(const ctr_schedule_params *p) {
+  return p->kind == CTR_SCHED_CURRICULUM ? curriculum_K(p) + 1 : 1;
+}
+
+void ctr_schedule_curriculum_stage(const ctr_schedule_params *p, int k, ctr_schedule_params *out) {
+  *out = *p;
+  if (p->kind != CTR_SCHED_CURRICULUM) return;
+  out->kind = CTR_SCHED_KARRAS;
+  out->N = 1 + ((p->curriculum_n0 - 1) << k);
+}
+
 ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err) {
   if (p->N < 2 || p->N > CTR_SCHEDULE_NMAX)
     return ctr_fail(err, CTR_EINPUT, "N = %lld is out of range (accepted: 2 <= N <= %lld)",
@@ -100,6 +142,7 @@ ctr_status ctr_schedule_check(const ctr_schedule_params *p, ctr_error *err) {
                       "cosine_s = %g is invalid (accepted: 0 <= s <= 1, e.g. 0.008)", p->cosine_s);
     return CTR_OK;
   case CTR_SCHED_KARRAS: return check_karras(p, err);
+  case CTR_SCHED_CURRICULUM: return check_curriculum(p, err);
   }
   return ctr_fail(err, CTR_EINPUT, "unknown schedule kind %d", (int)p->kind);
 }
@@ -176,6 +219,7 @@ ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, 
   *out = NULL;
   ctr_status st = ctr_schedule_check(p, err);
   if (st) return st;
+  int karras_grid = p->kind == CTR_SCHED_KARRAS || p->kind == CTR_SCHED_CURRICULUM;
   ctr_schedule *s = calloc(1, sizeof *s);
   size_t n = (size_t)p->N + 1;
   if (s) {
@@ -188,7 +232,7 @@ ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, 
   }
   if (p->kind == CTR_SCHED_PAPER) fill_paper(p, s->beta);
   else if (p->kind == CTR_SCHED_LINEAR) fill_linear(p, s->beta);
-  else if (p->kind == CTR_SCHED_KARRAS) fill_karras(p, s->beta, s->log_abar);
+  else if (karras_grid) fill_karras(p, s->beta, s->log_abar); /* curriculum: its final stage */
   else fill_cosine(p, s->beta);
   /* Neumaier-compensated running sum: in the saturated regime every term is the same, so
    * plain rounding errors add up (5e-12 relative at N = 1e6, 8e-11 at 1e7) */
@@ -197,11 +241,11 @@ ctr_status ctr_schedule_alloc(const ctr_schedule_params *p, ctr_schedule **out, 
     double term = log1p(-s->beta[t]), sum = la + term;
     comp += fabs(la) >= fabs(term) ? (la - sum) + term : (term - sum) + la;
     la = sum;
-    if (p->kind != CTR_SCHED_KARRAS) s->log_abar[t] = la + comp;
+    if (!karras_grid) s->log_abar[t] = la + comp;
     s->a[t] = exp(0.5 * s->log_abar[t]);
     s->s[t] = sqrt(-expm1(s->log_abar[t]));
   }
-  if (p->kind == CTR_SCHED_KARRAS && (st = check_filled(s, err))) {
+  if (karras_grid && (st = check_filled(s, err))) {
     ctr_schedule_free(s);
     return st;
   }

@@ -11,7 +11,13 @@
 
 #include "core/common.h"
 
-typedef enum { CTR_SCHED_PAPER, CTR_SCHED_LINEAR, CTR_SCHED_COSINE, CTR_SCHED_KARRAS } ctr_schedule_kind;
+typedef enum {
+  CTR_SCHED_PAPER,
+  CTR_SCHED_LINEAR,
+  CTR_SCHED_COSINE,
+  CTR_SCHED_KARRAS,
+  CTR_SCHED_CURRICULUM
+} ctr_schedule_kind;
 
 typedef struct {
   ctr_schedule_kind kind;
@@ -23,6 +29,11 @@ typedef struct {
   /* karras (EDM): sigma grid with exponent rho between sigma_min (t = 1, least noisy) and
    * sigma_max (t = N), abar_t = 1 / (1 + sigma_t^2) (theory.md §13.1) */
   double rho, sigma_min, sigma_max;
+  /* curriculum (improved CT, Song and Dhariwal 2023; theory.md §13.5): training stages
+   * k = 0..K on the karras grids of N_k = 1 + (curriculum_n0 - 1) 2^k points, the last one
+   * N_K = N. The schedule itself is the final stage's karras grid: every engine here sees only
+   * that one (the stages change the training cost, not the result). */
+  int64_t curriculum_n0;
 } ctr_schedule_params;
 
 /* karras: abar_N = 1 / (1 + sigma_max^2) must be at most this (sigma_max >= 31.6), so that
@@ -40,14 +51,25 @@ typedef struct {
 } ctr_schedule;
 
 /* Documented defaults: paper schedule, c0 = 2, c1 = 4 (theory.md §1.2: c0 = 2, c1 in [4, 16]; c1 = 4 keeps N >= 9 valid);
- * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008; karras rho = 7, sigma 0.002 .. 80 (EDM).
+ * linear 1e-4 .. 0.02 (DDPM); cosine s = 0.008; karras rho = 7, sigma 0.002 .. 80 (EDM);
+ * curriculum_n0 = 11 (improved CT's s0 = 10 intervals).
  * N is left at 1000. */
 void ctr_schedule_params_default(ctr_schedule_params *p);
 
 /* karras sigma_t, t = 1..N (t = 1 is sigma_min): exposed for tests. */
 double ctr_schedule_karras_sigma(const ctr_schedule_params *p, int64_t t);
 
-/* Parse "paper", "linear", "cosine", "karras"; CTR_EINPUT naming the accepted names. */
+/* curriculum: the number of stages K + 1 (N = 1 + (n0 - 1) 2^K; the check refuses other N),
+ * 1 for every other schedule. */
+int ctr_schedule_curriculum_stages(const ctr_schedule_params *p);
+
+/* curriculum: stage k's grid as karras parameters (N_k = 1 + (n0 - 1) 2^k, 0 <= k <= K). Nested:
+ * stage k's step t is stage k+1's step 2t - 1 with the same sigma, log abar, a and s (the
+ * u_t of theory.md §13.1 are the same doubles), which is how a stage's learned functions map onto
+ * the next grid. Other schedules: a copy of p (k must be 0). */
+void ctr_schedule_curriculum_stage(const ctr_schedule_params *p, int k, ctr_schedule_params *out);
+
+/* Parse "paper", "linear", "cosine", "karras", "curriculum"; CTR_EINPUT naming the accepted names. */
 ctr_status ctr_schedule_kind_parse(const char *name, ctr_schedule_kind *kind, ctr_error *err);
 const char *ctr_schedule_kind_name(ctr_schedule_kind kind);
 

@@ -227,8 +227,10 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
   if (sp->kind == CTR_SCHED_PAPER) row->c0 = sp->c0, row->c1 = sp->c1;
   if (sp->kind == CTR_SCHED_LINEAR) row->beta_min = sp->beta_min, row->beta_max = sp->beta_max;
   if (sp->kind == CTR_SCHED_COSINE) row->cosine_s = sp->cosine_s;
-  if (sp->kind == CTR_SCHED_KARRAS)
+  if (sp->kind == CTR_SCHED_KARRAS || sp->kind == CTR_SCHED_CURRICULUM)
     row->rho = sp->rho, row->sigma_min = sp->sigma_min, row->sigma_max = sp->sigma_max;
+  if (sp->kind == CTR_SCHED_CURRICULUM) /* the grid is the last stage's: theory.md §13.5 */
+    row->curriculum_n0 = sp->curriculum_n0, row->curriculum_stages = ctr_schedule_curriculum_stages(sp);
   CTR_SET_STR(row->engine, ctr_engine_name(spec->engine.engine));
   CTR_SET_STR(row->error, ctr_errmodel_name(spec->engine.error.kind));
   row->eps = spec->engine.error.eps;

@@ -25,7 +25,7 @@
   X("rotate", 1008, 0, "", "rotate the covariance by a Haar-random orthogonal matrix")            \
   X("mean-norm", 1009, 1, "X", "random mean of this norm (0)")                                    \
   X("seed", 1010, 1, "K", "seed of rotation, mean and error directions (1)")                      \
-  X("schedule", 1011, 1, "NAME", "paper | linear | cosine | karras (paper)")                               \
+  X("schedule", 1011, 1, "NAME", "paper | linear | cosine | karras | curriculum (paper)")                  \
   X("c0", 1012, 1, "X", "paper schedule: beta_1 = N^-c0 (2)")                                     \
   X("c1", 1013, 1, "X", "paper schedule: saturation c1 log N / N, needs c1 > c0 (4)")             \
   X("beta-min", 1014, 1, "X", "linear schedule: first beta at N = 1000 (1e-4)")                   \
@@ -54,6 +54,7 @@
   X("rho", 1060, 1, "X", "karras schedule exponent rho (7)")                                      \
   X("sigma-min", 1061, 1, "X", "karras schedule: sigma at t = 1 (0.002)")                         \
   X("sigma-max", 1062, 1, "X", "karras schedule: sigma at t = N, >= 31.6 (80)")                \
+  X("curriculum-n0", 1072, 1, "K", "curriculum: first stage's grid points; N = 1 + (n0-1) 2^k (11)") \
   X("train-n", 1063, 1, "K", "learned: training samples per step, > d + 1 (1000)")                \
   X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
   X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
@@ -179,6 +180,7 @@ static ctr_status apply_schedule(ctr_grid *g, int code, const char *arg, ctr_err
   case 1060: return ctr_arg_double("--rho", arg, 0, 1000, &s->rho, err);
   case 1061: return ctr_arg_double("--sigma-min", arg, 0, 1e100, &s->sigma_min, err);
   case 1062: return ctr_arg_double("--sigma-max", arg, 0, 1e100, &s->sigma_max, err);
+  case 1072: return ctr_arg_int("--curriculum-n0", arg, 2, CTR_SCHEDULE_NMAX, &s->curriculum_n0, err);
   }
   return CTR_EINPUT;
 }
@@ -256,7 +258,7 @@ static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error
   if (code >= 1063 && code <= 1071) return apply_learned(g, code, arg, err);
   if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
-  if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062))
+  if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062) || code == 1072)
     return apply_schedule(g, code, arg, err);
   return CTR_EINPUT;
 }
@@ -265,7 +267,7 @@ static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error
 static int sweepable(int code) {
   return code == 1000 || (code >= 1003 && code <= 1005) || code == 1009 ||
          (code >= 1011 && code <= 1016) || code == 1022 || code == 1024 || code == 1025 ||
-         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1071);
+         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1072);
 }
 
 static void drop_axis(ctr_grid *g, int code) {
@@ -557,11 +559,12 @@ char *ctr_grid_describe(const ctr_grid *g) {
   add_number(&t, "beta-min", s->beta_min);
   add_number(&t, "beta-max", s->beta_max);
   add_number(&t, "cosine-s", s->cosine_s);
-  if (s->kind == CTR_SCHED_KARRAS) {
+  if (s->kind == CTR_SCHED_KARRAS || s->kind == CTR_SCHED_CURRICULUM) {
     add_number(&t, "rho", s->rho);
     add_number(&t, "sigma-min", s->sigma_min);
     add_number(&t, "sigma-max", s->sigma_max);
   }
+  if (s->kind == CTR_SCHED_CURRICULUM) ctr_text_add(&t, "curriculum-n0 = %lld;\n", (long long)s->curriculum_n0);
   add_names(&t, "engine", g->engine, g->nengine,
             b->is_mixture ? CTR_ENGINE_CHAIN : b->engine.engine, engine_namer);
   add_names(&t, "error", g->error, g->nerror, b->engine.error.kind, error_namer);
