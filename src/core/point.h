@@ -39,7 +39,7 @@
   X(F64, beta_max, 0, "linear schedule: last beta (at N = 1000, rescaled by 1000/N)")              \
   X(F64, cosine_s, 0, "cosine schedule offset s")                                                  \
   X(STR, engine, 8,                                                                                \
-    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target); learned (from samples); product (product targets, any d); radial (rotation-invariant targets, any d)")                 \
+    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target); learned (from samples); product (product targets, any d); radial (rotation-invariant targets, any d); lowrank (means on a line, shared width, any d)")                 \
   X(STR, error, 16, "error model: none, fit-bias, fit-scale, fit-matrix, score-bias, score-scale") \
   X(F64, eps, 0, "error size: total sum_t eps_t for fit errors, per-step size for score errors")   \
   X(STR, path, 8, "algebra: diag (per eigenvalue), cheb (diag via log-lambda interpolation), full")  \

@@ -68,11 +68,12 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
                     "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
   if (spec->engine.engine == CTR_ENGINE_PRODUCT)
     return check_product(spec, err);
-  if (spec->engine.engine == CTR_ENGINE_RADIAL) {
+  if (spec->engine.engine == CTR_ENGINE_RADIAL || spec->engine.engine == CTR_ENGINE_LOWRANK) {
     if (k != CTR_ERR_NONE)
-      return ctr_fail(err, CTR_EINPUT, "engine radial with error %s: not supported (accepted: "
-                      "none)", ctr_errmodel_name(k));
-    return CTR_OK; /* rotation invariance is checked on the built mixture (run_radial) */
+      return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not supported (accepted: "
+                      "none)", e, ctr_errmodel_name(k));
+    return CTR_OK; /* the target's structure is checked on the built mixture (run_radial,
+                      ctr_point_run_lowrank) */
   }
   if (grid && spec->target.d > 2)
     return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not supported (accepted: d = 1 "
@@ -636,6 +637,8 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   else if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_PRODUCT) st = run_product(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_RADIAL) st = run_radial(spec, s, row, err);
+  else if (!st && spec->engine.engine == CTR_ENGINE_LOWRANK)
+    st = ctr_point_run_lowrank(spec, s, row, err);
   else if (!st) st = run_mixture(spec, s, row, err);
   row->status = (int32_t)st;
   if (st) CTR_SET_STR(row->message, err->msg);

@@ -32,7 +32,7 @@
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
   X("engine", 1017, 1, "LIST",                                                                    \
-    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned | product | radial (ct; chain for mixtures)")                  \
+    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned | product | radial | lowrank (ct; chain for mixtures)")                  \
   X("error", 1018, 1, "LIST",                                                                     \
     "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
   X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \
