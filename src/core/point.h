@@ -18,7 +18,8 @@
   X(I32, replicate, 0, "replicate index r of the sweep (its seed is the spec's seed + r)")          \
   X(STR, target, 16,                                                                               \
     "target: isotropic, geometric, power, diagonal, file (Gaussian); two_modes, simplex, sphere, "  \
-    "cloud_ball, cloud_sphere, mixture_file (mixtures and point clouds)")                         \
+    "cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture, simplex_full, "      \
+    "aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd (mixtures and point clouds)")                         \
   X(I32, d, 0, "dimension")                                                                        \
   X(I64, N, 0, "number of steps (the paper's T); training steps are t = 2..N")                     \
   X(F64, lambda, 0, "variance of the isotropic family")                                            \

@@ -39,7 +39,8 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
   if (!ctr_mixture_preset_parse(name, &spec->mixture.kind, &quiet)) return spec->is_mixture = 1, CTR_OK;
   return ctr_fail(err, CTR_EINPUT,
                   "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file; "
-                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture)",
+                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, "
+                  "scale_mixture, simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd)",
                   name);
 }
 
@@ -199,14 +200,19 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
     if (mp->kind == CTR_MIXTURE_TWO_MODES || mp->kind == CTR_MIXTURE_PRODUCT_BIMODAL)
       row->mode_m = mp->m, row->K = 2; /* product_bimodal: 2 per coordinate, 2^d in all */
     else if (mp->kind == CTR_MIXTURE_FILE) row->K = mp->K; /* d, K, sigma: the file's (sweep layer) */
+    else if (mp->kind == CTR_MIXTURE_ANISO) row->mode_m = mp->m, row->K = 2;
     else {
-      row->K = mp->K;
-      if (mp->kind != CTR_MIXTURE_SCALE) { /* concentric: no radius */
+      ctr_mixture_params q = *mp;
+      q.d = tp->d;
+      row->K = ctr_mixture_preset_K(&q); /* simplex_full d + 1, the _kd clouds K d */
+      if (mp->kind != CTR_MIXTURE_SCALE && mp->kind != CTR_MIXTURE_SCALE_TAIL) { /* concentric */
         row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
         row->radius_growing = mp->radius_growing;
       }
     }
-    if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE) row->sigma = 0;
+    if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE ||
+        mp->kind == CTR_MIXTURE_CLOUD_BALL_KD || mp->kind == CTR_MIXTURE_CLOUD_SPHERE_KD)
+      row->sigma = 0;
     return;
   }
   CTR_SET_STR(row->target, ctr_target_kind_name(tp->kind));

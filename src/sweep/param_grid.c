@@ -14,7 +14,8 @@
 #define GRID_OPTIONS(X)                                                                            \
   X("target", 1000, 1, "NAME",                                                                    \
     "Gaussian: isotropic | geometric | power | diagonal | file (isotropic); mixtures: "            \
-    "two_modes | simplex | sphere | cloud_ball | cloud_sphere | mixture_file")                     \
+    "two_modes | simplex | sphere | cloud_ball | cloud_sphere | mixture_file | product_bimodal | " \
+    "scale_mixture | simplex_full | aniso_modes | scale_tail | cloud_ball_kd | cloud_sphere_kd")   \
   X("d", 1001, 1, "LIST", "dimension(s) (1)")                                                     \
   X("N", 1002, 1, "LIST", "number(s) of steps, 2..1e8 (1000)")                                   \
   X("lambda", 1003, 1, "X", "isotropic variance (1)")                                             \
