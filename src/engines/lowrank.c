@@ -104,7 +104,7 @@ static ctr_status complement_only(const compl_out *c, ctr_lowrank_result *out, c
     ctr_status st = ctr_gauss_norm_mean(g->n, g->nu, g->s2, g->mult, &r->l1, err);
     if (st) return st;
   }
-  out->L = out->L_compl, out->L_x_norm = NAN, out->monotone = 1;
+  out->L = out->L_compl, out->log_L = log(out->L_compl), out->L_x_norm = NAN, out->monotone = 1;
   return CTR_OK;
 }
 
@@ -142,6 +142,7 @@ static void join(const ctr_product_result *pr, const compl_out *c, ctr_lowrank_r
   out->disc_max = pr->disc_max, out->node_err = pr->node_err, out->quad_warn = pr->quad_warn;
   out->monotone = pr->monotone, out->L_span = pr->L;
   out->L = fmax(pr->L, out->L_compl);
+  out->log_L = fmax(pr->log_L, log(out->L_compl));
   out->L_x_norm = pr->L >= out->L_compl ? pr->L_x_norm : NAN;
 }
 
@@ -196,7 +197,7 @@ ctr_status ctr_lowrank_run(const ctr_lowrank_params *p, const ctr_schedule *s,
   if (!st && out->k == 1) join(&pr, &c, out);
   double var_span = !st && out->k == 1 ? pr.data_scale * pr.data_scale : 0;
   out->data_scale = sqrt(var_span + n * sigma2);
-  if (!p->prod.lipschitz) out->L = out->L_span = NAN;
+  if (!p->prod.lipschitz) out->L = out->log_L = out->L_span = NAN;
   free(q), free(c.buf);
   return st;
 }

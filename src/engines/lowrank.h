@@ -52,7 +52,7 @@ typedef struct {
   double disc_max;      /* the span grid's refinement change (product engine), 0 for k = 0 */
   double node_err;      /* the span quadrature's check against the grid's W2 (product engine) */
   int quad_warn, monotone;
-  double L, L_span, L_compl, L_x_norm; /* L_x_norm: |x*| along the span (NAN: complement's) */
+  double L, log_L, L_span, L_compl, L_x_norm; /* L_x_norm: |x*| along the span (NAN: complement's) */
   double data_scale;    /* (Var_span + (d - k) sigma^2)^(1/2) */
 } ctr_lowrank_result;
 

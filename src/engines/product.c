@@ -179,7 +179,7 @@ typedef struct {
   int monotone;
   double *u[2], *w[2]; /* nodes for inputs 0 = N(0, 1), 1 = q_N */
   size_t n[2];
-  double sq[2], L, L_x, var;
+  double sq[2], L, logL, L_x, var;
 } group_out;
 
 static ctr_status check_coord(int g, const ctr_product_coord *c, ctr_error *err) {
@@ -229,10 +229,10 @@ static ctr_status run_group(const ctr_product_params *p, const ctr_schedule *s,
   if (!st) st = ctr_grid_run(&gp, s, m, &r, err);
   if (!st) o->base = r->base, o->fine = r->fine, o->monotone = r->monotone == 1;
   if (!st) st = group_nodes(p, s, c, m, r, o, warn, err);
-  o->L = o->L_x = NAN, o->var = coord_var(c);
+  o->L = o->logL = o->L_x = NAN, o->var = coord_var(c);
   ctr_lip_exact ex;
   if (!st && p->lipschitz) st = ctr_lip_exact_compute(m, s, &ex, err);
-  if (!st && p->lipschitz) o->L = ex.L, o->L_x = ex.x_norm;
+  if (!st && p->lipschitz) o->L = ex.L, o->logL = ex.log_L, o->L_x = ex.x_norm;
   ctr_grid_result_free(r), ctr_mixture_free(m);
   return st;
 }
@@ -301,12 +301,13 @@ ctr_status ctr_product_run(const ctr_product_params *p, const ctr_schedule *s, i
   group_out *o = st ? NULL : calloc((size_t)n, sizeof *o);
   if (!st && !o) st = ctr_fail(err, CTR_ENOMEM, "product: out of memory");
   double var = 0;
-  out->L = p->lipschitz ? 1 : NAN, out->monotone = 1;
+  out->L = p->lipschitz ? 1 : NAN, out->log_L = p->lipschitz ? 0 : NAN, out->monotone = 1;
   for (int g = 0; g < n && !st; g++) {
     st = run_group(p, s, c + g, o + g, &out->quad_warn, err);
     out->d += c[g].count, var += (double)c[g].count * o[g].var;
     out->monotone &= o[g].monotone;
-    if (!st && p->lipschitz && o[g].L >= out->L) out->L = o[g].L, out->L_x_norm = o[g].L_x;
+    if (!st && p->lipschitz && o[g].logL >= out->log_L)
+      out->L = o[g].L, out->log_L = o[g].logL, out->L_x_norm = o[g].L_x;
   }
   out->data_scale = sqrt(var);
   if (!st) st = combine(p, n, c, o, out, err);

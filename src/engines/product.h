@@ -73,6 +73,7 @@ typedef struct {
   int quad_warn;    /* adaptive integrals that stopped at GSL_EROUND / GSL_EMAXITER */
   int monotone;     /* 1: every coordinate's f_N is non-decreasing on its grid */
   double L;         /* max over groups of the exact L (NAN if not requested) */
+  double log_L;     /* its log, finite where L overflows double (point masses) */
   double L_x_norm;  /* |x| of L's maximiser (its coordinate only) */
   double data_scale; /* (sum_i Var X_0,i)^(1/2) */
 } ctr_product_result;

@@ -30,10 +30,10 @@ ctr_status ctr_point_run_lowrank(const ctr_point_spec *spec, const ctr_schedule 
     snprintf(b, sizeof b, "lowrank k=%d: lo block hypot, hi E||u||", r.k);
     CTR_SET_STR(row->bracket_source, b);
     row->lipschitz = r.L, row->lipschitz_at_norm = r.L_x_norm;
-    row->log10_lipschitz = log10(r.L);
+    row->log10_lipschitz = r.log_L / M_LN10; /* finite where L overflows (point masses) */
     CTR_SET_STR(row->lipschitz_kind, "exact");
     row->data_scale = r.data_scale, row->abar_N = ctr_schedule_abar_N(s), row->K = m->K;
-    row->bound_shape = ctr_bound_shape(r.L, row->d, row->N);
+    row->bound_shape = ctr_bound_shape_log(r.log_L, row->d, row->N);
   }
   ctr_mixture_free(m);
   return st;

@@ -548,10 +548,10 @@ static ctr_status run_product(const ctr_point_spec *spec, const ctr_schedule *s,
   row->disc_err = fmax(r.disc_max, 0.5 * r.node_err * fmax(r.gauss.w2, r.qN.w2));
   CTR_SET_STR(row->bracket_source, "product: lo sqrt(sum W1_i^2), hi E||u||");
   row->lipschitz = r.L, row->lipschitz_at_norm = r.L_x_norm;
-  row->log10_lipschitz = log10(r.L); /* was left NaN: the atlas reads L from it */
+  row->log10_lipschitz = r.log_L / M_LN10; /* was left NaN; finite where L overflows */
   CTR_SET_STR(row->lipschitz_kind, "exact");
   row->data_scale = r.data_scale, row->abar_N = ctr_schedule_abar_N(s);
-  row->bound_shape = ctr_bound_shape(row->lipschitz, row->d, row->N);
+  row->bound_shape = ctr_bound_shape_log(r.log_L, row->d, row->N);
   return CTR_OK;
 }
 
