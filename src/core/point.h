@@ -18,7 +18,8 @@
   X(I32, replicate, 0, "replicate index r of the sweep (its seed is the spec's seed + r)")          \
   X(STR, target, 16,                                                                               \
     "target: isotropic, geometric, power, diagonal, file (Gaussian); two_modes, simplex, sphere, "  \
-    "cloud_ball, cloud_sphere, mixture_file (mixtures and point clouds)")                         \
+    "cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture, simplex_full, "      \
+    "aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd (mixtures and point clouds)")                         \
   X(I32, d, 0, "dimension")                                                                        \
   X(I64, N, 0, "number of steps (the paper's T); training steps are t = 2..N")                     \
   X(F64, lambda, 0, "variance of the isotropic family")                                            \
@@ -39,7 +40,7 @@
   X(F64, beta_max, 0, "linear schedule: last beta (at N = 1000, rescaled by 1000/N)")              \
   X(F64, cosine_s, 0, "cosine schedule offset s")                                                  \
   X(STR, engine, 8,                                                                                \
-    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target); learned (from samples); product (product targets, any d); radial (rotation-invariant targets, any d)")                 \
+    "ct, cd (Gaussian closed forms); chain, distill, grid (mixtures, any target); learned (from samples); product (product targets, any d); radial (rotation-invariant targets, any d); lowrank (means on a line, shared width, any d)")                 \
   X(STR, error, 16, "error model: none, fit-bias, fit-scale, fit-matrix, score-bias, score-scale") \
   X(F64, eps, 0, "error size: total sum_t eps_t for fit errors, per-step size for score errors")   \
   X(STR, path, 8, "algebra: diag (per eigenvalue), cheb (diag via log-lambda interpolation), full")  \

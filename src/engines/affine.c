@@ -463,3 +463,46 @@ ctr_status ctr_affine_run(const ctr_affine_params *p, const ctr_schedule *s, con
   else *out = r;
   return st;
 }
+
+/* ctr_affine_diag_laws (moved here from metrics/gaussian_metrics.c so that engines built on
+ * this one, engines/lowrank.h, share it). Laws per coordinate (diag path), written as differences from X_1 without cancellation:
+ * with A = G + delta, input q_N gives sd2 - sd1 = delta sqrt(v_N) (since G sqrt(v_N) =
+ * sqrt(v_1)); input N(0, I) gives A - sqrt(v_1) = (G - sqrt(v_1)) + delta, and
+ * G - sqrt(v_1) = sqrt(v_1) a_N^2 (1 - lambda) / (sqrt(v_N) (1 + sqrt(v_N))). */
+static void diag_entry(const ctr_affine_result *r, const ctr_target *tg, int qN, int j,
+                       double beta, double mu, ctr_affine_laws *L, int i) {
+  double l = tg->distinct[j], dl = r->delta[j], G = r->G[j], A = G + dl;
+  double sq1 = sqrt(r->v1[j]), sqN = sqrt(r->vN[j]);
+  L->sd[i] = sq1;
+  if (qN) {
+    L->dsd[i] = A >= 0 ? dl * sqN : -A * sqN - sq1;
+    L->dm[i] = beta;
+    L->cnu[i] = beta, L->cs2[i] = dl * dl * r->vN[j];
+  } else {
+    double gap = sq1 * r->aN * r->aN * (1 - l) / (sqN * (1 + sqN));
+    L->dsd[i] = A >= 0 ? gap + dl : -A - sq1;
+    L->dm[i] = beta - A * r->aN * mu;
+    L->cnu[i] = beta - dl * r->aN * mu, L->cs2[i] = dl * dl;
+  }
+}
+
+void ctr_affine_diag_laws(const ctr_affine_result *r, const ctr_target *tg, int qN,
+                          ctr_affine_laws *L) {
+  int percoord = 0;
+  for (int k = 0; k < tg->d; k++)
+    if (r->u[k] != 0 || tg->mu_eig[k] != 0) percoord = 1;
+  if (percoord) {
+    L->n = tg->d;
+    for (int k = 0; k < tg->d; k++) {
+      int j = tg->group[k];
+      diag_entry(r, tg, qN, j, r->u[k] * r->bcoef[j], tg->mu_eig[k], L, k);
+      L->mult[k] = 1;
+    }
+  } else {
+    L->n = tg->ndistinct;
+    for (int j = 0; j < tg->ndistinct; j++) {
+      diag_entry(r, tg, qN, j, 0, 0, L, j);
+      L->mult[j] = tg->mult[j];
+    }
+  }
+}

@@ -73,4 +73,17 @@ ctr_status ctr_affine_run(const ctr_affine_params *p, const ctr_schedule *s, con
                           ctr_affine_result **out, ctr_error *err);
 void ctr_affine_result_free(ctr_affine_result *r);
 
+/* The output law of one input against X_1 on the diag path, per coordinate in eigen-
+ * coordinates (per distinct eigenvalue with multiplicities when no mean or bias is involved):
+ * X_1 ~ N(., sd^2), output ~ N(. + dm, (sd + dsd)^2), differences computed cancellation-free
+ * (wasserstein/gaussian.h, ctr_diag_pair); the coupling xi_N = f_N - Phi has mean cnu and
+ * variance cs2. The caller's arrays hold tg->d entries each; L->n is set. */
+typedef struct {
+  int n;
+  double *dm, *sd, *dsd, *mult; /* the pair */
+  double *cnu, *cs2;            /* coupling xi_N = f_N - Phi: mean and variances */
+} ctr_affine_laws;
+void ctr_affine_diag_laws(const ctr_affine_result *r, const ctr_target *tg, int qN,
+                          ctr_affine_laws *L);
+
 #endif

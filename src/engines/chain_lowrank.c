@@ -32,35 +32,45 @@ void ctr_chain_lowrank_free(ctr_chain_lowrank *lr) {
   free(lr);
 }
 
-/* Orthonormal basis of span{mu_k} into lr->Q (d x r): left singular vectors of the d x K
- * matrix of means with singular values above 1e-11 of the largest (one-sided Jacobi: accurate
- * small singular values, so a rank-deficient set, e.g. a centred simplex, is recognised). */
-static ctr_status span_basis(const ctr_mixture *m, ctr_chain_lowrank *lr, ctr_error *err) {
-  int d = m->d, K = m->K;
-  gsl_matrix *A = gsl_matrix_alloc(d, K), *V = gsl_matrix_alloc(K, K);
-  gsl_vector *S = gsl_vector_alloc(K);
+/* Orthonormal basis of the span of n vectors of R^d (rows of v): the left singular vectors of
+ * the d x n matrix they form, with singular values above 1e-11 of the largest (one-sided Jacobi:
+ * accurate small singular values, so a rank-deficient set, e.g. a centred simplex, is
+ * recognised). When n > d the SVD runs on the n x d transpose (GSL's Jacobi needs rows >=
+ * columns) and the basis is its right singular vectors. */
+ctr_status ctr_chain_lowrank_basis(int d, int n, const double *v, double **Q, int *r,
+                                   ctr_error *err) {
+  int tr = n > d, rows = tr ? n : d, cols = tr ? d : n;
+  gsl_matrix *A = gsl_matrix_alloc(rows, cols), *V = gsl_matrix_alloc(cols, cols);
+  gsl_vector *S = gsl_vector_alloc(cols);
   ctr_status st = CTR_OK;
-  if (!A || !V || !S) st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the span basis");
+  *Q = NULL, *r = 0;
+  if (!A || !V || !S) st = ctr_fail(err, CTR_ENOMEM, "span basis: out of memory");
   if (!st) {
     for (int i = 0; i < d; i++)
-      for (int k = 0; k < K; k++) gsl_matrix_set(A, i, k, m->mu[(size_t)k * d + i]);
+      for (int k = 0; k < n; k++)
+        gsl_matrix_set(A, tr ? k : i, tr ? i : k, v[(size_t)k * d + i]);
     double smax = 0;
-    for (int k = 0; k < K; k++) smax = fmax(smax, cblas_dnrm2(d, m->mu + (size_t)k * d, 1));
-    lr->r = 0;
+    for (int k = 0; k < n; k++) smax = fmax(smax, cblas_dnrm2(d, v + (size_t)k * d, 1));
     if (smax > 0 && gsl_linalg_SV_decomp_jacobi(A, V, S))
-      st = ctr_fail(err, CTR_ENUMERIC, "chain: SVD of the means failed (d = %d, K = %d)", d, K);
+      st = ctr_fail(err, CTR_ENUMERIC, "span basis: SVD failed (d = %d, %d vectors)", d, n);
     double top = !st && smax > 0 ? gsl_vector_max(S) : 0;
-    for (int k = 0; top > 0 && k < K; k++) lr->r += gsl_vector_get(S, k) > 1e-11 * top;
-    if (!st && lr->r > 0 && !(lr->Q = ctr_dalloc((size_t)d * lr->r)))
-      st = ctr_fail(err, CTR_ENOMEM, "chain: out of memory for the span basis");
-    for (int k = 0, c = 0; !st && lr->r > 0 && k < K; k++) /* Jacobi leaves S unsorted */
+    for (int k = 0; top > 0 && k < cols; k++) *r += gsl_vector_get(S, k) > 1e-11 * top;
+    if (!st && *r > 0 && !(*Q = ctr_dalloc((size_t)d * *r)))
+      st = ctr_fail(err, CTR_ENOMEM, "span basis: out of memory");
+    for (int k = 0, c = 0; !st && *r > 0 && k < cols; k++) /* Jacobi leaves S unsorted */
       if (gsl_vector_get(S, k) > 1e-11 * top) {
-        for (int i = 0; i < d; i++) lr->Q[(size_t)i * lr->r + c] = gsl_matrix_get(A, i, k);
+        for (int i = 0; i < d; i++)
+          (*Q)[(size_t)i * *r + c] = tr ? gsl_matrix_get(V, i, k) : gsl_matrix_get(A, i, k);
         c++;
       }
   }
+  if (st) free(*Q), *Q = NULL, *r = 0;
   gsl_matrix_free(A), gsl_matrix_free(V), gsl_vector_free(S);
   return st;
+}
+
+static ctr_status span_basis(const ctr_mixture *m, ctr_chain_lowrank *lr, ctr_error *err) {
+  return ctr_chain_lowrank_basis(m->d, m->K, m->mu, &lr->Q, &lr->r, err);
 }
 
 /* The mixture of the means' coordinates Q^T mu_k in r dims, same weights and width. */

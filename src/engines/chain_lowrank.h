@@ -49,6 +49,12 @@ ctr_status ctr_chain_lowrank_alloc(const ctr_mixture *m, const ctr_schedule *s,
                                    ctr_chain_lowrank **out, ctr_error *err);
 void ctr_chain_lowrank_free(ctr_chain_lowrank *lr);
 
+/* An orthonormal basis Q (d x r row-major, allocated here; NULL when r = 0) of the span of the
+ * n vectors v (n x d row-major), singular values below 1e-11 of the largest dropped. Used for
+ * span{mu_k} here and span{mu_k - mu_1} by engines/lowrank.h. */
+ctr_status ctr_chain_lowrank_basis(int d, int n, const double *v, double **Q, int *r,
+                                   ctr_error *err);
+
 /* Scratch length (doubles) of ctr_chain_lowrank_draw: K + r + 4. */
 size_t ctr_chain_lowrank_work_len(const ctr_chain_lowrank *lr);
 

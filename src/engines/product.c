@@ -32,6 +32,7 @@ void ctr_product_params_default(ctr_product_params *p) {
 typedef struct {
   int n;
   const ctr_product_law *L;
+  const ctr_product_gauss *g; /* NULL: none */
   double sigma2; /* sum_i E u_i^2: s = e^tau / sigma2 puts the integrand's bulk near tau = 0 */
 } norm_ctx;
 
@@ -46,23 +47,40 @@ static double norm_integrand(double tau, void *vp) {
     for (size_t j = 0; j < L->n; j++) A -= L->w[j] * expm1(-s * L->u[j] * L->u[j]);
     logP += (double)L->count * log1p(-fmin(A, 1.0));
   }
+  for (size_t i = 0; c->g && i < c->g->n; i++) { /* log E exp(-s u_i^2), u_i Gaussian */
+    double q = 2 * s * c->g->s2[i];
+    logP += (c->g->mult ? c->g->mult[i] : 1.0) *
+            (-0.5 * log1p(q) - s * c->g->nu[i] * c->g->nu[i] / (1 + q));
+  }
   return -expm1(logP) * exp(-0.5 * tau);
 }
 
 ctr_status ctr_product_norm_mean(int n, const ctr_product_law *laws, double *mean, double *abserr,
                                  ctr_error *err) {
+  return ctr_product_norm_mean_gauss(n, laws, NULL, mean, abserr, err);
+}
+
+ctr_status ctr_product_norm_mean_gauss(int n, const ctr_product_law *laws,
+                                       const ctr_product_gauss *g, double *mean, double *abserr,
+                                       ctr_error *err) {
   double sigma2 = 0;
-  for (int g = 0; g < n; g++) {
-    if (laws[g].count < 1 || laws[g].n < 1)
+  for (int l = 0; l < n; l++) {
+    if (laws[l].count < 1 || laws[l].n < 1)
       return ctr_fail(err, CTR_EINPUT, "product: law %d has count %lld and %zu nodes (accepted: "
-                      ">= 1 each)", g, (long long)laws[g].count, laws[g].n);
-    for (size_t j = 0; j < laws[g].n; j++)
-      sigma2 += (double)laws[g].count * laws[g].w[j] * laws[g].u[j] * laws[g].u[j];
+                      ">= 1 each)", l, (long long)laws[l].count, laws[l].n);
+    for (size_t j = 0; j < laws[l].n; j++)
+      sigma2 += (double)laws[l].count * laws[l].w[j] * laws[l].u[j] * laws[l].u[j];
+  }
+  for (size_t i = 0; g && i < g->n; i++) {
+    if (!(g->s2[i] >= 0) || (g->mult && !(g->mult[i] >= 0)))
+      return ctr_fail(err, CTR_EINPUT, "product: Gaussian coordinate %zu has variance %g "
+                      "(accepted: >= 0)", i, g->s2[i]);
+    sigma2 += (g->mult ? g->mult[i] : 1.0) * (g->nu[i] * g->nu[i] + g->s2[i]);
   }
   *mean = 0, *abserr = 0;
   if (sigma2 == 0) return CTR_OK; /* u = 0 almost surely */
   if (!isfinite(sigma2)) return ctr_fail(err, CTR_ENUMERIC, "product: E||u||^2 is not finite");
-  norm_ctx c = {n, laws, sigma2};
+  norm_ctx c = {n, laws, g, sigma2};
   gsl_function f = {norm_integrand, &c};
   gsl_integration_workspace *w = gsl_integration_workspace_alloc(PART_LIMIT);
   if (!w) return ctr_fail(err, CTR_ENOMEM, "product: out of memory");
@@ -161,7 +179,7 @@ typedef struct {
   int monotone;
   double *u[2], *w[2]; /* nodes for inputs 0 = N(0, 1), 1 = q_N */
   size_t n[2];
-  double sq[2], L, L_x, var;
+  double sq[2], L, logL, L_x, var;
 } group_out;
 
 static ctr_status check_coord(int g, const ctr_product_coord *c, ctr_error *err) {
@@ -211,10 +229,10 @@ static ctr_status run_group(const ctr_product_params *p, const ctr_schedule *s,
   if (!st) st = ctr_grid_run(&gp, s, m, &r, err);
   if (!st) o->base = r->base, o->fine = r->fine, o->monotone = r->monotone == 1;
   if (!st) st = group_nodes(p, s, c, m, r, o, warn, err);
-  o->L = o->L_x = NAN, o->var = coord_var(c);
+  o->L = o->logL = o->L_x = NAN, o->var = coord_var(c);
   ctr_lip_exact ex;
   if (!st && p->lipschitz) st = ctr_lip_exact_compute(m, s, &ex, err);
-  if (!st && p->lipschitz) o->L = ex.L, o->L_x = ex.x_norm;
+  if (!st && p->lipschitz) o->L = ex.L, o->logL = ex.log_L, o->L_x = ex.x_norm;
   ctr_grid_result_free(r), ctr_mixture_free(m);
   return st;
 }
@@ -256,8 +274,11 @@ static ctr_status combine(const ctr_product_params *p, int n, const ctr_product_
       if (o[i].monotone && w2 > 0)
         out->node_err = fmax(out->node_err, fabs(o[i].sq[in] - w2 * w2) / (w2 * w2));
     }
+    const ctr_product_gauss *g = p->extra[in];
+    for (size_t i = 0; g && i < g->n; i++)
+      r->sq += (g->mult ? g->mult[i] : 1.0) * (g->nu[i] * g->nu[i] + g->s2[i]);
     double e;
-    st = ctr_product_norm_mean(n, laws, &r->l1, &e, err);
+    st = ctr_product_norm_mean_gauss(n, laws, g, &r->l1, &e, err);
     out->quad_err = fmax(out->quad_err, e);
   }
   free(laws);
@@ -280,12 +301,13 @@ ctr_status ctr_product_run(const ctr_product_params *p, const ctr_schedule *s, i
   group_out *o = st ? NULL : calloc((size_t)n, sizeof *o);
   if (!st && !o) st = ctr_fail(err, CTR_ENOMEM, "product: out of memory");
   double var = 0;
-  out->L = p->lipschitz ? 1 : NAN, out->monotone = 1;
+  out->L = p->lipschitz ? 1 : NAN, out->log_L = p->lipschitz ? 0 : NAN, out->monotone = 1;
   for (int g = 0; g < n && !st; g++) {
     st = run_group(p, s, c + g, o + g, &out->quad_warn, err);
     out->d += c[g].count, var += (double)c[g].count * o[g].var;
     out->monotone &= o[g].monotone;
-    if (!st && p->lipschitz && o[g].L >= out->L) out->L = o[g].L, out->L_x_norm = o[g].L_x;
+    if (!st && p->lipschitz && o[g].logL >= out->log_L)
+      out->L = o[g].L, out->log_L = o[g].logL, out->L_x_norm = o[g].L_x;
   }
   out->data_scale = sqrt(var);
   if (!st) st = combine(p, n, c, o, out, err);

@@ -35,10 +35,22 @@ typedef struct {
   int64_t count;              /* >= 1 */
 } ctr_product_coord;
 
+/* Independent Gaussian coordinates u_i ~ N(nu_i, s2_i), each standing for mult_i copies (mult
+ * NULL: ones): a block whose coupling is known in closed form (engines/lowrank.h), joined to
+ * the product's coordinates in E||u|| by E exp(-s u_i^2) = (1 + 2 s s2_i)^(-1/2)
+ * exp(-s nu_i^2 / (1 + 2 s s2_i)). */
+typedef struct {
+  size_t n;
+  const double *nu, *s2, *mult;
+} ctr_product_gauss;
+
 typedef struct {
   ctr_grid_params grid; /* per coordinate (d = 1); its coupling flag is ignored; error none */
   double quad_rel;      /* relative tolerance of the adaptive partition, 0 < quad_rel < 1 */
   int lipschitz;        /* 1: the exact L (targets/lip_exact.h) of every group */
+  /* NULL, or a Gaussian block per input (0: N(0, I), 1: q_N) appended to the coupling u: it
+   * enters l1 and sq only (w2, w1_lo and d stay the groups'). */
+  const ctr_product_gauss *extra[2];
 } ctr_product_params;
 
 /* Defaults: the 1-D grid defaults without the ODE coupling, quad_rel = 1e-9, lipschitz = 1. */
@@ -61,6 +73,7 @@ typedef struct {
   int quad_warn;    /* adaptive integrals that stopped at GSL_EROUND / GSL_EMAXITER */
   int monotone;     /* 1: every coordinate's f_N is non-decreasing on its grid */
   double L;         /* max over groups of the exact L (NAN if not requested) */
+  double log_L;     /* its log, finite where L overflows double (point masses) */
   double L_x_norm;  /* |x| of L's maximiser (its coordinate only) */
   double data_scale; /* (sum_i Var X_0,i)^(1/2) */
 } ctr_product_result;
@@ -81,5 +94,9 @@ typedef struct {
  * gsl_integration_qagi, products in log space with log1p/expm1). *abserr: GSL's estimate. */
 ctr_status ctr_product_norm_mean(int n, const ctr_product_law *laws, double *mean, double *abserr,
                                  ctr_error *err);
+/* The same with a closed-form Gaussian block g (NULL: none) joined to the laws; n may be 0. */
+ctr_status ctr_product_norm_mean_gauss(int n, const ctr_product_law *laws,
+                                       const ctr_product_gauss *g, double *mean, double *abserr,
+                                       ctr_error *err);
 
 #endif

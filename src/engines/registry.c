@@ -1,7 +1,7 @@
 #include "engines/registry.h"
 
 static const char *const names[CTR_ENGINE_COUNT] = {"ct", "cd", "chain", "distill", "grid", "learned",
-                                                    "product", "radial"};
+                                                    "product", "radial", "lowrank"};
 
 const char *ctr_engine_name(ctr_engine_kind kind) { return names[kind]; }
 
@@ -12,7 +12,7 @@ ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *
     return CTR_OK;
   }
   return ctr_fail(err, CTR_EINPUT, "engine '%s' is unknown (accepted: ct, cd, chain, distill, grid, "
-                  "learned, product, radial)",
+                  "learned, product, radial, lowrank)",
                   name);
 }
 

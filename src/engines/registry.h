@@ -8,6 +8,9 @@
  *            (engines/product.h)
  *   radial   ideal CT on rotation-invariant targets (mean-0 isotropic components) in any d,
  *            exact up to a discretisation it estimates (engines/radial.h)
+ *   lowrank  ideal CT on mixtures with one shared isotropic width whose means lie on a line, in
+ *            any d: the 1-D grid on the line, the Gaussian closed form on its complement
+ *            (engines/lowrank.h)
  * A Gaussian target given to chain or distill runs as a one-component mixture. */
 #ifndef CTR_ENGINES_REGISTRY_H
 #define CTR_ENGINES_REGISTRY_H
@@ -22,10 +25,11 @@ typedef enum {
   CTR_ENGINE_GRID,
   CTR_ENGINE_LEARNED,
   CTR_ENGINE_PRODUCT,
-  CTR_ENGINE_RADIAL
+  CTR_ENGINE_RADIAL,
+  CTR_ENGINE_LOWRANK
 } ctr_engine_kind;
 
-#define CTR_ENGINE_COUNT 8
+#define CTR_ENGINE_COUNT 9
 
 ctr_status ctr_engine_parse(const char *name, ctr_engine_kind *kind, ctr_error *err);
 const char *ctr_engine_name(ctr_engine_kind kind);

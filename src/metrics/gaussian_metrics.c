@@ -10,63 +10,15 @@
 
 enum { IN_NORMAL, IN_QN };
 
-/* Laws per coordinate (diag path), written as differences from X_1 without cancellation:
- * with A = G + delta, input q_N gives sd2 - sd1 = delta sqrt(v_N) (since G sqrt(v_N) =
- * sqrt(v_1)); input N(0, I) gives A - sqrt(v_1) = (G - sqrt(v_1)) + delta, and
- * G - sqrt(v_1) = sqrt(v_1) a_N^2 (1 - lambda) / (sqrt(v_N) (1 + sqrt(v_N))). */
-typedef struct {
-  int n;
-  double *dm, *sd, *dsd, *mult; /* the pair */
-  double *cnu, *cs2;            /* coupling xi_N = f_N - Phi: mean and variances */
-} diag_laws;
-
-static void diag_entry(const ctr_affine_result *r, const ctr_target *tg, int input, int j,
-                       double beta, double mu, diag_laws *L, int i) {
-  double l = tg->distinct[j], dl = r->delta[j], G = r->G[j], A = G + dl;
-  double sq1 = sqrt(r->v1[j]), sqN = sqrt(r->vN[j]);
-  L->sd[i] = sq1;
-  if (input == IN_QN) {
-    L->dsd[i] = A >= 0 ? dl * sqN : -A * sqN - sq1;
-    L->dm[i] = beta;
-    L->cnu[i] = beta, L->cs2[i] = dl * dl * r->vN[j];
-  } else {
-    double gap = sq1 * r->aN * r->aN * (1 - l) / (sqN * (1 + sqN));
-    L->dsd[i] = A >= 0 ? gap + dl : -A - sq1;
-    L->dm[i] = beta - A * r->aN * mu;
-    L->cnu[i] = beta - dl * r->aN * mu, L->cs2[i] = dl * dl;
-  }
-}
-
-/* Per coordinate when a mean is involved, else one entry per distinct eigenvalue. */
-static void diag_fill(const ctr_affine_result *r, const ctr_target *tg, int input, diag_laws *L) {
-  int percoord = 0;
-  for (int k = 0; k < tg->d; k++)
-    if (r->u[k] != 0 || tg->mu_eig[k] != 0) percoord = 1;
-  if (percoord) {
-    L->n = tg->d;
-    for (int k = 0; k < tg->d; k++) {
-      int j = tg->group[k];
-      diag_entry(r, tg, input, j, r->u[k] * r->bcoef[j], tg->mu_eig[k], L, k);
-      L->mult[k] = 1;
-    }
-  } else {
-    L->n = tg->ndistinct;
-    for (int j = 0; j < tg->ndistinct; j++) {
-      diag_entry(r, tg, input, j, 0, 0, L, j);
-      L->mult[j] = tg->mult[j];
-    }
-  }
-}
-
 static ctr_status diag_metrics(const ctr_affine_result *r, const ctr_target *tg, int input,
                                ctr_input_metrics *m, ctr_error *err) {
   int d = tg->d;
-  diag_laws L = {0};
+  ctr_affine_laws L = {0};
   double *buf = ctr_dalloc((size_t)6 * d);
   if (!buf) return ctr_fail(err, CTR_ENOMEM, "metrics: out of memory");
   L.dm = buf, L.sd = buf + d, L.dsd = buf + 2 * d, L.mult = buf + 3 * d;
   L.cnu = buf + 4 * d, L.cs2 = buf + 5 * d;
-  diag_fill(r, tg, input, &L);
+  ctr_affine_diag_laws(r, tg, input == IN_QN, &L);
   ctr_diag_pair pr = {(size_t)L.n, L.dm, L.sd, L.dsd, L.mult};
   ctr_w1_bracket b;
   m->w2 = ctr_w2_diag(&pr);

@@ -39,7 +39,8 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
   if (!ctr_mixture_preset_parse(name, &spec->mixture.kind, &quiet)) return spec->is_mixture = 1, CTR_OK;
   return ctr_fail(err, CTR_EINPUT,
                   "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file; "
-                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture)",
+                  "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, "
+                  "scale_mixture, simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd)",
                   name);
 }
 
@@ -68,11 +69,12 @@ static ctr_status check_mixture_engine(const ctr_point_spec *spec, ctr_error *er
                     "fit-bias%s)", e, ctr_errmodel_name(k), grid ? "" : ", score-bias");
   if (spec->engine.engine == CTR_ENGINE_PRODUCT)
     return check_product(spec, err);
-  if (spec->engine.engine == CTR_ENGINE_RADIAL) {
+  if (spec->engine.engine == CTR_ENGINE_RADIAL || spec->engine.engine == CTR_ENGINE_LOWRANK) {
     if (k != CTR_ERR_NONE)
-      return ctr_fail(err, CTR_EINPUT, "engine radial with error %s: not supported (accepted: "
-                      "none)", ctr_errmodel_name(k));
-    return CTR_OK; /* rotation invariance is checked on the built mixture (run_radial) */
+      return ctr_fail(err, CTR_EINPUT, "engine %s with error %s: not supported (accepted: "
+                      "none)", e, ctr_errmodel_name(k));
+    return CTR_OK; /* the target's structure is checked on the built mixture (run_radial,
+                      ctr_point_run_lowrank) */
   }
   if (grid && spec->target.d > 2)
     return ctr_fail(err, CTR_EINPUT, "engine grid with d = %d: not supported (accepted: d = 1 "
@@ -198,14 +200,19 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
     if (mp->kind == CTR_MIXTURE_TWO_MODES || mp->kind == CTR_MIXTURE_PRODUCT_BIMODAL)
       row->mode_m = mp->m, row->K = 2; /* product_bimodal: 2 per coordinate, 2^d in all */
     else if (mp->kind == CTR_MIXTURE_FILE) row->K = mp->K; /* d, K, sigma: the file's (sweep layer) */
+    else if (mp->kind == CTR_MIXTURE_ANISO) row->mode_m = mp->m, row->K = 2;
     else {
-      row->K = mp->K;
-      if (mp->kind != CTR_MIXTURE_SCALE) { /* concentric: no radius */
+      ctr_mixture_params q = *mp;
+      q.d = tp->d;
+      row->K = ctr_mixture_preset_K(&q); /* simplex_full d + 1, the _kd clouds K d */
+      if (mp->kind != CTR_MIXTURE_SCALE && mp->kind != CTR_MIXTURE_SCALE_TAIL) { /* concentric */
         row->radius = mp->radius * (mp->radius_growing ? sqrt((double)tp->d) : 1.0);
         row->radius_growing = mp->radius_growing;
       }
     }
-    if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE) row->sigma = 0;
+    if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE ||
+        mp->kind == CTR_MIXTURE_CLOUD_BALL_KD || mp->kind == CTR_MIXTURE_CLOUD_SPHERE_KD)
+      row->sigma = 0;
     return;
   }
   CTR_SET_STR(row->target, ctr_target_kind_name(tp->kind));
@@ -543,9 +550,10 @@ static ctr_status run_product(const ctr_point_spec *spec, const ctr_schedule *s,
   row->disc_err = fmax(r.disc_max, 0.5 * r.node_err * fmax(r.gauss.w2, r.qN.w2));
   CTR_SET_STR(row->bracket_source, "product: lo sqrt(sum W1_i^2), hi E||u||");
   row->lipschitz = r.L, row->lipschitz_at_norm = r.L_x_norm;
+  row->log10_lipschitz = r.log_L / M_LN10; /* was left NaN; finite where L overflows */
   CTR_SET_STR(row->lipschitz_kind, "exact");
   row->data_scale = r.data_scale, row->abar_N = ctr_schedule_abar_N(s);
-  row->bound_shape = ctr_bound_shape(row->lipschitz, row->d, row->N);
+  row->bound_shape = ctr_bound_shape_log(r.log_L, row->d, row->N);
   return CTR_OK;
 }
 
@@ -638,6 +646,8 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
   else if (!st && ctr_engine_is_affine(spec->engine.engine)) st = run_affine(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_PRODUCT) st = run_product(spec, s, row, err);
   else if (!st && spec->engine.engine == CTR_ENGINE_RADIAL) st = run_radial(spec, s, row, err);
+  else if (!st && spec->engine.engine == CTR_ENGINE_LOWRANK)
+    st = ctr_point_run_lowrank(spec, s, row, err);
   else if (!st) st = run_mixture(spec, s, row, err);
   row->status = (int32_t)st;
   if (st) CTR_SET_STR(row->message, err->msg);

@@ -14,7 +14,8 @@
 #define GRID_OPTIONS(X)                                                                            \
   X("target", 1000, 1, "NAME",                                                                    \
     "Gaussian: isotropic | geometric | power | diagonal | file (isotropic); mixtures: "            \
-    "two_modes | simplex | sphere | cloud_ball | cloud_sphere | mixture_file")                     \
+    "two_modes | simplex | sphere | cloud_ball | cloud_sphere | mixture_file | product_bimodal | " \
+    "scale_mixture | simplex_full | aniso_modes | scale_tail | cloud_ball_kd | cloud_sphere_kd")   \
   X("d", 1001, 1, "LIST", "dimension(s) (1)")                                                     \
   X("N", 1002, 1, "LIST", "number(s) of steps, 2..1e8 (1000)")                                   \
   X("lambda", 1003, 1, "X", "isotropic variance (1)")                                             \
@@ -32,7 +33,7 @@
   X("beta-max", 1015, 1, "X", "linear schedule: last beta at N = 1000 (0.02)")                    \
   X("cosine-s", 1016, 1, "X", "cosine schedule offset (0.008)")                                   \
   X("engine", 1017, 1, "LIST",                                                                    \
-    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned | product | radial (ct; chain for mixtures)")                  \
+    "ct | cd (Gaussian closed forms) | chain | distill | grid | learned | product | radial | lowrank (ct; chain for mixtures)")                  \
   X("error", 1018, 1, "LIST",                                                                     \
     "none | fit-bias | fit-scale | fit-matrix | score-bias | score-scale (none)")                  \
   X("eps", 1019, 1, "LIST", "error size: fit total sum_t eps_t, score per step (0)")              \

@@ -51,9 +51,10 @@ double ctr_plan_cost(const ctr_point_spec *s) {
   case CTR_ENGINE_DISTILL:
     return SEC_POINT + N * (s->points + s->sample_n) * (SEC_SAMPLE_STEP + SEC_DISTILL_KD * K * d);
   case CTR_ENGINE_GRID:
-  case CTR_ENGINE_PRODUCT: { /* product: one 1-D grid run per distinct coordinate law */
+  case CTR_ENGINE_PRODUCT:   /* product: one 1-D grid run per distinct coordinate law */
+  case CTR_ENGINE_LOWRANK: { /* lowrank: one 1-D grid run (the span) and a closed form */
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
-    if (s->engine.engine == CTR_ENGINE_PRODUCT) d = 1;
+    if (s->engine.engine != CTR_ENGINE_GRID) d = 1;
     return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
   }
   case CTR_ENGINE_RADIAL: { /* O(N G K Q^2) per level; the refined level costs 2 x 2.25 more */

@@ -135,8 +135,22 @@ typedef enum {
                                the product engine takes any d (engines/product.h) */,
   CTR_MIXTURE_SCALE         /* scale mixture: K concentric modes N(0, v_k I), weights 1/K,
                                v_k = sigma^(2 (K - 1 - k) / (K - 1)) from sigma^2 to 1 (K = 1:
-                               sigma^2); K = 2, sigma = 0.5: 0.5 N(0, 0.25 I) + 0.5 N(0, I) */
+                               sigma^2); K = 2, sigma = 0.5: 0.5 N(0, 0.25 I) + 0.5 N(0, I) */,
+  /* families whose structure grows with d (issue 14.1, theory.md §9.14): */
+  CTR_MIXTURE_SIMPLEX_FULL, /* the simplex preset with K = d + 1 vertices (K ignored) */
+  CTR_MIXTURE_ANISO,        /* aniso_modes: modes at +-m e_1, weights 1/2, diagonal covariances
+                               crossed: component j has variance sigma^2 on coordinates i with
+                               i + j even and 1 on the others (i, j from 0); K ignored (2) */
+  CTR_MIXTURE_SCALE_TAIL,   /* scale_tail: K concentric N(0, v_k I), v_k = sigma^2 4^k, weights
+                               proportional to 8^-k (k = 0..K-1): a power tail of index 3
+                               truncated at K, so E|X|^p stays bounded in K for p < 3 */
+  CTR_MIXTURE_CLOUD_BALL_KD,  /* cloud_ball with K d points (K a multiplier: K = 2 gives 2d) */
+  CTR_MIXTURE_CLOUD_SPHERE_KD /* cloud_sphere with K d points */
 } ctr_mixture_preset;
+
+#define CTR_MIXTURE_PRESET_COUNT 13
+#define CTR_MIXTURE_TAIL_KMAX 40 /* scale_tail: sd up to sigma 2^39 */
+
 
 /* Mixture file format ('#' starts a comment to the end of the line; blank lines ignored;
  * numbers are read in order as whitespace-separated tokens, the line layout is advisory):
@@ -160,6 +174,10 @@ typedef struct {
   const char *file; /* file preset */
   uint64_t seed;    /* random presets depend on (seed, d, K) only */
 } ctr_mixture_params;
+
+/* The number of components the preset builds (the file preset: p->K as given; product_bimodal
+ * 2^d; simplex_full d + 1; the _kd clouds K d; two_modes and aniso_modes 2). */
+int ctr_mixture_preset_K(const ctr_mixture_params *p);
 
 /* Defaults: two_modes, d = 1, K = 2, m = 1, sigma = 0.1, radius = 1 (fixed), seed 1. */
 void ctr_mixture_params_default(ctr_mixture_params *p);

@@ -1,4 +1,5 @@
-/* targets/mixture_presets.c: the mixture families (two modes, simplex, sphere, point clouds) and the
+/* targets/mixture_presets.c: the mixture families (two modes, simplex, sphere, point clouds, the
+ * scale, tail and anisotropic families of theory.md §9.11 and §9.14) and the
  * mixture file reader. Everything ends in ctr_mixture_alloc, which does the checks that
  * concern the finished mixture (weights, variances, symmetry, PSD). */
 #include <errno.h>
@@ -14,18 +15,21 @@
 
 static const char *const preset_names[] = {"two_modes",  "simplex",      "sphere",
                                            "cloud_ball", "cloud_sphere", "mixture_file",
-                                           "product_bimodal", "scale_mixture"};
+                                           "product_bimodal", "scale_mixture",
+                                           "simplex_full", "aniso_modes", "scale_tail",
+                                           "cloud_ball_kd", "cloud_sphere_kd"};
 
 const char *ctr_mixture_preset_name(ctr_mixture_preset kind) { return preset_names[kind]; }
 
 ctr_status ctr_mixture_preset_parse(const char *name, ctr_mixture_preset *kind, ctr_error *err) {
-  int k = ctr_name_index(preset_names, 8, name);
+  int k = ctr_name_index(preset_names, CTR_MIXTURE_PRESET_COUNT, name);
   if (k >= 0) {
     *kind = (ctr_mixture_preset)k;
     return CTR_OK;
   }
   return ctr_fail(err, CTR_EINPUT, "mixture '%s' is unknown (accepted: two_modes, simplex, "
-                  "sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture)",
+                  "sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture, "
+                  "simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd)",
                   name);
 }
 
@@ -46,15 +50,23 @@ static ctr_status check_length(const char *what, double v, ctr_error *err) {
 
 #define PRODUCT_DMAX 16 /* product_bimodal as a mixture: 2^16 components */
 
-static int preset_K(const ctr_mixture_params *p) {
-  if (p->kind == CTR_MIXTURE_TWO_MODES) return 2;
-  if (p->kind == CTR_MIXTURE_PRODUCT_BIMODAL) return 1 << p->d;
-  return p->K;
+int ctr_mixture_preset_K(const ctr_mixture_params *p) {
+  switch (p->kind) {
+  case CTR_MIXTURE_TWO_MODES:
+  case CTR_MIXTURE_ANISO: return 2;
+  case CTR_MIXTURE_PRODUCT_BIMODAL: return p->d <= 30 ? 1 << p->d : -1;
+  case CTR_MIXTURE_SIMPLEX_FULL: return p->d < CTR_MIXTURE_KMAX ? p->d + 1 : -1;
+  case CTR_MIXTURE_CLOUD_BALL_KD:
+  case CTR_MIXTURE_CLOUD_SPHERE_KD: /* -1 (refused) when K d leaves the int range */
+    return (double)p->K * p->d <= CTR_MIXTURE_KMAX ? p->K * p->d : -1;
+  default: return p->K;
+  }
 }
+#define preset_K ctr_mixture_preset_K
 
 static ctr_status check_params(const ctr_mixture_params *p, ctr_error *err) {
   ctr_status st;
-  if ((unsigned)p->kind > CTR_MIXTURE_SCALE)
+  if ((unsigned)p->kind >= CTR_MIXTURE_PRESET_COUNT)
     return ctr_fail(err, CTR_EINPUT, "mixture: unknown preset %d", (int)p->kind);
   if (p->kind == CTR_MIXTURE_FILE) return CTR_OK; /* the file carries d, K and everything */
   if (p->d < 1 || p->d > CTR_MIXTURE_DMAX)
@@ -65,9 +77,17 @@ static ctr_status check_params(const ctr_mixture_params *p, ctr_error *err) {
                     "(accepted as a mixture: d <= %d; the product engine takes any d)", p->d,
                     PRODUCT_DMAX);
   int K = preset_K(p);
-  if (K < 1 || K > CTR_MIXTURE_KMAX || (double)K * p->d > CTR_MIXTURE_KD_MAX)
-    return ctr_fail(err, CTR_EINPUT, "mixture: K = %d is out of range (accepted: 1 <= K <= %d "
-                    "and K d <= %d)", K, CTR_MIXTURE_KMAX, CTR_MIXTURE_KD_MAX);
+  if (K < 0)
+    return ctr_fail(err, CTR_EINPUT, "mixture %s: K = %d in d = %d asks for more components than "
+                    "an int holds (accepted: at most %d components)", preset_names[p->kind], p->K,
+                    p->d, CTR_MIXTURE_KMAX);
+  if (p->K < 1 || K < 1 || K > CTR_MIXTURE_KMAX || (double)K * p->d > CTR_MIXTURE_KD_MAX)
+    return ctr_fail(err, CTR_EINPUT, "mixture %s: K = %d gives %d components in d = %d (accepted: "
+                    "K >= 1, 1 <= components <= %d and components x d <= %d)", preset_names[p->kind],
+                    p->K, K, p->d, CTR_MIXTURE_KMAX, CTR_MIXTURE_KD_MAX);
+  if (p->kind == CTR_MIXTURE_SCALE_TAIL && (K > CTR_MIXTURE_TAIL_KMAX || !(p->sigma > 0)))
+    return ctr_fail(err, CTR_EINPUT, "mixture scale_tail: K = %d, sigma = %g (accepted: 1 <= K "
+                    "<= %d, sigma > 0)", K, p->sigma, CTR_MIXTURE_TAIL_KMAX);
   if (p->kind == CTR_MIXTURE_SIMPLEX && (K < 2 || K > p->d + 1))
     return ctr_fail(err, CTR_EINPUT, "mixture: a regular simplex has K = %d vertices in d = %d "
                     "(accepted: 2 <= K <= d + 1 = %d)", K, p->d, p->d + 1);
@@ -94,8 +114,8 @@ static void simplex_vertices(int K, int d, double R, double *mu) {
 
 /* K directions uniform on the sphere (normalised Gaussians), times R, or times
  * R U^(1/d) for the uniform law on the ball. One stream per (seed, d, K, sphere|ball). */
-static void random_points(const ctr_mixture_params *p, int ball, double R, double *mu) {
-  int d = p->d, K = p->K;
+static void random_points(const ctr_mixture_params *p, int K, int ball, double R, double *mu) {
+  int d = p->d;
   ctr_rng r;
   ctr_rng_init(&r, p->seed, CTR_RNG_MIXTURE, (uint64_t)d, (uint64_t)K | (uint64_t)ball << 32);
   for (int k = 0; k < K; k++) {
@@ -115,11 +135,16 @@ static void preset_means(const ctr_mixture_params *p, int K, double R, double *m
   case CTR_MIXTURE_TWO_MODES:
     mu[0] = p->m, mu[p->d] = -p->m;
     break;
-  case CTR_MIXTURE_SIMPLEX: simplex_vertices(K, p->d, R, mu); break;
+  case CTR_MIXTURE_ANISO: mu[0] = p->m, mu[p->d] = -p->m; break;
+  case CTR_MIXTURE_SIMPLEX:
+  case CTR_MIXTURE_SIMPLEX_FULL: simplex_vertices(K, p->d, R, mu); break;
   case CTR_MIXTURE_SPHERE:
-  case CTR_MIXTURE_CLOUD_SPHERE: random_points(p, 0, R, mu); break;
-  case CTR_MIXTURE_CLOUD_BALL: random_points(p, 1, R, mu); break;
+  case CTR_MIXTURE_CLOUD_SPHERE:
+  case CTR_MIXTURE_CLOUD_SPHERE_KD: random_points(p, K, 0, R, mu); break;
+  case CTR_MIXTURE_CLOUD_BALL:
+  case CTR_MIXTURE_CLOUD_BALL_KD: random_points(p, K, 1, R, mu); break;
   case CTR_MIXTURE_FILE:
+  case CTR_MIXTURE_SCALE_TAIL:
   case CTR_MIXTURE_SCALE: break; /* concentric: scale_variances set every mean to 0 */
   case CTR_MIXTURE_PRODUCT_BIMODAL: /* component k: coordinate i at -m if bit i of k is set */
     for (int k = 0; k < K; k++)
@@ -142,6 +167,33 @@ static ctr_status scale_variances(const ctr_mixture_params *p, int K, double *mu
   return CTR_OK;
 }
 
+/* scale_tail: v_k = sigma^2 4^k and weights 8^-k / sum_j 8^-j, so P(|X_1| > t) falls like
+ * t^-3 between sigma and sigma 2^(K-1) (the mass beyond sd sigma 2^k is ~8^-k); E|X|^2 =
+ * d sigma^2 sum_k w_k 4^k is bounded by (7/4) d sigma^2 for every K (theory.md §9.14). */
+static ctr_status tail_params(const ctr_mixture_params *p, int K, double *w, double *mu,
+                              ctr_mixture_cov *cov, double **v, ctr_error *err) {
+  ctr_status st = scale_variances(p, K, mu, cov, v, err);
+  double z = 0;
+  for (int k = 0; !st && k < K; k++) z += ldexp(1.0, -3 * k);
+  for (int k = 0; !st && k < K; k++)
+    w[k] = ldexp(1.0, -3 * k) / z, (*v)[k] = p->sigma * p->sigma * ldexp(1.0, 2 * k);
+  return st;
+}
+
+/* aniso_modes: component j has variance sigma^2 on coordinates i with i + j even, 1 on the
+ * others: the two modes are thin in crossed sets of directions (e_1 thin for the first). */
+static ctr_status aniso_covs(const ctr_mixture_params *p, ctr_mixture_cov *cov, double **v,
+                             ctr_error *err) {
+  int d = p->d;
+  *v = ctr_dalloc((size_t)2 * d);
+  if (!*v) return ctr_fail(err, CTR_ENOMEM, "mixture: out of memory at d = %d", d);
+  for (int j = 0; j < 2; j++) {
+    for (int i = 0; i < d; i++) (*v)[(size_t)j * d + i] = (i + j) % 2 ? 1.0 : p->sigma * p->sigma;
+    cov[j] = (ctr_mixture_cov){CTR_COV_DIAG, *v + (size_t)j * d};
+  }
+  return CTR_OK;
+}
+
 ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **out,
                                    ctr_error *err) {
   *out = NULL;
@@ -149,7 +201,8 @@ ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **ou
   if (st) return st;
   if (p->kind == CTR_MIXTURE_FILE) return ctr_mixture_read(p->file, out, err);
   int d = p->d, K = preset_K(p);
-  int cloud = p->kind == CTR_MIXTURE_CLOUD_BALL || p->kind == CTR_MIXTURE_CLOUD_SPHERE;
+  int cloud = p->kind == CTR_MIXTURE_CLOUD_BALL || p->kind == CTR_MIXTURE_CLOUD_SPHERE ||
+              p->kind == CTR_MIXTURE_CLOUD_BALL_KD || p->kind == CTR_MIXTURE_CLOUD_SPHERE_KD;
   double R = p->radius_growing ? p->radius * sqrt((double)d) : p->radius;
   double var = cloud ? 0.0 : p->sigma * p->sigma;
   double *w = ctr_dalloc(K), *mu = ctr_dalloc((size_t)K * d), *scale_v = NULL;
@@ -165,6 +218,8 @@ ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **ou
     for (int k = 0; k + 1 < K; k++) s += w[k];
     if (K > 1) w[K - 1] = 1.0 - s;
     if (p->kind == CTR_MIXTURE_SCALE) st = scale_variances(p, K, mu, cov, &scale_v, err);
+    if (p->kind == CTR_MIXTURE_SCALE_TAIL) st = tail_params(p, K, w, mu, cov, &scale_v, err);
+    if (p->kind == CTR_MIXTURE_ANISO) st = aniso_covs(p, cov, &scale_v, err);
     if (!st) preset_means(p, K, R, mu);
     if (!st) st = ctr_mixture_alloc(K, d, w, mu, cov, out, err);
   }
