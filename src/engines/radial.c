@@ -23,7 +23,6 @@
 #define WEIGHT_SKIP 1e-18   /* posterior weights below this (relative) change h by less */
 #define QUAD_LIMIT 2000
 #define BRENT_ITER 300
-#define LIP_POINTS 2001
 
 void ctr_radial_params_default(ctr_radial_params *p) {
   p->G = 1001, p->Q = 8, p->refine = 1, p->quad_rel = 1e-10, p->sort_n = 20000, p->force_sort = 0;
@@ -379,19 +378,6 @@ static ctr_status level(const ctr_radial_params *p, run *r, int G, int Q, const 
   return st;
 }
 
-/* Jacobian norm of Phi_{N->1} = radius map phi = F_1^(-1) o F_N: eigenvalues phi'(r) =
- * p_N(r) / p_1(phi(r)) (radial, theory.md §9.1) and phi(r) / r (tangential, d - 1 times). */
-static void flow_lip(const rlaw *qN, const rlaw *x1, double *L, double *Lx) {
-  double lo, hi;
-  rlaw_bulk(qN, &lo, &hi);
-  *L = 1, *Lx = NAN;
-  for (int i = 0; i < LIP_POINTS; i++) {
-    double r = lo + (hi - lo) * (i + 0.5) / LIP_POINTS, y = transport(qN, x1, r);
-    double J = fmax(rlaw_pdf(qN, r) / rlaw_pdf(x1, y), y / r);
-    if (J > *L) *L = J, *Lx = r;
-  }
-}
-
 static ctr_status check(const ctr_radial_params *p, const ctr_schedule *s, int K, const double *w,
                         const double *v, int64_t d, ctr_error *err) {
   if (p->G < 5 || p->G > RADIAL_G_MAX || p->Q < 2 || p->Q > CTR_RADIAL_QMAX * 2 / 3 ||
@@ -451,7 +437,6 @@ ctr_status ctr_radial_run(const ctr_radial_params *p, const ctr_schedule *s, int
     res->disc_max = fmax(fmax(fabs(res->gauss.w1 - bg.w1), fabs(res->gauss.w2 - bg.w2)),
                          fmax(fabs(res->qN.w1 - bq.w1), fabs(res->qN.w2 - bq.w2)));
   }
-  if (!st) flow_lip(&qN, &x1, &res->L_flow, &res->L_x);
   if (!st) {
     res->G = G, res->lo = sqrt(r.prev.lo), res->hi = sqrt(r.prev.lo + (G - 1) * r.prev.h);
     res->h = ctr_dalloc((size_t)G), res->M = ctr_dalloc((size_t)G);

@@ -58,7 +58,6 @@ typedef struct {
   int monotone;           /* 1: g_N non-decreasing on the grid (then exact quantile integrals) */
   int sorted;             /* 1: some distance came from sorted quantiles (not monotone, or the
                              adaptive integral failed): accurate to O(1 / sort_n) only */
-  double L_flow, L_x;     /* sup over the q_N bulk of the Jacobian norm of Phi_{N->1}, and |x| */
   double data_scale;      /* (d sum_k pi_k v_k)^(1/2) */
   double lo, hi;          /* the last grid */
   int G;
