@@ -72,12 +72,26 @@ static double tfun(double r, void *p) {
  * finder to 1e-15 relative (the bracket grows until it holds the root). */
 static double tail_inverse(const level *L, int which, double target) {
   tctx c = {L, which, target};
-  double lo = 0, hi = 0, dd = (double)L->m->d;
-  for (int k = 0; k < L->m->K; k++) hi = fmax(hi, sqrt(L->S[k]) * (sqrt(dd) + 10));
+  double lo, hi = 0, dd = (double)L->m->d;
   if (which == 1 && target == 0) return INFINITY;
-  for (int i = 0; i < 60 && tfun(hi, &c) < 0; i++) lo = hi, hi *= 2;
   if (which == 2 && target == 0) return 0;
-  if (tfun(lo, &c) >= 0) return lo; /* target at or below the mass at the origin */
+  for (int k = 0; k < L->m->K; k++) hi = fmax(hi, sqrt(L->S[k]) * (sqrt(dd) + 10));
+  for (int i = 0; i < 60 && tfun(hi, &c) < 0; i++) hi *= 2;
+  lo = hi;
+  for (int i = 0; i < 2000 && tfun(lo, &c) >= 0; i++) hi = lo, lo *= 0.5;
+  if (tfun(lo, &c) >= 0) return lo; /* target at or below the mass near the origin */
+  /* a tail that underflows (log = -inf) is no bracket end for Brent: bisect both ends in until
+   * the function is finite there (the root's tail mass is >= e^-745, so that stops early) */
+  for (int i = 0; i < 200 && !isfinite(tfun(lo, &c)); i++) {
+    double mid = 0.5 * (lo + hi);
+    if (tfun(mid, &c) >= 0) hi = mid;
+    else lo = mid;
+  }
+  for (int i = 0; i < 200 && !isfinite(tfun(hi, &c)); i++) {
+    double mid = 0.5 * (lo + hi);
+    if (tfun(mid, &c) >= 0) hi = mid;
+    else lo = mid;
+  }
   gsl_function f = {tfun, &c};
   gsl_root_fsolver *sv = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
   if (!sv) return NAN;
