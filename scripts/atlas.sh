@@ -27,9 +27,9 @@ run() { # NAME [overrides...]
 }
 if [[ $small == 1 ]]; then
   run atlas_lipschitz --sigma 0.3,0.4,0.5,0.7,1.0 --N 25:800:4
-  run atlas_radial --d 1,4,16 --sigma 0.3,0.5,0.7 --N 30:300:3
+  run atlas_radial --d 1,4,16 --sigma 0.3,0.5,0.7 --N 30:100:2
   run atlas_product --d 1,10,100 --N 25:400:3 --sigma 0.3,0.5 --grid-points 1001
-  note="Small versions (scripts/atlas.sh --small): the specs experiments/atlas_lipschitz.cfg with --sigma 0.3,0.4,0.5,0.7,1.0 --N 25:800:4; atlas_radial.cfg with --d 1,4,16 --sigma 0.3,0.5,0.7 --N 30:300:3; atlas_product.cfg with --d 1,10,100 --N 25:400:3 --sigma 0.3,0.5 --grid-points 1001. Exponents over such short ranges are pre-asymptotic; the full atlas is scripts/atlas.sh without --small."
+  note="Small versions (scripts/atlas.sh --small): the specs experiments/atlas_lipschitz.cfg with --sigma 0.3,0.4,0.5,0.7,1.0 --N 25:800:4; atlas_radial.cfg with --d 1,4,16 --sigma 0.3,0.5,0.7 --N 30:100:2; atlas_product.cfg with --d 1,10,100 --N 25:400:3 --sigma 0.3,0.5 --grid-points 1001. Exponents over such short ranges are pre-asymptotic; the full atlas is scripts/atlas.sh without --small."
 else
   run atlas_lipschitz
   run atlas_radial
