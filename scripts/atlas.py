@@ -90,9 +90,13 @@ def group_L(points, label):
         sel &= points["d"] == int(d)
     if sig is not None:
         sel &= np.isclose(points["sigma"], float(sig), rtol=1e-9)
-    v = points["log10_lipschitz"][sel]
-    v = v[np.isfinite(v)]
-    return (float(np.max(v)), text(points["lipschitz_kind"][sel][0])) if len(v) else (math.nan, "")
+    v, Ns = points["log10_lipschitz"][sel], points["N"][sel]
+    ok = np.isfinite(v)
+    if not ok.any():
+        return {}, ""
+    # L depends on N (the pair N -> 1): one value per N (replicates share it)
+    return ({float(n): float(x) for n, x in zip(Ns[ok], v[ok])},
+            text(points["lipschitz_kind"][sel][0]))
 
 
 def l_exponents(a, points):
@@ -107,15 +111,21 @@ def l_exponents(a, points):
             continue
         fams.setdefault(label_key(lab, {"sigma"}), []).append(i)
     for fam, idx in fams.items():
-        Ls = {i: group_L(points, labels[i]) for i in idx}
-        idx = [i for i in idx if np.isfinite(Ls[i][0])]
-        if len({round(Ls[i][0], 9) for i in idx}) < 3:
+        LN = {i: group_L(points, labels[i]) for i in idx}
+        idx = [i for i in idx if LN[i][0]]
+        if not idx:
             continue
         curves = {i: (c["N"][c["group"] == i], c["mean"][c["group"] == i]) for i in idx}
-        Ns = sorted(set.intersection(*[set(curves[i][0].tolist()) for i in idx]))
+        Ns = sorted(set.intersection(*[set(curves[i][0].tolist()) & set(LN[i][0]) for i in idx]))
+        if not Ns:
+            continue
+        # the N* regression and the table use L at the largest common N
+        Ls = {i: (LN[i][0][Ns[-1]], LN[i][1]) for i in idx}
+        if len({round(Ls[i][0], 9) for i in idx}) < 3:
+            continue
         per_N = []
         for N in Ns:
-            x = [Ls[i][0] * math.log(10) for i in idx]
+            x = [LN[i][0][N] * math.log(10) for i in idx]
             y = [math.log(curves[i][1][curves[i][0] == N][0]) for i in idx]
             b, h = ols(np.column_stack([x, np.ones(len(x))]), y)
             per_N.append((N, b[0], b[0] - h[0], b[0] + h[0]))
@@ -254,7 +264,7 @@ def main():
             if le:
                 md += ["Exponent of L (exact L, `lipschitz_kind` below; the bound: W ~ L^3 at "
                        "fixed N, N* ~ L^3 eps^-1 up to logs, §9.8):", "",
-                       "| L-family (every width) | widths | log10 L | L kind | slope of log W on log L "
+                       "| L-family (every width) | widths | log10 L (largest N) | L kind | slope of log W on log L "
                        "(largest N; range over N) | N* ~ L^a eps^-b: a | b | crossings, N* range |",
                        "|---|---|---|---|---|---|---|---|"]
                 for fam, Lr, sig, kind, per_N, nst in le:
