@@ -49,7 +49,8 @@
   X(F64, abar_N, 0, "abar_N = prod alpha_t, how far q_N is from N(0, I)")                          \
   X(F64, lipschitz, 0,                                                                             \
     "flow-map Lipschitz constant L = sup_{k<=t} Lip(Phi_{t->k}), at least 1: exact for Gaussians " \
-    "and coordinate-wise mixtures (1-D transport identity), else a certified lower bound "        \
+    "and coordinate-wise mixtures (1-D transport identity), rotation-invariant ones on engine "  \
+    "radial (radial transport), else a certified lower bound "        \
     "(multi-start maximisation of ||J||_op); lipschitz_kind says which; inf: beyond the double "  \
     "range, see log10_lipschitz; NaN: the search failed (lipschitz_kind failed)")                 \
   X(F64, lipschitz_at_norm, 0, "|x*| of the maximiser of the Jacobian norm (NaN for Gaussians)")   \
@@ -93,7 +94,7 @@
   X(F64, bound_shape, 0, "L^3 d^(5/2) log^5(N) / N, the theorem's rate with C = 1 (from "        \
     "log10_lipschitz; inf when it exceeds the double range: the bound is then vacuous)")          \
   X(F64, data_scale, 0, "sqrt(E||X_0 - E X_0||^2) = sqrt(trace Cov X_0): the target's own scale")                  \
-  X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D exact), lower (a certified lower bound) or failed (the search failed, message says why)") \
+  X(STR, lipschitz_kind, 8, "how lipschitz was obtained: exact (closed form, 1-D or radial exact), lower (a certified lower bound) or failed (the search failed, message says why)") \
   X(F64, w1_hi_se_normal, 0, "Monte Carlo standard error of w1_hi_normal (0 when exact)")                         \
   X(F64, rho, 0, "karras schedule exponent rho (NaN for other schedules)")                        \
   X(F64, sigma_min, 0, "karras schedule: sigma_1 (abar_1 = 1/(1 + sigma_1^2))")                   \

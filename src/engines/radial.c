@@ -12,8 +12,10 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_min.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_roots.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sort.h>
 
 #include "engines/grid_spline.h"
@@ -23,7 +25,6 @@
 #define WEIGHT_SKIP 1e-18   /* posterior weights below this (relative) change h by less */
 #define QUAD_LIMIT 2000
 #define BRENT_ITER 300
-#define LIP_POINTS 2001
 
 void ctr_radial_params_default(ctr_radial_params *p) {
   p->G = 1001, p->Q = 8, p->refine = 1, p->quad_rel = 1e-10, p->sort_n = 20000, p->force_sort = 0;
@@ -290,6 +291,74 @@ static double transport(const rlaw *in, const rlaw *out, double r) {
   return P <= 0.5 ? rlaw_quantile(out, P, 0) : rlaw_quantile(out, rlaw_Q(in, r), 1);
 }
 
+/* log of the radial density, by log-sum-exp: between two shells it underflows (d = 1e4, shells
+ * at radii 50 and 100: ~e^-900), and the valley must still be located. */
+static double rlaw_logpdf(const rlaw *L, double y) {
+  double mx = -INFINITY, acc = 0, a = 0.5 * L->d, v[64];
+  double cst = M_LN2 - a * M_LN2 - gsl_sf_lngamma(a);
+  int K = L->K < 64 ? L->K : 64; /* more shells than 64: the first 64 (only used for cuts) */
+  for (int k = 0; k < K; k++) {
+    double S = L->S[k];
+    v[k] = L->pi[k] > 0 ? log(L->pi[k]) + cst - a * log(S) - 0.5 * y * y / S +
+                              (L->d > 1 ? (L->d - 1) * log(y) : 0)
+                        : -INFINITY;
+    mx = fmax(mx, v[k]);
+  }
+  if (mx == -INFINITY) return mx;
+  for (int k = 0; k < K; k++) acc += exp(v[k] - mx);
+  return mx + log(acc);
+}
+
+static double logpdf_fn(double y, void *vp) { return rlaw_logpdf(vp, y); }
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The input radii where r -> F_out^(-1)(F_in(r)) jumps: F_out^(-1) crosses a valley of the
+ * output's radial density between two shells, and when the valley's mass is below the double
+ * resolution of F (d = 1e4: e^-900) the quantile function jumps by the shell distance between
+ * two adjacent doubles of r. An adaptive integral across that jump bisects down to the spacing
+ * of doubles and stops with GSL_ESING (d = 1e4, N = 1e5, theory.md §9.12); split there, each
+ * piece is smooth up to a log-type endpoint behaviour of the tail quantile (QAGS's case).
+ * Valleys: the minimum of log p_out between every two adjacent shell modes (S (d-1))^(1/2),
+ * by a 64-point scan refined with Brent's minimiser; at most ncut cuts in (lo, hi), sorted. */
+static int quantile_jumps(const rlaw *in, const rlaw *out, double lo, double hi, double *cut,
+                          int ncut) {
+  int K = out->K < 64 ? out->K : 64, n = 0;
+  double mode[64];
+  for (int k = 0; k < K; k++) mode[k] = out->pi[k] > 0 ? sqrt(out->S[k] * fmax(out->d - 1, 0)) : -1;
+  qsort(mode, (size_t)K, sizeof *mode, cmp_d);
+  gsl_min_fminimizer *mn = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
+  if (!mn) return 0;
+  for (int k = 0; k + 1 < K && n < ncut; k++) {
+    double a = mode[k], b = mode[k + 1];
+    if (a < 0 || !(b > a * (1 + 1e-9))) continue;
+    double best = INFINITY, yb = NAN, ya = a, yc = b;
+    for (int i = 1; i < 64; i++) {
+      double y = a + (b - a) * i / 64.0, f = rlaw_logpdf(out, y);
+      if (f < best) best = f, yb = y, ya = a + (b - a) * (i - 1) / 64.0, yc = a + (b - a) * (i + 1) / 64.0;
+    }
+    if (!(best < rlaw_logpdf(out, ya) && best < rlaw_logpdf(out, yc))) continue; /* no valley */
+    gsl_function f = {logpdf_fn, (void *)out};
+    if (gsl_min_fminimizer_set(mn, &f, yb, ya, yc) == GSL_SUCCESS)
+      for (int it = 0; it < 100; it++) {
+        if (gsl_min_fminimizer_iterate(mn) != GSL_SUCCESS) break;
+        yb = gsl_min_fminimizer_x_minimum(mn);
+        if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(mn), gsl_min_fminimizer_x_upper(mn),
+                                  0, 1e-12) == GSL_SUCCESS)
+          break;
+      }
+    double P = rlaw_P(out, yb);
+    double r = P <= 0.5 ? rlaw_quantile(in, P, 0) : rlaw_quantile(in, rlaw_Q(out, yb), 1);
+    if (r > lo && r < hi) cut[n++] = r;
+  }
+  gsl_min_fminimizer_free(mn);
+  qsort(cut, (size_t)n, sizeof *cut, cmp_d);
+  return n;
+}
+
 /* ---------------------------------------------------------------- metrics */
 
 typedef struct {
@@ -306,29 +375,29 @@ static double w_integrand(double r, void *vp) {
   return (c->p == 1 ? u : u * u) * rlaw_pdf(c->in, r);
 }
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static ctr_status distances(const ctr_radial_params *p, const ctr_grid_spline *h, int monotone,
                             const rlaw *in, const rlaw *out, ctr_radial_w *w, int *sorted,
                             ctr_error *err) {
   int use_sort = !monotone || p->force_sort;
   if (!use_sort) {
-    double lo, hi, val[2];
+    double lo, hi, val[2] = {0, 0}, cut[66];
     rlaw_bulk(in, &lo, &hi);
+    int nc = quantile_jumps(in, out, lo, hi, cut + 1, 64);
+    cut[0] = lo, cut[nc + 1] = hi;
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(QUAD_LIMIT);
     if (!ws) return ctr_fail(err, CTR_ENOMEM, "radial: out of memory");
-    for (int q = 1; q <= 2; q++) {
-      wctx c = {h, in, out, q};
-      gsl_function f = {w_integrand, &c};
-      double e;
-      int rc = gsl_integration_qag(&f, lo, hi, 0, p->quad_rel, QUAD_LIMIT, GSL_INTEG_GAUSS21, ws,
-                                   val + q - 1, &e);
-      /* GSL_ESING was met once (d = 1e4, N = 1e5): fall back to sorted quantiles, flagged */
-      if (rc && rc != GSL_EROUND && rc != GSL_EMAXITER) use_sort = 1;
-    }
+    for (int q = 1; q <= 2; q++)
+      for (int j = 0; j <= nc; j++) { /* each piece between two jumps of the quantile map */
+        wctx c = {h, in, out, q};
+        gsl_function f = {w_integrand, &c};
+        double e, v = 0;
+        int rc = gsl_integration_qags(&f, cut[j], cut[j + 1], 0, p->quad_rel, QUAD_LIMIT, ws, &v,
+                                      &e);
+        /* the unsplit integral met GSL_ESING (d = 1e4, N = 1e5); should a piece still fail,
+         * fall back to sorted quantiles, flagged */
+        if (rc && rc != GSL_EROUND && rc != GSL_EMAXITER) use_sort = 1;
+        val[q - 1] += v;
+      }
     gsl_integration_workspace_free(ws);
     w->w1 = val[0], w->w2 = sqrt(val[1]);
   }
@@ -377,19 +446,6 @@ static ctr_status level(const ctr_radial_params *p, run *r, int G, int Q, const 
   if (!st) st = distances(p, &r->prev, *monotone, gauss, x1, wg, sorted, err);
   if (!st) st = distances(p, &r->prev, *monotone, qN, x1, wq, sorted, err);
   return st;
-}
-
-/* Jacobian norm of Phi_{N->1} = radius map phi = F_1^(-1) o F_N: eigenvalues phi'(r) =
- * p_N(r) / p_1(phi(r)) (radial, theory.md §9.1) and phi(r) / r (tangential, d - 1 times). */
-static void flow_lip(const rlaw *qN, const rlaw *x1, double *L, double *Lx) {
-  double lo, hi;
-  rlaw_bulk(qN, &lo, &hi);
-  *L = 1, *Lx = NAN;
-  for (int i = 0; i < LIP_POINTS; i++) {
-    double r = lo + (hi - lo) * (i + 0.5) / LIP_POINTS, y = transport(qN, x1, r);
-    double J = fmax(rlaw_pdf(qN, r) / rlaw_pdf(x1, y), y / r);
-    if (J > *L) *L = J, *Lx = r;
-  }
 }
 
 static ctr_status check(const ctr_radial_params *p, const ctr_schedule *s, int K, const double *w,
@@ -451,7 +507,6 @@ ctr_status ctr_radial_run(const ctr_radial_params *p, const ctr_schedule *s, int
     res->disc_max = fmax(fmax(fabs(res->gauss.w1 - bg.w1), fabs(res->gauss.w2 - bg.w2)),
                          fmax(fabs(res->qN.w1 - bq.w1), fabs(res->qN.w2 - bq.w2)));
   }
-  if (!st) flow_lip(&qN, &x1, &res->L_flow, &res->L_x);
   if (!st) {
     res->G = G, res->lo = sqrt(r.prev.lo), res->hi = sqrt(r.prev.lo + (G - 1) * r.prev.h);
     res->h = ctr_dalloc((size_t)G), res->M = ctr_dalloc((size_t)G);

@@ -20,7 +20,8 @@
  * output radius for input N(0, I) is g_N(R), R ~ chi_d; for q_N, R ~ sum_k pi_k S_k^(1/2) chi_d;
  * X_1's radius is sum_k pi_k (a_1^2 v_k + s_1^2)^(1/2) chi_d. When g_N is non-decreasing (checked
  * on the grid), W_p^p = int |g_N(r) - F_1^(-1)(F_in(r))|^p p_in(r) dr (adaptive GSL quadrature,
- * quantiles by Brent on the tail that keeps relative accuracy); otherwise, or when that
+ * split where the quantile map jumps across a valley of X_1's radial law, quantiles by Brent on
+ * the tail that keeps relative accuracy); otherwise, or when that
  * integral fails, sorted quantiles of M equal-mass input points (flagged: `sorted`). For q_N, Phi is radial with radius map F_1^(-1) o F_N, so the
  * coupling E||f_N - Phi|| equals W1 when g_N is monotone. A second run with 2G - 1 points and
  * Q + Q/2 nodes gives the reported values; their change from the first is disc_max. */
@@ -58,7 +59,6 @@ typedef struct {
   int monotone;           /* 1: g_N non-decreasing on the grid (then exact quantile integrals) */
   int sorted;             /* 1: some distance came from sorted quantiles (not monotone, or the
                              adaptive integral failed): accurate to O(1 / sort_n) only */
-  double L_flow, L_x;     /* sup over the q_N bulk of the Jacobian norm of Phi_{N->1}, and |x| */
   double data_scale;      /* (d sum_k pi_k v_k)^(1/2) */
   double lo, hi;          /* the last grid */
   int G;

@@ -17,6 +17,7 @@
 #include "targets/flow_map.h"
 #include "targets/input_mismatch.h"
 #include "targets/lip_exact.h"
+#include "targets/lip_radial.h"
 #include "targets/lip_lower.h"
 #include "metrics/gaussian_metrics.h"
 #include "metrics/sampled_metrics.h"
@@ -604,9 +605,20 @@ static ctr_status run_radial(const ctr_point_spec *spec, const ctr_schedule *s, 
                                               "quantiles used");
     row->disc_err = r->disc_max;
     CTR_SET_STR(row->bracket_source, "radial laws: exact W1, W2 up to disc_err");
-    set_lipschitz(row, log(r->L_flow), r->L_x, "lower");
     row->data_scale = r->data_scale, row->abar_N = ctr_schedule_abar_N(s), row->K = m->K;
-    row->bound_shape = ctr_bound_shape(row->lipschitz, row->d, row->N);
+  }
+  if (!st) { /* exact L (targets/lip_radial.h); a failure of L never fails the point */
+    ctr_lip_exact ex;
+    ctr_error lerr;
+    if (ctr_lip_radial_compute(m->K, m->weight, v, m->d, s, &ex, &lerr) == CTR_OK) {
+      set_lipschitz(row, ex.log_L, ex.x_norm, "exact");
+    } else {
+      char msg[sizeof row->message];
+      set_lipschitz(row, NAN, NAN, "failed");
+      snprintf(msg, sizeof msg, "L: %.150s", lerr.msg);
+      CTR_SET_STR(row->message, msg);
+    }
+    row->bound_shape = ctr_bound_shape_log(row->log10_lipschitz * M_LN10, row->d, row->N);
   }
   ctr_radial_result_free(r), ctr_mixture_free(m), free(v);
   return st;

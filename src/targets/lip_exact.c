@@ -227,7 +227,7 @@ static int varying_coord(const ctr_mixture *m) {
 }
 
 /* The level subset: 1, N and N^(j/8), j = 1..7, without repeats; returns the count. */
-static int level_set(int64_t N, int64_t *lv) {
+int ctr_lip_level_set(int64_t N, int64_t *lv) {
   int n = 0;
   lv[n++] = 1;
   for (int j = 1; j <= 8; j++) {
@@ -261,7 +261,7 @@ ctr_status ctr_lip_exact_compute(const ctr_mixture *m, const ctr_schedule *s, ct
   for (int k = 0; vc >= 0 && k < K; k++)
     buf[k] = m->mu[(size_t)k * m->d + vc], buf[K + k] = coord_var(m, k, vc);
   int64_t lv[10];
-  int nl = level_set(s->N, lv);
+  int nl = ctr_lip_level_set(s->N, lv);
   double best = 0, bestN1 = -INFINITY, x_at = 0;
   out->t = out->k = 1;
   ctr_status st = CTR_OK;

@@ -51,6 +51,10 @@ typedef struct {
   int64_t t, k;   /* the level pair attaining L (t = k = 1 when L = 1) */
 } ctr_lip_exact;
 
+/* The level subset of the pairs: 1, N and N^(j/8), j = 1..7, increasing and without repeats,
+ * into lv (room for 10); returns the count. Shared with targets/lip_radial.h. */
+int ctr_lip_level_set(int64_t N, int64_t *lv);
+
 /* L of a product target on schedule s (out->exact = 0 and nothing else set if not a product).
  * The sup over 1 <= k <= t <= N is taken over the pairs of the levels {1, N, N^(j/8), j =
  * 1..7} (see lip_exact.c for why N -> 1 is expected to dominate; the pairs check it). */

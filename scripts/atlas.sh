@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The exponent atlas (issue 14 point 4): run the atlas specs, then scripts/atlas.py, which runs
+# ctrate fit and ctrate plot on each result and writes docs/atlas.md.
+#
+#   scripts/atlas.sh [--small] [OUTDIR]
+#
+#   (default)  the full specs experiments/atlas_{product,radial,lipschitz}.cfg as written
+#              (--dry-run total ~15.6 core-hours by the plan model: one night on 2 cores);
+#              --resume, so an interrupted run continues where it stopped
+#   --small    the small versions that produced the committed docs/atlas.md (a few minutes
+#              of CPU): fewer widths, d and N, given as overrides on the command line below
+#   OUTDIR     result files (default results/atlas, or results/atlas_small with --small)
+#   CTRATE     ctrate binary (default build/ctrate)
+# On Slurm, shard each spec instead (docs/sweeps.md, "Slurm"):
+#   experiments/slurm/submit.sh experiments/atlas_radial.cfg results/atlas_radial 8
+# and then run scripts/atlas.py on the merged files (OUTDIR/all.h5).
+set -euo pipefail
+small=0
+[[ ${1:-} == --small ]] && small=1 && shift
+out=${1:-results/atlas$([[ $small == 1 ]] && echo _small)}
+ctrate=${CTRATE:-build/ctrate}
+mkdir -p "$out"
+run() { # NAME [overrides...]
+  local name=$1
+  shift
+  nice "$ctrate" sweep "experiments/$name.cfg" "$@" -o "$out/$name.h5" -q --resume
+}
+if [[ $small == 1 ]]; then
+  run atlas_lipschitz --sigma 0.3,0.4,0.5,0.7,1.0 --N 25:800:4
+  run atlas_radial --d 1,4,16 --sigma 0.3,0.5,0.7 --N 30:100:2
+  run atlas_product --d 1,10,100 --N 25:400:3 --sigma 0.3,0.5 --grid-points 1001
+  note="Small versions (scripts/atlas.sh --small): the specs experiments/atlas_lipschitz.cfg with --sigma 0.3,0.4,0.5,0.7,1.0 --N 25:800:4; atlas_radial.cfg with --d 1,4,16 --sigma 0.3,0.5,0.7 --N 30:100:2; atlas_product.cfg with --d 1,10,100 --N 25:400:3 --sigma 0.3,0.5 --grid-points 1001. Exponents over such short ranges are pre-asymptotic; the full atlas is scripts/atlas.sh without --small."
+else
+  run atlas_lipschitz
+  run atlas_radial
+  run atlas_product
+  note="Full atlas: scripts/atlas.sh (experiments/atlas_{lipschitz,radial,product}.cfg as written)."
+fi
+/usr/bin/python3 scripts/atlas.py --ctrate "$ctrate" --note "$note" \
+  "$out/atlas_lipschitz.h5" "$out/atlas_radial.h5" "$out/atlas_product.h5"
