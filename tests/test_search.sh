@@ -2,7 +2,7 @@
 # test_search.sh: ctrate search's command line (docs/usage.md, theory.md §9.13): bad flags exit 2
 # with a message naming the value, no file is written then; a small search writes mixture files
 # whose `ctrate run` (the command written in each file) reproduces the W the search reported to
-# 1e-12 relative; --dry-run runs nothing.
+# 1e-12 relative; the output is the same at 1 and 2 threads; --dry-run runs nothing.
 set -u
 if [ $# -ne 1 ] || [ ! -x "$1" ]; then
   echo "usage: $0 PATH_TO_CTRATE" >&2
@@ -86,6 +86,15 @@ for d in 4 16; do
     ok "d = $d: ctrate run of the written file gives W1 $got (search: $want)"
   else fail "d = $d: run gives '$got', file says '$want', table '$tab'"; fi
 done
+
+# the same search at 1 and 2 threads: the same path and target, bit for bit
+for t in 1 2; do
+  # shellcheck disable=SC2086
+  OMP_NUM_THREADS=$t "$CT" search $FAM $SMALL >"$T/thr$t" 2>"$T/err"
+done
+if cmp -s "$T/thr1" "$T/thr2" && grep -q "^best: exponent" "$T/thr1"; then
+  ok "1 and 2 threads: identical output"
+else fail "1 and 2 threads differ"; fi
 
 echo "# $FAILS failed"
 [ "$FAILS" -eq 0 ]

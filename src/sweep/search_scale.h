@@ -6,7 +6,7 @@
  * Bounded region (the constraint that keeps L bounded until the radial engine has exact L):
  * every variance in [v_min, v_max] and every weight >= w_min. Parameters z (2K - 1 reals,
  * unconstrained, for Nelder-Mead), mapped so that the bounds are reached at finite z:
- *   v_k = exp(ln v_min + (ln v_max - ln v_min) (1 + sin z_{K-1+k}) / 2),         k = 0..K-1;
+ *   v_k = v_min (v_max / v_min)^((1 + sin z_{K-1+k}) / 2),                         k = 0..K-1;
  *   b_j = (1 + sin z_j) / 2 (j = 0..K-2), stick-breaking u_0 = b_0, u_j = b_j prod_{i<j}(1 - b_i),
  *   u_{K-1} = prod_{i<K-1}(1 - b_i); w_k = w_min + (1 - K w_min) u_k.
  * The objective is computed exactly as `ctrate run --engine radial --target mixture_file`
