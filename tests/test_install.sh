@@ -27,7 +27,7 @@ fail() {
   return 0
 }
 check() { if [ "$1" -eq 0 ]; then ok "$2"; else fail "$2"; fi; }
-CMDS="run sweep fit merge show plot"
+CMDS="run sweep fit merge show plot search"
 
 # ---- meson install --destdir, then the tree moved away from its prefix ----------------------
 prefix=$(meson introspect "$BUILD" --buildoptions 2>/dev/null |
@@ -114,7 +114,7 @@ for c in $CMDS; do
 done
 [ -z "$bad" ]; check $? "unknown option: exit 2 and \"ctrate CMD: unknown option 'X' (see ctrate CMD --help)\" in every CMD${bad:+ (not:$bad)}"
 bad=""
-for c in "run -o" "sweep -o" "merge -o" "plot -o" "fit --range" "show --columns"; do
+for c in "run -o" "sweep -o" "merge -o" "plot -o" "fit --range" "show --columns" "search -o"; do
   set -- $c
   "$CT" "$1" "$2" >"$T/out" 2>"$T/err"
   RC=$?

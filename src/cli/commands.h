@@ -12,6 +12,7 @@ int ctr_cmd_fit(int argc, char **argv);
 int ctr_cmd_merge(int argc, char **argv);
 int ctr_cmd_show(int argc, char **argv);
 int ctr_cmd_plot(int argc, char **argv);
+int ctr_cmd_search(int argc, char **argv);
 
 /* Exit status for a library status: CTR_EINPUT -> 2, any other failure -> 1. */
 int ctr_exit_code(ctr_status st);

@@ -24,6 +24,7 @@ static const struct {
     {"merge", ctr_cmd_merge, "join the shard files of one sweep, checking they cover its plan"},
     {"show", ctr_cmd_show, "what a result file holds, as a table (--csv for other tools)"},
     {"plot", ctr_cmd_plot, "paper figures (PDF, PNG, LaTeX) from result files, with gnuplot"},
+    {"search", ctr_cmd_search, "the target of a family with the largest d-exponent (Nelder-Mead)"},
 };
 
 static void usage(FILE *out) {
@@ -63,6 +64,6 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(argv[1], commands[i].name))
       return wants_version(argc, argv) ? version(), 0 : commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "ctrate: '%s' is not a command (accepted: run, sweep, fit, merge, show, plot)\n", argv[1]);
+  fprintf(stderr, "ctrate: '%s' is not a command (accepted: run, sweep, fit, merge, show, plot, search)\n", argv[1]);
   return 2;
 }

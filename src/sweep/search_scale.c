@@ -1,0 +1,167 @@
+#include "sweep/search_scale.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engines/radial.h"
+#include "store/safe_output.h"
+#include "targets/mixture.h"
+
+void ctr_scale_family_default(ctr_scale_family *f) {
+  memset(f, 0, sizeof *f);
+  f->K = 2, f->ndims = 3;
+  f->dims[0] = 16, f->dims[1] = 64, f->dims[2] = 256;
+  f->v_min = 1.0 / 16, f->v_max = 1.0, f->w_min = 0.05;
+  f->metric = CTR_SCALE_W1;
+  ctr_schedule_params_default(&f->schedule);
+  f->schedule.N = 100;
+}
+
+ctr_status ctr_scale_family_check(const ctr_scale_family *f, ctr_error *err) {
+  if (f->K < 1 || f->K > CTR_SCALE_KMAX)
+    return ctr_fail(err, CTR_EINPUT, "--K %d is out of range (accepted: 1 to %d)", f->K,
+                    CTR_SCALE_KMAX);
+  if (f->ndims < 2 || f->ndims > CTR_SCALE_DIMS_MAX)
+    return ctr_fail(err, CTR_EINPUT, "--d gives %d dimensions (accepted: 2 to %d, increasing)",
+                    f->ndims, CTR_SCALE_DIMS_MAX);
+  for (int i = 0; i < f->ndims; i++)
+    if (f->dims[i] < 1 || f->dims[i] > 1000000 || (i && f->dims[i] <= f->dims[i - 1]))
+      return ctr_fail(err, CTR_EINPUT, "--d: %lld is out of place (accepted: increasing "
+                      "dimensions in 1 to 1e6)", (long long)f->dims[i]);
+  if (!(f->v_min > 0) || !(f->v_max >= f->v_min) || !(f->v_max <= 1e6))
+    return ctr_fail(err, CTR_EINPUT, "variance range [%g, %g] is invalid (accepted: 0 < "
+                    "--v-min <= --v-max <= 1e6)", f->v_min, f->v_max);
+  if (!(f->w_min >= 0) || !(f->w_min * f->K <= 1))
+    return ctr_fail(err, CTR_EINPUT, "--w-min %g is out of range (accepted: 0 to 1/K = %g)",
+                    f->w_min, 1.0 / f->K);
+  if (f->metric != CTR_SCALE_W1 && f->metric != CTR_SCALE_W2)
+    return ctr_fail(err, CTR_EINPUT, "metric %d is unknown (accepted: w1, w2)", (int)f->metric);
+  return ctr_schedule_check(&f->schedule, err);
+}
+
+int ctr_scale_nparams(const ctr_scale_family *f) { return 2 * f->K - 1; }
+
+/* (1 + sin z) / 2 in [0, 1]: a bound is reached at finite z, where the objective is smooth in z
+ * with zero slope, so a maximum on a bound is an ordinary interior maximum for Nelder-Mead. */
+static double unit(double z) { return 0.5 * (1 + sin(z)); }
+
+void ctr_scale_decode(const ctr_scale_family *f, const double *z, double *w, double *v) {
+  const int K = f->K;
+  double rest = 1, span = log(f->v_max / f->v_min);
+  for (int k = 0; k + 1 < K; k++) {
+    double b = unit(z[k]);
+    w[k] = f->w_min + (1 - K * f->w_min) * rest * b;
+    rest *= 1 - b;
+  }
+  w[K - 1] = f->w_min + (1 - K * f->w_min) * rest;
+  /* v_min exp(span u): exactly v_min at u = 0 and for v_min = v_max (a Gaussian); u = 1 is
+   * set to v_max, since exp(ln v_max - ln v_min) v_min may differ from it in the last bit */
+  for (int k = 0; k < K; k++) {
+    double u = unit(z[K - 1 + k]);
+    v[k] = u >= 1 ? f->v_max : fmin(f->v_min * exp(span * u), f->v_max);
+  }
+}
+
+void ctr_scale_starts(const ctr_scale_family *f, int starts, double *z0) {
+  const int n = ctr_scale_nparams(f);
+  const double phi = 0.6180339887498949; /* golden ratio - 1 */
+  for (int j = 0; j < starts; j++)
+    for (int i = 0; i < n; i++) {
+      /* u in (0, 1): component i's coordinate of the j-th point of a Kronecker sequence with
+       * irrational steps phi (i + 1) mod 1; z = asin(2u - 1) places it at u of the range */
+      double u = j ? fmod(0.5 + j * fmod(phi * (i + 1), 1.0), 1.0) : 0.5;
+      z0[(size_t)j * n + i] = asin(2 * u - 1);
+    }
+}
+
+/* The weights as the radial engine sees them in `ctrate run`: mixture_alloc renormalises by
+ * their sum, so the search passes its weights through the same allocation. */
+static ctr_status engine_weights(const ctr_scale_family *f, const double *w, const double *v,
+                                 double *wn, ctr_error *err) {
+  double mu[CTR_SCALE_KMAX] = {0};
+  ctr_mixture_cov cov[CTR_SCALE_KMAX];
+  for (int k = 0; k < f->K; k++) cov[k] = (ctr_mixture_cov){CTR_COV_ISO, v + k};
+  ctr_mixture *m = NULL;
+  ctr_status st = ctr_mixture_alloc(f->K, 1, w, mu, cov, &m, err);
+  if (!st) memcpy(wn, m->weight, sizeof(double) * f->K);
+  ctr_mixture_free(m);
+  return st;
+}
+
+ctr_status ctr_scale_eval(const ctr_scale_family *f, const double *w, const double *v,
+                          ctr_scale_value *out, ctr_error *err) {
+  memset(out, 0, sizeof *out);
+  double wn[CTR_SCALE_KMAX];
+  ctr_schedule *s = NULL;
+  ctr_status st = engine_weights(f, w, v, wn, err);
+  if (!st) st = ctr_schedule_alloc(&f->schedule, &s, err);
+  ctr_radial_params p;
+  ctr_radial_params_default(&p); /* as simulate/point_run.c's run_radial */
+  if (f->grid_G) p.G = f->grid_G;
+  if (f->grid_Q) p.Q = f->grid_Q;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0, y[CTR_SCALE_DIMS_MAX];
+  for (int i = 0; !st && i < f->ndims; i++) {
+    ctr_radial_result *r = NULL;
+    st = ctr_radial_run(&p, s, f->K, wn, v, f->dims[i], &r, err);
+    if (st) break;
+    out->W[i] = f->metric == CTR_SCALE_W1 ? r->gauss.w1 : r->gauss.w2;
+    out->scale[i] = r->data_scale, out->L[i] = r->L_flow, out->disc[i] = r->disc_max;
+    out->sorted |= r->sorted;
+    ctr_radial_result_free(r);
+    if (!(out->W[i] > 0) || !isfinite(out->W[i]) || !(out->scale[i] > 0))
+      st = ctr_fail(err, CTR_ENUMERIC, "search: W = %g, data scale %g at d = %lld (need both "
+                    "positive and finite for a log-log slope)", out->W[i], out->scale[i],
+                    (long long)f->dims[i]);
+    double x = log((double)f->dims[i]);
+    y[i] = log(out->W[i] / out->scale[i]);
+    sx += x, sy += y[i], sxx += x * x, sxy += x * y[i];
+  }
+  if (!st) {
+    int n = f->ndims;
+    double xa = log((double)f->dims[n - 2]), xb = log((double)f->dims[n - 1]);
+    out->exponent = (sxy - sx * sy / n) / (sxx - sx * sx / n);
+    out->secant_last = (y[n - 1] - y[n - 2]) / (xb - xa);
+  }
+  ctr_schedule_free(s);
+  return st;
+}
+
+ctr_status ctr_scale_write(const ctr_scale_family *f, const double *w, const double *v,
+                           int64_t d, const char *header, const char *path, ctr_error *err) {
+  char *tmp = NULL;
+  int fd = -1;
+  ctr_status st = ctr_tmp_create(path, &tmp, &fd, err);
+  if (st) return st;
+  FILE *out = fdopen(dup(fd), "w");
+  if (!out) {
+    close(fd), ctr_tmp_discard(tmp), free(tmp);
+    return ctr_fail(err, CTR_EIO, "%s: cannot write", path);
+  }
+  if (header) fprintf(out, "%s", header);
+  fprintf(out, "# run: ctrate run --target mixture_file --mixture-file %s --engine radial --N "
+          "%lld --schedule %s", path, (long long)f->schedule.N,
+          ctr_schedule_kind_name(f->schedule.kind));
+  if (f->schedule.kind == CTR_SCHED_PAPER)
+    fprintf(out, " --c0 %.17g --c1 %.17g", f->schedule.c0, f->schedule.c1);
+  if (f->grid_G) fprintf(out, " --grid-points %d", f->grid_G);
+  if (f->grid_Q) fprintf(out, " --hermite %d", f->grid_Q);
+  fprintf(out, "\n");
+  fprintf(out, "%d %lld   # K d\n", f->K, (long long)d);
+  for (int k = 0; k < f->K; k++) {
+    fprintf(out, "%.17g   # weight %d\n", w[k], k + 1);
+    for (int64_t i = 0; i < d; i++) fprintf(out, "%s0", i ? " " : "");
+    fprintf(out, "\niso %.17g\n", v[k]);
+  }
+  int bad = ferror(out);
+  bad |= fclose(out) != 0;
+  if (bad) {
+    close(fd), ctr_tmp_discard(tmp), free(tmp);
+    return ctr_fail(err, CTR_EIO, "%s: write failed", path);
+  }
+  st = ctr_tmp_commit(tmp, fd, path, err);
+  close(fd), free(tmp);
+  return st;
+}
