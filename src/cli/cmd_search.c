@@ -256,6 +256,7 @@ static int report(search_opts *o, const ctr_nm_result *r) {
   double one = 1;
   ctr_status st = ctr_scale_eval(f, w, v, &b, &err);
   if (!st) st = ctr_scale_eval(&gauss, &one, &g, &gv, &err);
+  if (!st) st = ctr_scale_lipschitz(f, w, v, &b, &err);
   if (st) return fprintf(stderr, "ctrate search: %s\n", err.msg), ctr_exit_code(st);
   printf("\nbest: exponent %.6f (start %d; %d evaluations, %d of %d starts converged)\n",
          b.exponent, r->start + 1, r->evals, r->converged, r->starts_run);
@@ -264,10 +265,10 @@ static int report(search_opts *o, const ctr_nm_result *r) {
   printf("\nvariances:");
   for (int k = 0; k < f->K; k++) printf(" %.17g", v[k]);
   printf("\n%8s %24s %12s %12s %10s\n", "d", f->metric == CTR_SCALE_W1 ? "W1" : "W2",
-         "data_scale", "L_flow_lo", "disc_err");
+         "data_scale", "log10_L", "disc_err");
   for (int i = 0; i < f->ndims; i++)
     printf("%8lld %24.17g %12.6g %12.6g %10.2g\n", (long long)f->dims[i], b.W[i], b.scale[i],
-           b.L[i], b.disc[i]);
+           b.log10_L[i], b.disc[i]);
   printf("slope between the two largest d: %.6f%s\n", b.secant_last,
          b.sorted ? " (some W from sorted quantiles: accurate to O(1/M) only)" : "");
   printf("Gaussian N(0, %.6g I) (same data scale): exponent %.6f\n", g, gv.exponent);

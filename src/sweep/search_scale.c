@@ -1,5 +1,7 @@
 #include "sweep/search_scale.h"
 
+#include "targets/lip_radial.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +110,7 @@ ctr_status ctr_scale_eval(const ctr_scale_family *f, const double *w, const doub
     st = ctr_radial_run(&p, s, f->K, wn, v, f->dims[i], &r, err);
     if (st) break;
     out->W[i] = f->metric == CTR_SCALE_W1 ? r->gauss.w1 : r->gauss.w2;
-    out->scale[i] = r->data_scale, out->L[i] = r->L_flow, out->disc[i] = r->disc_max;
+    out->scale[i] = r->data_scale, out->log10_L[i] = NAN, out->disc[i] = r->disc_max;
     out->sorted |= r->sorted;
     ctr_radial_result_free(r);
     if (!(out->W[i] > 0) || !isfinite(out->W[i]) || !(out->scale[i] > 0))
@@ -124,6 +126,21 @@ ctr_status ctr_scale_eval(const ctr_scale_family *f, const double *w, const doub
     double xa = log((double)f->dims[n - 2]), xb = log((double)f->dims[n - 1]);
     out->exponent = (sxy - sx * sy / n) / (sxx - sx * sx / n);
     out->secant_last = (y[n - 1] - y[n - 2]) / (xb - xa);
+  }
+  ctr_schedule_free(s);
+  return st;
+}
+
+ctr_status ctr_scale_lipschitz(const ctr_scale_family *f, const double *w, const double *v,
+                               ctr_scale_value *out, ctr_error *err) {
+  double wn[CTR_SCALE_KMAX];
+  ctr_schedule *s = NULL;
+  ctr_status st = engine_weights(f, w, v, wn, err);
+  if (!st) st = ctr_schedule_alloc(&f->schedule, &s, err);
+  for (int i = 0; !st && i < f->ndims; i++) {
+    ctr_lip_exact ex;
+    st = ctr_lip_radial_compute(f->K, wn, v, f->dims[i], s, &ex, err);
+    if (!st) out->log10_L[i] = ex.log_L / M_LN10;
   }
   ctr_schedule_free(s);
   return st;

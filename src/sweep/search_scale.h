@@ -57,7 +57,8 @@ void ctr_scale_starts(const ctr_scale_family *f, int starts, double *z0);
 typedef struct {
   double W[CTR_SCALE_DIMS_MAX];     /* the chosen metric at each d */
   double scale[CTR_SCALE_DIMS_MAX]; /* data scale (d sum_k w_k v_k)^(1/2) */
-  double L[CTR_SCALE_DIMS_MAX];     /* the radial engine's flow Lipschitz lower bound */
+  double log10_L[CTR_SCALE_DIMS_MAX]; /* exact log10 L (theory.md §9.15), NaN unless computed by
+                                        ctr_scale_lipschitz (not part of the objective) */
   double disc[CTR_SCALE_DIMS_MAX];  /* the engine's refinement change */
   double exponent;                  /* LS slope of ln(W / scale) on ln d */
   double secant_last;               /* slope between the two largest d */
@@ -67,6 +68,11 @@ typedef struct {
 /* Evaluate the family at (w, v): one radial run per d. */
 ctr_status ctr_scale_eval(const ctr_scale_family *f, const double *w, const double *v,
                           ctr_scale_value *out, ctr_error *err);
+
+/* The exact L at each d (targets/lip_radial.h) into out->log10_L, for the reported target only:
+ * it is as costly as a radial run and does not enter the objective. */
+ctr_status ctr_scale_lipschitz(const ctr_scale_family *f, const double *w, const double *v,
+                               ctr_scale_value *out, ctr_error *err);
 
 /* The mixture file of (w, v) in dimension d (format of targets/mixture.h, values %.17g so they
  * read back bit-identical), with a header of comments: HEADER (may be NULL) and the command
