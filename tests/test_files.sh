@@ -241,6 +241,36 @@ peak() { ASAN_OPTIONS=quarantine_size_mb=1:${ASAN_OPTIONS:-} /usr/bin/time -f %M
 p1=$(peak --columns point_id,d "$T/rows1.h5"); p6=$(peak --columns point_id,d "$T/rows6.h5")
 [ "$(tail -1 "$T/out.show" | tr -s ' ' | cut -d' ' -f2)" = 59999 ] && [ $((p6 - p1)) -lt 16384 ]
 check $? "class 11: show streams rows: peak RSS ${p1} KB for 10^4 rows, ${p6} KB for 6*10^4 (< 16 MB more)"
+# merge streams too: two shards whose point ids interleave at random (as cost-balanced shards
+# do, one shuffled), plans of 10^4 and 6*10^4 points; peaks within 16 MB, and the merged table
+# is exactly the shards' rows sorted by id (numpy, column for column).
+"$PY" - "$T/x.h5" "$T/mg" <<'EOF2'
+import sys, shutil, h5py, numpy as np
+rng = np.random.default_rng(7)
+base = h5py.File(sys.argv[1], "r")["points"][:]
+for n in (10000, 60000):
+    t = np.resize(base, n); t["point_id"] = np.arange(n); t["w1_hi_normal"] = rng.random(n)
+    owner = rng.integers(0, 2, n)
+    for s in (0, 1):
+        dst = "%s%d_%d.h5" % (sys.argv[2], n, s)
+        shutil.copy(sys.argv[1], dst)
+        rows = t[owner == s]
+        if s: rows = rows[rng.permutation(len(rows))]
+        with h5py.File(dst, "a") as f:
+            f.attrs["plan_points"] = np.int64(n)
+            f["points"].resize((len(rows),)); f["points"][...] = rows
+EOF2
+mpeak() { ASAN_OPTIONS=quarantine_size_mb=1:${ASAN_OPTIONS:-} /usr/bin/time -f %M "$CT" merge -o "$T/mg$1.h5" "$T/mg$1_0.h5" "$T/mg$1_1.h5" 2>&1 >/dev/null | tail -1; }
+p1=$(mpeak 10000); p6=$(mpeak 60000)
+[ $((p6 - p1)) -lt 16384 ] && "$PY" - "$T/mg" <<'EOF2'
+import sys, h5py, numpy as np
+for n in (10000, 60000):
+    m = h5py.File("%s%d.h5" % (sys.argv[1], n), "r")["points"][:]
+    s = np.concatenate([h5py.File("%s%d_%d.h5" % (sys.argv[1], n, k), "r")["points"][:] for k in (0, 1)])
+    s = s[np.argsort(s["point_id"])]
+    assert m.dtype == s.dtype and m.tobytes() == s.tobytes(), n
+EOF2
+check $? "class 11: merge streams rows: peak RSS ${p1} KB for 10^4 points, ${p6} KB for 6*10^4 (< 16 MB more), rows = the shards' sorted by id"
 
 # ---- class 12, 13, 14 -------------------------------------------------------------------
 "$CT" run --target sphere --K 1000000 --d 50 --N 100000 >/dev/null 2>"$T/err"
