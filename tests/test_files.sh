@@ -216,6 +216,14 @@ mkfifo "$T/covfifo"
 timeout 5 "$CT" sweep --target mixture_file --mixture-file "$T/covfifo" --d 2 --dry-run >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "not a regular file" "$T/err"
 check $? "class 11: --mixture-file FIFO is refused without waiting for a writer"
+{ printf 'd = [1, 2];\n'; head -c 17000000 /dev/zero | tr '\0' ' '; printf '\nN = [10];\n'; } >"$T/huge.cfg"
+timeout 10 "$CT" sweep "$T/huge.cfg" --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "accepted: a regular file of at most 16777216 bytes" "$T/err"
+r1=$?
+mkfifo "$T/specfifo"
+timeout 5 "$CT" sweep "$T/specfifo" --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "accepted: a regular file" "$T/err"
+check $((r1 + $?)) "class 11: a spec file over 16 MiB, or a FIFO, is refused (no hang, no growth)"
 "$PY" - "$T/x.h5" "$T/sparse.h5" <<'EOF2'
 import sys, h5py
 src = h5py.File(sys.argv[1], "r"); t = src["points"][:]
