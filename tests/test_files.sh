@@ -216,6 +216,14 @@ mkfifo "$T/covfifo"
 timeout 5 "$CT" sweep --target mixture_file --mixture-file "$T/covfifo" --d 2 --dry-run >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "not a regular file" "$T/err"
 check $? "class 11: --mixture-file FIFO is refused without waiting for a writer"
+{ printf 'd = [1, 2];\n'; head -c 17000000 /dev/zero | tr '\0' ' '; printf '\nN = [10];\n'; } >"$T/huge.cfg"
+timeout 10 "$CT" sweep "$T/huge.cfg" --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "accepted: a regular file of at most 16777216 bytes" "$T/err"
+r1=$?
+mkfifo "$T/specfifo"
+timeout 5 "$CT" sweep "$T/specfifo" --dry-run >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "accepted: a regular file" "$T/err"
+check $((r1 + $?)) "class 11: a spec file over 16 MiB, or a FIFO, is refused (no hang, no growth)"
 "$PY" - "$T/x.h5" "$T/sparse.h5" <<'EOF2'
 import sys, h5py
 src = h5py.File(sys.argv[1], "r"); t = src["points"][:]
@@ -241,6 +249,53 @@ peak() { ASAN_OPTIONS=quarantine_size_mb=1:${ASAN_OPTIONS:-} /usr/bin/time -f %M
 p1=$(peak --columns point_id,d "$T/rows1.h5"); p6=$(peak --columns point_id,d "$T/rows6.h5")
 [ "$(tail -1 "$T/out.show" | tr -s ' ' | cut -d' ' -f2)" = 59999 ] && [ $((p6 - p1)) -lt 16384 ]
 check $? "class 11: show streams rows: peak RSS ${p1} KB for 10^4 rows, ${p6} KB for 6*10^4 (< 16 MB more)"
+# merge streams too: two shards whose point ids interleave at random (as cost-balanced shards
+# do, one shuffled), plans of 10^4 and 6*10^4 points; peaks within 16 MB, and the merged table
+# is exactly the shards' rows sorted by id (numpy, column for column).
+"$PY" - "$T/x.h5" "$T/mg" <<'EOF2'
+import sys, shutil, h5py, numpy as np
+rng = np.random.default_rng(7)
+base = h5py.File(sys.argv[1], "r")["points"][:]
+for n in (10000, 60000):
+    t = np.resize(base, n); t["point_id"] = np.arange(n); t["w1_hi_normal"] = rng.random(n)
+    owner = rng.integers(0, 2, n)
+    for s in (0, 1):
+        dst = "%s%d_%d.h5" % (sys.argv[2], n, s)
+        shutil.copy(sys.argv[1], dst)
+        rows = t[owner == s]
+        if s: rows = rows[rng.permutation(len(rows))]
+        with h5py.File(dst, "a") as f:
+            f.attrs["plan_points"] = np.int64(n)
+            f["points"].resize((len(rows),)); f["points"][...] = rows
+EOF2
+mpeak() { ASAN_OPTIONS=quarantine_size_mb=1:${ASAN_OPTIONS:-} /usr/bin/time -f %M "$CT" merge -o "$T/mg$1.h5" "$T/mg$1_0.h5" "$T/mg$1_1.h5" 2>&1 >/dev/null | tail -1; }
+p1=$(mpeak 10000); p6=$(mpeak 60000)
+[ $((p6 - p1)) -lt 16384 ] && "$PY" - "$T/mg" <<'EOF2'
+import sys, h5py, numpy as np
+for n in (10000, 60000):
+    m = h5py.File("%s%d.h5" % (sys.argv[1], n), "r")["points"][:]
+    s = np.concatenate([h5py.File("%s%d_%d.h5" % (sys.argv[1], n, k), "r")["points"][:] for k in (0, 1)])
+    s = s[np.argsort(s["point_id"])]
+    assert m.dtype == s.dtype and m.tobytes() == s.tobytes(), n
+EOF2
+check $? "class 11: merge streams rows: peak RSS ${p1} KB for 10^4 points, ${p6} KB for 6*10^4 (< 16 MB more), rows = the shards' sorted by id"
+# fit and plot hold the rows they group: over a memory limit (here 20 MiB; by default half the
+# physical memory) they refuse before allocating, naming the rows, the estimate and the limit.
+CTRATE_MAX_MEMORY=20M /usr/bin/time -f %M -o "$T/rss" "$CT" fit "$T/rows6.h5" --no-write -q 2>"$T/err"
+[ $? -eq 2 ] && grep -q "60000 rows need about 66 MiB in memory (1[0-9]* bytes a row), over the limit of 20 MiB (CTRATE_MAX_MEMORY)" "$T/err" &&
+  [ "$(tail -1 "$T/rss")" -lt 40000 ]
+r1=$?
+"$CT" plot "$T/rows6.h5" --max-memory 20M -o "$T/bigplot" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "60000 rows need about 66 MiB.*20 MiB (--max-memory)" "$T/err" && [ ! -e "$T/bigplot" ]
+r2=$?
+"$CT" fit "$T/rows1.h5" --no-write --max-memory 12x 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not a memory size" "$T/err"
+check $((r1 + r2 + $?)) "class 11: fit and plot refuse rows over the memory limit before allocating (peak $(tail -1 "$T/rss") KB), exit 2 with rows, estimate and limit"
+"$CT" fit "$T/rows6.h5" --no-write --bootstrap 0 >"$T/fit_a" 2>"$T/err" &&
+  CTRATE_MAX_MEMORY=67M "$CT" fit "$T/rows6.h5" --no-write --bootstrap 0 >"$T/fit_b" 2>>"$T/err" &&
+  diff <(sed 's/20[0-9-]*T[0-9:+]*//' "$T/fit_a") <(sed 's/20[0-9-]*T[0-9:+]*//' "$T/fit_b") >/dev/null &&
+  grep -q "of 60000 rows" "$T/fit_a"
+check $? "class 11: under the limit (67 MiB for 66) fit reads every row: the same report (but its time)"
 
 # ---- class 12, 13, 14 -------------------------------------------------------------------
 "$CT" run --target sphere --K 1000000 --d 50 --N 100000 >/dev/null 2>"$T/err"

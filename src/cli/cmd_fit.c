@@ -11,6 +11,7 @@
 #include "core/parse.h"
 #include "cli/commands.h"
 #include "cli/fit_report.h"
+#include "cli/mem_budget.h"
 #include "store/results_h5.h"
 #include "store/safe_output.h"
 #include "cli/signals.h"
@@ -36,12 +37,15 @@ static void help(FILE *out) {
           "                     fitted C of the file's ideal rows of the same target)\n"
           "  --report FILE.md   where the markdown goes (default FILE.fit.md)\n"
           "  --no-write         leave FILE.h5 unchanged and write no report file\n"
+          "  --max-memory SIZE  refuse a file whose rows would need more memory than SIZE\n"
+          "                     (bytes, or with K, M, G, T; default: CTRATE_MAX_MEMORY, else\n"
+          "                     half of the physical memory); the estimate is %.0f bytes a row\n"
           "  -q, --quiet        nothing on stdout\n"
-          "  -h, --help         this text\n");
+          "  -h, --help         this text\n", CTR_MEM_PER_ROW);
 }
 
 typedef struct {
-  const char *file, *report;
+  const char *file, *report, *max_memory;
   int no_write, quiet;
 } fit_opts;
 
@@ -63,7 +67,7 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
   static const struct option opts[] = {
       {"metric", required_argument, 0, 'm'}, {"range", required_argument, 0, 'r'},
       {"bootstrap", required_argument, 0, 'b'}, {"report", required_argument, 0, 'R'},
-      {"C", required_argument, 0, 'C'},
+      {"C", required_argument, 0, 'C'}, {"max-memory", required_argument, 0, 'M'},
       {"no-write", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   optind = 1, opterr = 0;
@@ -80,6 +84,7 @@ static int parse(int argc, char **argv, fit_opts *f, ctr_scaling_opts *o) {
       if (!st && k > 0 && k < 20) st = ctr_fail(&err, CTR_EINPUT, "--bootstrap %lld: use 0 or 20..100000", (long long)k);
     } else if (c == 'C') st = ctr_arg_double("--C", optarg, 1e-300, 1e300, &o->learned_C, &err);
     else if (c == 'R') f->report = optarg;
+    else if (c == 'M') f->max_memory = optarg;
     else if (c == 'n') f->no_write = 1;
     else if (c == 'q') f->quiet = 1;
     else {
@@ -154,9 +159,12 @@ int ctr_cmd_fit(int argc, char **argv) {
   if (rc >= 0) return rc;
   ctr_error err = {0};
   ctr_point *rows = NULL;
-  size_t n = 0;
+  size_t n = 0, count;
   ctr_scaling s;
-  ctr_status st = ctr_results_read(f.file, &rows, &n, NULL, &err);
+  ctr_mem_budget mb;
+  ctr_status st = ctr_mem_budget_init(&mb, f.max_memory, &err);
+  if (st) return fprintf(stderr, "ctrate fit: %s\n", err.msg), ctr_exit_code(st);
+  st = ctr_read_rows_budgeted(&f.file, 1, &mb, &rows, &count, &n, &err);
   if (!st && !n) st = ctr_fail(&err, CTR_EINPUT, "%s holds no rows", f.file);
   if (!st) st = ctr_scaling_run(rows, n, &o, &s, &err);
   if (st) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/mem_budget.h"
 #include "analysis/figure_data.h"
 #include "store/results_h5.h"
 #include "store/safe_output.h"
@@ -70,9 +71,12 @@ static void help(FILE *out) {
       "                       DATA/figures, DATA/paper_figures that holds style.gp, for DATA\n"
       "                       = $CTRATE_DATA_DIR, EXE/../share/ctrate, EXE/.., %s in\n"
       "                       turn, EXE being the folder of this ctrate executable)\n"
+      "      --max-memory SIZE  refuse files whose rows would need more memory than SIZE\n"
+      "                       (bytes, or with K, M, G, T; default: CTRATE_MAX_MEMORY, else half\n"
+      "                       of the physical memory); the estimate is %.0f bytes a row\n"
       "  -h, --help           this text\n\n"
       "exit status: 0 ok, 1 runtime failure (gnuplot missing or failing), 2 bad input\n",
-      CTR_PLOT_OUT, CTR_DATADIR);
+      CTR_PLOT_OUT, CTR_DATADIR, CTR_MEM_PER_ROW);
 }
 
 /* Comma list of names from table: a bit mask, or -1 naming the first bad word. */
@@ -184,16 +188,22 @@ static int find_scripts(char *out, size_t n) {
   return -1;
 }
 
-/* Every file, read and checked; rows appended to *rows. Exit status or 0. Names from the files
- * (target, engine, ...) may hold any bytes: analysis/figure_keys.c escapes them for gnuplot and
- * LaTeX (core/escape.h), so a result file cannot carry commands into a figure. */
-static int read_all(char **files, int nf, const char *metric, ctr_point **rows, size_t *n) {
-  for (int i = 0; i < nf; i++) {
-    ctr_point *r = NULL;
-    size_t m = 0, usable = 0;
-    ctr_error err = {0};
-    if (ctr_results_read(files[i], &r, &m, NULL, &err))
-      return fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(err.status);
+/* Every file, read and checked, within the memory budget (cli/mem_budget.h); rows into *rows.
+ * Exit status or 0. Names from the files (target, engine, ...) may hold any bytes:
+ * analysis/figure_keys.c escapes them for gnuplot and LaTeX (core/escape.h), so a result file
+ * cannot carry commands into a figure. */
+static int read_all(char **files, int nf, const char *metric, const char *max_memory,
+                    ctr_point **rows, size_t *n) {
+  ctr_error err = {0};
+  ctr_mem_budget mb;
+  size_t *counts = malloc(sizeof *counts * (size_t)nf);
+  ctr_status st = counts ? ctr_mem_budget_init(&mb, max_memory, &err)
+                         : ctr_fail(&err, CTR_ENOMEM, "out of memory");
+  if (!st) st = ctr_read_rows_budgeted((const char *const *)files, nf, &mb, rows, counts, n, &err);
+  if (st) return free(counts), fprintf(stderr, "ctrate plot: %s\n", err.msg), ctr_exit_code(st);
+  const ctr_point *r = *rows;
+  for (int i = 0; i < nf; r += counts[i++]) {
+    size_t m = counts[i], usable = 0;
     for (size_t j = 0; j < m; j++) {
       double w = ctr_scaling_metric(&r[j], metric);
       usable += r[j].status == 0 && isfinite(w) && w > 0;
@@ -204,15 +214,10 @@ static int read_all(char **files, int nf, const char *metric, ctr_point **rows, 
                   "the column is missing or every point failed\n"
                 : "ctrate plot: %s holds no rows\n",
               files[i], metric);
-      return free(r), 2;
+      return free(counts), 2;
     }
-    ctr_point *all = realloc(*rows, sizeof **rows * (*n + m));
-    if (!all) return free(r), fprintf(stderr, "ctrate plot: out of memory\n"), 1;
-    memcpy(all + *n, r, sizeof *r * m);
-    *rows = all, *n += m;
-    free(r);
   }
-  return 0;
+  return free(counts), 0;
 }
 
 /* Draw the exported figures; 0 or 1. */
@@ -318,7 +323,8 @@ static int check_outputs(const char *dir, long figs, char **in, int nin) {
 }
 
 int ctr_cmd_plot(int argc, char **argv) {
-  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto", *by = NULL, *facet = NULL;
+  const char *dir = CTR_PLOT_OUT, *scripts = NULL, *metric = "auto", *by = NULL, *facet = NULL,
+             *max_memory = NULL;
   long figs = (1L << CTR_NFIG) - 1, fmts = 7;
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                        {"figure", required_argument, 0, 'f'},
@@ -327,6 +333,7 @@ int ctr_cmd_plot(int argc, char **argv) {
                                        {"scripts-dir", required_argument, 0, 's'},
                                        {"by", required_argument, 0, 'b'},
                                        {"facet", required_argument, 0, 'P'},
+                                       {"max-memory", required_argument, 0, 'M'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   optind = 1, opterr = 0;
@@ -339,6 +346,8 @@ int ctr_cmd_plot(int argc, char **argv) {
       scripts = optarg;
     else if (c == 'm')
       metric = optarg;
+    else if (c == 'M')
+      max_memory = optarg;
     else if (c == 'P') {
       ctr_error e;
       if (strchr(optarg, ',') || ctr_fig_check_by(optarg, &e))
@@ -374,7 +383,7 @@ int ctr_cmd_plot(int argc, char **argv) {
   if (check_outputs(dir, figs, argv + optind, argc - optind)) return 2;
   ctr_point *rows = NULL;
   size_t n = 0;
-  int rc = read_all(argv + optind, argc - optind, metric, &rows, &n);
+  int rc = read_all(argv + optind, argc - optind, metric, max_memory, &rows, &n);
   if (rc) return free(rows), rc;
   ctr_scaling_opts so;
   ctr_scaling_opts_default(&so);

@@ -106,26 +106,45 @@ static ctr_status check_output(const char *path, const ctr_grid *g, ctr_results_
   return st;
 }
 
+/* PATH's rows (none if R is NULL), then ROW, into writer W, a block at a time: appending to a
+ * big file costs a block of memory, not its rows. */
+static ctr_status copy_rows(ctr_results_reader *r, size_t n, const ctr_point *row,
+                            ctr_results_writer *w, ctr_error *err) {
+  enum { BLOCK = 2048 };
+  ctr_point *buf = malloc(sizeof *buf * BLOCK);
+  size_t *at = malloc(sizeof *at * BLOCK);
+  ctr_status st = buf && at ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "out of memory");
+  for (size_t i0 = 0; !st && i0 < n; i0 += BLOCK) {
+    size_t k = n - i0 < BLOCK ? n - i0 : BLOCK;
+    for (size_t i = 0; i < k; i++) at[i] = i0 + i;
+    st = ctr_results_reader_get(r, i0, k, buf, err);
+    if (!st) st = ctr_results_writer_put(w, buf, at, k, err);
+  }
+  if (!st) buf[0] = *row, at[0] = n, st = ctr_results_writer_put(w, buf, at, 1, err);
+  free(buf), free(at);
+  return st;
+}
+
 /* Add ROW to PATH by rewriting the whole file (exclusive temporary + rename), so a kill never
  * leaves a torn file; under PATH.lock, so two runs never lose each other's row. */
 static ctr_status append_row(const char *path, const ctr_run_info *info, const ctr_point *row,
                              const ctr_grid *g, ctr_error *err) {
-  ctr_point *rows = NULL;
+  ctr_results_reader *r = NULL;
+  ctr_results_writer *w = NULL;
   size_t n = 0;
   ctr_results_meta m = {0};
   int lock = -1;
   ctr_status st = ctr_output_lock(path, &lock, err);
   if (!st) st = check_output(path, g, &m, err); /* again, under the lock */
-  if (!st && m.spec) st = ctr_results_read(path, &rows, &n, NULL, err);
-  const ctr_point **all = st ? NULL : malloc(sizeof *all * (n + 1));
-  if (!st && !all) st = ctr_fail(err, CTR_ENOMEM, "out of memory");
-  for (size_t i = 0; all && i < n; i++) all[i] = &rows[i];
-  if (all) all[n] = row;
+  if (!st && m.spec) st = ctr_results_reader_open(path, &r, &n, NULL, err);
   ctr_run_info keep = *info;
   if (m.created && *m.created) keep.created = m.created;
-  if (!st) st = ctr_results_write_file(path, &keep, all, n + 1, err);
+  if (!st) st = ctr_results_writer_open(path, &keep, n + 1, &w, err);
+  if (!st) st = copy_rows(r, n, row, w, err);
+  if (!st) st = ctr_results_writer_commit(w, err);
+  else ctr_results_writer_abandon(w);
+  ctr_results_reader_close(r);
   ctr_output_unlock(path, lock);
-  free(all), free(rows);
   if (m.spec) ctr_results_meta_free(&m);
   return st;
 }

@@ -59,7 +59,7 @@ static int class_fits(H5T_class_t c, const ctr_field *f) {
 /* Memory compound with ctr_point offsets. With FILETYPE >= 0 only the fields
  * that FILETYPE has are included (reading older files); *BAD names the first
  * field whose file type cannot be converted. */
-static hid_t point_memtype(hid_t filetype, const char **bad) {
+hid_t ctr_h5_point_memtype(hid_t filetype, const char **bad) {
   hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(ctr_point));
   if (mt < 0) return -1;
   for (size_t i = 0; i < ctr_point_nfields; i++) {
@@ -138,7 +138,7 @@ static ctr_status open_existing(ctr_results *r, ctr_error *err) {
 }
 
 /* Chunked, extendible, compressed if the library has deflate. */
-static hid_t create_points(hid_t file, hid_t memtype, hsize_t dim, hsize_t chunk) {
+hid_t ctr_h5_create_points(hid_t file, hid_t memtype, hsize_t dim, hsize_t chunk) {
   hsize_t maxdim = H5S_UNLIMITED;
   hid_t ft = H5Tcopy(memtype);
   hid_t sp = H5Screate_simple(1, &dim, &maxdim);
@@ -156,7 +156,7 @@ static hid_t create_points(hid_t file, hid_t memtype, hsize_t dim, hsize_t chunk
 static ctr_status create_new(ctr_results *r, const ctr_run_info *info, ctr_error *err) {
   r->file = H5Fcreate(r->path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
   if (r->file < 0) return ctr_h5_fail(err, r->path, "create the file");
-  r->points = create_points(r->file, r->memtype, 0, CHUNK_ROWS);
+  r->points = ctr_h5_create_points(r->file, r->memtype, 0, CHUNK_ROWS);
   if (r->points < 0) return ctr_h5_fail(err, r->path, "create /" POINTS);
   char *layout = ctr_results_row_layout();
   if (!layout) return ctr_fail(err, CTR_ENOMEM, "%s: out of memory", r->path);
@@ -196,7 +196,7 @@ ctr_status ctr_results_open(const char *path, const ctr_run_info *info, ctr_resu
   }
   r->path = strcpy(p, path);
   r->file = r->points = -1;
-  r->memtype = point_memtype(-1, NULL);
+  r->memtype = ctr_h5_point_memtype(-1, NULL);
   if (r->memtype < 0) {
     ctr_status s = ctr_h5_fail(err, path, "build the row type");
     release(r);
@@ -221,7 +221,7 @@ ctr_status ctr_results_open(const char *path, const ctr_run_info *info, ctr_resu
 
 /* A copy with every string NUL-terminated and zero-padded, so no stray bytes
  * from the caller's buffers reach the file. */
-static void sanitize(ctr_point *p) {
+void ctr_h5_sanitize(ctr_point *p) {
   for (size_t i = 0; i < ctr_point_nfields; i++) {
     const ctr_field *f = &ctr_point_fields[i];
     if (f->kind != CTR_KIND_STR) continue;
@@ -247,7 +247,7 @@ static herr_t write_row(ctr_results *r, const ctr_point *row) {
 ctr_status ctr_results_append(ctr_results *r, const ctr_point *row, ctr_error *err) {
   if (!r || !row) return ctr_fail(err, CTR_EINPUT, "ctr_results_append: NULL argument");
   ctr_point clean = *row;
-  sanitize(&clean);
+  ctr_h5_sanitize(&clean);
   hsize_t grown = r->nrows + 1;
   if (H5Dset_extent(r->points, &grown) < 0) return ctr_h5_fail(err, r->path, "extend /" POINTS);
   if (write_row(r, &clean) < 0) {
@@ -378,7 +378,7 @@ static ctr_status reader_setup(ctr_results_reader *r, ctr_error *err) {
   ctr_status cs = check_columns(path, r->file, ft, (hsize_t)n, err);
   if (cs) return ctr_h5_close_type(ft), cs;
   const char *bad = NULL;
-  r->memtype = point_memtype(ft, &bad);
+  r->memtype = ctr_h5_point_memtype(ft, &bad);
   ctr_h5_close_type(ft);
   if (r->memtype < 0 && bad)
     return ctr_fail(err, CTR_EINPUT, "%s: column %s has an incompatible type", path, bad);
@@ -457,61 +457,3 @@ ctr_status ctr_results_read(const char *path, ctr_point **rows, size_t *nrows, c
   *nrows = n;
   return CTR_OK;
 }
-
-/* ---- whole files ----------------------------------------------------------- */
-
-/* Rows [0, n) in blocks of sanitized copies (no caller bytes beyond a string's NUL). */
-static herr_t write_block_rows(hid_t ds, hid_t memtype, const ctr_point *const *rows, size_t n) {
-  enum { BLOCK = 1024 };
-  ctr_point *buf = malloc(sizeof *buf * BLOCK);
-  herr_t rc = buf ? 0 : -1;
-  for (size_t at = 0; rc >= 0 && at < n; at += BLOCK) {
-    hsize_t start = at, count = n - at < BLOCK ? n - at : BLOCK;
-    for (hsize_t i = 0; i < count; i++) buf[i] = *rows[at + i], sanitize(&buf[i]);
-    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, &count, NULL);
-    rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    if (rc >= 0) rc = H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, buf);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-  }
-  free(buf);
-  return rc;
-}
-
-static ctr_status write_whole(const char *tmp, const ctr_run_info *info, const ctr_point *const *rows,
-                              size_t n, ctr_error *err) {
-  hid_t mt = point_memtype(-1, NULL);
-  hid_t f = mt < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  hid_t ds = f < 0 ? -1 : create_points(f, mt, n, 1024);
-  char *layout = ctr_results_row_layout();
-  const char *bad = ds < 0 ? "/" POINTS : !layout ? "row_layout" : NULL;
-  if (!bad && write_block_rows(ds, mt, rows, n) < 0) bad = "rows";
-  if (!bad) bad = ctr_h5_put_root_attrs(f, info, layout);
-  free(layout);
-  herr_t rc = 0;
-  if (ds >= 0 && H5Dclose(ds) < 0) rc = -1;
-  if (f >= 0 && H5Fclose(f) < 0) rc = -1;
-  if (mt >= 0) H5Tclose(mt);
-  if (!bad && rc < 0) bad = "the file";
-  if (!bad) return CTR_OK;
-  char what[96];
-  snprintf(what, sizeof what, "write %s", bad);
-  return ctr_h5_fail(err, tmp, what);
-}
-
-ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
-                                  const ctr_point *const *rows, size_t n, ctr_error *err) {
-  ctr_h5_quiet();
-  char *tmp = NULL;
-  int fd = -1;
-  /* An exclusive new name (never a planted PATH.tmp symlink), fsync'ed and renamed whole. */
-  ctr_status s = ctr_tmp_create(path, &tmp, &fd, err);
-  if (s == CTR_OK) s = write_whole(tmp, info, rows, n, err);
-  if (s == CTR_OK) s = ctr_tmp_commit(tmp, fd, path, err);
-  else if (tmp) ctr_tmp_discard(tmp);
-  if (fd >= 0) close(fd);
-  free(tmp);
-  H5Eclear2(H5E_DEFAULT);
-  return s;
-}
-

@@ -41,11 +41,24 @@ ctr_status ctr_results_append(ctr_results *r, const ctr_point *row, ctr_error *e
 /* Close (NULL-safe). */
 ctr_status ctr_results_close(ctr_results *r, ctr_error *err);
 
-/* Write a complete file at once: rows *rows[0..n) in that order, and the root attributes go to PATH.tmp, which is
- * then renamed over PATH. PATH is therefore always either its old self or the new file, never
- * a torn one, whenever the process dies. */
+/* Write a complete file at once: rows *rows[0..n) in that order, and the root attributes go to
+ * a temporary PATH.tmp.XXXXXX, which is then renamed over PATH. PATH is therefore always
+ * either its old self or the new file, never a torn one, whenever the process dies. */
 ctr_status ctr_results_write_file(const char *path, const ctr_run_info *info,
                                   const ctr_point *const *rows, size_t n, ctr_error *err);
+
+/* The same written a block at a time (`ctrate merge`: memory independent of the rows): open
+ * makes the temporary with NROWS rows (zero until put) and the root attributes; put writes
+ * ROWS[i] (sanitized in place) to row AT[i] for i < COUNT, in any order; commit closes the file,
+ * fsyncs it and renames it over PATH; abandon (NULL-safe) removes the temporary. Commit and
+ * abandon free the writer; after a failed put, abandon it. */
+typedef struct ctr_results_writer ctr_results_writer;
+ctr_status ctr_results_writer_open(const char *path, const ctr_run_info *info, size_t nrows,
+                                   ctr_results_writer **w, ctr_error *err);
+ctr_status ctr_results_writer_put(ctr_results_writer *w, ctr_point *rows, const size_t *at,
+                                  size_t count, ctr_error *err);
+ctr_status ctr_results_writer_commit(ctr_results_writer *w, ctr_error *err);
+void ctr_results_writer_abandon(ctr_results_writer *w);
 
 /* What identifies a sweep's file: its resolved spec, shard ("I/N" or ""), plan size (-1 if
  * absent), creation time and the ctrate version that wrote it. Strings are malloc'ed ("" when absent). */

@@ -27,4 +27,12 @@ char *ctr_h5_attrs_text(hid_t file);
 /* PATH must exist and be a ctrate result file; opens it with FLAGS. */
 ctr_status ctr_h5_open_checked(const char *path, unsigned flags, hid_t *file, ctr_error *err);
 
+/* Memory compound with ctr_point offsets; with FILETYPE >= 0 only the fields FILETYPE has (*BAD:
+ * the first whose file type cannot be converted). */
+hid_t ctr_h5_point_memtype(hid_t filetype, const char **bad);
+/* /points in FILE: DIM rows of MEMTYPE packed, chunked by CHUNK rows, extendible, deflated. */
+hid_t ctr_h5_create_points(hid_t file, hid_t memtype, hsize_t dim, hsize_t chunk);
+/* Every string field of P NUL-terminated and zero-padded (no stray caller bytes in a file). */
+void ctr_h5_sanitize(ctr_point *p);
+
 #endif
