@@ -1,10 +1,12 @@
 /* test_liplower.c: the Lipschitz lower bound (targets/lip_lower.h) and its cheap operator norm.
  * ctr_mixture_jvp against the full Tweedie gradD of ctr_mixture_posterior; ctr_flow_jvp against
- * the d x d variational equation (ctr_flow_jacobian); the structured norm max(sigma_max(J Q),
- * ||J q_perp||) against the full Jacobian's norm at the bound's own maximiser (which also checks
- * that the reported value is an actual ||J(x)||_2); lower <= exact on two modes, where the exact
- * value is known (targets/lip_exact.h), including an asymmetric sharp case (sup ~3e20 at a
- * point no double-precision x resolves) that only the adjoint evaluation from level 1 reaches.
+ * the d x d variational equation (ctr_flow_jacobian); the flow reduced to the span of the
+ * means (targets/lip_span.h) against the d x d variational equation entrywise, downward and by
+ * the adjoint from level 1; the structured norm max(||J_r||, beta) against the full Jacobian's
+ * norm at sampled points (so the reported values are actual ||J(x)||_2); lower <= exact on two
+ * modes, where the exact value is known (targets/lip_exact.h), including an asymmetric sharp
+ * case (sup ~3e20 at a point no double-precision x resolves) that only the adjoint evaluation
+ * from level 1 reaches.
  * Scale-free tangent vectors: forced rescaling (every 1e3) against the plain integration, and the
  * sphere preset at d = 16 where L exceeds the double range (log10_lipschitz, inf columns). */
 #include <math.h>
