@@ -1,4 +1,5 @@
 #include "targets/lip_lower.h"
+#include "targets/lip_span.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -166,14 +167,12 @@ typedef struct {
   const ctr_mixture *m;
   ctr_flow_span span;
   ctr_flow_tol tol;
-  int r, nv;           /* dim V, columns integrated (r, + 1 for q_perp when r < d) */
-  double *cols;        /* nv x d: the basis Q of V (rows), then q_perp */
-  double *y, *JV, *x;  /* scratch */
+  int r;               /* dim V */
+  ctr_lip_span *ls;    /* structured: the flow reduced to V (targets/lip_span.h) */
+  double *x;           /* scratch */
   const double *x0;    /* refinement origin */
-  gsl_matrix *A, *Vs;
-  gsl_vector *S, *wk;
   ctr_flow_jac *jac;   /* fallback: full Jacobian */
-  ctr_flow_span up;    /* level 1 -> N, for the adjoint evaluation from y */
+  ctr_flow_span up;    /* level 1 -> N, for the fallback's midpoint preimages */
   int upward;          /* the point given is y at level 1 (adjoint), else x at level N */
   double step;         /* simplex step: half the narrowest level-1 mode */
   double run_best, run_xn; /* best log norm seen by the simplex and |x| there */
@@ -184,56 +183,14 @@ typedef struct {
   ctr_error err;
 } lip_ctx;
 
-static int shared_iso(const ctr_mixture *m) {
-  for (int k = 0; k < m->K; k++)
-    if (m->kind[k] != CTR_COV_ISO || m->lam[m->lam_off[k]] != m->lam[m->lam_off[0]]) return 0;
-  return 1;
-}
-
-/* Gram-Schmidt (twice) of v against the first n rows of Q; appends it if it is not in their
- * span (relative norm 1e-10). Returns 1 if appended. */
-static int gs_append(double *Q, int n, int d, const double *v) {
-  double *q = Q + (size_t)n * d, n0 = 0, n1 = 0;
-  memcpy(q, v, sizeof(double) * d);
-  for (int i = 0; i < d; i++) n0 += v[i] * v[i];
-  for (int pass = 0; pass < 2; pass++)
-    for (int j = 0; j < n; j++) {
-      double dot = 0;
-      for (int i = 0; i < d; i++) dot += Q[(size_t)j * d + i] * q[i];
-      for (int i = 0; i < d; i++) q[i] -= dot * Q[(size_t)j * d + i];
-    }
-  for (int i = 0; i < d; i++) n1 += q[i] * q[i];
-  if (!(n1 > 1e-20 * n0) || n1 == 0) return 0;
-  for (int i = 0; i < d; i++) q[i] /= sqrt(n1);
-  return 1;
-}
-
-static void build_basis(lip_ctx *c) {
-  const ctr_mixture *m = c->m;
-  int d = m->d;
-  double *v = ctr_dalloc(d);
-  c->r = 0;
-  for (int k = 1; v && k < m->K && c->r < d; k++) {
-    for (int i = 0; i < d; i++) v[i] = m->mu[(size_t)k * d + i] - m->mu[i];
-    c->r += gs_append(c->cols, c->r, d, v);
-  }
-  c->nv = c->r;
-  for (int i = 0; v && i < d && c->nv == c->r; i++) { /* q_perp: first e_i not in V */
-    memset(v, 0, sizeof(double) * d), v[i] = 1;
-    c->nv += gs_append(c->cols, c->r, d, v);
-  }
-  free(v);
-}
-
-/* log ||J(x)||_2, ||J||_2 = max(sigma_max(J Q), ||J q_perp||) (structured) or the full
- * Jacobian's norm; the point p is x at level N, or (c->upward) y at level 1 with
- * x = Phi_{1->N}(y). *xn = |x|. The structured norm is taken of the rescaled products (largest
- * entry brought to [1, 2) by a power of two) and the scale added in log: finite for any L. */
+/* log ||J(x)||_2: ||J||_2 = max(||J_r||_2, beta) of the reduced flow (structured,
+ * targets/lip_span.h; finite in log for any L) or the full Jacobian's norm; the point p is x at
+ * level N, or (c->upward) y at level 1 with x = Phi_{1->N}(y). *xn = |x|. */
 static ctr_status opnorm_at(lip_ctx *c, const double *p, double *lnrm, double *xn,
                             ctr_error *err) {
-  int d = c->m->d;
-  double x2 = 0;
   if (c->jac) {
+    int d = c->m->d;
+    double x2 = 0;
     ctr_denoiser den = ctr_mixture_denoiser(c->m);
     ctr_status st = ctr_flow_jacobian(&den, &c->span, &c->tol, p, 0, c->jac, err);
     for (int i = 0; i < d; i++) x2 += p[i] * p[i];
@@ -242,35 +199,8 @@ static ctr_status opnorm_at(lip_ctx *c, const double *p, double *lnrm, double *x
       st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz: Jacobian norm %g", c->jac->opnorm);
     return st;
   }
-  long e2 = 0;
-  ctr_status st = flow_vec(c->m, c->upward ? &c->up : &c->span, &c->tol, p, c->nv, c->cols,
-                           c->upward ? -1.0 : 1.0, c->above, c->y, c->JV, &e2, err);
-  if (st) return st;
-  const double *x = c->upward ? c->y : p;
-  for (int i = 0; i < d; i++) x2 += x[i] * x[i];
-  *xn = sqrt(x2);
-  double mx = 0, best = 0;
-  for (size_t i = 0; i < (size_t)c->nv * d; i++) mx = fmax(mx, fabs(c->JV[i]));
-  if (!(mx > 0) || !isfinite(mx))
-    return ctr_fail(err, CTR_ENUMERIC, "Lipschitz: Jacobian products %g", mx);
-  int e = ilogb(mx);
-  for (size_t i = 0; i < (size_t)c->nv * d; i++) c->JV[i] = ldexp(c->JV[i], -e);
-  if (c->nv > c->r) {
-    const double *q = c->JV + (size_t)c->r * d;
-    double qq = 0;
-    for (int i = 0; i < d; i++) qq += q[i] * q[i];
-    best = sqrt(qq);
-  }
-  if (c->r > 0) {
-    for (int i = 0; i < d; i++)
-      for (int j = 0; j < c->r; j++) gsl_matrix_set(c->A, i, j, c->JV[(size_t)j * d + i]);
-    int gs = gsl_linalg_SV_decomp(c->A, c->Vs, c->S, c->wk);
-    if (gs != GSL_SUCCESS)
-      return ctr_fail(err, CTR_ENUMERIC, "Lipschitz: SVD failed: %s", gsl_strerror(gs));
-    best = fmax(best, gsl_vector_max(c->S));
-  }
-  *lnrm = log(best) + (double)(e2 + e) * M_LN2;
-  return isfinite(*lnrm) ? CTR_OK : ctr_fail(err, CTR_ENUMERIC, "Lipschitz: norm not finite");
+  return ctr_lip_span_log_norm(c->ls, &c->span, &c->tol, p, c->upward, c->above, lnrm, xn,
+                               err);
 }
 
 /* The point x0 + Q c. */
@@ -278,7 +208,7 @@ static const double *shifted(lip_ctx *c, const gsl_vector *cv) {
   int d = c->m->d;
   memcpy(c->x, c->x0, sizeof(double) * d);
   for (int j = 0; j < c->r; j++)
-    for (int i = 0; i < d; i++) c->x[i] += gsl_vector_get(cv, j) * c->cols[(size_t)j * d + i];
+    for (int i = 0; i < d; i++) c->x[i] += gsl_vector_get(cv, j) * c->ls->Q[(size_t)j * d + i];
   return c->x;
 }
 
@@ -320,17 +250,14 @@ static ctr_status refine(lip_ctx *c, const double *p0, double *best, double *bes
 }
 
 static void ctx_free(lip_ctx *c) {
-  free(c->cols), free(c->y), free(c->JV), free(c->x), free(c->pbest);
-  if (c->A) gsl_matrix_free(c->A);
-  if (c->Vs) gsl_matrix_free(c->Vs);
-  if (c->S) gsl_vector_free(c->S);
-  if (c->wk) gsl_vector_free(c->wk);
+  free(c->x), free(c->pbest);
+  ctr_lip_span_free(c->ls);
   ctr_flow_jac_free(c->jac);
 }
 
 static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule *s,
                            ctr_error *err) {
-  int d = m->d, K = m->K;
+  int d = m->d;
   memset(c, 0, sizeof *c);
   c->m = m, c->above = LIP_RESCALE;
   ctr_flow_tol_default(&c->tol);
@@ -338,20 +265,12 @@ static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule 
   if (!st) st = ctr_flow_span_steps(s, 1, s->N, &c->up, err);
   if (st) return st;
   c->step = 0.5 * sqrt(s->a[1] * s->a[1] * m->lam[m->lam_off[0]] + s->s[1] * s->s[1]);
-  size_t nc = (size_t)(K < d ? K : d) + 1;
-  c->cols = ctr_dalloc(nc * d), c->y = ctr_dalloc(d), c->JV = ctr_dalloc(nc * d);
   c->x = ctr_dalloc(d), c->pbest = ctr_dalloc(d);
-  if (!c->cols || !c->y || !c->JV || !c->x || !c->pbest)
-    return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory at d = %d", d);
-  if (!shared_iso(m)) return ctr_flow_jac_alloc(d, &c->jac, err);
-  build_basis(c);
-  if (c->r > 0) {
-    c->A = gsl_matrix_alloc(d, c->r), c->Vs = gsl_matrix_alloc(c->r, c->r);
-    c->S = gsl_vector_alloc(c->r), c->wk = gsl_vector_alloc(c->r);
-    if (!c->A || !c->Vs || !c->S || !c->wk)
-      return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory (SVD, r = %d)", c->r);
-  }
-  return CTR_OK;
+  if (!c->x || !c->pbest) return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory at d = %d", d);
+  if (!ctr_lip_span_applies(m)) return ctr_flow_jac_alloc(d, &c->jac, err);
+  st = ctr_lip_span_alloc(m, &c->ls, err);
+  if (!st) c->r = c->ls->r;
+  return st;
 }
 
 /* Starting points: the n samples (x at level N), then for every pair of modes the midpoint

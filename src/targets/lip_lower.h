@@ -3,42 +3,45 @@
  * the operator norm ||J(x)||_2 of Phi_{N->1}'s Jacobian.
  *
  * Cheap operator norm. For a mixture whose components share one isotropic width (two_modes,
- * simplex, sphere, clouds), the posterior covariance is
- *   Cov[X_0 | x] = c I + (s^2/S)^2 sum_k w_k (mu_k - mubar_w)(mu_k - mubar_w)^T,
- * (c = s^2 sigma^2 / S, S = a^2 sigma^2 + s^2, mubar_w = sum_k w_k mu_k): a multiple of I plus
- * a part with range in V = span{mu_k - mu_1}. So a I - gradD keeps V and its complement
- * invariant, J = J_V (+) beta I, and ||J||_2 = max(sigma_max(J Q), ||J q_perp||) for an
- * orthonormal basis Q of V and one unit q_perp orthogonal to V: r + 1 <= K Jacobian-vector
- * products along one trajectory (O(K d r) per step) instead of the d x d variational equation
- * (O(d^3) per step). The posterior weights, hence J, depend on x only through its projection
- * on V, so the search is over the r coordinates x = x_start + Q c.
+ * simplex, sphere, clouds), the flow map is exactly the product of the flow of an
+ * r-dimensional mixture on V = span{mu_k - mu_1} (r <= K - 1) and a closed-form linear map
+ * beta I on V's complement (targets/lip_span.h, theory.md §9.4): J = J_V (+) beta I and
+ * ||J||_2 = max(||J_r||_2, beta). Every evaluation integrates r + r^2 numbers, O(K r^2) per
+ * right-hand side whatever d, after one O(r d) projection of the point; the posterior weights,
+ * hence J, depend on x only through its projection on V, so the search is over the r
+ * coordinates x = x_start + Q^T c.
  * Why search from level 1: near a deep valley of q_1 the peak of ||J(x)|| is narrower in x than
  * double precision resolves (two modes, sigma 0.1: ~1e-23 wide), so no x-search finds it. In
  * y = Phi(x) at level 1 the peak is as wide as the modes. So a point y is evaluated by
  * integrating UP from y (stable there: the inverse map contracts) together with the adjoint
  * M^T V, M(u) = d x(u_1)/d x(u), dM/du = -M A: at level N, M = J_{N->1}(x) at the exact
- * preimage x of y, whatever its double representation (lip_lower.c, flow_vec).
+ * preimage x of y, whatever its double representation (lip_span.c, ctr_lip_span_flow).
  * Starts: the sampled points x_i ~ q_N (evaluated downward) and, for every pair of modes (at
  * most 256 pairs), the midpoint y = a_1 (mu_j + mu_k) / 2 (by the adjoint); the best three are
  * refined by GSL's nmsimplex2 in the r coordinates of V (step: half the level-1 mode width).
  * Other mixtures (different widths, diagonal or full covariances): the samples and the
- * preimages Phi_{1->N}(midpoint) with full Jacobians, no refinement (and the resolution limit
- * above applies).
+ * preimages Phi_{1->N}(midpoint) with full d x d Jacobians, no refinement (and the resolution
+ * limit above applies).
  *
  * Measured: on two modes in d = 2 and 3 (weights 1/2 or 0.3/0.7, sigma 0.1 or 0.2) the bound
  * equals the exact L of targets/lip_exact.h (3.0e20 for 0.3/0.7, sigma 0.1); the x-only search
  * found 8.5e13 there. It remains a lower bound in general (a multi-start local search). No upper
  * bound is proved for these families.
  *
- * Cost (measured 2026-12-02, sphere K = 8, sigma 0.1, radius sqrt(d), N = 100..400): an upward
- * (adjoint) evaluation takes ~2e3-3e3 rk8pd steps at d = 16 where a downward one takes ~65: going
- * up, the flow contracts across a valley at the rate the downward map expands, which is stiff for
- * an explicit solver, and the stiffness grows with the mode separation (with d here). The three
- * simplex refinements are ~86% of the time. Restricting the search to the span of the means
- * (theory.md §9.4: exact for the flow map, checked to 1e-12) was tried and reverted: in rotated
- * coordinates the adjoint integration stalled (1e6 steps) at perturbed valley points that the
- * unrotated run integrates in 0.01 s, so that the search became slower. Open: a stiff solver for
- * the upward run, or an error norm that does not depend on the coordinates. */
+ * Cost (measured 2026-12-02, docs/benchmarks.md "Lipschitz lower bound"). The work per ODE step
+ * no longer depends on d; the number of steps does, through log L: an upward (adjoint)
+ * evaluation from a mode midpoint takes ~2e3-3e3 rk8pd steps at d = 16 (sphere K = 8, sigma
+ * 0.1, radius sqrt(d), N = 400; log10 of the norm ~160-250) where a downward one takes ~65.
+ * These steps are set by ACCURACY, not stability: the tangent vectors grow by e^570 and an
+ * order-8 step resolves a growth of only e^0.2 to 1e-12 (at tolerance 1e-9 the same run takes
+ * 1103 steps instead of 2804, the 1000^(1/8) = 2.4 ratio of an accuracy limit), so an implicit
+ * solver, whose steps are limited the same way on a growing solution, would not take fewer;
+ * log L grows ~linearly in d for this preset, and so does the step count. The remaining lever
+ * is an integrator exact on the growth (a Magnus or exponential step for the linear tangent
+ * equation, whose coefficient A(u) varies slowly along a valley), not done.
+ * Restricting the search to V had been reverted once because in rotated coordinates the adjoint
+ * stalled at 1e6 steps: GSL's standard control holds every component to abs + rel |y_i|, which
+ * depends on the basis. The reduced flow uses a Euclidean-norm control instead (lip_span.h). */
 #ifndef CTR_TARGETS_LIP_LOWER_H
 #define CTR_TARGETS_LIP_LOWER_H
 

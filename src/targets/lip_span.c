@@ -1,0 +1,345 @@
+#include "targets/lip_span.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_odeiv2.h>
+
+#include "targets/lip_lower.h"
+
+int ctr_lip_span_applies(const ctr_mixture *m) {
+  for (int k = 0; k < m->K; k++)
+    if (m->kind[k] != CTR_COV_ISO || m->lam[m->lam_off[k]] != m->lam[m->lam_off[0]]) return 0;
+  return 1;
+}
+
+/* Gram-Schmidt (twice) of v against the first n rows of Q; appends it if it is not in their
+ * span (relative norm 1e-10). Returns 1 if appended. */
+static int gs_append(double *Q, int n, int d, const double *v) {
+  double *q = Q + (size_t)n * d, n0 = 0, n1 = 0;
+  memcpy(q, v, sizeof(double) * d);
+  for (int i = 0; i < d; i++) n0 += v[i] * v[i];
+  for (int pass = 0; pass < 2; pass++)
+    for (int j = 0; j < n; j++) {
+      double dot = 0;
+      for (int i = 0; i < d; i++) dot += Q[(size_t)j * d + i] * q[i];
+      for (int i = 0; i < d; i++) q[i] -= dot * Q[(size_t)j * d + i];
+    }
+  for (int i = 0; i < d; i++) n1 += q[i] * q[i];
+  if (!(n1 > 1e-20 * n0) || n1 == 0) return 0;
+  for (int i = 0; i < d; i++) q[i] /= sqrt(n1);
+  return 1;
+}
+
+/* c = Q x (length r). */
+static void project(const ctr_lip_span *ls, const double *x, double *c) {
+  for (int j = 0; j < ls->r; j++) {
+    const double *q = ls->Q + (size_t)j * ls->d;
+    double dot = 0;
+    for (int i = 0; i < ls->d; i++) dot += q[i] * x[i];
+    c[j] = dot;
+  }
+}
+
+void ctr_lip_span_free(ctr_lip_span *ls) {
+  if (!ls) return;
+  free(ls->Q), free(ls->p), ctr_mixture_free(ls->mr), free(ls);
+}
+
+ctr_status ctr_lip_span_alloc(const ctr_mixture *m, ctr_lip_span **out, ctr_error *err) {
+  *out = NULL;
+  if (!ctr_lip_span_applies(m))
+    return ctr_fail(err, CTR_EINPUT, "Lipschitz span: the components do not share one "
+                    "isotropic width");
+  int d = m->d, K = m->K, rmax = K - 1 < d ? K - 1 : d;
+  ctr_lip_span *ls = calloc(1, sizeof *ls);
+  double *v = ctr_dalloc(d), *mu = NULL;
+  ctr_status st = CTR_OK;
+  if (ls) ls->Q = ctr_dalloc((size_t)(rmax > 0 ? rmax : 1) * d), ls->p = ctr_dalloc(d);
+  if (!ls || !v || !ls->Q || !ls->p) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz span: out of "
+                                                   "memory at d = %d", d);
+  if (!st) {
+    ls->d = d, ls->lam = m->lam[m->lam_off[0]];
+    for (int k = 1; k < K && ls->r < rmax; k++) {
+      for (int i = 0; i < d; i++) v[i] = m->mu[(size_t)k * d + i] - m->mu[i];
+      ls->r += gs_append(ls->Q, ls->r, d, v);
+    }
+    project(ls, m->mu, v); /* p = mu_1 - Q^T Q mu_1 */
+    memcpy(ls->p, m->mu, sizeof(double) * d);
+    for (int j = 0; j < ls->r; j++)
+      for (int i = 0; i < d; i++) ls->p[i] -= v[j] * ls->Q[(size_t)j * d + i];
+  }
+  if (!st && ls->r > 0) {
+    int r = ls->r;
+    ctr_mixture_cov *cov = calloc(K, sizeof *cov);
+    mu = ctr_dalloc((size_t)K * r);
+    if (!cov || !mu) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz span: out of memory (K = %d)", K);
+    for (int k = 0; !st && k < K; k++) {
+      project(ls, m->mu + (size_t)k * d, mu + (size_t)k * r);
+      cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &ls->lam};
+    }
+    if (!st) st = ctr_mixture_alloc(K, r, m->weight, mu, cov, &ls->mr, err);
+    free(cov);
+  }
+  free(v), free(mu);
+  if (st) ctr_lip_span_free(ls);
+  else *out = ls;
+  return st;
+}
+
+double ctr_lip_span_log_beta(const ctr_lip_span *ls, const ctr_flow_span *sp) {
+  double lam = ls->lam;
+  return 0.5 * (log(sp->a_to * sp->a_to * lam + sp->s_to * sp->s_to) -
+                log(sp->a_from * sp->a_from * lam + sp->s_from * sp->s_from));
+}
+
+/* ---------------- the reduced ODE ---------------- */
+
+typedef struct {
+  const ctr_mixture *m; /* the reduced mixture, dimension r */
+  double sign;          /* +1: J V; -1: the adjoint (lip_span.h) */
+  double *D, *GV, *work;
+  ctr_status st;
+  ctr_error err;
+} span_sys;
+
+/* In u = log tan(phi/2) as targets/flow_map.c: dc/du = a c - D_r(c), dv/du = +-(a v - gradD v). */
+static int span_rhs(double u, const double y[], double f[], void *params) {
+  span_sys *ss = params;
+  int r = ss->m->d;
+  double a = 0.0 - tanh(u), s = 1.0 / cosh(u);
+  ctr_status st = ctr_mixture_jvp(ss->m, a, s, y, r, y + r, ss->D, ss->GV, ss->work, &ss->err);
+  if (st) {
+    if (!ss->st) ss->st = st;
+    return GSL_EBADFUNC;
+  }
+  for (int i = 0; i < r; i++) f[i] = a * y[i] - ss->D[i];
+  for (int i = 0; i < r * r; i++) f[r + i] = ss->sign * (a * y[r + i] - ss->GV[i]);
+  for (int i = 0; i < r * (r + 1); i++)
+    if (!isfinite(f[i])) {
+      if (!ss->st) ss->st = ctr_fail(&ss->err, CTR_ENUMERIC, "Lipschitz span: not finite at "
+                                     "a = %g", a);
+      return GSL_EBADFUNC;
+    }
+  return GSL_SUCCESS;
+}
+
+/* Step control on Euclidean norms (lip_span.h): the trajectory's error against
+ * abs + rel |c|, the tangent vectors' (Frobenius) against abs + rel ||V||_F; the step update is
+ * GSL's standard one (control.c: safety 0.9, factors within [0.2, 5]). */
+typedef struct {
+  double abs, rel;
+  size_t r;
+} norm_ctl;
+
+static void *nc_alloc(void) { return calloc(1, sizeof(norm_ctl)); }
+
+static int nc_init(void *state, double eps_abs, double eps_rel, double a_y, double a_dydt) {
+  norm_ctl *c = state;
+  (void)a_y, (void)a_dydt;
+  c->abs = eps_abs, c->rel = eps_rel;
+  return GSL_SUCCESS;
+}
+
+static int nc_hadjust(void *state, size_t dim, unsigned int ord, const double y[],
+                      const double yerr[], const double yp[], double *h) {
+  const norm_ctl *c = state;
+  double ex = 0, nx = 0, ev = 0, nv = 0;
+  (void)yp;
+  for (size_t i = 0; i < dim; i++) {
+    if (i < c->r) ex += yerr[i] * yerr[i], nx += y[i] * y[i];
+    else ev += yerr[i] * yerr[i], nv += y[i] * y[i];
+  }
+  double rmax = fmax(sqrt(ex) / (c->abs + c->rel * sqrt(nx)),
+                     sqrt(ev) / (c->abs + c->rel * sqrt(nv)));
+  if (!(rmax <= DBL_MAX)) rmax = DBL_MAX; /* NaN error: shrink */
+  if (rmax > 1.1) {
+    double f = 0.9 / pow(rmax, 1.0 / ord);
+    *h *= f < 0.2 ? 0.2 : f;
+    return GSL_ODEIV_HADJ_DEC;
+  }
+  if (rmax < 0.5) {
+    double f = 0.9 / pow(fmax(rmax, DBL_MIN), 1.0 / (ord + 1.0));
+    *h *= f > 5.0 ? 5.0 : f < 1.0 ? 1.0 : f;
+    return GSL_ODEIV_HADJ_INC;
+  }
+  return GSL_ODEIV_HADJ_NIL;
+}
+
+/* Only implicit steppers ask for a per-component level; rk8pd does not. */
+static int nc_errlevel(void *state, const double y, const double dydt, const double h,
+                       const size_t ind, double *errlev) {
+  const norm_ctl *c = state;
+  (void)dydt, (void)h, (void)ind;
+  *errlev = c->abs + c->rel * fabs(y);
+  return GSL_SUCCESS;
+}
+
+static int nc_set_driver(void *state, const gsl_odeiv2_driver *d) {
+  (void)state, (void)d;
+  return GSL_SUCCESS;
+}
+
+static const gsl_odeiv2_control_type norm_control = {
+    "norm", nc_alloc, nc_init, nc_hadjust, nc_errlevel, nc_set_driver, free};
+
+static double noise_u(double a, double s) { return a < 0.5 ? -atanh(a) : log(s / (1.0 + a)); }
+
+ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
+                             const ctr_flow_tol *tol, const double *c, double sign, double above,
+                             double *c_to, double *V, long *e2, unsigned long *steps,
+                             ctr_error *err) {
+  int r = ls->r;
+  size_t dim = (size_t)r * (r + 1), nvr = (size_t)r * r;
+  span_sys ss = {.m = ls->mr, .sign = sign};
+  double *y = ctr_dalloc(dim);
+  ss.D = ctr_dalloc(r), ss.GV = ctr_dalloc(nvr);
+  ss.work = ls->mr ? ctr_dalloc(ctr_mixture_work_len(ls->mr) + ls->mr->K + r) : NULL;
+  double u = noise_u(span->a_from, span->s_from), u1 = noise_u(span->a_to, span->s_to);
+  double dir = u1 < u ? -1.0 : 1.0;
+  gsl_odeiv2_system sys = {span_rhs, NULL, dim, &ss};
+  gsl_odeiv2_driver *drv = y && ss.D && ss.GV && ss.work
+      ? gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, dir * 1e-3, tol->abs_tol,
+                                      tol->rel_tol)
+      : NULL;
+  gsl_odeiv2_control *ctl = drv ? gsl_odeiv2_control_alloc(&norm_control) : NULL;
+  ctr_status st = CTR_OK;
+  unsigned long n = 0, nmax = tol->max_steps ? tol->max_steps : 1000000UL;
+  *e2 = 0;
+  if (!ctl) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz span: out of memory (r = %d)", r);
+  if (!st) { /* the driver's standard control replaced by the norm control */
+    ((norm_ctl *)ctl->state)->r = (size_t)r;
+    gsl_odeiv2_control_init(ctl, tol->abs_tol, tol->rel_tol, 1.0, 0.0);
+    gsl_odeiv2_control_free(drv->c), drv->c = ctl, ctl = NULL;
+    gsl_odeiv2_control_set_driver(drv->c, drv);
+    memcpy(y, c, sizeof(double) * r);
+    for (int j = 0; j < r; j++) y[r + (size_t)j * r + j] = 1.0;
+  }
+  int gs = GSL_SUCCESS;
+  while (!st && gs == GSL_SUCCESS && dir * (u1 - u) > 0) {
+    gs = gsl_odeiv2_evolve_apply(drv->e, drv->c, drv->s, drv->sys, &u, u1, &drv->h, y);
+    if (gs == GSL_SUCCESS && n++ == nmax) gs = GSL_EMAXITER;
+    double mx = 0;
+    for (size_t i = 0; i < nvr; i++) mx = fmax(mx, fabs(y[r + i]));
+    if (gs != GSL_SUCCESS || !(mx > 0) || !isfinite(mx) || (mx <= above && mx >= 1.0 / above))
+      continue;
+    int e = ilogb(mx); /* exact power of two: the vectors are linear in their start */
+    for (size_t i = 0; i < nvr; i++) y[r + i] = ldexp(y[r + i], -e);
+    *e2 += e;
+    gsl_odeiv2_evolve_reset(drv->e), gsl_odeiv2_step_reset(drv->s); /* y jumped */
+  }
+  if (!st && ss.st) st = ss.st, *err = ss.err;
+  else if (!st && gs != GSL_SUCCESS)
+    st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz span: ODE solver failed after %lu steps: %s", n,
+                  gsl_strerror(gs));
+  if (!st) memcpy(c_to, y, sizeof(double) * r), memcpy(V, y + r, sizeof(double) * nvr);
+  if (steps) *steps = n;
+  if (ctl) gsl_odeiv2_control_free(ctl);
+  if (drv) gsl_odeiv2_driver_free(drv);
+  free(y), free(ss.D), free(ss.GV), free(ss.work);
+  return st;
+}
+
+/* sigma_max of the r x r matrix V (rows or columns: the same singular values), in log, with V
+ * first brought to largest entry in [1, 2) so that the SVD sees no overflow. */
+static ctr_status log_sigma_max(int r, double *V, long e2, double *out, ctr_error *err) {
+  double mx = 0;
+  for (int i = 0; i < r * r; i++) mx = fmax(mx, fabs(V[i]));
+  if (!(mx > 0) || !isfinite(mx))
+    return ctr_fail(err, CTR_ENUMERIC, "Lipschitz: Jacobian products %g", mx);
+  int e = ilogb(mx);
+  gsl_matrix *A = gsl_matrix_alloc(r, r), *W = gsl_matrix_alloc(r, r);
+  gsl_vector *S = gsl_vector_alloc(r), *wk = gsl_vector_alloc(r);
+  ctr_status st = CTR_OK;
+  if (!A || !W || !S || !wk) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory (SVD)");
+  for (int i = 0; !st && i < r * r; i++) A->data[(i / r) * A->tda + i % r] = ldexp(V[i], -e);
+  int gs = st ? GSL_SUCCESS : gsl_linalg_SV_decomp(A, W, S, wk);
+  if (!st && gs != GSL_SUCCESS)
+    st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz: SVD failed: %s", gsl_strerror(gs));
+  if (!st) *out = log(gsl_vector_max(S)) + (double)(e2 + e) * M_LN2;
+  if (A) gsl_matrix_free(A);
+  if (W) gsl_matrix_free(W);
+  if (S) gsl_vector_free(S);
+  if (wk) gsl_vector_free(wk);
+  return st;
+}
+
+ctr_status ctr_lip_span_log_norm(const ctr_lip_span *ls, const ctr_flow_span *down,
+                                 const ctr_flow_tol *tol, const double *p, int upward,
+                                 double above, double *log_norm, double *xn, ctr_error *err) {
+  int d = ls->d, r = ls->r;
+  ctr_flow_span up = {down->a_to, down->s_to, down->a_from, down->s_from};
+  double *c = ctr_dalloc((size_t)r + 1), *c_to = ctr_dalloc((size_t)r + 1);
+  double *V = ctr_dalloc((size_t)r * r + 1), lb = ctr_lip_span_log_beta(ls, down);
+  double lnr = -INFINITY, x2 = 0;
+  long e2 = 0;
+  ctr_status st = c && c_to && V ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
+  if (!st) project(ls, p, c);
+  if (!st && r > 0)
+    st = ctr_lip_span_flow(ls, upward ? &up : down, tol, c, upward ? -1.0 : 1.0, above, c_to, V,
+                           &e2, NULL, err);
+  if (!st && r > 0) st = log_sigma_max(r, V, e2, &lnr, err);
+  if (!st) {
+    *log_norm = r < d ? fmax(lnr, lb) : lnr;
+    if (!upward)
+      for (int i = 0; i < d; i++) x2 += p[i] * p[i];
+    else { /* x = Q^T c_N + a_N p + (1 / beta) (y_perp - a_1 p), y_perp = y - Q^T c */
+      double ib = exp(-lb);
+      for (int j = 0; j < r; j++) x2 += c_to[j] * c_to[j];
+      for (int i = 0; i < d && r < d; i++) {
+        double yp = p[i];
+        for (int j = 0; j < r; j++) yp -= c[j] * ls->Q[(size_t)j * d + i];
+        double xp = down->a_from * ls->p[i] + ib * (yp - down->a_to * ls->p[i]);
+        x2 += xp * xp;
+      }
+    }
+    *xn = sqrt(x2);
+    if (!isfinite(*log_norm)) st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz: norm not finite");
+  }
+  free(c), free(c_to), free(V);
+  return st;
+}
+
+ctr_status ctr_lip_span_jacobian(const ctr_lip_span *ls, const ctr_flow_span *span,
+                                 const ctr_flow_tol *tol, const double *x, double *y, double *J,
+                                 ctr_error *err) {
+  int d = ls->d, r = ls->r;
+  double *c = ctr_dalloc((size_t)r + 1), *c_to = ctr_dalloc((size_t)r + 1);
+  double *V = ctr_dalloc((size_t)r * r + 1), *QtJ = ctr_dalloc((size_t)d * (r + 1));
+  double beta = exp(ctr_lip_span_log_beta(ls, span));
+  long e2 = 0;
+  ctr_status st = c && c_to && V && QtJ ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "out of memory");
+  if (!st) project(ls, x, c);
+  if (!st && r > 0)
+    st = ctr_lip_span_flow(ls, span, tol, c, 1.0, INFINITY, c_to, V, &e2, NULL, err);
+  if (!st) {
+    for (int i = 0; i < d; i++) { /* QtJ = Q^T J_r (d x r); J_r[k][l] = V[l*r + k] */
+      for (int l = 0; l < r; l++) {
+        double s = 0;
+        for (int k = 0; k < r; k++) s += ls->Q[(size_t)k * d + i] * V[(size_t)l * r + k];
+        QtJ[(size_t)i * r + l] = s;
+      }
+    }
+    for (int i = 0; i < d; i++)
+      for (int j = 0; j < d; j++) {
+        double s = i == j ? beta : 0;
+        for (int l = 0; l < r; l++) {
+          s += QtJ[(size_t)i * r + l] * ls->Q[(size_t)l * d + j];
+          s -= beta * ls->Q[(size_t)l * d + i] * ls->Q[(size_t)l * d + j];
+        }
+        J[(size_t)i * d + j] = s;
+      }
+    for (int i = 0; i < d; i++) { /* y = Q^T c_to + a_to p + beta (x_perp - a_from p) */
+      double xp = x[i], v = 0;
+      for (int j = 0; j < r; j++)
+        xp -= c[j] * ls->Q[(size_t)j * d + i], v += c_to[j] * ls->Q[(size_t)j * d + i];
+      y[i] = v + span->a_to * ls->p[i] + beta * (xp - span->a_from * ls->p[i]);
+    }
+  }
+  free(c), free(c_to), free(V), free(QtJ);
+  return st;
+}
