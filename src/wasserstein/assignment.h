@@ -55,4 +55,9 @@ ctr_status ctr_assign_wp_limit(size_t n, size_t d, const double *x, const double
                                size_t dense_max, size_t *perm, double *wp, ctr_assign_status *st,
                                ctr_error *err);
 
+/* For tests: 0 makes the searches use the portable scalar loop instead of the AVX2 one (used
+ * only where the CPU has AVX2); both give bit-identical results. Not thread-safe: set it
+ * before any solve. */
+void ctr_assign_set_simd(int on);
+
 #endif
