@@ -8,8 +8,10 @@
  * an independent pass over all n^2 reduced costs.
  *
  * Memory: the n x n cost matrix is stored when it takes at most CTR_ASSIGN_DENSE_MAX bytes
- * (n <= 5792); otherwise rows are recomputed as needed, the searches keeping the rows they
- * revisit in a cache of that same size (n = 1e4: 3355 of the 1e4 rows, ~260 MiB in all).
+ * (1 GiB: n <= 11585; n = 1e4 takes 800 MB, as POT's cost matrix does); otherwise rows are
+ * recomputed as needed, the searches keeping the rows they revisit in a cache of that same
+ * size (n = 2e4: 6710 of the 2e4 rows). Recomputing is slower (n = 1e4, W1 + W2, with the old
+ * 256 MiB limit: 116 CPU s on a loaded machine; stored: docs/benchmarks.md).
  * Single-threaded and deterministic: the same input gives bit-identical output. */
 #ifndef CTR_WASSERSTEIN_ASSIGNMENT_H
 #define CTR_WASSERSTEIN_ASSIGNMENT_H
@@ -18,7 +20,7 @@
 
 #include "core/common.h"
 
-#define CTR_ASSIGN_DENSE_MAX ((size_t)256 << 20) /* bytes of cost matrix stored, at most */
+#define CTR_ASSIGN_DENSE_MAX ((size_t)1 << 30) /* bytes of cost matrix stored, at most */
 #define CTR_ASSIGN_GAP_REL 1e-9 /* |primal - dual| allowed, relative to |primal| */
 #define CTR_ASSIGN_RC_REL 1e-9  /* reduced costs allowed down to -this * (largest cost) */
 
