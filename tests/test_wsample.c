@@ -307,6 +307,28 @@ static void test_kernels(void) {
   check_true("assignment: vector and scalar search loops agree bit for bit (n = 403, ties)",
              same, "differ");
   check_true("assignment: both certified optimal", opt, "not certified");
+  /* the float-stored matrix with its exact repair (forced at n = 403) against the double one:
+   * same optimum (to rounding of the sums: the optimal permutation may differ in exact ties) */
+  double worst = 0.0;
+  int fopt = 1;
+  for (int kind = 0; kind <= 1; kind++)
+    for (int p = 1; p <= 2; p++) {
+      points(n, d, kind, x);
+      points(n, d, kind == 1 ? 1 : 2, y);
+      double wa, wb;
+      ctr_assign_status sa, sb;
+      ctr_error err;
+      ctr_assign_set_float_min(100);
+      int ok = ctr_assign_wp(n, d, x, y, p, pa, &wa, &sa, &err) == CTR_OK;
+      ctr_assign_set_float_min((size_t)-1);
+      ok &= ctr_assign_wp(n, d, x, y, p, pb, &wb, &sb, &err) == CTR_OK;
+      ctr_assign_set_float_min(1000);
+      fopt &= ok && sa.optimal && sb.optimal && !sa.dense && sb.dense;
+      worst = fmax(worst, ok ? fabs(wa - wb) / wb : INFINITY);
+    }
+  check_worst("assignment: float-stored costs + exact repair = double-stored (n = 403, ties)",
+              worst, 1e-13, "");
+  check_true("assignment: float path certified optimal (and really taken)", fopt, "flag");
   /* slices: each value = ctr_wp_1d of the plainly computed projections, bit for bit, at 1 and
    * 2 threads; 21 directions (not a multiple of the block of 8), unequal sizes */
   size_t nx = 301, ny = 250, m = 21;

@@ -13,8 +13,11 @@
  *
  * Costs are rows: the searches only ever need "all costs of row i", which is either a row of
  * the stored matrix or n distances computed into one buffer from a coordinate-major copy of y
- * (the inner loop runs over j and vectorises). Every cost is summed over the d coordinates
- * in the same order, so a cost recomputed later is bit-identical to its first evaluation. */
+ * (the inner loop runs over j and vectorises), or a float row of the stored matrix (from
+ * n = 1000: then the solve is repaired on the exact costs, repair()). Every cost is summed over
+ * the d coordinates in the same order, so a cost recomputed later is bit-identical to its
+ * first evaluation. The Dijkstra search settles one column at a time, the unsettled one of
+ * least distance, found in the same streaming pass that relaxes the row (assignment_scan.c). */
 #include "wasserstein/assignment.h"
 
 #include <float.h>
@@ -24,10 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasserstein/assignment_scan.h"
+
 #define WA_BLOCK 256     /* columns per block of a computed cost row (2 KiB of partial sums) */
 #define WA_ARR_PASSES 2  /* augmenting row reduction passes, as in JV's code */
 #define WA_ARR_BUDGET 8  /* at most this many ARR steps per row per pass: a heuristic phase,
                           * cut short if float ties make it bounce (it would terminate, slowly) */
+
+/* From this n on, the stored matrix is float (half the memory traffic of the searches, which
+ * stream whole rows and are bound by it), followed by an exact repair (repair()); below it,
+ * double. ctr_assign_set_float_min changes it for tests. */
+static size_t wa_float_min = 1000;
+
+void ctr_assign_set_float_min(size_t n) { wa_float_min = n; }
 
 /* Rows kept when the matrix is not: the searches revisit the rows near a free row over and
  * over (measured at n = 6000: 62% of scans hit a cache of half the rows), so a CLOCK cache
@@ -48,6 +60,8 @@ typedef struct {
   const double *x;
   double *yt;      /* y transposed, d x n: column k holds coordinate k of every y_j */
   double *dense;   /* n x n costs, or NULL when they are recomputed */
+  float *fdense;   /* n x n costs rounded to float (see costs_init), or NULL */
+  int exact;       /* 1: rows are the exact double costs (always, unless fdense is in use) */
   double *buf;     /* one row of costs when not dense */
   wa_cache *cache; /* NULL when dense, or when the budget holds fewer than 2 rows */
 } wa_costs;
@@ -83,9 +97,15 @@ static void row_compute(const wa_costs *c, size_t i, double *out) {
     row_block(c, c->x + i * c->d, j0, c->n - j0 < WA_BLOCK ? c->n - j0 : WA_BLOCK, out + j0);
 }
 
-/* All n costs of row i, for sweeps that visit each row once; valid until the next call. */
+/* All n costs of row i, for sweeps that visit each row once; valid until the next call.
+ * In the float phase: the stored float row widened to double (exactly). */
 static const double *row_costs(const wa_costs *c, size_t i) {
   if (c->dense) return c->dense + i * c->n;
+  if (!c->exact) {
+    const float *fr = c->fdense + i * c->n;
+    for (size_t j = 0; j < c->n; j++) c->buf[j] = (double)fr[j];
+    return c->buf;
+  }
   row_compute(c, i, c->buf);
   return c->buf;
 }
@@ -93,7 +113,7 @@ static const double *row_costs(const wa_costs *c, size_t i) {
 /* The same through the cache, for the searches; valid until the next call. */
 static const double *row_costs_cached(const wa_costs *c, size_t i) {
   wa_cache *k = c->cache;
-  if (!k) return row_costs(c, i);
+  if (!k || !c->exact) return row_costs(c, i);
   int slot = k->slot_of[i];
   if (slot < 0) {
     while (k->ref[k->hand]) k->ref[k->hand] = 0, k->hand = (k->hand + 1) % k->slots;
@@ -136,23 +156,32 @@ static ctr_status costs_init(wa_costs *c, size_t n, size_t d, const double *x, c
   memset(c, 0, sizeof *c);
   c->n = n, c->d = d, c->p = p, c->x = x;
   c->yt = malloc(n * d * sizeof(double));
-  int dense = n <= dense_max / sizeof(double) / n;
+  int dense = n <= dense_max / sizeof(double) / n && n < wa_float_min;
+  int fdense = !dense && n >= wa_float_min && n <= dense_max / sizeof(float) / n;
+  c->exact = !fdense;
   c->dense = dense ? malloc(n * n * sizeof(double)) : NULL;
+  c->fdense = fdense ? malloc(n * n * sizeof(float)) : NULL;
   c->buf = dense ? NULL : malloc(n * sizeof(double));
-  if (!c->yt || (dense && !c->dense) || (!dense && !c->buf))
+  if (!c->yt || (dense && !c->dense) || (fdense && !c->fdense) || (!dense && !c->buf))
     return ctr_fail(err, CTR_ENOMEM, "assignment: cannot allocate costs for n = %zu, d = %zu", n,
                     d);
   for (size_t j = 0; j < n; j++)
     for (size_t k = 0; k < d; k++) c->yt[k * n + j] = y[j * d + k];
-  if (!dense) c->cache = cache_new(n, dense_max);
+  if (!dense) c->cache = cache_new(n, dense_max - (fdense ? n * n * sizeof(float) : 0));
   if (dense)
     for (size_t i = 0; i < n; i++) row_compute(c, i, c->dense + i * n);
+  if (fdense)
+    for (size_t i = 0; i < n; i++) {
+      row_compute(c, i, c->buf);
+      for (size_t j = 0; j < n; j++) c->fdense[i * n + j] = (float)c->buf[j];
+    }
   return CTR_OK;
 }
 
 static void costs_free(wa_costs *c) {
   free(c->yt);
   free(c->dense);
+  free(c->fdense);
   free(c->buf);
   cache_free(c->cache);
 }
@@ -202,20 +231,6 @@ static void reduction_transfer(const wa_costs *c, wa_state *s) {
 /* ------------------------------------------------------------------------- */
 /* augmenting row reduction                                                  */
 
-/* Smallest and second-smallest reduced cost of row ci: (u1 at j1, u2 at j2). */
-static void two_smallest(const double *ci, const double *v, int n, double *u1, int *j1, double *u2,
-                         int *j2) {
-  double a = ci[0] - v[0], b = INFINITY;
-  int ja = 0, jb = -1;
-  for (int j = 1; j < n; j++) {
-    double h = ci[j] - v[j];
-    if (h >= b) continue;
-    if (h >= a) b = h, jb = j;
-    else b = a, jb = ja, a = h, ja = j;
-  }
-  *u1 = a, *j1 = ja, *u2 = b, *j2 = jb;
-}
-
 /* One ARR pass over the free list: each free row takes its best column, lowering that
  * column's price by the gap to its second best; the evicted row is retried at once when
  * the price moved (it now sees a worse column) and queued otherwise. */
@@ -230,7 +245,7 @@ static void arr_pass(const wa_costs *c, wa_state *s) {
     }
     int i = s->freerows[k++], j1, j2;
     double u1, u2;
-    two_smallest(row_costs_cached(c, (size_t)i), s->v, n, &u1, &j1, &u2, &j2);
+    ctr_wa_two_smallest(row_costs_cached(c, (size_t)i), s->v, n, &u1, &j1, &u2, &j2);
     int i0 = s->y[j1];
     int moved = u1 < u2;
     if (moved) s->v[j1] -= u2 - u1;
@@ -246,84 +261,21 @@ static void arr_pass(const wa_costs *c, wa_state *s) {
 /* ------------------------------------------------------------------------- */
 /* shortest augmenting path                                                  */
 
-/* Relax every column against row i (shifted by h) and return the unsettled column of least
- * distance, the lowest index among ties: dist[j] = min(dist[j], c(i, j) - v_j - h), pred[j] = i
- * where it dropped. Settled columns carry v_j = -inf and dist_j = +inf, so that they are neither
- * relaxed (c - v - h = +inf) nor picked: the loop is branch-free over all n columns and streams
- * (contiguous loads instead of a gathered to-do list; measured at n = 3000, the gathers made
- * the old list scan 81% of the run). */
-static int relax_scalar(const double *ci, const double *v, double *dist, int *pred, int i,
-                        double h, int n) {
-  double best = INFINITY;
-  int jb = -1;
-  for (int j = 0; j < n; j++) {
-    double t = ci[j] - v[j] - h, dj = dist[j];
-    if (t < dj) dj = dist[j] = t, pred[j] = i;
-    if (dj < best) best = dj, jb = j;
+/* Relax against row i of the current costs (float or double), the settled column js (or -1 at
+ * the start of a search) giving the shift h, and mask js (see relax_scalar). */
+static int relax_row(const wa_costs *c, wa_state *s, int i, int js, double mj) {
+  int n = (int)c->n;
+  if (!c->exact) {
+    const float *ci = c->fdense + (size_t)i * c->n;
+    double h = js < 0 ? 0.0 : (double)ci[js] - s->v[js] - mj;
+    if (js >= 0) s->v[js] = -INFINITY, s->dist[js] = INFINITY;
+    return ctr_wa_relax_f(ci, s->v, s->dist, s->pred, i, h, n);
   }
-  return jb;
+  const double *ci = row_costs_cached(c, (size_t)i);
+  double h = js < 0 ? 0.0 : ci[js] - s->v[js] - mj;
+  if (js >= 0) s->v[js] = -INFINITY, s->dist[js] = INFINITY;
+  return ctr_wa_relax(ci, s->v, s->dist, s->pred, i, h, n);
 }
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-/* The same with AVX2, same operations in the same order on each element (no FMA), and the same
- * tie rule: each lane keeps its first minimum, the lanes then resolve ties by the lower index,
- * and the scalar tail (higher indices) replaces only on a strict decrease. Bit-identical. */
-__attribute__((target("avx2"))) static int relax_avx2(const double *ci, const double *v,
-                                                      double *dist, int *pred, int i, double h,
-                                                      int n) {
-  const __m256d hv = _mm256_set1_pd(h), four = _mm256_set1_pd(4.0);
-  __m256d bestv = _mm256_set1_pd(INFINITY), besti = _mm256_set1_pd(-1.0);
-  __m256d idx = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
-  int j = 0;
-  for (; j + 4 <= n; j += 4) {
-    __m256d t = _mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(ci + j), _mm256_loadu_pd(v + j)), hv);
-    __m256d dj = _mm256_loadu_pd(dist + j);
-    __m256d lt = _mm256_cmp_pd(t, dj, _CMP_LT_OQ);
-    int mk = _mm256_movemask_pd(lt);
-    if (mk) {
-      dj = _mm256_blendv_pd(dj, t, lt);
-      _mm256_storeu_pd(dist + j, dj);
-      for (int b = 0; b < 4; b++)
-        if (mk >> b & 1) pred[j + b] = i;
-    }
-    __m256d better = _mm256_cmp_pd(dj, bestv, _CMP_LT_OQ);
-    bestv = _mm256_blendv_pd(bestv, dj, better);
-    besti = _mm256_blendv_pd(besti, idx, better);
-    idx = _mm256_add_pd(idx, four);
-  }
-  double bv[4], bi[4];
-  _mm256_storeu_pd(bv, bestv), _mm256_storeu_pd(bi, besti);
-  double best = INFINITY;
-  int jb = -1;
-  for (int b = 0; b < 4; b++)
-    if (bi[b] >= 0.0 && (bv[b] < best || (bv[b] == best && (int)bi[b] < jb)))
-      best = bv[b], jb = (int)bi[b];
-  for (; j < n; j++) {
-    double t = ci[j] - v[j] - h, dj = dist[j];
-    if (t < dj) dj = dist[j] = t, pred[j] = i;
-    if (dj < best) best = dj, jb = j;
-  }
-  return jb;
-}
-
-static int wa_simd = 1; /* ctr_assign_set_simd */
-
-void ctr_assign_set_simd(int on) { wa_simd = on; }
-
-static int relax(const double *ci, const double *v, double *dist, int *pred, int i, double h,
-                 int n) {
-  return wa_simd && __builtin_cpu_supports("avx2") ? relax_avx2(ci, v, dist, pred, i, h, n)
-                                                   : relax_scalar(ci, v, dist, pred, i, h, n);
-}
-#else
-void ctr_assign_set_simd(int on) { (void)on; }
-
-static int relax(const double *ci, const double *v, double *dist, int *pred, int i, double h,
-                 int n) {
-  return relax_scalar(ci, v, dist, pred, i, h, n);
-}
-#endif
 
 /* Dijkstra from free row f over reduced costs c(i, j) - v_j, one column settled at a time (the
  * unsettled one of least distance); returns the free column reached and its distance *m. The
@@ -332,7 +284,7 @@ static int relax(const double *ci, const double *v, double *dist, int *pred, int
 static int shortest_path(const wa_costs *c, wa_state *s, int f, double *m, int *nready) {
   int n = (int)c->n, nset = 0;
   for (int j = 0; j < n; j++) s->dist[j] = INFINITY;
-  int j = relax(row_costs_cached(c, (size_t)f), s->v, s->dist, s->pred, f, 0.0, n);
+  int j = relax_row(c, s, f, -1, 0.0);
   for (;;) {
     double mj = s->dist[j];
     s->collist[nset] = j, s->sv[nset] = s->v[j], s->sd[nset] = mj, nset++;
@@ -340,12 +292,8 @@ static int shortest_path(const wa_costs *c, wa_state *s, int f, double *m, int *
       *m = mj, *nready = nset;
       return j;
     }
-    int i = s->y[j];
-    const double *ci = row_costs_cached(c, (size_t)i);
-    double h = ci[j] - s->v[j] - mj;
-    s->v[j] = -INFINITY, s->dist[j] = INFINITY;
     s->scans++;
-    j = relax(ci, s->v, s->dist, s->pred, i, h, n);
+    j = relax_row(c, s, s->y[j], j, mj);
   }
 }
 
@@ -433,11 +381,32 @@ static ctr_status state_alloc(wa_state *s, size_t n, ctr_error *err) {
   return CTR_OK;
 }
 
-static void solve(const wa_costs *c, wa_state *s) {
+/* After a solve on float-rounded costs: switch to the exact costs, keep the prices v, and free
+ * every row whose column no longer attains its least reduced cost c(i, j) - v_j. The rows kept
+ * are then tight and every reduced cost is >= 0 for them, which is all the augmenting searches
+ * need, so augmenting the freed rows (short searches: the prices are off by float rounding
+ * only) gives an assignment optimal for the exact costs. */
+static void repair(wa_costs *c, wa_state *s) {
+  int n = (int)c->n;
+  c->exact = 1;
+  s->nfree = 0;
+  for (int i = 0; i < n; i++) {
+    const double *ci = row_costs(c, (size_t)i);
+    double u1, u2;
+    int j1, j2, xi = s->x[i];
+    ctr_wa_two_smallest(ci, s->v, n, &u1, &j1, &u2, &j2);
+    if (ci[xi] - s->v[xi] <= u1) continue;
+    s->y[xi] = -1, s->x[i] = -1, s->freerows[s->nfree++] = i;
+  }
+  for (int k = 0; k < s->nfree; k++) augment(c, s, s->freerows[k]);
+}
+
+static void solve(wa_costs *c, wa_state *s) {
   column_reduction(c, s);
   reduction_transfer(c, s);
   for (int pass = 0; pass < WA_ARR_PASSES && s->nfree > 0; pass++) arr_pass(c, s);
   for (int k = 0; k < s->nfree; k++) augment(c, s, s->freerows[k]);
+  if (!c->exact) repair(c, s);
 }
 
 ctr_status ctr_assign_wp(size_t n, size_t d, const double *x, const double *y, int p, size_t *perm,

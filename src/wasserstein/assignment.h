@@ -7,12 +7,16 @@
  * shortest augmenting path method in double, with dual variables, and certified at the end by
  * an independent pass over all n^2 reduced costs.
  *
- * Memory: the n x n cost matrix is stored when it takes at most CTR_ASSIGN_DENSE_MAX bytes
- * (1 GiB: n <= 11585; n = 1e4 takes 800 MB, as POT's cost matrix does); otherwise rows are
- * recomputed as needed, the searches keeping the rows they revisit in a cache of that same
- * size (n = 2e4: 6710 of the 2e4 rows). Recomputing is slower (n = 1e4, W1 + W2, with the old
- * 256 MiB limit: 116 CPU s on a loaded machine; stored: docs/benchmarks.md).
- * Single-threaded and deterministic: the same input gives bit-identical output. */
+ * Memory: the n x n cost matrix is stored when it fits in CTR_ASSIGN_DENSE_MAX bytes (1 GiB):
+ * in double below n = 1000, from there in float (n = 1e4: 400 MB, half of POT's double cost
+ * matrix), the solve then run on the float-rounded costs and repaired on the exact ones (the
+ * rows whose column is no longer their best are freed and re-augmented: short searches), so
+ * the result is exact all the same. Above (n > 16384) rows are recomputed as needed, the
+ * searches keeping the rows they revisit in a cache of that size. The searches stream whole
+ * rows and are bound by memory traffic, which the float rows halve (n = 5000: ~7% faster).
+ * Single-threaded and deterministic: the same input gives bit-identical output; the stored,
+ * recomputed and cached paths give bit-identical results, the float path the same optimum
+ * (its permutation may differ where several are optimal). */
 #ifndef CTR_WASSERSTEIN_ASSIGNMENT_H
 #define CTR_WASSERSTEIN_ASSIGNMENT_H
 
@@ -39,7 +43,7 @@ typedef struct {
   double scale;        /* largest cost c(i, j), the scale of the reduced-cost tolerance */
   long iterations;     /* rows scanned by the shortest-path searches (each O(n) work) */
   long augmentations;  /* augmenting paths (rows left free by the JV initialisation) */
-  int dense;           /* 1 when the cost matrix was stored */
+  int dense;           /* 1 when the cost matrix was stored in double (0: float, or recomputed) */
   long cache_rows;     /* otherwise: rows of costs kept by the searches' cache (0: none) */
 } ctr_assign_status;
 
@@ -61,5 +65,8 @@ ctr_status ctr_assign_wp_limit(size_t n, size_t d, const double *x, const double
  * only where the CPU has AVX2); both give bit-identical results. Not thread-safe: set it
  * before any solve. */
 void ctr_assign_set_simd(int on);
+
+/* For tests: the n from which the stored matrix is float with an exact repair (default 1000). */
+void ctr_assign_set_float_min(size_t n);
 
 #endif
