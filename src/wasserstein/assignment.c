@@ -14,7 +14,7 @@
  * Costs are rows: the searches only ever need "all costs of row i", which is either a row of
  * the stored matrix or n distances computed into one buffer from a coordinate-major copy of y
  * (the inner loop runs over j and vectorises), or a float row of the stored matrix (from
- * n = 1000: then the solve is repaired on the exact costs, repair()). Every cost is summed over
+ * n = 3000: then the solve is repaired on the exact costs, repair()). Every cost is summed over
  * the d coordinates in the same order, so a cost recomputed later is bit-identical to its
  * first evaluation. The Dijkstra search settles one column at a time, the unsettled one of
  * least distance, found in the same streaming pass that relaxes the row (assignment_scan.c). */
@@ -37,7 +37,7 @@
 /* From this n on, the stored matrix is float (half the memory traffic of the searches, which
  * stream whole rows and are bound by it), followed by an exact repair (repair()); below it,
  * double. ctr_assign_set_float_min changes it for tests. */
-static size_t wa_float_min = 1000;
+static size_t wa_float_min = 3000;
 
 void ctr_assign_set_float_min(size_t n) { wa_float_min = n; }
 
