@@ -9,8 +9,10 @@ laws of tests/ref_pot.py, fixed seed). For each case:
     its own (seeded), each call generating its directions, projecting and sorting;
   * C on POT's directions (passed through a file, m x d), timed the same way (one thread:
     OMP_NUM_THREADS=1): the m 1-D W1 values, whose mean is the sliced and whose max is the
-    max-sliced value. Agreement: every value equal to POT's projected_emds within 1e-12
-    relative (the projections differ only in summation order);
+    max-sliced value. Agreement: every value equal to POT's projected_emds within
+    max(1e-12, n eps) relative (the projections differ only in summation order; POT places the
+    quantiles by a cumulative sum of n weights 1/n, which is off by ~n eps: 2.7e-12 measured at
+    n = 1e5);
   * C's own run (ctr_sliced_w1_compute: m directions from the library's generator, then the
     max-sliced ascent), timed: its mean agrees with POT's within 4 joint standard errors
     (independent directions: Monte Carlo error only).
@@ -80,6 +82,7 @@ def case(cli, n, d, m, rng, tmp):
     c_own = run_c(cli, pts, n, d, m)
     w_c = np.asarray(c_same["w"])
     same_rel = float(np.max(np.abs(w_c - w_pot)) / np.max(w_pot))
+    tol = max(TOL_SAME, n * np.finfo(float).eps)
     max_rel = abs(c_same["max"] - pot_max) / pot_max
     se_pot = float(np.std(w_pot, ddof=1) / math.sqrt(m))
     z = (c_own["mean"] - float(pot_mean)) / math.hypot(c_own["se"], se_pot)
@@ -93,7 +96,7 @@ def case(cli, n, d, m, rng, tmp):
             "ratio_own_vs_both": (ps_cpu + pm_cpu) / c_own["cpu_seconds"],
             "sliced_pot": float(pot_mean), "sliced_c_same": c_same["mean"],
             "max_pot": pot_max, "max_c_same": c_same["max"], "same_dirs_rel": same_rel,
-            "max_rel": max_rel, "sliced_c_own": c_own["mean"], "se_c_own": c_own["se"],
+            "max_rel": max_rel, "tol_same": tol, "sliced_c_own": c_own["mean"], "se_c_own": c_own["se"],
             "se_pot": se_pot, "z_own": z, "max_sliced_c_own": c_own["max_sliced"]}
 
 
@@ -141,9 +144,9 @@ def main(argv):
     for r in rows:
         tag = f"n={r['n']} d={r['d']} m={r['m']}"
         checks = [
-            (f"{tag}: same directions, every 1-D W1 = POT's to {TOL_SAME:g} relative "
+            (f"{tag}: same directions, every 1-D W1 = POT's to {r['tol_same']:.1e} relative "
              f"({r['same_dirs_rel']:.1e}); max-sliced {r['max_rel']:.1e}",
-             r["same_dirs_rel"] <= TOL_SAME and r["max_rel"] <= TOL_SAME),
+             r["same_dirs_rel"] <= r["tol_same"] and r["max_rel"] <= r["tol_same"]),
             (f"{tag}: independent directions, sliced W1 C {r['sliced_c_own']:.6g} +- "
              f"{r['se_c_own']:.2g}, POT {r['sliced_pot']:.6g} +- {r['se_pot']:.2g}, "
              f"z = {r['z_own']:+.2f} (|z| <= {Z_MAX:g})", abs(r["z_own"]) <= Z_MAX),
