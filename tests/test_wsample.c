@@ -13,6 +13,9 @@
 #include "core/rng.h"
 #include "wasserstein/assignment.h"
 #include "wasserstein/sampled.h"
+#include "wasserstein/slices.h"
+
+#include <omp.h>
 
 #define MAXN 8
 #define MAXD 5
@@ -278,6 +281,87 @@ static void test_max_sliced_ascent(void) {
   free(x), free(y);
 }
 
+/* ---- 8. the vector kernels against their plain forms ---- */
+static void test_kernels(void) {
+  /* assignment: the AVX2 search loop (where the CPU has it) against the scalar one; integer
+   * points (kind 1) make many exact ties, which the two must break alike */
+  size_t n = 403, d = 3;
+  double *x = malloc(n * d * sizeof(double)), *y = malloc(n * d * sizeof(double));
+  size_t *pa = malloc(n * sizeof(size_t)), *pb = malloc(n * sizeof(size_t));
+  int same = 1, opt = 1;
+  for (int kind = 0; kind <= 1; kind++)
+    for (int p = 1; p <= 2; p++) {
+      points(n, d, kind, x);
+      points(n, d, kind == 1 ? 1 : 2, y);
+      double wa, wb;
+      ctr_assign_status sa, sb;
+      ctr_error err;
+      ctr_assign_set_simd(1);
+      int ok = ctr_assign_wp(n, d, x, y, p, pa, &wa, &sa, &err) == CTR_OK;
+      ctr_assign_set_simd(0);
+      ok &= ctr_assign_wp(n, d, x, y, p, pb, &wb, &sb, &err) == CTR_OK;
+      ctr_assign_set_simd(1);
+      same &= ok && wa == wb && memcmp(pa, pb, n * sizeof(size_t)) == 0;
+      opt &= ok && sa.optimal && sb.optimal;
+    }
+  check_true("assignment: vector and scalar search loops agree bit for bit (n = 403, ties)",
+             same, "differ");
+  check_true("assignment: both certified optimal", opt, "not certified");
+  /* the float-stored matrix with its exact repair (forced at n = 403) against the double one:
+   * same optimum (to rounding of the sums: the optimal permutation may differ in exact ties) */
+  double worst = 0.0;
+  int fopt = 1;
+  for (int kind = 0; kind <= 1; kind++)
+    for (int p = 1; p <= 2; p++) {
+      points(n, d, kind, x);
+      points(n, d, kind == 1 ? 1 : 2, y);
+      double wa, wb;
+      ctr_assign_status sa, sb;
+      ctr_error err;
+      ctr_assign_set_float_min(100);
+      int ok = ctr_assign_wp(n, d, x, y, p, pa, &wa, &sa, &err) == CTR_OK;
+      ctr_assign_set_float_min((size_t)-1);
+      ok &= ctr_assign_wp(n, d, x, y, p, pb, &wb, &sb, &err) == CTR_OK;
+      ctr_assign_set_float_min(3000); /* the default */
+      fopt &= ok && sa.optimal && sb.optimal && !sa.dense && sb.dense;
+      worst = fmax(worst, ok ? fabs(wa - wb) / wb : INFINITY);
+    }
+  check_worst("assignment: float-stored costs + exact repair = double-stored (n = 403, ties)",
+              worst, 1e-13, "");
+  check_true("assignment: float path certified optimal (and really taken)", fopt, "flag");
+  /* slices: each value = ctr_wp_1d of the plainly computed projections, bit for bit, at 1 and
+   * 2 threads; 21 directions (not a multiple of the block of 8), unequal sizes */
+  size_t nx = 301, ny = 250, m = 21;
+  d = 7;
+  double *sx = malloc(nx * d * sizeof(double)), *sy = malloc(ny * d * sizeof(double));
+  double *th = malloc(m * d * sizeof(double)), w1[21], w2[21], px[301], py[250];
+  points(nx, d, 0, sx);
+  points(ny, d, 2, sy);
+  points(m, d, 0, th);
+  ctr_error err;
+  int eq = 1;
+  omp_set_num_threads(1);
+  int ok = ctr_sliced_w1_dirs(d, nx, sx, ny, sy, m, th, w1, &err) == CTR_OK;
+  omp_set_num_threads(2);
+  ok &= ctr_sliced_w1_dirs(d, nx, sx, ny, sy, m, th, w2, &err) == CTR_OK;
+  for (size_t k = 0; k < m && ok; k++) {
+    for (size_t i = 0; i < nx; i++) {
+      px[i] = 0.0;
+      for (size_t c = 0; c < d; c++) px[i] += th[k * d + c] * sx[i * d + c];
+    }
+    for (size_t i = 0; i < ny; i++) {
+      py[i] = 0.0;
+      for (size_t c = 0; c < d; c++) py[i] += th[k * d + c] * sy[i * d + c];
+    }
+    double want;
+    ok &= ctr_wp_1d(nx, px, ny, py, 1.0, &want, &err) == CTR_OK;
+    eq &= w1[k] == want && w2[k] == want;
+  }
+  check_true("sliced kernel = 1-D W1 of the projections, bit for bit, at 1 and 2 threads",
+             ok && eq, "differ");
+  free(x), free(y), free(pa), free(pb), free(sx), free(sy), free(th);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   ctr_rng_init(&rng, 20240611, CTR_RNG_TEST, 7, 0);
@@ -288,5 +372,6 @@ int main(void) {
   test_bounds();
   test_gelbrich_1d();
   test_max_sliced_ascent();
+  test_kernels();
   return check_summary();
 }

@@ -3,8 +3,9 @@
  * usage: wassign_cli FILE N D [DENSE_MAX_BYTES]
  * FILE holds 2 N D native-endian float64: x[N][D] then y[N][D], row-major. DENSE_MAX_BYTES
  * (default the library's) bounds the stored cost matrix; 0 forces the recomputing path.
- * Prints "W<p> <value %.17g> optimal <0|1> iterations <k>" for p = 1 and 2. Exit 0, or 2 on
- * bad input, 1 on a library failure. */
+ * Prints "W<p> <value %.17g> optimal <0|1> iterations <k> peak_kb <m>" for p = 1 and 2, m the
+ * process's peak resident memory so far (VmHWM, kB; -1 where /proc is missing). Exit 0, or 2
+ * on bad input, 1 on a library failure. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,17 @@ static double *read_points(const char *path, size_t count) {
   return NULL;
 }
 
+/* Peak resident set of this process image in kB (Linux /proc), or -1. */
+static long peak_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "VmHWM: %ld", &kb) == 1) break;
+  if (f) fclose(f);
+  return kb;
+}
+
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   size_t n, d, dense_max = CTR_ASSIGN_DENSE_MAX;
@@ -56,7 +68,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "wassign_cli: %s\n", err.msg);
       rc = s == CTR_EINPUT ? 2 : 1;
     } else {
-      printf("W%d %.17g optimal %d iterations %ld\n", p, w, st.optimal, st.iterations);
+      printf("W%d %.17g optimal %d iterations %ld peak_kb %ld\n", p, w, st.optimal, st.iterations,
+             peak_kb());
     }
   }
   free(pts);

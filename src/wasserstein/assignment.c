@@ -13,8 +13,11 @@
  *
  * Costs are rows: the searches only ever need "all costs of row i", which is either a row of
  * the stored matrix or n distances computed into one buffer from a coordinate-major copy of y
- * (the inner loop runs over j and vectorises). Every cost is summed over the d coordinates
- * in the same order, so a cost recomputed later is bit-identical to its first evaluation. */
+ * (the inner loop runs over j and vectorises), or a float row of the stored matrix (from
+ * n = 3000: then the solve is repaired on the exact costs, repair()). Every cost is summed over
+ * the d coordinates in the same order, so a cost recomputed later is bit-identical to its
+ * first evaluation. The Dijkstra search settles one column at a time, the unsettled one of
+ * least distance, found in the same streaming pass that relaxes the row (assignment_scan.c). */
 #include "wasserstein/assignment.h"
 
 #include <float.h>
@@ -24,10 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasserstein/assignment_scan.h"
+
 #define WA_BLOCK 256     /* columns per block of a computed cost row (2 KiB of partial sums) */
 #define WA_ARR_PASSES 2  /* augmenting row reduction passes, as in JV's code */
 #define WA_ARR_BUDGET 8  /* at most this many ARR steps per row per pass: a heuristic phase,
                           * cut short if float ties make it bounce (it would terminate, slowly) */
+
+/* From this n on, the stored matrix is float (half the memory traffic of the searches, which
+ * stream whole rows and are bound by it), followed by an exact repair (repair()); below it,
+ * double. ctr_assign_set_float_min changes it for tests. */
+static size_t wa_float_min = 3000;
+
+void ctr_assign_set_float_min(size_t n) { wa_float_min = n; }
 
 /* Rows kept when the matrix is not: the searches revisit the rows near a free row over and
  * over (measured at n = 6000: 62% of scans hit a cache of half the rows), so a CLOCK cache
@@ -48,6 +60,8 @@ typedef struct {
   const double *x;
   double *yt;      /* y transposed, d x n: column k holds coordinate k of every y_j */
   double *dense;   /* n x n costs, or NULL when they are recomputed */
+  float *fdense;   /* n x n costs rounded to float (see costs_init), or NULL */
+  int exact;       /* 1: rows are the exact double costs (always, unless fdense is in use) */
   double *buf;     /* one row of costs when not dense */
   wa_cache *cache; /* NULL when dense, or when the budget holds fewer than 2 rows */
 } wa_costs;
@@ -55,7 +69,7 @@ typedef struct {
 /* Solver state: x[i] = column of row i (-1 free), y[j] = row of column j (-1 free). */
 typedef struct {
   int *x, *y, *freerows, *collist, *pred;
-  double *v, *dist;
+  double *v, *dist, *sv, *sd; /* sv, sd: prices and distances of a search's settled columns */
   int nfree;
   long scans, augs;
 } wa_state;
@@ -83,9 +97,15 @@ static void row_compute(const wa_costs *c, size_t i, double *out) {
     row_block(c, c->x + i * c->d, j0, c->n - j0 < WA_BLOCK ? c->n - j0 : WA_BLOCK, out + j0);
 }
 
-/* All n costs of row i, for sweeps that visit each row once; valid until the next call. */
+/* All n costs of row i, for sweeps that visit each row once; valid until the next call.
+ * In the float phase: the stored float row widened to double (exactly). */
 static const double *row_costs(const wa_costs *c, size_t i) {
   if (c->dense) return c->dense + i * c->n;
+  if (!c->exact) {
+    const float *fr = c->fdense + i * c->n;
+    for (size_t j = 0; j < c->n; j++) c->buf[j] = (double)fr[j];
+    return c->buf;
+  }
   row_compute(c, i, c->buf);
   return c->buf;
 }
@@ -93,7 +113,7 @@ static const double *row_costs(const wa_costs *c, size_t i) {
 /* The same through the cache, for the searches; valid until the next call. */
 static const double *row_costs_cached(const wa_costs *c, size_t i) {
   wa_cache *k = c->cache;
-  if (!k) return row_costs(c, i);
+  if (!k || !c->exact) return row_costs(c, i);
   int slot = k->slot_of[i];
   if (slot < 0) {
     while (k->ref[k->hand]) k->ref[k->hand] = 0, k->hand = (k->hand + 1) % k->slots;
@@ -136,23 +156,32 @@ static ctr_status costs_init(wa_costs *c, size_t n, size_t d, const double *x, c
   memset(c, 0, sizeof *c);
   c->n = n, c->d = d, c->p = p, c->x = x;
   c->yt = malloc(n * d * sizeof(double));
-  int dense = n <= dense_max / sizeof(double) / n;
+  int dense = n <= dense_max / sizeof(double) / n && n < wa_float_min;
+  int fdense = !dense && n >= wa_float_min && n <= dense_max / sizeof(float) / n;
+  c->exact = !fdense;
   c->dense = dense ? malloc(n * n * sizeof(double)) : NULL;
+  c->fdense = fdense ? malloc(n * n * sizeof(float)) : NULL;
   c->buf = dense ? NULL : malloc(n * sizeof(double));
-  if (!c->yt || (dense && !c->dense) || (!dense && !c->buf))
+  if (!c->yt || (dense && !c->dense) || (fdense && !c->fdense) || (!dense && !c->buf))
     return ctr_fail(err, CTR_ENOMEM, "assignment: cannot allocate costs for n = %zu, d = %zu", n,
                     d);
   for (size_t j = 0; j < n; j++)
     for (size_t k = 0; k < d; k++) c->yt[k * n + j] = y[j * d + k];
-  if (!dense) c->cache = cache_new(n, dense_max);
+  if (!dense) c->cache = cache_new(n, dense_max - (fdense ? n * n * sizeof(float) : 0));
   if (dense)
     for (size_t i = 0; i < n; i++) row_compute(c, i, c->dense + i * n);
+  if (fdense)
+    for (size_t i = 0; i < n; i++) {
+      row_compute(c, i, c->buf);
+      for (size_t j = 0; j < n; j++) c->fdense[i * n + j] = (float)c->buf[j];
+    }
   return CTR_OK;
 }
 
 static void costs_free(wa_costs *c) {
   free(c->yt);
   free(c->dense);
+  free(c->fdense);
   free(c->buf);
   cache_free(c->cache);
 }
@@ -202,20 +231,6 @@ static void reduction_transfer(const wa_costs *c, wa_state *s) {
 /* ------------------------------------------------------------------------- */
 /* augmenting row reduction                                                  */
 
-/* Smallest and second-smallest reduced cost of row ci: (u1 at j1, u2 at j2). */
-static void two_smallest(const double *ci, const double *v, int n, double *u1, int *j1, double *u2,
-                         int *j2) {
-  double a = ci[0] - v[0], b = INFINITY;
-  int ja = 0, jb = -1;
-  for (int j = 1; j < n; j++) {
-    double h = ci[j] - v[j];
-    if (h >= b) continue;
-    if (h >= a) b = h, jb = j;
-    else b = a, jb = ja, a = h, ja = j;
-  }
-  *u1 = a, *j1 = ja, *u2 = b, *j2 = jb;
-}
-
 /* One ARR pass over the free list: each free row takes its best column, lowering that
  * column's price by the gap to its second best; the evicted row is retried at once when
  * the price moved (it now sees a worse column) and queued otherwise. */
@@ -230,7 +245,7 @@ static void arr_pass(const wa_costs *c, wa_state *s) {
     }
     int i = s->freerows[k++], j1, j2;
     double u1, u2;
-    two_smallest(row_costs_cached(c, (size_t)i), s->v, n, &u1, &j1, &u2, &j2);
+    ctr_wa_two_smallest(row_costs_cached(c, (size_t)i), s->v, n, &u1, &j1, &u2, &j2);
     int i0 = s->y[j1];
     int moved = u1 < u2;
     if (moved) s->v[j1] -= u2 - u1;
@@ -246,68 +261,47 @@ static void arr_pass(const wa_costs *c, wa_state *s) {
 /* ------------------------------------------------------------------------- */
 /* shortest augmenting path                                                  */
 
-/* Move the columns of todo = collist[*up..n) with the smallest dist to the front of todo,
- * making them the scan list; return the new minimum. */
-static double collect_min(wa_state *s, int n, int low, int *up) {
-  int *cl = s->collist;
-  double m = s->dist[cl[*up]];
-  (*up)++;
-  for (int k = *up; k < n; k++) {
-    int j = cl[k];
-    double h = s->dist[j];
-    if (h > m) continue;
-    if (h < m) *up = low, m = h;
-    cl[k] = cl[*up], cl[(*up)++] = j;
+/* Relax against row i of the current costs (float or double), the settled column js (or -1 at
+ * the start of a search) giving the shift h, and mask js (see relax_scalar). */
+static int relax_row(const wa_costs *c, wa_state *s, int i, int js, double mj) {
+  int n = (int)c->n;
+  if (!c->exact) {
+    const float *ci = c->fdense + (size_t)i * c->n;
+    double h = js < 0 ? 0.0 : (double)ci[js] - s->v[js] - mj;
+    if (js >= 0) s->v[js] = -INFINITY, s->dist[js] = INFINITY;
+    return ctr_wa_relax_f(ci, s->v, s->dist, s->pred, i, h, n);
   }
-  return m;
-}
-
-/* Scan the row matched to the first column of the scan list: relax every todo column.
- * Returns an unmatched column reached at distance m, or -1. */
-static int scan_row(const wa_costs *c, wa_state *s, int n, double m, int *low, int *up) {
-  int *cl = s->collist, j1 = cl[(*low)++], i = s->y[j1];
   const double *ci = row_costs_cached(c, (size_t)i);
-  double h = ci[j1] - s->v[j1] - m;
-  s->scans++;
-  for (int k = *up; k < n; k++) {
-    int j = cl[k];
-    double v2 = ci[j] - s->v[j] - h;
-    if (!(v2 < s->dist[j])) continue;
-    s->pred[j] = i, s->dist[j] = v2;
-    if (v2 != m) continue;
-    if (s->y[j] < 0) return j;
-    cl[k] = cl[*up], cl[(*up)++] = j;
-  }
-  return -1;
+  double h = js < 0 ? 0.0 : ci[js] - s->v[js] - mj;
+  if (js >= 0) s->v[js] = -INFINITY, s->dist[js] = INFINITY;
+  return ctr_wa_relax(ci, s->v, s->dist, s->pred, i, h, n);
 }
 
-/* Dijkstra from free row f over reduced costs; returns the unmatched column reached.
- * Columns collist[0..*nready) end up settled (dist <= m). */
+/* Dijkstra from free row f over reduced costs c(i, j) - v_j, one column settled at a time (the
+ * unsettled one of least distance); returns the free column reached and its distance *m. The
+ * settled columns are collist[0..*nready), with their prices in sv and distances in sd; their
+ * v_j stay -inf until augment restores them. */
 static int shortest_path(const wa_costs *c, wa_state *s, int f, double *m, int *nready) {
-  int n = (int)c->n, low = 0, up = 0, end = -1;
-  const double *cf = row_costs_cached(c, (size_t)f);
-  for (int j = 0; j < n; j++) s->dist[j] = cf[j] - s->v[j], s->pred[j] = f, s->collist[j] = j;
-  while (end < 0) {
-    if (up == low) {
-      *m = collect_min(s, n, low, &up);
-      for (int k = low; k < up && end < 0; k++)
-        if (s->y[s->collist[k]] < 0) end = s->collist[k];
-      if (end >= 0) break;
+  int n = (int)c->n, nset = 0;
+  for (int j = 0; j < n; j++) s->dist[j] = INFINITY;
+  int j = relax_row(c, s, f, -1, 0.0);
+  for (;;) {
+    double mj = s->dist[j];
+    s->collist[nset] = j, s->sv[nset] = s->v[j], s->sd[nset] = mj, nset++;
+    if (s->y[j] < 0) {
+      *m = mj, *nready = nset;
+      return j;
     }
-    end = scan_row(c, s, n, *m, &low, &up);
+    s->scans++;
+    j = relax_row(c, s, s->y[j], j, mj);
   }
-  *nready = low;
-  return end;
 }
 
 static void augment(const wa_costs *c, wa_state *s, int f) {
   double m = 0.0;
   int nready = 0, j = shortest_path(c, s, f, &m, &nready);
   /* settled columns' prices move by their distance below m, keeping reduced costs >= 0 */
-  for (int k = 0; k < nready; k++) {
-    int j1 = s->collist[k];
-    s->v[j1] += s->dist[j1] - m;
-  }
+  for (int k = 0; k < nready; k++) s->v[s->collist[k]] = s->sv[k] + (s->sd[k] - m);
   int i;
   do {
     i = s->pred[j];
@@ -377,21 +371,42 @@ static ctr_status check_input(size_t n, size_t d, const double *x, const double 
 static ctr_status state_alloc(wa_state *s, size_t n, ctr_error *err) {
   memset(s, 0, sizeof *s);
   s->x = malloc(5 * n * sizeof(int));
-  s->v = malloc(2 * n * sizeof(double));
+  s->v = malloc(4 * n * sizeof(double));
   if (!s->x || !s->v) {
     free(s->x), free(s->v);
     return ctr_fail(err, CTR_ENOMEM, "assignment: cannot allocate work arrays for n = %zu", n);
   }
   s->y = s->x + n, s->freerows = s->x + 2 * n, s->collist = s->x + 3 * n, s->pred = s->x + 4 * n;
-  s->dist = s->v + n;
+  s->dist = s->v + n, s->sv = s->v + 2 * n, s->sd = s->v + 3 * n;
   return CTR_OK;
 }
 
-static void solve(const wa_costs *c, wa_state *s) {
+/* After a solve on float-rounded costs: switch to the exact costs, keep the prices v, and free
+ * every row whose column no longer attains its least reduced cost c(i, j) - v_j. The rows kept
+ * are then tight and every reduced cost is >= 0 for them, which is all the augmenting searches
+ * need, so augmenting the freed rows (short searches: the prices are off by float rounding
+ * only) gives an assignment optimal for the exact costs. */
+static void repair(wa_costs *c, wa_state *s) {
+  int n = (int)c->n;
+  c->exact = 1;
+  s->nfree = 0;
+  for (int i = 0; i < n; i++) {
+    const double *ci = row_costs(c, (size_t)i);
+    double u1, u2;
+    int j1, j2, xi = s->x[i];
+    ctr_wa_two_smallest(ci, s->v, n, &u1, &j1, &u2, &j2);
+    if (ci[xi] - s->v[xi] <= u1) continue;
+    s->y[xi] = -1, s->x[i] = -1, s->freerows[s->nfree++] = i;
+  }
+  for (int k = 0; k < s->nfree; k++) augment(c, s, s->freerows[k]);
+}
+
+static void solve(wa_costs *c, wa_state *s) {
   column_reduction(c, s);
   reduction_transfer(c, s);
   for (int pass = 0; pass < WA_ARR_PASSES && s->nfree > 0; pass++) arr_pass(c, s);
   for (int k = 0; k < s->nfree; k++) augment(c, s, s->freerows[k]);
+  if (!c->exact) repair(c, s);
 }
 
 ctr_status ctr_assign_wp(size_t n, size_t d, const double *x, const double *y, int p, size_t *perm,

@@ -7,10 +7,17 @@
  * shortest augmenting path method in double, with dual variables, and certified at the end by
  * an independent pass over all n^2 reduced costs.
  *
- * Memory: the n x n cost matrix is stored when it takes at most CTR_ASSIGN_DENSE_MAX bytes
- * (n <= 5792); otherwise rows are recomputed as needed, the searches keeping the rows they
- * revisit in a cache of that same size (n = 1e4: 3355 of the 1e4 rows, ~260 MiB in all).
- * Single-threaded and deterministic: the same input gives bit-identical output. */
+ * Memory: the n x n cost matrix is stored when it fits in CTR_ASSIGN_DENSE_MAX bytes (1 GiB):
+ * in double below n = 3000, from there in float (n = 1e4: 400 MB, half of POT's double cost
+ * matrix), the solve then run on the float-rounded costs and repaired on the exact ones (the
+ * rows whose column is no longer their best are freed and re-augmented: short searches), so
+ * the result is exact all the same (the repair caches exact rows in the rest of the budget:
+ * peak 1.05 GB at n = 1e4). Above (n > 16384) rows are recomputed as needed, the
+ * searches keeping the rows they revisit in a cache of that size. The searches stream whole
+ * rows and are bound by memory traffic, which the float rows halve (n = 5000: ~7% faster).
+ * Single-threaded and deterministic: the same input gives bit-identical output; the stored,
+ * recomputed and cached paths give bit-identical results, the float path the same optimum
+ * (its permutation may differ where several are optimal). */
 #ifndef CTR_WASSERSTEIN_ASSIGNMENT_H
 #define CTR_WASSERSTEIN_ASSIGNMENT_H
 
@@ -18,7 +25,7 @@
 
 #include "core/common.h"
 
-#define CTR_ASSIGN_DENSE_MAX ((size_t)256 << 20) /* bytes of cost matrix stored, at most */
+#define CTR_ASSIGN_DENSE_MAX ((size_t)1 << 30) /* bytes of cost matrix stored, at most */
 #define CTR_ASSIGN_GAP_REL 1e-9 /* |primal - dual| allowed, relative to |primal| */
 #define CTR_ASSIGN_RC_REL 1e-9  /* reduced costs allowed down to -this * (largest cost) */
 
@@ -37,7 +44,7 @@ typedef struct {
   double scale;        /* largest cost c(i, j), the scale of the reduced-cost tolerance */
   long iterations;     /* rows scanned by the shortest-path searches (each O(n) work) */
   long augmentations;  /* augmenting paths (rows left free by the JV initialisation) */
-  int dense;           /* 1 when the cost matrix was stored */
+  int dense;           /* 1 when the cost matrix was stored in double (0: float, or recomputed) */
   long cache_rows;     /* otherwise: rows of costs kept by the searches' cache (0: none) */
 } ctr_assign_status;
 
@@ -54,5 +61,14 @@ ctr_status ctr_assign_wp(size_t n, size_t d, const double *x, const double *y, i
 ctr_status ctr_assign_wp_limit(size_t n, size_t d, const double *x, const double *y, int p,
                                size_t dense_max, size_t *perm, double *wp, ctr_assign_status *st,
                                ctr_error *err);
+
+/* For tests: 0 makes the searches use the portable scalar loop instead of the AVX2 one (used
+ * only where the CPU has AVX2); both give bit-identical results. Not thread-safe: set it
+ * before any solve. */
+void ctr_assign_set_simd(int on);
+
+/* For tests: the n from which the stored matrix is float with an exact repair (default 3000:
+ * below, the double matrix is as fast or faster: measured at n = 1000, 2000). */
+void ctr_assign_set_float_min(size_t n);
 
 #endif

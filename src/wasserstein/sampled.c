@@ -18,6 +18,7 @@
 
 #include "core/rng.h"
 #include "wasserstein/gaussian.h"
+#include "wasserstein/slices.h"
 
 #define WS_ASCENT_EVALS 60 /* exact 1-D W1 evaluations spent on local ascent */
 #define WS_ASCENT_ANGLE 0.5 /* first trial step on the great circle, radians */
@@ -247,18 +248,26 @@ static int ascend(ws_slicer *s, double *val) {
   return steps;
 }
 
-/* m random directions: mean, standard error and the best, left in s->theta. */
-static void random_slices(ws_slicer *s, size_t m, uint64_t seed, ctr_sliced_w1 *out) {
+/* m random directions, their 1-D W1 by the parallel kernel (wasserstein/slices.c, same values
+ * as w1_along): mean, standard error and the best, left in s->theta. */
+static ctr_status random_slices(ws_slicer *s, size_t m, uint64_t seed, ctr_sliced_w1 *out,
+                                ctr_error *err) {
+  double *dirs = malloc(m * (s->d + 1) * sizeof(double)), *w = dirs + m * s->d;
+  if (!dirs) return ctr_fail(err, CTR_ENOMEM, "sliced W1: cannot allocate %zu directions", m);
+  for (size_t k = 0; k < m; k++) draw_direction(seed, s->d, k, dirs + k * s->d);
+  ctr_status rc = ctr_sliced_w1_dirs(s->d, s->nx, s->x, s->ny, s->y, m, dirs, w, err);
   double mean = 0.0, m2 = 0.0, best = -1.0;
-  for (size_t k = 0; k < m; k++) {
-    draw_direction(seed, s->d, k, s->trial);
-    double w = w1_along(s, s->trial, NULL), dlt = w - mean;
-    mean += dlt / (double)(k + 1); /* Welford: no cancellation in the variance */
-    m2 += dlt * (w - mean);
-    if (w > best) best = w, memcpy(s->theta, s->trial, s->d * sizeof(double));
+  for (size_t k = 0; k < m && rc == CTR_OK; k++) {
+    double dlt = w[k] - mean;
+    mean += dlt / (double)(k + 1); /* Welford, in direction order: no cancellation, and the
+                                    * same sum whatever the thread count */
+    m2 += dlt * (w[k] - mean);
+    if (w[k] > best) best = w[k], memcpy(s->theta, dirs + k * s->d, s->d * sizeof(double));
   }
+  free(dirs);
   out->m = m, out->mean = mean, out->max_dir = best;
   out->se = sqrt(m2 / (double)(m - 1) / (double)m);
+  return rc;
 }
 
 ctr_status ctr_sliced_w1_compute(size_t d, size_t nx, const double *x, size_t ny, const double *y,
@@ -271,7 +280,11 @@ ctr_status ctr_sliced_w1_compute(size_t d, size_t nx, const double *x, size_t ny
   ws_slicer s = {0}; /* initialised: gcc cannot see that rc == CTR_OK implies slicer_init ran */
   if (rc == CTR_OK) rc = slicer_init(&s, d, nx, x, ny, y, err);
   if (rc != CTR_OK) return rc;
-  random_slices(&s, m, seed, out);
+  rc = random_slices(&s, m, seed, out, err);
+  if (rc != CTR_OK) {
+    slicer_free(&s);
+    return rc;
+  }
   mean_difference(&s);
   if (normalize(d, s.dm) && w1_along(&s, s.dm, NULL) > out->max_dir)
     memcpy(s.theta, s.dm, d * sizeof(double));

@@ -36,7 +36,9 @@ ctr_status ctr_wp_1d(size_t na, const double *a, size_t nb, const double *b, dou
  *   max_sliced = 1-D W1 along the best direction found by local ascent on the sphere, started
  *   from the better of the best theta_k and the mean-difference direction. Every value is the
  *   exact 1-D W1 along some unit direction, hence <= W1 (projection is 1-Lipschitz), and
- *   max_sliced >= max(max_dir, ||mean_x - mean_y||). */
+ *   max_sliced >= max(max_dir, ||mean_x - mean_y||).
+ * The m directions' W1 values come from ctr_sliced_w1_dirs (wasserstein/slices.h), on the
+ * caller's OpenMP threads; every field is bit-identical whatever the thread count. */
 typedef struct {
   size_t m;
   double mean, se;
