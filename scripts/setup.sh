@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 pkgs=(gcc libc6-dev meson ninja-build pkg-config git libgsl-dev libhdf5-dev librandom123-dev libconfig-dev libsleef-dev
       munge slurmctld slurmd slurm-client
       gnuplot-nox python3 python3-h5py python3-numpy python3-mpmath python3-pot python3-pandas
-      help2man man-db fonts-dejavu-core
+      help2man man-db fonts-dejavu-core strace
       clang libclang-rt-14-dev libomp-14-dev)  # clang: the libFuzzer targets of tests/fuzz (.ci/run)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -176,6 +176,49 @@ check $? "class 3: --resume after the covariance file changed is refused"
 [ $? -eq 2 ] && grep -q "contents changed" "$T/err" && [ ! -e "$T/cov3.h5" ]
 check $? "class 3: --from with a changed input file is refused"
 
+# ---- class 9: the durability order, seen in the system calls (strace) --------------------
+# Every rewrite of FILE.h5 is fsynced before its rename and the directory after it; the journal
+# is fsynced before each checkpoint's rename, and removed only after the final file's rename and
+# directory fsync, then the directory fsynced again.
+mkdir -p "$T/dur"
+strace -f -y -e trace=fsync,rename,renameat,renameat2,unlink,unlinkat -o "$T/dur/trace" \
+  "$CT" sweep --target isotropic --d 1,2,4 --N 10,20 --checkpoint 0 -q -o "$T/dur/r.h5" \
+  >/dev/null 2>"$T/err"
+rc=$?
+"$PY" - "$T/dur/trace" "$T/dur" <<'PYEOF' >"$T/err" 2>&1 && [ $rc -eq 0 ]
+import re, sys
+calls = [re.sub(r'^\d+\s+', '', l.strip()) for l in open(sys.argv[1])
+         if re.match(r'^\d+\s+(fsync|rename|unlink)', l) and '= 0' in l]
+d = sys.argv[2]
+synced, journal_synced, renames, bad = set(), False, 0, []
+for i, c in enumerate(calls):
+    m = re.match(r'fsync\(\d+<([^>]*)>\)', c)
+    if m:
+        synced.add(m.group(1))
+        journal_synced |= m.group(1).endswith('.journal')
+        continue
+    m = re.match(r'rename\w*\(.*?"([^"]+)", .*?"([^"]+)"\)', c)
+    if m:
+        src, dst = m.groups()
+        renames += 1
+        if src not in synced: bad.append('rename of %s without an fsync of it first' % src)
+        if renames > 1 and not journal_synced: bad.append('checkpoint %d: journal not fsynced before it' % renames)
+        nxt = calls[i + 1] if i + 1 < len(calls) else ''
+        if not re.match(r'fsync\(\d+<%s>\)' % re.escape(d), nxt): bad.append('no directory fsync right after renaming %s' % src)
+        journal_synced = False
+        continue
+    m = re.match(r'unlink\w*\(.*?"([^"]+)"', c)
+    if m and m.group(1).endswith('.journal'):
+        if renames == 0 or not re.match(r'fsync\(\d+<%s>\)' % re.escape(d), calls[i - 1]):
+            bad.append('journal removed before the final file was renamed and its directory synced')
+        nxt = calls[i + 1] if i + 1 < len(calls) else ''
+        if not re.match(r'fsync\(\d+<%s>\)' % re.escape(d), nxt): bad.append('no directory fsync after removing the journal')
+if renames < 2: bad.append('only %d renames seen (want the first file and checkpoints)' % renames)
+print('\n'.join(bad) or 'ok: %d renames' % renames)
+sys.exit(1 if bad else 0)
+PYEOF
+check $? "class 9: fsync of each rewrite before its rename, of the journal before each checkpoint, of the directory after each rename and the journal's removal (strace)"
+
 # ---- class 10: a damaged journal record costs only itself ------------------------------
 SPEC=$ROOT/tests/data/sweep_small.cfg
 "$CT" sweep "$SPEC" -q -j 1 --checkpoint 100000 -o "$T/j.h5" 2>"$T/err" &
