@@ -123,19 +123,20 @@ static size_t candidates(const pair_ctx *c, double *y, size_t cap) {
   return n;
 }
 
+
 /* Brent on (y[i-1], y[i+1]) around a best cell; keeps the better of the grid and the refined
- * value (the refinement can only add). */
-static void refine(const pair_ctx *c, const double *y, size_t n, size_t i, double *best,
-                   double *ybest) {
+ * value (the refinement can only add). lip_exact.h. */
+void ctr_lip_refine_max(double (*neg_slope)(double y, void *ctx), void *ctx, const double *y,
+                        size_t n, size_t i, double xtol_abs, double *best, double *ybest) {
   if (i == 0 || i + 1 >= n || !(y[i - 1] < y[i] && y[i] < y[i + 1])) return;
-  gsl_function f = {neg_log_slope, (void *)c};
+  gsl_function f = {neg_slope, ctx};
   gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
   if (!s) return;
   if (gsl_min_fminimizer_set(s, &f, y[i], y[i - 1], y[i + 1]) == GSL_SUCCESS) {
     for (int it = 0; it < 100; it++) {
       if (gsl_min_fminimizer_iterate(s) != GSL_SUCCESS) break;
       double lo = gsl_min_fminimizer_x_lower(s), hi = gsl_min_fminimizer_x_upper(s);
-      if (gsl_min_test_interval(lo, hi, 1e-14 * c->to->sd_min, 1e-13) == GSL_SUCCESS) break;
+      if (gsl_min_test_interval(lo, hi, xtol_abs, 1e-13) == GSL_SUCCESS) break;
     }
     double v = -gsl_min_fminimizer_f_minimum(s);
     if (v > *best) *best = v, *ybest = gsl_min_fminimizer_x_minimum(s);
@@ -182,7 +183,8 @@ ctr_status ctr_lip1d_map(const ctr_mix1d *m, const ctr_flow_span *span, double *
     }
     if (r < 3) order[r] = i;
   }
-  for (int r = 0; r < nb; r++) refine(&c, y, n, order[r], &best, &ybest);
+  for (int r = 0; r < nb; r++)
+    ctr_lip_refine_max(neg_log_slope, &c, y, n, order[r], 1e-14 * c.to->sd_min, &best, &ybest);
   free(y), free(h);
   if (!isfinite(best))
     return ctr_fail(err, CTR_ENUMERIC, "lip1d: no finite slope of the 1-D flow map was found");

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_min.h>
 #include <gsl/gsl_roots.h>
 #include <gsl/gsl_sf_gamma.h>
 
@@ -172,24 +171,6 @@ static size_t candidates(const pair_ctx *c, double *y, size_t cap) {
   return j;
 }
 
-/* Brent's minimiser on (y[i-1], y[i+1]) around a best cell; keeps the better value. */
-static void refine(const pair_ctx *c, const double *y, size_t n, size_t i, double *best,
-                   double *ybest) {
-  if (i == 0 || i + 1 >= n || !(y[i - 1] < y[i] && y[i] < y[i + 1])) return;
-  gsl_function f = {neg_log_slope, (void *)c};
-  gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
-  if (!s) return;
-  if (gsl_min_fminimizer_set(s, &f, y[i], y[i - 1], y[i + 1]) == GSL_SUCCESS) {
-    for (int it = 0; it < 100; it++) {
-      if (gsl_min_fminimizer_iterate(s) != GSL_SUCCESS) break;
-      double lo = gsl_min_fminimizer_x_lower(s), hi = gsl_min_fminimizer_x_upper(s);
-      if (gsl_min_test_interval(lo, hi, 1e-14 * c->to->sd_min, 1e-13) == GSL_SUCCESS) break;
-    }
-    double v = -gsl_min_fminimizer_f_minimum(s);
-    if (v > *best) *best = v, *ybest = gsl_min_fminimizer_x_minimum(s);
-  }
-  gsl_min_fminimizer_free(s);
-}
 
 static ctr_status check_mix(const ctr_radial_mix *m, ctr_error *err) {
   if (m->K < 1 || m->d < 1)
@@ -253,7 +234,8 @@ ctr_status ctr_lip_radial_map(const ctr_radial_mix *m, const ctr_flow_span *span
     }
     if (r < 3) order[r] = i;
   }
-  for (int r = 0; r < nb; r++) refine(&c, y, n, order[r], &best, &ybest);
+  for (int r = 0; r < nb; r++)
+    ctr_lip_refine_max(neg_log_slope, &c, y, n, order[r], 1e-14 * c.to->sd_min, &best, &ybest);
   double x_best = isfinite(best) ? transport(&to, &from, ybest) : NAN;
   double e0 = log_slope_origin(&from, &to), e1 = log_slope_far(&from, &to);
   if (e0 > best) best = e0, ybest = x_best = 0;
