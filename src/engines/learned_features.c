@@ -322,16 +322,9 @@ static ctr_status fit(const ctr_lfeat_params *p, const ctr_schedule *s, const ct
   for (size_t j = 0; j < n; j++) {
     double x = xi[j], y = ctr_lfeat_eval(prev, z[j]);
     regressors(f, x, h);
-    for (int a = 0; a < q; a++) {
-      rhs[a] += h[a] * y;
-      for (int b = 0; b <= a; b++) G[a * q + b] += h[a] * h[b];
-    }
+    ctr_normal_add(q, h, y, G, rhs);
   }
-  for (int a = 0; a < q; a++) {
-    rhs[a] /= (double)n;
-    for (int b = 0; b <= a; b++) G[a * q + b] /= (double)n, G[b * q + a] = G[a * q + b];
-    if (a) G[a * q + a] += p->base.ridge;
-  }
+  ctr_normal_finish(q, n, p->base.ridge, G, rhs);
   int bad = solve_psd(G, rhs, q, f->coef, h);
   if (bad)
     return ctr_fail(err, CTR_ENUMERIC, "feature class %s: the normal equations at t = %lld could "

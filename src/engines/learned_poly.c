@@ -178,16 +178,9 @@ static ctr_status fit(const ctr_lpoly_params *p, const ctr_schedule *s, const ct
     double u = (x - f->m) / f->sd, h[CTR_LPOLY_PMAX + 1];
     h[0] = 1, h[1] = u;
     for (int i = 1; i < P; i++) h[i + 1] = u * h[i] - i * h[i - 1];
-    for (int a = 0; a < q; a++) {
-      rhs[a] += h[a] * y;
-      for (int b = 0; b <= a; b++) G[a * q + b] += h[a] * h[b];
-    }
+    ctr_normal_add(q, h, y, G, rhs);
   }
-  for (int a = 0; a < q; a++) {
-    rhs[a] /= (double)n;
-    for (int b = 0; b <= a; b++) G[a * q + b] /= (double)n, G[b * q + a] = G[a * q + b];
-    if (a) G[a * q + a] += p->base.ridge;
-  }
+  ctr_normal_finish(q, n, p->base.ridge, G, rhs);
   gsl_matrix_view Gm = gsl_matrix_view_array(G, (size_t)q, (size_t)q);
   gsl_vector_view bv = gsl_vector_view_array(rhs, (size_t)q);
   gsl_vector_view cv = gsl_vector_view_array(f->coef, (size_t)q);

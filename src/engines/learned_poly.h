@@ -71,4 +71,22 @@ ctr_status ctr_lpoly_run(const ctr_lpoly_params *p, const ctr_schedule *s, const
                          ctr_lpoly_result **out, ctr_error *err);
 void ctr_lpoly_result_free(ctr_lpoly_result *r);
 
+/* The ridge normal equations of both 1-D classes, accumulated as the polynomial and feature
+ * fits did each on their own: row h (q regressors, h[0] the intercept) with response y adds to
+ * the lower triangle of G (q x q) and to rhs; finish divides by n, mirrors G and adds the ridge
+ * to every diagonal entry but the intercept's. Inline: the add runs once per training pair. */
+static inline void ctr_normal_add(int q, const double *h, double y, double *G, double *rhs) {
+  for (int a = 0; a < q; a++) {
+    rhs[a] += h[a] * y;
+    for (int b = 0; b <= a; b++) G[a * q + b] += h[a] * h[b];
+  }
+}
+static inline void ctr_normal_finish(int q, size_t n, double ridge, double *G, double *rhs) {
+  for (int a = 0; a < q; a++) {
+    rhs[a] /= (double)n;
+    for (int b = 0; b <= a; b++) G[a * q + b] /= (double)n, G[b * q + a] = G[a * q + b];
+    if (a) G[a * q + a] += ridge;
+  }
+}
+
 #endif
