@@ -155,10 +155,11 @@ ctr_status ctr_affine_jobs(void *ctx, ctr_status (*fn)(void *, size_t, void *, c
 /* Sum of the block partials of each step of the chunk, blocks in index order whatever the
  * thread count (the steps are split over threads, never the blocks of one step). */
 static void step_totals(lanes *L, int i0, int i1) {
-  for (int i = i0; i < i1; i++) {
-    double S = 0;
-    for (int b = 0; b < L->nb; b++) S += L->part[(size_t)b * L->C + i];
-    L->stepS[i] = S;
+  double *restrict S = L->stepS;
+  for (int i = i0; i < i1; i++) S[i] = 0;
+  for (int b = 0; b < L->nb; b++) { /* rows of part in turn: contiguous, vectorised */
+    const double *restrict p = L->part + (size_t)b * L->C;
+    for (int i = i0; i < i1; i++) S[i] += p[i];
   }
 }
 
@@ -312,8 +313,11 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
       }
 #pragma omp for schedule(static)
       for (int b = 0; b < L.nb; b++) block_run(&L, b);
-#pragma omp for schedule(static)
-      for (int i = 0; i < L.cs.C; i++) step_totals(&L, i, i + 1);
+      { /* the steps in one contiguous range per thread */
+        int nt = omp_get_num_threads(), me = omp_get_thread_num(), C = L.cs.C;
+        step_totals(&L, (int)((int64_t)C * me / nt), (int)((int64_t)C * (me + 1) / nt));
+      }
+#pragma omp barrier
 #pragma omp single
       if (!st) st = chunk_sums(s, &L, &c, err);
     }
