@@ -187,10 +187,12 @@ static void lexp(FILE *out, const ctr_scaling *s) {
       interval(bi, sizeof bi, f->b_lo, f->b_hi);
       snprintf(b, sizeof b, "%+.3f %s", f->b, bi);
     }
+    char ba[40] = "n/a (N* <= e^5)", bb[40] = "n/a";
+    if (isfinite(f->bound_a)) snprintf(ba, sizeof ba, "%.3f", f->bound_a), snprintf(bb, sizeof bb, "%.3f", f->bound_b);
     if (f->ok)
-      fprintf(out, "| %s | %s | %zu (%zu) | %.3g..%.3g | %+.3f %s | %.3f | %s | %.3f | %s | %s |\n",
+      fprintf(out, "| %s | %s | %zu (%zu) | %.3g..%.3g | %+.3f %s | %s | %s | %s | %s | %s |\n",
               md(f->family), f->source, f->n, f->widths, f->nstar_min, f->nstar_max, f->a, a,
-              f->bound_a, b, f->bound_b, kind(f->interval), f->lipschitz_kind);
+              ba, b, bb, kind(f->interval), f->lipschitz_kind);
     else
       fprintf(out, "| %s | %s | %zu (%zu) | not identified (needs crossings at >= 2 L) | | | | | | %s |\n",
               md(f->family), f->source, f->n, f->widths, f->lipschitz_kind);
