@@ -145,7 +145,7 @@ def fmt_d(r):
 def fmt_L(fam, lt, ns):
     """The L exponent of the L-families that belong to family fam (same label but for sigma)."""
     def strip(x):
-        return " ".join(t for t in x.split() if not t.startswith(("sigma=", "d=", "eps=")))
+        return " ".join(t for t in x.split() if not t.startswith(("sigma=", "d=", "eps=", "K=")))
     hits = [(f, v) for f, v in lt.items() if strip(f) == strip(fam)]
     if not hits:
         return "n/a"
