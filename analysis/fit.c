@@ -15,15 +15,31 @@ ctr_status ctr_fit_loglog_w(const double *x, const double *y, const double *se, 
                             ctr_loglog_fit *out, ctr_error *err) {
   size_t cap = n ? n : 1;
   double *lx = malloc(sizeof(double) * cap), *ly = malloc(sizeof(double) * cap);
+  double *s = malloc(sizeof(double) * cap);
+  if (!lx || !ly || !s)
+    return free(lx), free(ly), free(s), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (x[i] > 0 && y[i] > 0 && isfinite(x[i]) && isfinite(y[i]))
+      lx[m] = log(x[i]), ly[m] = log(y[i]), s[m++] = se ? se[i] / y[i] : NAN; /* SE of log y */
+  ctr_status st = ctr_fit_line_w(lx, ly, se ? s : NULL, m, out, err);
+  free(lx), free(ly), free(s);
+  return st;
+}
+
+ctr_status ctr_fit_line_w(const double *x, const double *y, const double *sy, size_t n,
+                          ctr_loglog_fit *out, ctr_error *err) {
+  size_t cap = n ? n : 1;
+  double *lx = malloc(sizeof(double) * cap), *ly = malloc(sizeof(double) * cap);
   double *w = malloc(sizeof(double) * cap);
   if (!lx || !ly || !w)
     return free(lx), free(ly), free(w), ctr_fail(err, CTR_ENOMEM, "fit: out of memory");
   size_t m = 0;
-  int weighted = se != NULL;
+  int weighted = sy != NULL;
   for (size_t i = 0; i < n; i++)
-    if (x[i] > 0 && y[i] > 0 && isfinite(x[i]) && isfinite(y[i])) {
-      lx[m] = log(x[i]), ly[m] = log(y[i]);
-      double s = se ? se[i] / y[i] : NAN; /* the standard error of log y */
+    if (isfinite(x[i]) && isfinite(y[i])) {
+      lx[m] = x[i], ly[m] = y[i];
+      double s = sy ? sy[i] : NAN;
       if (!(s > 0 && isfinite(s))) weighted = 0;
       else w[m] = 1 / (s * s);
       m++;

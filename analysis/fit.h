@@ -27,6 +27,12 @@ ctr_status ctr_fit_loglog(const double *x, const double *y, size_t n, ctr_loglog
 ctr_status ctr_fit_loglog_w(const double *x, const double *y, const double *se, size_t n,
                             ctr_loglog_fit *out, ctr_error *err);
 
+/* The same fit on values already in log space: y on x, with sy the standard errors of y (NULL
+ * or any non-positive one: unweighted). For quantities that leave the double range before the
+ * log is taken (L = 10^500: log10_lipschitz). Points with non-finite x or y are left out. */
+ctr_status ctr_fit_line_w(const double *x, const double *y, const double *sy, size_t n,
+                          ctr_loglog_fit *out, ctr_error *err);
+
 /* The bound's own local log-log slope at N: -1 + 5 / ln N (theory.md §3). */
 double ctr_bound_local_slope(double N);
 

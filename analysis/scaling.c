@@ -85,7 +85,7 @@ double ctr_scaling_metric(const ctr_point *row, const char *metric) {
 
 /* The parameters are the columns from `target` to `chains` (core/point.h order) but N and path
  * (derived); d and eps are listed apart because families skip them. Found once, by name. */
-static const ctr_field *param_fields[64], *field_d, *field_eps, *field_radius;
+static const ctr_field *param_fields[64], *field_d, *field_eps, *field_radius, *field_K, *field_sigma;
 static size_t nparams, nbase; /* param_fields[nbase..nparams): the learned engine's */
 
 static void find_params(void) {
@@ -99,6 +99,8 @@ static void find_params(void) {
     else if (!strcmp(f->name, "radius")) field_radius = f;
     else if (!strcmp(f->name, "eps")) field_eps = f;
     else param_fields[nparams++] = f;
+    if (!strcmp(f->name, "K")) field_K = f;
+    if (!strcmp(f->name, "sigma")) field_sigma = f;
     if (!strcmp(f->name, "chains")) break;
   }
   /* the learned engine's parameters sit after the metrics in core/point.h: a sweep over
@@ -120,8 +122,24 @@ static int cmp_radius(const ctr_point *a, const ctr_point *b, int skip) {
   return (x > y) - (x < y);
 }
 
+/* K of a preset whose component count follows d (simplex_full d + 1, the _kd clouds K d, the
+ * _d2 clouds K d^2), compared across d as the per-d parameter: one family at every d. */
+static double k_per_d(const ctr_point *r) {
+  size_t n = strlen(r->target);
+  if (!strcmp(r->target, "simplex_full")) return 0;
+  if (n > 3 && !strcmp(r->target + n - 3, "_kd")) return (double)r->K / r->d;
+  if (n > 3 && !strcmp(r->target + n - 3, "_d2")) return (double)r->K / ((double)r->d * r->d);
+  return r->K;
+}
+
 static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
   for (size_t i = 0; i < nparams; i++) {
+    if (param_fields[i] == field_K && (skip & SKIP_D)) {
+      double x = k_per_d(a), y = k_per_d(b);
+      if (x != y) return (x > y) - (x < y);
+      continue;
+    }
+    if (param_fields[i] == field_sigma && (skip & SKIP_SIGMA)) continue;
     int c = ctr_point_field_cmp(a, b, param_fields[i]);
     if (c) return c;
   }
@@ -129,6 +147,11 @@ static int cmp_params(const ctr_point *a, const ctr_point *b, int skip) {
   if (r) return r;
   int c = skip & SKIP_D ? 0 : ctr_point_field_cmp(a, b, field_d);
   return c || (skip & SKIP_EPS) ? c : ctr_point_field_cmp(a, b, field_eps);
+}
+
+int ctr_scaling_cmp(const ctr_point *a, const ctr_point *b, int skip) {
+  find_params();
+  return cmp_params(a, b, skip);
 }
 
 int ctr_scaling_same_family(const ctr_point *a, const ctr_point *b, int skip_eps) {
@@ -191,8 +214,13 @@ static size_t add_field(char *buf, size_t n, const ctr_point *r, const ctr_field
 void ctr_scaling_family_label(const ctr_point *r, int skip, unsigned long long varying, char *buf,
                               size_t n) {
   size_t k = (size_t)snprintf(buf, n, "%s", r->target);
-  if (r->K > 1 || !strcmp(r->target, "two_modes"))
-    k += (size_t)snprintf(buf + k, n - k, " K=%d sigma=%g", r->K, r->sigma);
+  if (r->K > 1 || !strcmp(r->target, "two_modes")) {
+    double kd = k_per_d(r), kn = r->target[strlen(r->target) - 1] == '2' ? 2 : 1;
+    if (!(skip & SKIP_D) || kd == r->K) k += (size_t)snprintf(buf + k, n - k, " K=%d", r->K);
+    else if (kd == 0) k += (size_t)snprintf(buf + k, n - k, " K=d+1"); /* simplex_full */
+    else k += (size_t)snprintf(buf + k, n - k, " K=%gd%s", kd, kn == 2 ? "^2" : "");
+    if (!(skip & SKIP_SIGMA) && k < n) k += (size_t)snprintf(buf + k, n - k, " sigma=%g", r->sigma);
+  }
   if (!(skip & SKIP_D) && k < n) k += (size_t)snprintf(buf + k, n - k, " d=%d", r->d);
   if (k < n) k += (size_t)snprintf(buf + k, n - k, " %s %s", r->engine, r->error);
   if (!(skip & SKIP_EPS) && k < n) k += (size_t)snprintf(buf + k, n - k, " eps=%g", r->eps);
@@ -225,7 +253,7 @@ static double row_shape(const ctr_point *r) {
 
 static ctr_status alloc_N(ctr_scaling_group *g, size_t m, ctr_error *err) {
   double **d[] = {&g->N, &g->mean, &g->lo, &g->hi, &g->se, &g->scale, &g->shape, &g->local,
-                  &g->bound_local};
+                  &g->bound_local, &g->log10_L};
   int bad = 0;
   for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) bad |= !(*d[i] = malloc(sizeof(double) * m));
   g->reps = malloc(sizeof(int) * m), g->vacuous = malloc(sizeof(int) * m), g->nN = m;
@@ -246,9 +274,10 @@ static ctr_status per_N(ctr_scaling_group *g, const ctr_point *const *r, const d
   }
   for (size_t i = 0, k = 0; i < n; k++) {
     size_t j = i;
-    double s = 0, ss = 0, v = 0, sc = 0, sh = 0;
+    double s = 0, ss = 0, v = 0, sc = 0, sh = 0, lg = 0;
     while (j < n && r[j]->N == r[i]->N) {
       s += w[j], v += se[j] * se[j], sc += r[j]->data_scale, sh += row_shape(r[j]);
+      lg += r[j]->log10_lipschitz; /* NaN or inf in any row: the mean is not finite */
       j++;
     }
     double c = (double)(j - i), mean = s / c;
@@ -257,6 +286,7 @@ static ctr_status per_N(ctr_scaling_group *g, const ctr_point *const *r, const d
     g->N[k] = (double)r[i]->N, g->mean[k] = mean, g->reps[k] = (int)(j - i);
     g->lo[k] = mean - half, g->hi[k] = mean + half;
     g->se[k] = sqrt(v) / c, g->scale[k] = sc > 0 ? sc / c : NAN, g->shape[k] = sh / c;
+    g->log10_L[k] = isfinite(lg) ? lg / c : NAN;
     g->vacuous[k] = -1;
     if (ss > 0) g->spread = 1;
     if (g->eps_meas) { /* engine learned: the measured terms, averaged like W */
@@ -337,6 +367,9 @@ static ctr_status fit_group(ctr_scaling_group *g, const ctr_point *const *r, con
                             const double *se, size_t n, const ctr_scaling_opts *o, size_t gi,
                             unsigned long long varying, ctr_error *err) {
   g->first = r[0], g->d = r[0]->d, g->eps = r[0]->eps, g->useful_from = NAN;
+  snprintf(g->lipschitz_kind, sizeof g->lipschitz_kind, "%.7s", r[0]->lipschitz_kind);
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(r[i]->lipschitz_kind, r[0]->lipschitz_kind)) snprintf(g->lipschitz_kind, sizeof g->lipschitz_kind, "mixed");
   ctr_scaling_family_label(r[0], 0, varying, g->label, sizeof g->label);
   ctr_scaling_family_label(r[0], SKIP_D | SKIP_EPS, varying, g->family, sizeof g->family);
   ctr_status st = per_N(g, r, w, se, n, err);
@@ -483,6 +516,7 @@ ctr_status ctr_scaling_run(const ctr_point *rows, size_t n, const ctr_scaling_op
   if (!st) st = ctr_scaling_constants(s, err); /* marks vacuous points, used by the d exponents */
   if (!st) st = d_exponents(s, err);
   if (!st) st = ctr_scaling_nstar(s, err);
+  if (!st) st = ctr_scaling_lip(s, err);
   if (!st) ctr_scaling_learned(s, o);
   free(r), free(w), free(se);
   if (st) ctr_scaling_free(s);
@@ -494,8 +528,10 @@ void ctr_scaling_free(ctr_scaling *s) {
     ctr_scaling_group *g = &s->groups[i];
     free(g->N), free(g->mean), free(g->lo), free(g->hi), free(g->reps), free(g->local);
     free(g->bound_local), free(g->se), free(g->scale), free(g->shape), free(g->vacuous);
+    free(g->log10_L);
     free(g->eps_meas), free(g->epsF_meas);
   }
   free(s->groups), free(s->dexp), free(s->nstar), free(s->nfit), free(s->consts), free(s->cN);
+  free(s->lexp), free(s->lnstar);
   memset(s, 0, sizeof *s);
 }

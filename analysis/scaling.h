@@ -52,6 +52,9 @@ typedef struct {
   double *se;              /* per N: standard error of the mean from the rows' SE column
                               (NaN: deterministic) */
   double *scale;           /* per N: data_scale, the target's sqrt(trace Cov X_0) (NaN unknown) */
+  double *log10_L;         /* per N: mean over replicates of log10_lipschitz (NaN when a row has
+                              none) */
+  char lipschitz_kind[8];  /* the rows' lipschitz_kind when they agree ("" none, "mixed") */
   double *shape;           /* per N: bound_shape L^3 d^(5/2) ln^5 N / N (the row's column; else
                               computed with the row's lipschitz, 1 when unknown) */
   int *vacuous;            /* per N: 1 when C shape > data scale (C: the family's fitted
@@ -154,6 +157,38 @@ typedef struct {
   char lipschitz_kind[16]; /* exact, lower, mixed or unknown: what L in the shape is */
 } ctr_bound_constant;
 
+/* Exponent of L at fixed N (issue 14 point 3, theory.md §9.17): within an L-family (groups equal
+ * in every parameter but sigma, the width that drives L, at one d and eps = 0), the slope of
+ * log W on log L across the widths, L the rows' lipschitz (log10_lipschitz) at that N. */
+typedef struct {
+  char family[200];        /* the label without sigma */
+  double N;
+  size_t n;                /* widths used */
+  double log10_L_min, log10_L_max;
+  ctr_loglog_fit fit;      /* log W on log L (weighted when the means have standard errors) */
+  char interval[12];       /* "ci95" or "curvature" */
+  char lipschitz_kind[8];  /* exact, lower or mixed: lower makes it a slope on a lower bound */
+} ctr_l_exponent;
+
+/* N*(L, eps) in an L-family: log N* = a log L + b log(1/eps) + c. source "injected": the 2 eps
+ * crossings of the groups with an injected error (§8.3); "levels": with no such groups, the N
+ * at which the error-free W falls to eps, for 6 levels eps spaced geometrically inside the
+ * range every width's curve spans (with an injected error of size eps, W ~ W_ideal + eps, the
+ * same crossing). L is interpolated at N* (log-log, as N*). Beside them the bound's: its shape
+ * L^3 d^(5/2) ln^5 N / N = eps gives, locally at N*, a = 3 / (1 - 5 / ln N*) and
+ * b = 1 / (1 - 5 / ln N*) (3 and 1 up to the logs), at the geometric mean of the N*. */
+typedef struct {
+  char family[200];
+  char source[12];         /* "injected" or "levels" */
+  size_t n, widths;        /* crossings used; distinct widths among them */
+  int ok, has_b;           /* ok: a identified; has_b: >= 2 eps levels, b fitted */
+  double a, a_lo, a_hi, b, b_lo, b_hi, konst;
+  double bound_a, bound_b; /* NaN when the geometric mean N* <= e^5 */
+  double nstar_min, nstar_max;
+  char interval[12];       /* "ci95" when some group has sampling error, else "curvature" */
+  char lipschitz_kind[8];
+} ctr_l_nstar;
+
 typedef struct {
   char metric[48];
   ctr_scaling_group *groups;
@@ -168,6 +203,10 @@ typedef struct {
   size_t nconsts;
   ctr_c_of_N *cN;
   size_t ncN;
+  ctr_l_exponent *lexp;    /* every (L-family, N) with >= 2 widths of distinct L */
+  size_t nlexp;
+  ctr_l_nstar *lnstar;     /* one per L-family and source */
+  size_t nlnstar;
   char se_metric[48];      /* the SE column of the metric ("" when there is none) */
   size_t rows_used, rows_se; /* rows analysed; of them with a positive standard error */
   unsigned long long varying; /* parameter columns (beyond those every label names) that take

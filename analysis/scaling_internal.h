@@ -4,7 +4,10 @@
 
 #include "analysis/scaling.h"
 
-enum { SKIP_D = 1, SKIP_EPS = 2 };
+enum { SKIP_D = 1, SKIP_EPS = 2, SKIP_SIGMA = 4 };
+
+/* 0 when rows a and b are equal in every parameter the skip flags do not exclude. */
+int ctr_scaling_cmp(const ctr_point *a, const ctr_point *b, int skip);
 
 /* One past the run of groups equal to group i under skip (families are contiguous). */
 size_t ctr_scaling_family_end(const ctr_scaling *s, size_t i, int skip);
@@ -16,6 +19,8 @@ void ctr_scaling_family_label(const ctr_point *r, int skip, unsigned long long v
  * groups); N* in both conventions. */
 ctr_status ctr_scaling_constants(ctr_scaling *s, ctr_error *err);
 ctr_status ctr_scaling_nstar(ctr_scaling *s, ctr_error *err);
+/* scaling_lip.c: the exponent of L at fixed N and N*(L, eps) (after the groups). */
+ctr_status ctr_scaling_lip(ctr_scaling *s, ctr_error *err);
 /* scaling_learned.c: W <= C shape + eps + eps_F for the learned groups (after the constants). */
 void ctr_scaling_learned(ctr_scaling *s, const ctr_scaling_opts *o);
 

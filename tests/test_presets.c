@@ -1,5 +1,5 @@
 /* test_presets: the families of theory.md §9.14 (simplex_full, aniso_modes, scale_tail,
- * cloud_ball_kd, cloud_sphere_kd) and the earlier growing families (scale_mixture,
+ * cloud_ball_kd, cloud_sphere_kd, cloud_ball_d2, cloud_sphere_d2, scale_pair) and the earlier growing families (scale_mixture,
  * product_bimodal): component counts, weights summing to 1, the data scale
  * (E||X - E X||^2)^(1/2) against its closed form where there is one and against a Monte Carlo
  * estimate from 20000 draws of X_0 (within 4 standard errors), and refusals of bad parameters. */
@@ -88,6 +88,15 @@ int main(void) {
     family("cloud_ball_kd", params(CTR_MIXTURE_CLOUD_BALL_KD, d, 2, 0), 2 * d, NAN);
     family("cloud_sphere_kd", params(CTR_MIXTURE_CLOUD_SPHERE_KD, d, 3, 0), 3 * d, NAN);
     family("scale_mixture", params(CTR_MIXTURE_SCALE, d, 2, 0.5), 2, sqrt(d * (0.25 + 1) / 2));
+    /* scale_pair m = 0.3 (weight of the sd-0.3 shell), R = 2: d (m sigma^2 + (1 - m) R^2) */
+    ctr_mixture_params sp = params(CTR_MIXTURE_SCALE_PAIR, d, 5, 0.3);
+    sp.m = 0.3;
+    family("scale_pair", sp, 2, sqrt(d * (0.3 * s2 + 0.7 * 4)));
+  }
+  /* K d^2 points: d = 3 (9 K) and d = 12 (144 K) */
+  for (int d = 3; d <= 12; d += 9) {
+    family("cloud_ball_d2", params(CTR_MIXTURE_CLOUD_BALL_D2, d, 1, 0), d * d, NAN);
+    family("cloud_sphere_d2", params(CTR_MIXTURE_CLOUD_SPHERE_D2, d, 2, 0), 2 * d * d, NAN);
   }
   family("product_bimodal", params(CTR_MIXTURE_PRODUCT_BIMODAL, 5, 2, 0.3), 32,
          sqrt(5 * (2.25 + 0.09)));
@@ -103,6 +112,9 @@ int main(void) {
   refused("scale_tail: K = 41 refused", params(CTR_MIXTURE_SCALE_TAIL, 3, 41, 0.3));
   refused("cloud_sphere_kd: K d beyond the component limit refused",
           params(CTR_MIXTURE_CLOUD_SPHERE_KD, 100000, 100, 0));
+  refused("cloud_sphere_d2: K d^2 beyond the component limit refused",
+          params(CTR_MIXTURE_CLOUD_SPHERE_D2, 2000, 1, 0));
+  refused("scale_pair: m = 1.5 (a weight above 1) refused", params(CTR_MIXTURE_SCALE_PAIR, 3, 2, 0.3));
   refused("cloud_ball_kd: K = 0 refused", params(CTR_MIXTURE_CLOUD_BALL_KD, 3, 0, 0));
   refused("aniso_modes: sigma = -1 refused", params(CTR_MIXTURE_ANISO, 3, 2, -1));
   refused("simplex_full: d = 0 refused", params(CTR_MIXTURE_SIMPLEX_FULL, 0, 2, 0.3));

@@ -140,6 +140,65 @@ static void nstar(FILE *out, const ctr_scaling *s) {
   }
 }
 
+/* The exponent of L (analysis/scaling_lip.c): W on L at each L-family's middle and largest N,
+ * then N*(L, eps). A family's entries are contiguous. */
+static void lrow(FILE *out, const ctr_l_exponent *e) {
+  char t[48];
+  interval(t, sizeof t, e->fit.slope_lo, e->fit.slope_hi);
+  fprintf(out, "| %s | %.3g | %zu | %.3g..%.3g | %s | %+.3f | %s %s%s | 3 |\n", md(e->family), e->N,
+          e->n, e->log10_L_min, e->log10_L_max, e->lipschitz_kind, e->fit.slope, t, kind(e->interval),
+          e->fit.weighted ? ", weighted" : "");
+}
+
+static void lexp(FILE *out, const ctr_scaling *s) {
+  if (!s->nlexp && !s->nlnstar) return;
+  fprintf(out, "\n## Exponent of L (the bound: 3)\n\nWithin an L-family (groups equal in every "
+               "parameter but sigma, the width that drives L, at one d), the slope of log W on "
+               "log L across the widths at fixed N, L the rows' `lipschitz` (from "
+               "`log10_lipschitz`, finite beyond the double range) at that N. L kind: exact, or "
+               "lower (a certified lower bound: the slope is then one on a lower bound of L, "
+               "not of L) or mixed. The bound's shape is L^3 at fixed N and d, so its exponent is "
+               "3; a smaller one means W grows more slowly in L than the bound allows.\n\n| "
+               "L-family | N | widths | log10 L | L kind | exponent of L | interval | bound |\n"
+               "|---|---|---|---|---|---|---|---|\n");
+  for (size_t first = 0, last; first < s->nlexp; first = last + 1) {
+    last = first;
+    while (last + 1 < s->nlexp && !strcmp(s->lexp[last + 1].family, s->lexp[first].family)) last++;
+    size_t mid = first + (last - first) / 2;
+    if (mid != last) lrow(out, &s->lexp[mid]);
+    lrow(out, &s->lexp[last]);
+  }
+  if (!s->nlnstar) return;
+  fprintf(out, "\nN*(L, eps), least squares log N* = a log L + b log(1/eps) + c over the crossings: "
+               "'injected', N* where W falls to 2 eps in the groups with an injected error; "
+               "'levels' (no such groups), N* where the error-free W falls to eps, for %d levels "
+               "inside the range every width's curve spans (with an injected error eps, W ~ "
+               "W_ideal + eps: the same crossing). L is taken at N* (log-log interpolation). The "
+               "bound's own values at the geometric mean of the N*: a = 3 / (1 - 5 / ln N*), b = "
+               "1 / (1 - 5 / ln N*) (3 and 1 up to its logs).\n\n| L-family | source | crossings "
+               "(widths) | N* range | a | bound a | b | bound b | intervals | L kind |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n", 6);
+  for (size_t i = 0; i < s->nlnstar; i++) {
+    const ctr_l_nstar *f = &s->lnstar[i];
+    char a[48], b[64] = "n/a (one eps)";
+    interval(a, sizeof a, f->a_lo, f->a_hi);
+    if (f->has_b) {
+      char bi[48];
+      interval(bi, sizeof bi, f->b_lo, f->b_hi);
+      snprintf(b, sizeof b, "%+.3f %s", f->b, bi);
+    }
+    char ba[40] = "n/a (N* <= e^5)", bb[40] = "n/a";
+    if (isfinite(f->bound_a)) snprintf(ba, sizeof ba, "%.3f", f->bound_a), snprintf(bb, sizeof bb, "%.3f", f->bound_b);
+    if (f->ok)
+      fprintf(out, "| %s | %s | %zu (%zu) | %.3g..%.3g | %+.3f %s | %s | %s | %s | %s | %s |\n",
+              md(f->family), f->source, f->n, f->widths, f->nstar_min, f->nstar_max, f->a, a,
+              ba, b, bb, kind(f->interval), f->lipschitz_kind);
+    else
+      fprintf(out, "| %s | %s | %zu (%zu) | not identified (needs crossings at >= 2 L) | | | | | | %s |\n",
+              md(f->family), f->source, f->n, f->widths, f->lipschitz_kind);
+  }
+}
+
 static void c_table(FILE *out, const ctr_scaling *s, const char *family) {
   fprintf(out, "\nC(N) = sup over d of W / shape, %s:\n\n| N | C(N) | at d | asymptotic |\n"
                "|---|---|---|---|\n", md(family));
@@ -254,6 +313,7 @@ void ctr_fit_report(FILE *out, const char *source, const ctr_scaling *s,
   rates(out, s);
   dexp(out, s);
   nstar(out, s);
+  lexp(out, s);
   constants(out, s);
   learned(out, s);
 }

@@ -19,7 +19,8 @@
   X(STR, target, 16,                                                                               \
     "target: isotropic, geometric, power, diagonal, file (Gaussian); two_modes, simplex, sphere, "  \
     "cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture, simplex_full, "      \
-    "aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd (mixtures and point clouds)")                         \
+    "aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd, cloud_ball_d2, cloud_sphere_d2, "   \
+    "scale_pair (mixtures and point clouds)")                                                      \
   X(I32, d, 0, "dimension")                                                                        \
   X(I64, N, 0, "number of steps (the paper's T); training steps are t = 2..N")                     \
   X(F64, lambda, 0, "variance of the isotropic family")                                            \
@@ -30,8 +31,8 @@
   X(F64, mean_norm, 0, "norm of the random mean (0: zero mean)")                                   \
   X(I32, K, 0, "mixture components (1 for a Gaussian target)")                                     \
   X(F64, sigma, 0, "mixture presets: standard deviation of every mode (0: point masses)")          \
-  X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1")                                         \
-  X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth)")     \
+  X(F64, mode_m, 0, "two_modes: the modes sit at +-m e_1; scale_pair: the first shell's weight")                                         \
+  X(F64, radius, 0, "simplex, sphere, clouds: radius R actually used (after sqrt(d) growth); scale_pair: the second shell's sd")     \
   X(I32, radius_growing, 0, "1 if the radius grows as radius sqrt(d) (--radius-growing)")     \
   X(STR, schedule, 16, "noise schedule: paper, linear, cosine, karras or curriculum")                                  \
   X(F64, c0, 0, "paper schedule: beta_1 = N^-c0")                                                  \

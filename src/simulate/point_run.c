@@ -41,7 +41,8 @@ ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_err
   return ctr_fail(err, CTR_EINPUT,
                   "target '%s' is unknown (accepted: isotropic, geometric, power, diagonal, file; "
                   "two_modes, simplex, sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, "
-                  "scale_mixture, simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd)",
+                  "scale_mixture, simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd, "
+                  "cloud_ball_d2, cloud_sphere_d2, scale_pair)",
                   name);
 }
 
@@ -202,6 +203,8 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
       row->mode_m = mp->m, row->K = 2; /* product_bimodal: 2 per coordinate, 2^d in all */
     else if (mp->kind == CTR_MIXTURE_FILE) row->K = mp->K; /* d, K, sigma: the file's (sweep layer) */
     else if (mp->kind == CTR_MIXTURE_ANISO) row->mode_m = mp->m, row->K = 2;
+    else if (mp->kind == CTR_MIXTURE_SCALE_PAIR) /* m: the first shell's weight, R the second's sd */
+      row->mode_m = mp->m, row->K = 2, row->radius = mp->radius;
     else {
       ctr_mixture_params q = *mp;
       q.d = tp->d;
@@ -212,7 +215,8 @@ static void fill_target(const ctr_point_spec *spec, ctr_point *row) {
       }
     }
     if (mp->kind == CTR_MIXTURE_CLOUD_BALL || mp->kind == CTR_MIXTURE_CLOUD_SPHERE ||
-        mp->kind == CTR_MIXTURE_CLOUD_BALL_KD || mp->kind == CTR_MIXTURE_CLOUD_SPHERE_KD)
+        mp->kind == CTR_MIXTURE_CLOUD_BALL_KD || mp->kind == CTR_MIXTURE_CLOUD_SPHERE_KD ||
+        mp->kind == CTR_MIXTURE_CLOUD_BALL_D2 || mp->kind == CTR_MIXTURE_CLOUD_SPHERE_D2)
       row->sigma = 0;
     return;
   }

@@ -247,6 +247,49 @@ static herr_t write_families(hid_t a, const ctr_scaling *s) {
   return rc;
 }
 
+/* The exponent of L (analysis/scaling_lip.c): /analysis/l_exponents and /analysis/l_nstar. */
+static herr_t write_lip(hid_t a, const ctr_scaling *s) {
+  table t;
+  size_t n = s->nlexp;
+  const ctr_l_exponent *e = s->lexp;
+  table_open(&t, a, "l_exponents", n);
+  COLS(t, n, "family", e[k_].family);
+  COLD(t, n, "N", e[k_].N);
+  COLI(t, n, "n_widths", (int)e[k_].n);
+  COLD(t, n, "log10_L_min", e[k_].log10_L_min);
+  COLD(t, n, "log10_L_max", e[k_].log10_L_max);
+  COLD(t, n, "exponent", e[k_].fit.slope);
+  COLD(t, n, "lo", e[k_].fit.slope_lo);
+  COLD(t, n, "hi", e[k_].fit.slope_hi);
+  COLS(t, n, "interval", e[k_].interval);
+  COLI(t, n, "weighted", e[k_].fit.weighted);
+  COLS(t, n, "lipschitz_kind", e[k_].lipschitz_kind);
+  herr_t rc = table_close(&t);
+  n = s->nlnstar;
+  const ctr_l_nstar *f = s->lnstar;
+  table_open(&t, a, "l_nstar", n);
+  COLS(t, n, "family", f[k_].family);
+  COLS(t, n, "source", f[k_].source);
+  COLI(t, n, "n", (int)f[k_].n);
+  COLI(t, n, "widths", (int)f[k_].widths);
+  COLI(t, n, "ok", f[k_].ok);
+  COLI(t, n, "has_b", f[k_].has_b);
+  COLD(t, n, "a", f[k_].a);
+  COLD(t, n, "a_lo", f[k_].a_lo);
+  COLD(t, n, "a_hi", f[k_].a_hi);
+  COLD(t, n, "b", f[k_].b);
+  COLD(t, n, "b_lo", f[k_].b_lo);
+  COLD(t, n, "b_hi", f[k_].b_hi);
+  COLD(t, n, "const", f[k_].konst);
+  COLD(t, n, "bound_a", f[k_].bound_a);
+  COLD(t, n, "bound_b", f[k_].bound_b);
+  COLD(t, n, "nstar_min", f[k_].nstar_min);
+  COLD(t, n, "nstar_max", f[k_].nstar_max);
+  COLS(t, n, "interval", f[k_].interval);
+  COLS(t, n, "lipschitz_kind", f[k_].lipschitz_kind);
+  return rc | table_close(&t);
+}
+
 static ctr_status write_analysis(const char *tmp, const ctr_scaling *s, const char *report,
                                  ctr_error *err) {
   hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -272,6 +315,7 @@ static ctr_status write_analysis(const char *tmp, const ctr_scaling *s, const ch
   if (!rc) rc = write_groups(a, s);
   if (!rc) rc = write_curves(a, s);
   if (!rc) rc = write_families(a, s);
+  if (!rc) rc = write_lip(a, s);
   if (a >= 0 && H5Gclose(a) < 0) rc = -1;
   if (H5Fclose(f) < 0) rc = -1;
   return rc < 0 ? ctr_fail(err, CTR_EIO, "%s: cannot write /analysis", tmp) : CTR_OK;

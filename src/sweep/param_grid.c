@@ -15,7 +15,8 @@
   X("target", 1000, 1, "NAME",                                                                    \
     "Gaussian: isotropic | geometric | power | diagonal | file (isotropic); mixtures: "            \
     "two_modes | simplex | sphere | cloud_ball | cloud_sphere | mixture_file | product_bimodal | " \
-    "scale_mixture | simplex_full | aniso_modes | scale_tail | cloud_ball_kd | cloud_sphere_kd")   \
+    "scale_mixture | simplex_full | aniso_modes | scale_tail | cloud_ball_kd | cloud_sphere_kd | "  \
+    "cloud_ball_d2 | cloud_sphere_d2 | scale_pair")                                                \
   X("d", 1001, 1, "LIST", "dimension(s) (1)")                                                     \
   X("N", 1002, 1, "LIST", "number(s) of steps, 2..1e8 (1000)")                                   \
   X("lambda", 1003, 1, "X", "isotropic variance (1)")                                             \
@@ -41,8 +42,8 @@
   X("probes", 1021, 1, "K", "steps with exact L1 per-step sums, 2..100000 (128)")                 \
   X("K", 1022, 1, "K", "mixture components (simplex, sphere, clouds) (2)")                         \
   X("sigma", 1023, 1, "LIST", "mixture mode width(s), standard deviation (0.1)")                  \
-  X("m", 1024, 1, "X", "two_modes: modes at +-m e_1 (1)")                                        \
-  X("radius", 1025, 1, "X", "simplex, sphere, clouds: radius R (1)")                              \
+  X("m", 1024, 1, "X", "two_modes: modes at +-m e_1; scale_pair: first shell's weight (1)")   \
+  X("radius", 1025, 1, "X", "simplex, sphere, clouds: radius R; scale_pair: 2nd shell's sd (1)") \
   X("radius-growing", 1026, 0, "", "R = radius sqrt(d) instead of a fixed R")                     \
   X("mixture-file", 1027, 1, "FILE", "mixture read from FILE (target mixture_file)")              \
   X("points", 1028, 1, "K", "chain, distill: starting points x ~ q_N (1000)")                     \

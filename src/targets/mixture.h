@@ -145,10 +145,15 @@ typedef enum {
                                proportional to 8^-k (k = 0..K-1): a power tail of index 3
                                truncated at K, so E|X|^p stays bounded in K for p < 3 */
   CTR_MIXTURE_CLOUD_BALL_KD,  /* cloud_ball with K d points (K a multiplier: K = 2 gives 2d) */
-  CTR_MIXTURE_CLOUD_SPHERE_KD /* cloud_sphere with K d points */
+  CTR_MIXTURE_CLOUD_SPHERE_KD, /* cloud_sphere with K d points */
+  CTR_MIXTURE_CLOUD_BALL_D2,  /* cloud_ball with K d^2 points (the K = d^2 at K = 1) */
+  CTR_MIXTURE_CLOUD_SPHERE_D2, /* cloud_sphere with K d^2 points */
+  CTR_MIXTURE_SCALE_PAIR      /* scale_pair: m N(0, sigma^2 I) + (1 - m) N(0, R^2 I), 0 < m < 1,
+                                 R = radius: two concentric shells with free weights and widths
+                                 (the form of ctrate search's best target, theory.md §9.16) */
 } ctr_mixture_preset;
 
-#define CTR_MIXTURE_PRESET_COUNT 13
+#define CTR_MIXTURE_PRESET_COUNT 16
 #define CTR_MIXTURE_TAIL_KMAX 40 /* scale_tail: sd up to sigma 2^39 */
 
 

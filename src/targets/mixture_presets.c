@@ -17,7 +17,8 @@ static const char *const preset_names[] = {"two_modes",  "simplex",      "sphere
                                            "cloud_ball", "cloud_sphere", "mixture_file",
                                            "product_bimodal", "scale_mixture",
                                            "simplex_full", "aniso_modes", "scale_tail",
-                                           "cloud_ball_kd", "cloud_sphere_kd"};
+                                           "cloud_ball_kd", "cloud_sphere_kd",
+                                           "cloud_ball_d2", "cloud_sphere_d2", "scale_pair"};
 
 const char *ctr_mixture_preset_name(ctr_mixture_preset kind) { return preset_names[kind]; }
 
@@ -29,8 +30,8 @@ ctr_status ctr_mixture_preset_parse(const char *name, ctr_mixture_preset *kind, 
   }
   return ctr_fail(err, CTR_EINPUT, "mixture '%s' is unknown (accepted: two_modes, simplex, "
                   "sphere, cloud_ball, cloud_sphere, mixture_file, product_bimodal, scale_mixture, "
-                  "simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd)",
-                  name);
+                  "simplex_full, aniso_modes, scale_tail, cloud_ball_kd, cloud_sphere_kd, "
+                  "cloud_ball_d2, cloud_sphere_d2, scale_pair)", name);
 }
 
 void ctr_mixture_params_default(ctr_mixture_params *p) {
@@ -53,12 +54,16 @@ static ctr_status check_length(const char *what, double v, ctr_error *err) {
 int ctr_mixture_preset_K(const ctr_mixture_params *p) {
   switch (p->kind) {
   case CTR_MIXTURE_TWO_MODES:
-  case CTR_MIXTURE_ANISO: return 2;
+  case CTR_MIXTURE_ANISO:
+  case CTR_MIXTURE_SCALE_PAIR: return 2;
   case CTR_MIXTURE_PRODUCT_BIMODAL: return p->d <= 30 ? 1 << p->d : -1;
   case CTR_MIXTURE_SIMPLEX_FULL: return p->d < CTR_MIXTURE_KMAX ? p->d + 1 : -1;
   case CTR_MIXTURE_CLOUD_BALL_KD:
   case CTR_MIXTURE_CLOUD_SPHERE_KD: /* -1 (refused) when K d leaves the int range */
     return (double)p->K * p->d <= CTR_MIXTURE_KMAX ? p->K * p->d : -1;
+  case CTR_MIXTURE_CLOUD_BALL_D2:
+  case CTR_MIXTURE_CLOUD_SPHERE_D2:
+    return (double)p->K * p->d * p->d <= CTR_MIXTURE_KMAX ? p->K * p->d * p->d : -1;
   default: return p->K;
   }
 }
@@ -88,6 +93,10 @@ static ctr_status check_params(const ctr_mixture_params *p, ctr_error *err) {
   if (p->kind == CTR_MIXTURE_SCALE_TAIL && (K > CTR_MIXTURE_TAIL_KMAX || !(p->sigma > 0)))
     return ctr_fail(err, CTR_EINPUT, "mixture scale_tail: K = %d, sigma = %g (accepted: 1 <= K "
                     "<= %d, sigma > 0)", K, p->sigma, CTR_MIXTURE_TAIL_KMAX);
+  if (p->kind == CTR_MIXTURE_SCALE_PAIR && !(p->m > 0 && p->m < 1 && p->sigma > 0 && p->radius > 0))
+    return ctr_fail(err, CTR_EINPUT, "mixture scale_pair: m = %g, sigma = %g, radius = %g "
+                    "(accepted: 0 < m < 1, the first shell's weight; sigma > 0 and radius > 0, "
+                    "the two shells' standard deviations)", p->m, p->sigma, p->radius);
   if (p->kind == CTR_MIXTURE_SIMPLEX && (K < 2 || K > p->d + 1))
     return ctr_fail(err, CTR_EINPUT, "mixture: a regular simplex has K = %d vertices in d = %d "
                     "(accepted: 2 <= K <= d + 1 = %d)", K, p->d, p->d + 1);
@@ -140,11 +149,14 @@ static void preset_means(const ctr_mixture_params *p, int K, double R, double *m
   case CTR_MIXTURE_SIMPLEX_FULL: simplex_vertices(K, p->d, R, mu); break;
   case CTR_MIXTURE_SPHERE:
   case CTR_MIXTURE_CLOUD_SPHERE:
-  case CTR_MIXTURE_CLOUD_SPHERE_KD: random_points(p, K, 0, R, mu); break;
+  case CTR_MIXTURE_CLOUD_SPHERE_KD:
+  case CTR_MIXTURE_CLOUD_SPHERE_D2: random_points(p, K, 0, R, mu); break;
   case CTR_MIXTURE_CLOUD_BALL:
-  case CTR_MIXTURE_CLOUD_BALL_KD: random_points(p, K, 1, R, mu); break;
+  case CTR_MIXTURE_CLOUD_BALL_KD:
+  case CTR_MIXTURE_CLOUD_BALL_D2: random_points(p, K, 1, R, mu); break;
   case CTR_MIXTURE_FILE:
   case CTR_MIXTURE_SCALE_TAIL:
+  case CTR_MIXTURE_SCALE_PAIR:
   case CTR_MIXTURE_SCALE: break; /* concentric: scale_variances set every mean to 0 */
   case CTR_MIXTURE_PRODUCT_BIMODAL: /* component k: coordinate i at -m if bit i of k is set */
     for (int k = 0; k < K; k++)
@@ -180,6 +192,14 @@ static ctr_status tail_params(const ctr_mixture_params *p, int K, double *w, dou
   return st;
 }
 
+/* scale_pair: weight m on N(0, sigma^2 I), 1 - m on N(0, R^2 I) (R the radius, never grown). */
+static ctr_status pair_params(const ctr_mixture_params *p, double *w, double *mu,
+                              ctr_mixture_cov *cov, double **v, ctr_error *err) {
+  ctr_status st = scale_variances(p, 2, mu, cov, v, err);
+  if (!st) w[0] = p->m, w[1] = 1 - p->m, (*v)[0] = p->sigma * p->sigma, (*v)[1] = p->radius * p->radius;
+  return st;
+}
+
 /* aniso_modes: component j has variance sigma^2 on coordinates i with i + j even, 1 on the
  * others: the two modes are thin in crossed sets of directions (e_1 thin for the first). */
 static ctr_status aniso_covs(const ctr_mixture_params *p, ctr_mixture_cov *cov, double **v,
@@ -202,7 +222,8 @@ ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **ou
   if (p->kind == CTR_MIXTURE_FILE) return ctr_mixture_read(p->file, out, err);
   int d = p->d, K = preset_K(p);
   int cloud = p->kind == CTR_MIXTURE_CLOUD_BALL || p->kind == CTR_MIXTURE_CLOUD_SPHERE ||
-              p->kind == CTR_MIXTURE_CLOUD_BALL_KD || p->kind == CTR_MIXTURE_CLOUD_SPHERE_KD;
+              p->kind == CTR_MIXTURE_CLOUD_BALL_KD || p->kind == CTR_MIXTURE_CLOUD_SPHERE_KD ||
+              p->kind == CTR_MIXTURE_CLOUD_BALL_D2 || p->kind == CTR_MIXTURE_CLOUD_SPHERE_D2;
   double R = p->radius_growing ? p->radius * sqrt((double)d) : p->radius;
   double var = cloud ? 0.0 : p->sigma * p->sigma;
   double *w = ctr_dalloc(K), *mu = ctr_dalloc((size_t)K * d), *scale_v = NULL;
@@ -220,6 +241,7 @@ ctr_status ctr_mixture_from_params(const ctr_mixture_params *p, ctr_mixture **ou
     if (p->kind == CTR_MIXTURE_SCALE) st = scale_variances(p, K, mu, cov, &scale_v, err);
     if (p->kind == CTR_MIXTURE_SCALE_TAIL) st = tail_params(p, K, w, mu, cov, &scale_v, err);
     if (p->kind == CTR_MIXTURE_ANISO) st = aniso_covs(p, cov, &scale_v, err);
+    if (p->kind == CTR_MIXTURE_SCALE_PAIR) st = pair_params(p, w, mu, cov, &scale_v, err);
     if (!st) preset_means(p, K, R, mu);
     if (!st) st = ctr_mixture_alloc(K, d, w, mu, cov, out, err);
   }
