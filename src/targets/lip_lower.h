@@ -75,6 +75,7 @@ typedef struct {
   double x_norm;   /* |x*| of that maximiser */
   int structured;  /* 1: shared isotropic width (J_V (+) beta I and refinement), 0: fallback */
   int starts;      /* starting points tried */
+  unsigned long steps; /* ODE steps of the structured evaluations, in total (for bench/) */
   int failed;      /* of which failed numerically (skipped); all failed: L = log_L = NaN */
 } ctr_lip_lower;
 
@@ -83,6 +84,12 @@ typedef struct {
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err);
 
+/* The same with the tangent integrator chosen (targets/lip_span.h; the default above is
+ * CTR_LIP_TANGENT_NORMALISED), for tests and bench/bench_lip.c. */
+ctr_status ctr_lip_lower_compute_tangent(const ctr_mixture *m, const ctr_schedule *s, size_t n,
+                                         const double *xs, int tangent, ctr_lip_lower *out,
+                                         ctr_error *err);
+
 /* ||J(x)||_2 of Phi_{N->1} at one x as the search computes it (structured when the width is
  * shared), for tests. */
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
@@ -90,9 +97,9 @@ ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, co
 
 /* ln ||J||_2 at p (x at level N, or upward: y at level 1 by the adjoint), the tangent vectors
  * rescaled whenever their largest entry leaves [1 / above, above] (above = INFINITY: never, the
- * plain computation), for tests. */
+ * plain computation; only with tangent = CTR_LIP_TANGENT_PLAIN, targets/lip_span.h), for tests. */
 ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s,
-                                     const double *p, int upward, double above,
+                                     const double *p, int upward, double above, int tangent,
                                      double *log_norm, ctr_error *err);
 
 #endif
