@@ -3,7 +3,9 @@
  * of seed 1), with either tangent integrator (targets/lip_span.h, theory.md §9.17), so that L's
  * cost is separated from the chain engine's (docs/benchmarks.md "Lipschitz lower bound").
  *
- *   bench_lip PRESET d K sigma N lip_points [plain|normalised]   (radius sqrt(d))
+ *   bench_lip PRESET d K sigma N lip_points [plain|normalised [R]]
+ *
+ * R: the preset's fixed radius (default: radius sqrt(d), --radius-growing).
  *
  * Prints log10 L, the halved-tolerance error estimate, the ODE steps and the CPU seconds
  * (clock(), one thread). */
@@ -21,7 +23,7 @@
 
 int main(int argc, char **argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: bench_lip PRESET d K sigma N lip_points [plain|normalised]\n");
+    fprintf(stderr, "usage: bench_lip PRESET d K sigma N lip_points [plain|normalised [R]]\n");
     return 2;
   }
   ctr_error err;
@@ -38,7 +40,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   mp.d = atoi(argv[2]), mp.K = atoi(argv[3]), mp.sigma = atof(argv[4]);
-  mp.radius = 1, mp.radius_growing = 1;
+  mp.radius = argc > 8 ? atof(argv[8]) : 1, mp.radius_growing = argc <= 8;
   ctr_schedule_params sp;
   ctr_schedule_params_default(&sp);
   sp.N = atoll(argv[5]);
