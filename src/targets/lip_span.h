@@ -21,7 +21,9 @@
  * stalled (1e6 steps; lip_lower.h). Here the step is accepted when the Euclidean norm of the
  * error of the trajectory is <= abs + rel |x| and that of the r tangent vectors (Frobenius) is
  * <= abs + rel ||V||_F: invariant under rotations of V, and what the operator norm needs
- * (||J||_2 to relative ~rel). */
+ * (||J||_2 to relative ~rel). With the default normalised tangent integration (theory.md
+ * §9.17) the state is (c, W, g), V = e^g W, and g's error is held absolutely to abs + rel (an
+ * absolute error of g is a relative error of V). */
 #ifndef CTR_TARGETS_LIP_SPAN_H
 #define CTR_TARGETS_LIP_SPAN_H
 
