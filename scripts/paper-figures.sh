@@ -47,6 +47,7 @@ if [ "$tables_only" -eq 1 ] && [ "$all" -eq 1 ]; then
 fi
 # the result files whose fits make the tables, in the order of the tables
 table_files=(results/gaussian_rate.h5 results/error_sweep.h5 results/mixture_dimension.h5
+  results/mixture_dimension_cd.h5
   results/two_mode_width.h5 results/point_cloud.h5 results/dimension_night.h5)
 
 replace_block() { # replace_block FILE BLOCK: FILE's lines from the paper-figures begin marker to

@@ -85,8 +85,8 @@ static void test_jvp(void) {
   free(work), ctr_flow_jac_free(jac), ctr_mixture_free(m), ctr_schedule_free(s);
 }
 
-/* Sphere-like mixture: K modes of width sigma at random unit vectors in d dims. */
-static ctr_mixture *modes(int K, int d, double sigma, uint64_t seed) {
+/* Sphere-like mixture: K modes of width sigma at random vectors of norm R in d dims. */
+static ctr_mixture *modes_r(int K, int d, double sigma, double R, uint64_t seed) {
   double *mu = ctr_dalloc((size_t)K * d), *w = ctr_dalloc(K), v = sigma * sigma;
   ctr_mixture_cov *cov = calloc(K, sizeof *cov);
   ctr_rng r;
@@ -95,7 +95,7 @@ static ctr_mixture *modes(int K, int d, double sigma, uint64_t seed) {
     double n = 0, *u = mu + (size_t)k * d;
     ctr_rng_normals(&r, d, u);
     for (int i = 0; i < d; i++) n += u[i] * u[i];
-    for (int i = 0; i < d; i++) u[i] /= sqrt(n);
+    for (int i = 0; i < d; i++) u[i] *= R / sqrt(n);
     w[k] = 1.0 / K, cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &v};
   }
   ctr_mixture *m = NULL;
@@ -103,6 +103,10 @@ static ctr_mixture *modes(int K, int d, double sigma, uint64_t seed) {
   ctr_mixture_alloc(K, d, w, mu, cov, &m, &err);
   free(mu), free(w), free(cov);
   return m;
+}
+
+static ctr_mixture *modes(int K, int d, double sigma, uint64_t seed) {
+  return modes_r(K, d, sigma, 1.0, seed);
 }
 
 /* The reduced flow (targets/lip_span.h) against the d x d variational equation: the full
@@ -153,7 +157,7 @@ static void span_case(const char *what, ctr_mixture *m, double *worst_J, double 
     for (int i = 0; i < d; i++)
       yy[i] = s->a[1] * ((1 - 0.3 * p) * m->mu[i] + 0.3 * p * m->mu[(size_t)k2 * d + i]) +
               0.05 * xs[3 * d + i];
-    st = ctr_lip_span_log_norm(ls, &down, &tol, yy, 1, 1e100, &ln, &xn, &err);
+    st = ctr_lip_span_log_norm(ls, &down, &tol, yy, 1, 1e100, &ln, &xn, NULL, &err);
     if (!st) st = ctr_flow_map(&den, &up, &tol, yy, x, NULL, &err);
     if (!st) st = ctr_flow_jacobian(&den, &down, &tol, x, 0, jac, &err);
     double x2 = 0;
@@ -269,8 +273,10 @@ static void test_scaled(const char *what, ctr_mixture *m, int64_t N) {
   for (int i = 0; i <= 4; i++) {
     const double *p = i < 4 ? xs + i * d : y;
     double plain = NAN, scaled = NAN;
-    ctr_status st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, INFINITY, &plain, &err);
-    if (!st) st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, 1e3, &scaled, &err);
+    ctr_status st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, INFINITY, CTR_LIP_TANGENT_PLAIN,
+                                              &plain, &err);
+    if (!st) st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, 1e3, CTR_LIP_TANGENT_PLAIN, &scaled,
+                                            &err);
     worst = st ? INFINITY : fmax(worst, fabs(expm1(scaled - plain)));
     lmax = fmax(lmax, plain);
   }
@@ -292,6 +298,53 @@ static void test_scaled_cases(void) {
   ctr_mixture_free(m);
   m = modes(4, 3, 0.1, 11);
   test_scaled("4 modes on the unit sphere, sigma 0.1, d = 3", m, 100);
+  ctr_mixture_free(m);
+}
+
+/* The normalised tangent integrator (V = e^g W, theory.md §9.20, the default) against the plain
+ * one (V itself, rescaled by powers of two), both rk8pd at tolerance 1e-12 with their own steps:
+ * ln ||J|| at 4 samples (downward) and at the mode-1/2 midpoint (upward, the adjoint) to 1e-9
+ * relative in the norm, and the whole search's log L to 1e-8 relative. A wrong growth rate mu,
+ * a lost g or a wrong sign of the shift changes the norms by far more. */
+static void test_tangent(const char *what, ctr_mixture *m, int64_t N) {
+  ctr_schedule *s = paper(N);
+  ctr_error err;
+  int d = m->d;
+  double *xs = ctr_dalloc(4 * (size_t)d), *y = ctr_dalloc(d), worst = 0, lmax = 0;
+  ctr_rng r;
+  ctr_rng_init(&r, 9, CTR_RNG_TEST, d, 5);
+  ctr_mixture_sample_noised(m, s->a[N], s->s[N], &r, 4, xs, &err);
+  for (int i = 0; i < d; i++) y[i] = s->a[1] * 0.5 * (m->mu[i] + m->mu[d + i]);
+  for (int i = 0; i <= 4; i++) {
+    const double *p = i < 4 ? xs + (size_t)i * d : y;
+    double plain = NAN, norm = NAN;
+    ctr_status st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, 1e100, CTR_LIP_TANGENT_PLAIN,
+                                              &plain, &err);
+    if (!st) st = ctr_lip_lower_log_norm_at(m, s, p, i == 4, 1e100, CTR_LIP_TANGENT_NORMALISED,
+                                            &norm, &err);
+    worst = st ? INFINITY : fmax(worst, fabs(expm1(norm - plain)));
+    lmax = fmax(lmax, plain);
+  }
+  char name[240];
+  snprintf(name, sizeof name, "%s: ||J|| normalised = plain tangent integration (4 samples + "
+           "midpoint, largest log10 norm %.4g)", what, lmax / M_LN10);
+  check_worst(name, worst, 1e-9, "");
+  ctr_lip_lower a, b;
+  ctr_status st = ctr_lip_lower_compute_tangent(m, s, 4, xs, CTR_LIP_TANGENT_PLAIN, &a, &err);
+  if (!st) st = ctr_lip_lower_compute_tangent(m, s, 4, xs, CTR_LIP_TANGENT_NORMALISED, &b, &err);
+  printf("# %s: log10 L plain %.12g (%lu steps), normalised %.12g (%lu steps)\n", what,
+         a.log_L / M_LN10, a.steps, b.log_L / M_LN10, b.steps);
+  check_true("... and the whole search's log L to 1e-8 relative", !st && a.failed == 0 &&
+             b.failed == 0 && fabs(b.log_L - a.log_L) <= 1e-8 * a.log_L, "");
+  free(xs), free(y), ctr_schedule_free(s);
+}
+
+static void test_tangent_cases(void) {
+  ctr_mixture *m = modes(4, 3, 0.1, 11);
+  test_tangent("4 modes on the unit sphere, sigma 0.1, d = 3, N = 100", m, 100);
+  ctr_mixture_free(m);
+  m = modes_r(5, 6, 0.1, sqrt(6.0), 12);
+  test_tangent("5 modes on the sphere of radius sqrt(6), sigma 0.1, d = 6, N = 100", m, 100);
   ctr_mixture_free(m);
 }
 
@@ -340,6 +393,7 @@ int main(void) {
   test_vs_exact(0.5, 0.2, 1e-6);
   test_vs_exact(0.3, 0.1, 1e-6); /* sup ~3e20, off x = 0: no x in doubles resolves its peak */
   test_scaled_cases();
+  test_tangent_cases();
   test_sphere_overflow();
   return check_summary();
 }

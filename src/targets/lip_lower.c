@@ -177,6 +177,7 @@ typedef struct {
   double step;         /* simplex step: half the narrowest level-1 mode */
   double run_best, run_xn; /* best log norm seen by the simplex and |x| there */
   double above;        /* rescale threshold of the tangent vectors (LIP_RESCALE) */
+  unsigned long steps; /* ODE steps of the structured evaluations */
   double *pbest;       /* the point (x or y) of the best norm so far, and its mode */
   int pbest_up;
   ctr_status st;
@@ -200,7 +201,7 @@ static ctr_status opnorm_at(lip_ctx *c, const double *p, double *lnrm, double *x
     return st;
   }
   return ctr_lip_span_log_norm(c->ls, &c->span, &c->tol, p, c->upward, c->above, lnrm, xn,
-                               err);
+                               &c->steps, err);
 }
 
 /* The point x0 + Q c. */
@@ -256,7 +257,7 @@ static void ctx_free(lip_ctx *c) {
 }
 
 static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule *s,
-                           ctr_error *err) {
+                           int tangent, ctr_error *err) {
   int d = m->d;
   memset(c, 0, sizeof *c);
   c->m = m, c->above = LIP_RESCALE;
@@ -269,7 +270,7 @@ static ctr_status ctx_init(lip_ctx *c, const ctr_mixture *m, const ctr_schedule 
   if (!c->x || !c->pbest) return ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory at d = %d", d);
   if (!ctr_lip_span_applies(m)) return ctr_flow_jac_alloc(d, &c->jac, err);
   st = ctr_lip_span_alloc(m, &c->ls, err);
-  if (!st) c->r = c->ls->r;
+  if (!st) c->r = c->ls->r, c->ls->tangent = (ctr_lip_tangent)tangent;
   return st;
 }
 
@@ -336,12 +337,18 @@ static void recheck(lip_ctx *c, double *best, double *norm_err) {
  * is still a lower bound. Other failures (memory) end the search. */
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err) {
+  return ctr_lip_lower_compute_tangent(m, s, n, xs, CTR_LIP_TANGENT_NORMALISED, out, err);
+}
+
+ctr_status ctr_lip_lower_compute_tangent(const ctr_mixture *m, const ctr_schedule *s, size_t n,
+                                         const double *xs, int tangent, ctr_lip_lower *out,
+                                         ctr_error *err) {
   memset(out, 0, sizeof *out);
   lip_ctx c;
   double *starts = NULL, *lnrm = NULL, best = -INFINITY, best_xn = 0, xn;
   int *mode = NULL, failed = 0;
   size_t ns = 0, ib[LIP_REFINE] = {0};
-  ctr_status st = ctx_init(&c, m, s, err);
+  ctr_status st = ctx_init(&c, m, s, tangent, err);
   if (!st) st = make_starts(&c, s, n, xs, &starts, &mode, &ns, err);
   if (!st && !(lnrm = ctr_dalloc(ns))) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz: out of memory");
   for (size_t i = 0; !st && i < ns; i++) {
@@ -365,17 +372,18 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
     out->log_L = nb > 0 ? fmax(0.0, best) : NAN, out->L = exp(out->log_L);
     out->x_norm = nb > 0 ? best_xn : NAN;
     out->structured = c.jac == NULL, out->starts = (int)ns, out->failed = failed;
+    out->steps = c.steps;
   }
   ctx_free(&c), free(starts), free(lnrm), free(mode);
   return st;
 }
 
 ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s,
-                                     const double *p, int upward, double above,
+                                     const double *p, int upward, double above, int tangent,
                                      double *log_norm, ctr_error *err) {
   lip_ctx c;
   double xn;
-  ctr_status st = ctx_init(&c, m, s, err);
+  ctr_status st = ctx_init(&c, m, s, tangent, err);
   c.upward = upward, c.above = above;
   if (!st) st = opnorm_at(&c, p, log_norm, &xn, err);
   ctx_free(&c);
@@ -385,7 +393,8 @@ ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
                                  double *norm, ctr_error *err) {
   double l = 0;
-  ctr_status st = ctr_lip_lower_log_norm_at(m, s, x, 0, LIP_RESCALE, &l, err);
+  ctr_status st = ctr_lip_lower_log_norm_at(m, s, x, 0, LIP_RESCALE, CTR_LIP_TANGENT_NORMALISED,
+                                           &l, err);
   if (!st) *norm = exp(l);
   return st;
 }

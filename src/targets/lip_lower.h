@@ -28,17 +28,15 @@
  * found 8.5e13 there. It remains a lower bound in general (a multi-start local search). No upper
  * bound is proved for these families.
  *
- * Cost (measured 2026-12-02, docs/benchmarks.md "Lipschitz lower bound"). The work per ODE step
- * no longer depends on d; the number of steps does, through log L: an upward (adjoint)
- * evaluation from a mode midpoint takes ~2e3-3e3 rk8pd steps at d = 16 (sphere K = 8, sigma
- * 0.1, radius sqrt(d), N = 400; log10 of the norm ~160-250) where a downward one takes ~65.
- * These steps are set by ACCURACY, not stability: the tangent vectors grow by e^570 and an
- * order-8 step resolves a growth of only e^0.2 to 1e-12 (at tolerance 1e-9 the same run takes
- * 1103 steps instead of 2804, the 1000^(1/8) = 2.4 ratio of an accuracy limit), so an implicit
- * solver, whose steps are limited the same way on a growing solution, would not take fewer;
- * log L grows ~linearly in d for this preset, and so does the step count. The remaining lever
- * is an integrator exact on the growth (a Magnus or exponential step for the linear tangent
- * equation, whose coefficient A(u) varies slowly along a valley), not done.
+ * Cost. The work per ODE step does not depend on d; the number of steps does, through the
+ * growth of the tangent vectors (e^570 from a mode midpoint at d = 16 on the sphere preset, K = 8,
+ * sigma 0.1, radius sqrt(d), N = 400). Integrated as they are, rk8pd must resolve that growth
+ * (an order-8 step resolves e^0.2 to 1e-12: ~2800 steps at d = 16, ~7500 at d = 64). They are
+ * integrated as V = e^g W instead (theory.md §9.20, lip_span.c): W keeps its norm and g carries
+ * the growth exactly, and the steps are limited only by stability on the decaying directions
+ * (251 at d = 16, 380 at d = 64, 5316 at d = 1024 per midpoint evaluation; the search at d = 64:
+ * 2.1 s against 38.6 s CPU, log10 L equal to 1e-12 relative; bench/bench_lip.c). The earlier
+ * integrator stays available (CTR_LIP_TANGENT_PLAIN) as the tests' reference.
  * Restricting the search to V had been reverted once because in rotated coordinates the adjoint
  * stalled at 1e6 steps: GSL's standard control holds every component to abs + rel |y_i|, which
  * depends on the basis. The reduced flow uses a Euclidean-norm control instead (lip_span.h). */
@@ -75,6 +73,7 @@ typedef struct {
   double x_norm;   /* |x*| of that maximiser */
   int structured;  /* 1: shared isotropic width (J_V (+) beta I and refinement), 0: fallback */
   int starts;      /* starting points tried */
+  unsigned long steps; /* ODE steps of the structured evaluations, in total (for bench/) */
   int failed;      /* of which failed numerically (skipped); all failed: L = log_L = NaN */
 } ctr_lip_lower;
 
@@ -83,6 +82,12 @@ typedef struct {
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err);
 
+/* The same with the tangent integrator chosen (targets/lip_span.h; the default above is
+ * CTR_LIP_TANGENT_NORMALISED), for tests and bench/bench_lip.c. */
+ctr_status ctr_lip_lower_compute_tangent(const ctr_mixture *m, const ctr_schedule *s, size_t n,
+                                         const double *xs, int tangent, ctr_lip_lower *out,
+                                         ctr_error *err);
+
 /* ||J(x)||_2 of Phi_{N->1} at one x as the search computes it (structured when the width is
  * shared), for tests. */
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
@@ -90,9 +95,9 @@ ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, co
 
 /* ln ||J||_2 at p (x at level N, or upward: y at level 1 by the adjoint), the tangent vectors
  * rescaled whenever their largest entry leaves [1 / above, above] (above = INFINITY: never, the
- * plain computation), for tests. */
+ * plain computation; only with tangent = CTR_LIP_TANGENT_PLAIN, targets/lip_span.h), for tests. */
 ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s,
-                                     const double *p, int upward, double above,
+                                     const double *p, int upward, double above, int tangent,
                                      double *log_norm, ctr_error *err);
 
 #endif

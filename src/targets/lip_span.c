@@ -102,6 +102,7 @@ double ctr_lip_span_log_beta(const ctr_lip_span *ls, const ctr_flow_span *sp) {
 typedef struct {
   const ctr_mixture *m; /* the reduced mixture, dimension r */
   double sign;          /* +1: J V; -1: the adjoint (lip_span.h) */
+  int normalised;       /* state (c, W, g) with V = e^g W (theory.md §9.20), else (c, V) */
   double *D, *GV, *work;
   ctr_status st;
   ctr_error err;
@@ -119,7 +120,15 @@ static int span_rhs(double u, const double y[], double f[], void *params) {
   }
   for (int i = 0; i < r; i++) f[i] = a * y[i] - ss->D[i];
   for (int i = 0; i < r * r; i++) f[r + i] = ss->sign * (a * y[r + i] - ss->GV[i]);
-  for (int i = 0; i < r * (r + 1); i++)
+  int dim = r * (r + 1);
+  if (ss->normalised) { /* W' = sA W - mu W, g' = mu, mu = <W, sA W> / <W, W> (§9.20) */
+    double num = 0, den = 0;
+    for (int i = 0; i < r * r; i++) num += y[r + i] * f[r + i], den += y[r + i] * y[r + i];
+    double mu = num / den;
+    for (int i = 0; i < r * r; i++) f[r + i] -= mu * y[r + i];
+    f[dim++] = mu;
+  }
+  for (int i = 0; i < dim; i++)
     if (!isfinite(f[i])) {
       if (!ss->st) ss->st = ctr_fail(&ss->err, CTR_ENUMERIC, "Lipschitz span: not finite at "
                                      "a = %g", a);
@@ -150,12 +159,15 @@ static int nc_hadjust(void *state, size_t dim, unsigned int ord, const double y[
   const norm_ctl *c = state;
   double ex = 0, nx = 0, ev = 0, nv = 0;
   (void)yp;
-  for (size_t i = 0; i < dim; i++) {
+  size_t nvr = c->r * (c->r + 1);
+  for (size_t i = 0; i < dim && i < nvr; i++) {
     if (i < c->r) ex += yerr[i] * yerr[i], nx += y[i] * y[i];
     else ev += yerr[i] * yerr[i], nv += y[i] * y[i];
   }
   double rmax = fmax(sqrt(ex) / (c->abs + c->rel * sqrt(nx)),
                      sqrt(ev) / (c->abs + c->rel * sqrt(nv)));
+  /* g = ln of the tangent vectors' scale (§9.20): its absolute error is their relative error */
+  if (dim > nvr) rmax = fmax(rmax, fabs(yerr[nvr]) / (c->abs + c->rel));
   if (!(rmax <= DBL_MAX)) rmax = DBL_MAX; /* NaN error: shrink */
   if (rmax > 1.1) {
     double f = 0.9 / pow(rmax, 1.0 / ord);
@@ -193,9 +205,9 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
                              const ctr_flow_tol *tol, const double *c, double sign, double above,
                              double *c_to, double *V, long *e2, unsigned long *steps,
                              ctr_error *err) {
-  int r = ls->r;
-  size_t dim = (size_t)r * (r + 1), nvr = (size_t)r * r;
-  span_sys ss = {.m = ls->mr, .sign = sign};
+  int r = ls->r, normalised = ls->tangent == CTR_LIP_TANGENT_NORMALISED;
+  size_t dim = (size_t)r * (r + 1) + (size_t)normalised, nvr = (size_t)r * r;
+  span_sys ss = {.m = ls->mr, .sign = sign, .normalised = normalised};
   double *y = ctr_dalloc(dim);
   ss.D = ctr_dalloc(r), ss.GV = ctr_dalloc(nvr);
   ss.work = ls->mr ? ctr_dalloc(ctr_mixture_work_len(ls->mr) + ls->mr->K + r) : NULL;
@@ -223,6 +235,7 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
   while (!st && gs == GSL_SUCCESS && dir * (u1 - u) > 0) {
     gs = gsl_odeiv2_evolve_apply(drv->e, drv->c, drv->s, drv->sys, &u, u1, &drv->h, y);
     if (gs == GSL_SUCCESS && n++ == nmax) gs = GSL_EMAXITER;
+    if (normalised) continue; /* W stays of norm ~sqrt(r): nothing to rescale */
     double mx = 0;
     for (size_t i = 0; i < nvr; i++) mx = fmax(mx, fabs(y[r + i]));
     if (gs != GSL_SUCCESS || !(mx > 0) || !isfinite(mx) || (mx <= above && mx >= 1.0 / above))
@@ -237,6 +250,12 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
     st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz span: ODE solver failed after %lu steps: %s", n,
                   gsl_strerror(gs));
   if (!st) memcpy(c_to, y, sizeof(double) * r), memcpy(V, y + r, sizeof(double) * nvr);
+  if (!st && normalised) { /* V = e^g W = 2^e2 (W e^(g - e2 ln 2)), the factor in [1, 2) */
+    double g = y[dim - 1];
+    *e2 = (long)floor(g / M_LN2);
+    double f = exp(g - (double)*e2 * M_LN2);
+    for (size_t i = 0; i < nvr; i++) V[i] *= f;
+  }
   if (steps) *steps = n;
   if (ctl) gsl_odeiv2_control_free(ctl);
   if (drv) gsl_odeiv2_driver_free(drv);
@@ -270,8 +289,10 @@ static ctr_status log_sigma_max(int r, double *V, long e2, double *out, ctr_erro
 
 ctr_status ctr_lip_span_log_norm(const ctr_lip_span *ls, const ctr_flow_span *down,
                                  const ctr_flow_tol *tol, const double *p, int upward,
-                                 double above, double *log_norm, double *xn, ctr_error *err) {
+                                 double above, double *log_norm, double *xn,
+                                 unsigned long *steps, ctr_error *err) {
   int d = ls->d, r = ls->r;
+  unsigned long n = 0;
   ctr_flow_span up = {down->a_to, down->s_to, down->a_from, down->s_from};
   double *c = ctr_dalloc((size_t)r + 1), *c_to = ctr_dalloc((size_t)r + 1);
   double *V = ctr_dalloc((size_t)r * r + 1), lb = ctr_lip_span_log_beta(ls, down);
@@ -281,7 +302,8 @@ ctr_status ctr_lip_span_log_norm(const ctr_lip_span *ls, const ctr_flow_span *do
   if (!st) project(ls, p, c);
   if (!st && r > 0)
     st = ctr_lip_span_flow(ls, upward ? &up : down, tol, c, upward ? -1.0 : 1.0, above, c_to, V,
-                           &e2, NULL, err);
+                           &e2, &n, err);
+  if (steps) *steps += n;
   if (!st && r > 0) st = log_sigma_max(r, V, e2, &lnr, err);
   if (!st) {
     *log_norm = r < d ? fmax(lnr, lb) : lnr;
@@ -316,6 +338,7 @@ ctr_status ctr_lip_span_jacobian(const ctr_lip_span *ls, const ctr_flow_span *sp
   if (!st) project(ls, x, c);
   if (!st && r > 0)
     st = ctr_lip_span_flow(ls, span, tol, c, 1.0, INFINITY, c_to, V, &e2, NULL, err);
+  for (int i = 0; !st && e2 && i < r * r; i++) V[i] = ldexp(V[i], (int)e2);
   if (!st) {
     for (int i = 0; i < d; i++) { /* QtJ = Q^T J_r (d x r); J_r[k][l] = V[l*r + k] */
       for (int l = 0; l < r; l++) {

@@ -21,7 +21,9 @@
  * stalled (1e6 steps; lip_lower.h). Here the step is accepted when the Euclidean norm of the
  * error of the trajectory is <= abs + rel |x| and that of the r tangent vectors (Frobenius) is
  * <= abs + rel ||V||_F: invariant under rotations of V, and what the operator norm needs
- * (||J||_2 to relative ~rel). */
+ * (||J||_2 to relative ~rel). With the default normalised tangent integration (theory.md
+ * §9.20) the state is (c, W, g), V = e^g W, and g's error is held absolutely to abs + rel (an
+ * absolute error of g is a relative error of V). */
 #ifndef CTR_TARGETS_LIP_SPAN_H
 #define CTR_TARGETS_LIP_SPAN_H
 
@@ -29,8 +31,15 @@
 #include "targets/flow_map.h"
 #include "targets/mixture.h"
 
+/* How the tangent vectors are integrated (theory.md §9.20). NORMALISED: as V = e^g W with
+ * W' = sA W - mu W, g' = mu, mu = <W, sA W> / <W, W> (W keeps its norm; the growth sits in g, so
+ * the steps are not limited by resolving it); PLAIN: V itself, rescaled by powers of two (the
+ * earlier integrator, kept as the reference of tests/test_liplower.c). */
+typedef enum { CTR_LIP_TANGENT_NORMALISED = 0, CTR_LIP_TANGENT_PLAIN = 1 } ctr_lip_tangent;
+
 typedef struct {
   int d, r;
+  ctr_lip_tangent tangent; /* CTR_LIP_TANGENT_NORMALISED after ctr_lip_span_alloc */
   double *Q;       /* r x d row-major: orthonormal basis of V (Gram-Schmidt of mu_k - mu_1) */
   ctr_mixture *mr; /* the reduced mixture in R^r (NULL when r = 0) */
   double lam;      /* the shared variance */
@@ -60,10 +69,12 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
                              ctr_error *err);
 
 /* ln ||J_{N->1}||_2 at the point p (length d): x at level N (upward = 0), or y at level 1 with
- * x = Phi_{1->N}(y) (upward = 1, the adjoint); *xn = |x|. down: the span N -> 1. */
+ * x = Phi_{1->N}(y) (upward = 1, the adjoint); *xn = |x|. down: the span N -> 1. steps (may
+ * be NULL): the ODE steps taken are added to it. */
 ctr_status ctr_lip_span_log_norm(const ctr_lip_span *ls, const ctr_flow_span *down,
                                  const ctr_flow_tol *tol, const double *p, int upward,
-                                 double above, double *log_norm, double *xn, ctr_error *err);
+                                 double above, double *log_norm, double *xn,
+                                 unsigned long *steps, ctr_error *err);
 
 /* The full d x d Jacobian Q^T J_r Q + beta (I - Q^T Q) and y = Phi(x) over span (any
  * direction), from the reduced flow, for tests against the d x d variational equation. */
