@@ -3,7 +3,8 @@
  *  1. The drawn statistics have the exact law of n fresh pairs: E and Var of every entry of
  *     S_xx = n C and S_px = n B^T against the Wishart_2d(n - 1, Sigma) moments
  *     E S = m Sigma, Var S_ij = m (Sigma_ij^2 + Sigma_ii Sigma_jj), m = n - 1, and of sqrt(n)
- *     (xbar, pbar) against N(0, Sigma), at n = 8 where a wrong degree of freedom (n instead of
+ *     (xbar, pbar) against N(0, Sigma), and of the residual parts S_px - G S_xx and
+ *     sqrt(n)(pbar - G xbar) (variances m R V and R), at n = 8 where a wrong degree of freedom (n instead of
  *     n - 1) moves E S by 1/7 (z ~ 40).
  *  2. Same law as the reference (the samples route): mean and spread of W2, the W1 upper bound
  *     and eps = sum_t eps_t, and mean eps_t at the first and last step, over R seeds per route,
@@ -92,13 +93,18 @@ static void check_wishart(void) {
     rsd[i] = sqrt(vp[i] - g[i] * g[i] * v[i]);
   }
   mom Sxx[9] = {{0}}, Spx[9] = {{0}}, mx[3] = {{0}}, mp[3] = {{0}}, mxp[3] = {{0}};
+  mom Se[9] = {{0}}, me[3] = {{0}}; /* the residual parts: S_px - G S_xx, sqrt(n)(pbar - G xbar) */
   for (int r = 0; r < R; r++) {
     ctr_lmom_draw(rng, 1000 + (uint64_t)r, t, d, n, v, g, rsd, Lx, Y, xb, pb);
     ctr_lmom_stats(d, n, g, Lx, Y, C, Bt);
-    for (int k = 0; k < d * d; k++) mom_add(&Sxx[k], (double)n * C[k]), mom_add(&Spx[k], (double)n * Bt[k]);
+    for (int k = 0; k < d * d; k++) {
+      mom_add(&Sxx[k], (double)n * C[k]), mom_add(&Spx[k], (double)n * Bt[k]);
+      mom_add(&Se[k], (double)n * (Bt[k] - g[k / d] * C[k]));
+    }
     for (int i = 0; i < d; i++) {
       double sn = sqrt((double)n);
       mom_add(&mx[i], sn * xb[i]), mom_add(&mp[i], sn * pb[i]), mom_add(&mxp[i], n * xb[i] * pb[i]);
+      mom_add(&me[i], sn * (pb[i] - g[i] * xb[i]));
     }
   }
   double m = (double)(n - 1), zmax = 0;
@@ -110,7 +116,11 @@ static void check_wishart(void) {
                      (mom_var(&Sxx[k]) - m * (sxx * sxx + v[i] * v[j])) / mom_se_var(&Sxx[k]),
                      (mom_mean(&Spx[k]) - m * spx) / mom_se_mean(&Spx[k]),
                      (mom_var(&Spx[k]) - m * (spx * spx + vp[i] * v[j])) / mom_se_var(&Spx[k])};
+      /* the residual block alone: E 0, Var m R_ii V_jj (small beside Var S_px when R << V) */
+      double ze[2] = {mom_mean(&Se[k]) / mom_se_mean(&Se[k]),
+                      (mom_var(&Se[k]) - m * rsd[i] * rsd[i] * v[j]) / mom_se_var(&Se[k])};
       for (int q = 0; q < 4; q++) zmax = fmax(zmax, fabs(z[q]));
+      for (int q = 0; q < 2; q++) zmax = fmax(zmax, fabs(ze[q]));
     }
   for (int i = 0; i < d; i++) {
     double z[5] = {mom_mean(&mx[i]) / mom_se_mean(&mx[i]), mom_mean(&mp[i]) / mom_se_mean(&mp[i]),
@@ -118,9 +128,10 @@ static void check_wishart(void) {
                    (mom_var(&mp[i]) - vp[i]) / mom_se_var(&mp[i]),
                    (mom_mean(&mxp[i]) - g[i] * v[i]) / mom_se_mean(&mxp[i])};
     for (int q = 0; q < 5; q++) zmax = fmax(zmax, fabs(z[q]));
+    zmax = fmax(zmax, fabs((mom_var(&me[i]) - rsd[i] * rsd[i]) / mom_se_var(&me[i])));
   }
   printf("# Wishart moments (d = 3, n = 8, %d draws): E S_xx[0,0] = %.5g want %.5g; max |z| "
-         "over 66 moments %.2f\n", R, mom_mean(&Sxx[0]), m * v[0], zmax);
+         "over 87 moments %.2f\n", R, mom_mean(&Sxx[0]), m * v[0], zmax);
   check_worst("moments draw: E, Var of S_xx, S_px (Wishart(n - 1)) and of the means, max |z|",
               zmax, 4.5, "d = 3, n = 8");
   gsl_rng_free(rng), ctr_target_free(tg), ctr_schedule_free(s);

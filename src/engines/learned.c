@@ -345,10 +345,11 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
   }
   for (size_t k = 0; k < (size_t)d * d; k++) r->A[k] = w.A[k];
   work_free(&w);
-  /* Above the samples route's d the full W1 bracket (SVDs, eigenvectors: minutes at d = 1024)
-   * would dwarf the moments route's training; there only W2 is computed (w1 columns NaN). */
-  if (!st && last == s->N && d <= CTR_LEARNED_DMAX_SAMPLES) st = output_metrics(s, tg, r, err);
-  if (!st && last == s->N && d > CTR_LEARNED_DMAX_SAMPLES) {
+  /* Above d = 128 the full W1 bracket (SVDs, eigenvectors: 6 s at d = 256, minutes at
+   * d = 1024) would dwarf the moments route's training; there only W2 is computed, by
+   * eigenvalues (w1 columns NaN). */
+  if (!st && last == s->N && d <= CTR_LEARNED_W1_DMAX) st = output_metrics(s, tg, r, err);
+  if (!st && last == s->N && d > CTR_LEARNED_W1_DMAX) {
     st = ctr_learned_w2_eig(s, tg, r, 0, &r->w2_normal, err);
     if (!st) st = ctr_learned_w2_eig(s, tg, r, 1, &r->w2_qN, err);
   }

@@ -10,6 +10,11 @@
  * is not diagonal). Ridge Frobenius penalty and OLS are both rotation-equivariant, so working
  * in eigen-coordinates gives the same law of f_N as the original coordinates.
  *
+ * Two routes to each fresh step's fit (ctr_learned_sampler): the n pairs themselves
+ * (samples, the reference, d <= 256), or their sample mean and covariance drawn from their exact
+ * joint law (moments, engines/learned_moments.h, theory.md §13.7; d <= 1024): the same law of
+ * f_N, not the same draws. Above d = 128 the output is W2 only (eigenvalues; W1 columns NaN).
+ *
  * Samples: X_0 = mu + Sigma^(1/2) xi. fresh: new (xi, Z) at every step; fixed: one data set
  * xi_1..xi_n reused at every step, Z fresh per step (a fixed training set, fresh noise, as in
  * practice). Streams are keyed by (seed, t), so the result is deterministic given the seed and
@@ -35,6 +40,7 @@ typedef enum { CTR_LEARNED_SAMPLES, CTR_LEARNED_MOMENTS } ctr_learned_sampler;
 
 #define CTR_LEARNED_DMAX 1024        /* moments route: O(N d^3), ~0.7 s a step at d = 1024 */
 #define CTR_LEARNED_DMAX_SAMPLES 256 /* samples route: O(N (n d^2 + d^3)) and n x d arrays */
+#define CTR_LEARNED_W1_DMAX 128      /* above: W2 only, by eigenvalues (theory.md §13.7) */
 #define CTR_LEARNED_NMAX 100000000 /* train_n */
 #define CTR_LEARNED_DEGREE_MAX 12  /* polynomial class */
 
@@ -80,7 +86,7 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
 void ctr_learned_result_free(ctr_learned_result *r);
 
 /* W2 of f_N(N(0, I)) (input 0) or f_N(q_N) (input 1) against X_1 by eigenvalues alone
- * (theory.md §13.7); the run uses it instead of the full W2 and W1 bracket when d > 256. */
+ * (theory.md §13.7); the run uses it instead of the full W2 and W1 bracket when d > 128. */
 ctr_status ctr_learned_w2_eig(const ctr_schedule *s, const ctr_target *tg,
                               const ctr_learned_result *r, int input, double *out, ctr_error *err);
 
