@@ -29,7 +29,7 @@ static int nby, hidden[MAXBY]; /* hidden: a column that takes one value per targ
 /* the parameter columns: target .. chains but N and path, and the learned engine's (they sit
  * after the metrics in core/point.h; analysis/scaling.c groups by them too) */
 static int is_param_field(const ctr_field *f, int *in) {
-  static const char *const learned[] = {"train_n", "sample_mode", "ridge", "degree", "features",
+  static const char *const learned[] = {"train_n", "sample_mode", "train_sampler", "ridge", "degree", "features",
                                         "n_features", "bandwidth", "rbf_width", "centres"};
   if (!strcmp(f->name, "target")) *in = 1;
   int yes = *in && strcmp(f->name, "N") && strcmp(f->name, "path");

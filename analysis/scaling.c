@@ -106,7 +106,7 @@ static void find_params(void) {
   /* the learned engine's parameters sit after the metrics in core/point.h: a sweep over
    * train_n or the class must not pool its rows as replicates of one group */
   nbase = nparams;
-  static const char *const learned[] = {"train_n", "sample_mode", "ridge", "degree", "features",
+  static const char *const learned[] = {"train_n", "sample_mode", "train_sampler", "ridge", "degree", "features",
                                         "n_features", "bandwidth", "rbf_width", "centres"};
   for (size_t i = 0; i < sizeof learned / sizeof learned[0] && nparams < 63; i++) {
     const ctr_field *f = ctr_point_field(learned[i]);

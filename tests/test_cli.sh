@@ -132,6 +132,10 @@ for sub in run sweep; do
   bad $sub "--train-n|3|accepted" --engine learned --d 2 --train-n 3
   bad $sub "learned|fit-bias|accepted|none" --engine learned --error fit-bias --eps 0.1
   bad $sub "bogus|accepted|fresh" --engine learned --sample-mode bogus
+  bad $sub "bogus|accepted|moments" --engine learned --train-sampler bogus
+  bad $sub "moments|fresh|accepted" --engine learned --train-sampler moments --sample-mode fixed
+  bad $sub "moments|affine|accepted" --engine learned --train-sampler moments --degree 3 --d 1
+  bad $sub "d = 512|256|accepted|moments" --engine learned --d 512 --train-n 1000
   bad $sub "--degree|d = 1|d = 2|accepted" --engine learned --degree 3 --d 2
   bad $sub "rbf|d = 1|d = 2|accepted" --engine learned --features rbf --d 2
   bad $sub "--M|0|accepted" --engine learned --features rff --M 0

@@ -104,6 +104,7 @@
   X(I32, curriculum_stages, 0, "curriculum: stages K + 1, N = 1 + (n0 - 1) 2^K (0 for others)")  \
   X(I64, train_n, 0, "learned: training samples per step (0 for other engines)")                 \
   X(STR, sample_mode, 8, "learned: fresh (new X_0 every step) or fixed (one data set reused)")     \
+  X(STR, train_sampler, 8, "learned: samples (n pairs per step) or moments (their exact mean and covariance law)") \
   X(F64, ridge, 0, "learned: ridge penalty on ||A_t||_F^2 (per-sample mean loss)")                \
   X(F64, eps_learned, 0, "learned: measured sum_t ||f_t - f*_t||_{L2(q_t)} (the paper's eps)")    \
   X(F64, eps_learned_max, 0, "learned: max_t ||f_t - f*_t||_{L2(q_t)}")                           \

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include <Random123/philox.h>
+#include <gsl/gsl_rng.h>
 
 /* Mix (seed, purpose, a, b) into the two key words with a splitmix64 finaliser, so that
  * nearby seeds give unrelated keys. */
@@ -45,3 +46,26 @@ void ctr_rng_normals(ctr_rng *r, size_t n, double *out) {
     if (i + 1 < n) out[i + 1] = rad * sin(ang);
   }
 }
+
+/* The GSL adapter: the state is the ctr_rng itself; keyed after allocation (a gsl seed is one
+ * word, a stream name four), so set does nothing. */
+static void gsl_set(void *state, unsigned long int seed) {
+  (void)seed;
+  ctr_rng_init(state, 0, CTR_RNG_TEST, 0, 0);
+}
+static unsigned long int gsl_get(void *state) {
+  uint64_t w[4];
+  block(state, w);
+  return (unsigned long int)(w[0] >> 32);
+}
+static double gsl_get_double(void *state) { return ctr_rng_uniform(state); }
+static const gsl_rng_type philox_type = {"ctr_philox4x64", 0xffffffffUL, 0, sizeof(ctr_rng),
+                                         gsl_set, gsl_get, gsl_get_double};
+
+gsl_rng *ctr_rng_gsl_alloc(void) { return gsl_rng_alloc(&philox_type); }
+
+void ctr_rng_gsl_key(gsl_rng *g, uint64_t seed, ctr_rng_purpose purpose, uint64_t a, uint64_t b) {
+  ctr_rng_init(g->state, seed, purpose, a, b);
+}
+
+ctr_rng *ctr_rng_gsl_state(gsl_rng *g) { return g->state; }

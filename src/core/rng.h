@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_rng.h>
+
 /* Purposes: one per use, so that no two uses ever share numbers (all listed here). */
 typedef enum {
   CTR_RNG_ROTATION = 1, /* Haar rotation of the covariance (keyed by seed, d) */
@@ -30,6 +32,7 @@ typedef enum {
   CTR_RNG_LEARNED_NOISE = 31, /* learned engine: noise Z of step t (seed, t, d) */
   CTR_RNG_LEARNED_COMPONENT = 32, /* learned, mixtures: component of X_0 (seed, t or 0, d) */
   CTR_RNG_LEARNED_FEATURES = 33,  /* learned, rff: frequencies and phases (seed, M, 0) */
+  CTR_RNG_LEARNED_MOMENTS = 34,   /* learned, moments route: Bartlett factor of step t (seed, t, d) */
   CTR_RNG_TEST = 99     /* tests and Monte Carlo checks */
 } ctr_rng_purpose;
 
@@ -45,5 +48,16 @@ double ctr_rng_uniform(ctr_rng *r);
 
 /* n standard normals (Box-Muller on pairs of uniforms). */
 void ctr_rng_normals(ctr_rng *r, size_t n, double *out);
+
+/* A gsl_rng whose state is a ctr_rng stream, so that GSL's samplers (gsl_ran_chisq, ...) draw
+ * from named, thread-independent streams: alloc once, key with ctr_rng_gsl_key (the stream
+ * (seed, purpose, a, b) from its start), free with gsl_rng_free. ctr_rng_gsl_state gives the
+ * same stream for ctr_rng_normals, continuing where GSL's draws stopped. NULL when out of
+ * memory. gsl_rng_get returns the top 32 bits of one Philox block, gsl_rng_uniform
+ * ctr_rng_uniform. */
+gsl_rng *ctr_rng_gsl_alloc(void);
+void ctr_rng_gsl_key(gsl_rng *g, uint64_t seed, ctr_rng_purpose purpose,
+                     uint64_t a, uint64_t b);
+ctr_rng *ctr_rng_gsl_state(gsl_rng *g);
 
 #endif

@@ -8,15 +8,18 @@
 #include <stdlib.h>
 
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
 #include "core/rng.h"
+#include "engines/learned_moments.h"
 #include "wasserstein/gaussian.h"
 
 void ctr_learned_params_default(ctr_learned_params *p) {
   p->train_n = 1000;
   p->mode = CTR_LEARNED_FRESH;
+  p->sampler = CTR_LEARNED_SAMPLES;
   p->ridge = 0;
   p->seed = 1;
   p->stop_t = 0;
@@ -36,12 +39,32 @@ ctr_status ctr_learned_mode_parse(const char *name, ctr_learned_mode *mode, ctr_
   return CTR_OK;
 }
 
+static const char *const sampler_names[] = {"samples", "moments"};
+
+const char *ctr_learned_sampler_name(int sampler) { return sampler_names[sampler]; }
+
+ctr_status ctr_learned_sampler_parse(const char *name, int *sampler, ctr_error *err) {
+  int k = ctr_name_index(sampler_names, 2, name);
+  if (k < 0)
+    return ctr_fail(err, CTR_EINPUT, "train sampler '%s' is unknown (accepted: samples, moments)",
+                    name);
+  *sampler = k;
+  return CTR_OK;
+}
+
 ctr_status ctr_learned_check(const ctr_learned_params *p, int d, ctr_error *err) {
-  if (d < 1 || d > CTR_LEARNED_DMAX)
+  int moments = p->sampler == CTR_LEARNED_MOMENTS;
+  if (moments && p->mode != CTR_LEARNED_FRESH)
+    return ctr_fail(err, CTR_EINPUT, "--train-sampler moments draws each step's statistics "
+                    "independently, which needs fresh data (accepted: --sample-mode fresh, or "
+                    "--train-sampler samples)");
+  if (d < 1 || d > (moments ? CTR_LEARNED_DMAX : CTR_LEARNED_DMAX_SAMPLES))
     return ctr_fail(err, CTR_EINPUT,
                     "engine learned with d = %d: the full d x d regression is limited to "
-                    "1 <= d <= %d",
-                    d, CTR_LEARNED_DMAX);
+                    "1 <= d <= %d with --train-sampler %s (accepted: up to d = %d with "
+                    "--train-sampler moments and fresh data)",
+                    d, moments ? CTR_LEARNED_DMAX : CTR_LEARNED_DMAX_SAMPLES,
+                    sampler_names[p->sampler], CTR_LEARNED_DMAX);
   if (p->train_n < (int64_t)d + 2 || p->train_n > CTR_LEARNED_NMAX)
     return ctr_fail(err, CTR_EINPUT,
                     "--train-n %lld is out of range at d = %d (accepted: d + 2 = %d to %d)",
@@ -60,17 +83,28 @@ typedef struct {
   double *X, *P;     /* n x d: student input x_c and teacher input p_c, then centred */
   double *xbar, *pbar, *w, *e, *sd; /* d */
   double *C, *B, *K, *A, *An, *E;   /* d x d */
+  double *Lx, *Y;                   /* d x d: the moments route's draw (theory.md §13.7) */
+  double *vx, *g, *rsd;             /* d: its per-coordinate Var x, slope, residual sd */
+  gsl_rng *rng;                     /* its stream (chi-squares by GSL) */
 } work;
 
 static void work_free(work *w) {
   free(w->xi), free(w->z), free(w->X), free(w->P), free(w->xbar), free(w->pbar), free(w->w);
   free(w->e), free(w->sd), free(w->C), free(w->B), free(w->K), free(w->A), free(w->An);
-  free(w->E);
+  free(w->E), free(w->Lx), free(w->Y), free(w->vx), free(w->g), free(w->rsd);
+  if (w->rng) gsl_rng_free(w->rng);
 }
 
-static int work_alloc(work *w, int d, size_t n) {
+/* n x d sample arrays for the samples route, the d x d draw for the moments route. */
+static int work_alloc(work *w, int d, size_t n, int moments) {
   size_t nd = n * (size_t)d, dd = (size_t)d * d, v = (size_t)d;
   w->d = d, w->n = n;
+  if (moments) {
+    w->Lx = ctr_dalloc(dd), w->Y = ctr_dalloc(dd), w->vx = ctr_dalloc(v), w->g = ctr_dalloc(v);
+    w->rsd = ctr_dalloc(v), w->rng = ctr_rng_gsl_alloc();
+    if (!w->Lx || !w->Y || !w->vx || !w->g || !w->rsd || !w->rng) return 0;
+    nd = 1; /* the sample arrays are not used */
+  }
   w->xi = ctr_dalloc(nd), w->z = ctr_dalloc(nd), w->X = ctr_dalloc(nd), w->P = ctr_dalloc(nd);
   w->xbar = ctr_dalloc(v), w->pbar = ctr_dalloc(v), w->w = ctr_dalloc(v), w->e = ctr_dalloc(v);
   w->sd = ctr_dalloc(v);
@@ -114,6 +148,24 @@ static void make_pairs(const ctr_learned_params *p, const ctr_schedule *s, const
     }
 }
 
+/* The moments route's fit of step t (theory.md §13.7): per coordinate Var x_t = v_t, slope
+ * G = m_t, residual variance R = lambda (a_{t-1} s_t - a_t s_{t-1})^2 / v_t (the determinant
+ * of the pair's covariance over v_t, free of the cancellation of v_{t-1} - cov^2 / v_t). */
+static ctr_status fit_moments(const ctr_learned_params *p, const ctr_schedule *s,
+                              const ctr_target *tg, int64_t t, work *w, ctr_error *err) {
+  double del = s->a[t - 1] * s->s[t] - s->a[t] * s->s[t - 1];
+  for (int i = 0; i < w->d; i++) {
+    double lam = tg->lambda[i];
+    w->vx[i] = v_at(s, t, lam);
+    w->g[i] = (s->a[t] * s->a[t - 1] * lam + s->s[t] * s->s[t - 1]) / w->vx[i];
+    w->rsd[i] = fabs(del) * sqrt(lam / w->vx[i]);
+  }
+  ctr_lmom_draw(w->rng, p->seed, t, w->d, p->train_n, w->vx, w->g, w->rsd, w->Lx, w->Y, w->xbar,
+                w->pbar);
+  return ctr_lmom_fit(w->d, p->train_n, p->ridge, w->g, w->Lx, w->Y, w->xbar, w->pbar, w->C, w->B,
+                      w->K, w->w, err);
+}
+
 /* K = Cov(p, x) (Cov(x) + ridge I)^(-1) from the centred pairs; w = pbar - K xbar. */
 static ctr_status fit_step(const ctr_learned_params *p, work *w, ctr_error *err) {
   int d = w->d;
@@ -128,13 +180,14 @@ static ctr_status fit_step(const ctr_learned_params *p, work *w, ctr_error *err)
   if (gsl_linalg_cholesky_decomp1(&C.matrix))
     return ctr_fail(err, CTR_ENUMERIC, "engine learned: the sample covariance is singular "
                     "(raise --train-n or --ridge)");
-  for (int c = 0; c < d; c++) { /* column c of C^-1 B is row c of K */
+  /* K = B^T C^-1 = (C^-1 B)^T: column c of C^-1 B is row c of K, which is where it is solved
+   * into (no transpose: an earlier transpose here fitted K^T, the same population limit but
+   * not the least-squares fit; found by the moments route's test, theory.md §13.7) */
+  for (int c = 0; c < d; c++) {
     gsl_vector_view col = gsl_matrix_column(&B.matrix, (size_t)c);
     gsl_vector_view out = gsl_vector_view_array(w->K + (size_t)c * d, (size_t)d);
     gsl_linalg_cholesky_solve(&C.matrix, &col.vector, &out.vector);
   }
-  gsl_matrix_view K = gsl_matrix_view_array(w->K, (size_t)d, (size_t)d);
-  gsl_matrix_transpose(&K.matrix);
   for (int i = 0; i < d; i++) {
     double acc = w->pbar[i];
     for (int k = 0; k < d; k++) acc -= w->K[i * d + k] * w->xbar[k];
@@ -213,6 +266,47 @@ static ctr_status output_metrics(const ctr_schedule *s, const ctr_target *tg, ct
   return st;
 }
 
+/* W2 of f_N(input) against X_1 = N(a_1 mu, D^2), D = diag(sqrt v_1), by eigenvalues alone
+ * (theory.md §13.7): with S2 = A E A^T (E = I for N(0, I), diag(v_N) for q_N),
+ *   W2^2 = |dm|^2 + tr D^2 + tr S2 - 2 tr (D S2 D)^(1/2),
+ * the last term the sum of sqrt(eigenvalues) of B B^T, B = D A E^(1/2): one d x d product and
+ * a symmetric eigenvalue solve, against the full path's eigenvectors, SVDs and square roots.
+ * The three traces are O(d) and W2^2 can be much smaller; the digits lost are log10 of their
+ * ratio (3 at d = 1024, N = 100). */
+ctr_status ctr_learned_w2_eig(const ctr_schedule *s, const ctr_target *tg,
+                              const ctr_learned_result *r, int input, double *out, ctr_error *err) {
+  int d = r->d;
+  size_t du = (size_t)d;
+  int64_t N = s->N;
+  gsl_matrix *B = gsl_matrix_alloc(du, du), *M = gsl_matrix_alloc(du, du);
+  gsl_vector *ev = gsl_vector_alloc(du);
+  gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(du);
+  if (!B || !M || !ev || !ws) {
+    gsl_matrix_free(B), gsl_matrix_free(M), gsl_vector_free(ev), gsl_eigen_symm_free(ws);
+    return ctr_fail(err, CTR_ENOMEM, "engine learned: out of memory (W2 at d = %d)", d);
+  }
+  double dm2 = 0, tr = 0;
+  for (int i = 0; i < d; i++) {
+    double am = 0, di = sqrt(v_at(s, 1, tg->lambda[i]));
+    for (int k = 0; k < d; k++) {
+      double e = input ? sqrt(v_at(s, N, tg->lambda[k])) : 1.0, a = r->A[i * d + k] * e;
+      am += r->A[i * d + k] * tg->mu_eig[k];
+      tr += a * a;
+      gsl_matrix_set(B, (size_t)i, (size_t)k, di * a);
+    }
+    double dmi = r->beta[i] - (input ? 0 : s->a[N] * am);
+    dm2 += dmi * dmi, tr += di * di;
+  }
+  gsl_blas_dsyrk(CblasLower, CblasNoTrans, 1.0, B, 0.0, M);
+  int gst = gsl_eigen_symm(M, ev, ws);
+  double nuc = 0;
+  for (size_t k = 0; k < du; k++) nuc += sqrt(fmax(gsl_vector_get(ev, k), 0.0));
+  gsl_matrix_free(B), gsl_matrix_free(M), gsl_vector_free(ev), gsl_eigen_symm_free(ws);
+  if (gst) return ctr_fail(err, CTR_ENUMERIC, "engine learned: eigenvalues failed (W2 at d = %d)", d);
+  *out = sqrt(fmax(dm2 + tr - 2 * nuc, 0.0));
+  return CTR_OK;
+}
+
 ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
                            const ctr_target *tg, ctr_learned_result **out, ctr_error *err) {
   *out = NULL;
@@ -226,7 +320,8 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
     r->A = ctr_dalloc((size_t)d * d), r->beta = ctr_dalloc((size_t)d);
     r->eps_t = ctr_dalloc((size_t)s->N + 1);
   }
-  if (!r || !r->A || !r->beta || !r->eps_t || !work_alloc(&w, d, (size_t)p->train_n)) {
+  int moments = p->sampler == CTR_LEARNED_MOMENTS;
+  if (!r || !r->A || !r->beta || !r->eps_t || !work_alloc(&w, d, (size_t)p->train_n, moments)) {
     work_free(&w), ctr_learned_result_free(r);
     return ctr_fail(err, CTR_ENOMEM, "engine learned: out of memory (d = %d, train_n = %lld)", d,
                     (long long)p->train_n);
@@ -239,14 +334,25 @@ ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
   r->w2_normal = r->w1_lo_normal = r->w1_hi_normal = NAN;
   r->w2_qN = r->w1_lo_qN = r->w1_hi_qN = NAN;
   for (int64_t t = 2; !st && t <= last; t++) {
-    make_pairs(p, s, tg, t, &w);
-    st = fit_step(p, &w, err);
+    if (moments) {
+      st = fit_moments(p, s, tg, t, &w, err);
+    } else {
+      make_pairs(p, s, tg, t, &w);
+      st = fit_step(p, &w, err);
+    }
     if (!st) r->eps_t[t] = advance(s, tg, t, &w, r->beta);
     if (!st) r->eps_sum += r->eps_t[t], r->eps_max = fmax(r->eps_max, r->eps_t[t]);
   }
   for (size_t k = 0; k < (size_t)d * d; k++) r->A[k] = w.A[k];
   work_free(&w);
-  if (!st && last == s->N) st = output_metrics(s, tg, r, err);
+  /* Above d = 128 the full W1 bracket (SVDs, eigenvectors: 6 s at d = 256, minutes at
+   * d = 1024) would dwarf the moments route's training; there only W2 is computed, by
+   * eigenvalues (w1 columns NaN). */
+  if (!st && last == s->N && d <= CTR_LEARNED_W1_DMAX) st = output_metrics(s, tg, r, err);
+  if (!st && last == s->N && d > CTR_LEARNED_W1_DMAX) {
+    st = ctr_learned_w2_eig(s, tg, r, 0, &r->w2_normal, err);
+    if (!st) st = ctr_learned_w2_eig(s, tg, r, 1, &r->w2_qN, err);
+  }
   if (st) {
     ctr_learned_result_free(r);
     return st;

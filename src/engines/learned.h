@@ -10,6 +10,11 @@
  * is not diagonal). Ridge Frobenius penalty and OLS are both rotation-equivariant, so working
  * in eigen-coordinates gives the same law of f_N as the original coordinates.
  *
+ * Two routes to each fresh step's fit (ctr_learned_sampler): the n pairs themselves
+ * (samples, the reference, d <= 256), or their sample mean and covariance drawn from their exact
+ * joint law (moments, engines/learned_moments.h, theory.md §13.7; d <= 1024): the same law of
+ * f_N, not the same draws. Above d = 128 the output is W2 only (eigenvalues; W1 columns NaN).
+ *
  * Samples: X_0 = mu + Sigma^(1/2) xi. fresh: new (xi, Z) at every step; fixed: one data set
  * xi_1..xi_n reused at every step, Z fresh per step (a fixed training set, fresh noise, as in
  * practice). Streams are keyed by (seed, t), so the result is deterministic given the seed and
@@ -28,14 +33,21 @@
 #include "targets/gaussian.h"
 
 typedef enum { CTR_LEARNED_FRESH, CTR_LEARNED_FIXED } ctr_learned_mode;
+/* How a fresh step's fit is drawn (theory.md §13.7): from n sample pairs (the reference,
+ * O(n d^2 + d^3) per step), or from the exact joint law of the pairs' sample mean and
+ * covariance (Bartlett, O(d^3) per step whatever n; fresh data, affine class only). */
+typedef enum { CTR_LEARNED_SAMPLES, CTR_LEARNED_MOMENTS } ctr_learned_sampler;
 
-#define CTR_LEARNED_DMAX 256       /* full d x d regression: O(N (n d^2 + d^3)) */
+#define CTR_LEARNED_DMAX 1024        /* moments route: O(N d^3), ~0.7 s a step at d = 1024 */
+#define CTR_LEARNED_DMAX_SAMPLES 256 /* samples route: O(N (n d^2 + d^3)) and n x d arrays */
+#define CTR_LEARNED_W1_DMAX 128      /* above: W2 only, by eigenvalues (theory.md §13.7) */
 #define CTR_LEARNED_NMAX 100000000 /* train_n */
 #define CTR_LEARNED_DEGREE_MAX 12  /* polynomial class */
 
 typedef struct {
   int64_t train_n;       /* samples per step, > d + 1 */
   ctr_learned_mode mode; /* fresh or fixed */
+  int sampler;           /* ctr_learned_sampler: samples (default) or moments (fresh, affine) */
   double ridge;          /* >= 0, penalty ridge ||A||_F^2 on the per-sample mean loss */
   uint64_t seed;
   int degree;     /* 0 or 1: the affine class (this engine); >= 2: polynomial class in d = 1
@@ -48,11 +60,14 @@ typedef struct {
                      distances NaN); 0 = run to N */
 } ctr_learned_params;
 
-/* train_n = 1000, fresh, ridge 0, seed 1, stop_t 0. */
+/* train_n = 1000, fresh, samples, ridge 0, seed 1, stop_t 0. */
 void ctr_learned_params_default(ctr_learned_params *p);
 ctr_status ctr_learned_mode_parse(const char *name, ctr_learned_mode *mode, ctr_error *err);
 const char *ctr_learned_mode_name(ctr_learned_mode mode);
-/* Refuse parameters the engine cannot run (d range, train_n > d + 1, ridge). */
+ctr_status ctr_learned_sampler_parse(const char *name, int *sampler, ctr_error *err);
+const char *ctr_learned_sampler_name(int sampler);
+/* Refuse parameters the engine cannot run (d range per sampler, train_n > d + 1, ridge,
+ * moments only with fresh data). */
 ctr_status ctr_learned_check(const ctr_learned_params *p, int d, ctr_error *err);
 
 typedef struct {
@@ -69,5 +84,10 @@ typedef struct {
 ctr_status ctr_learned_run(const ctr_learned_params *p, const ctr_schedule *s,
                            const ctr_target *tg, ctr_learned_result **out, ctr_error *err);
 void ctr_learned_result_free(ctr_learned_result *r);
+
+/* W2 of f_N(N(0, I)) (input 0) or f_N(q_N) (input 1) against X_1 by eigenvalues alone
+ * (theory.md §13.7); the run uses it instead of the full W2 and W1 bracket when d > 128. */
+ctr_status ctr_learned_w2_eig(const ctr_schedule *s, const ctr_target *tg,
+                              const ctr_learned_result *r, int input, double *out, ctr_error *err);
 
 #endif

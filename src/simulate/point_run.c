@@ -118,6 +118,10 @@ static ctr_status check_learned(const ctr_point_spec *spec, ctr_error *err) {
     return ctr_fail(err, CTR_EINPUT, "engine learned with --degree %d: the polynomial class runs "
                     "in d = 1 only (got d = %d; accepted: --degree 0 for the affine class in any d)",
                     spec->learned.degree, spec->target.d);
+  if (spec->learned.sampler == CTR_LEARNED_MOMENTS && (feat || spec->learned.degree >= 2))
+    return ctr_fail(err, CTR_EINPUT, "engine learned: --train-sampler moments needs the affine "
+                    "class (the fit of a nonlinear class depends on more than the pairs' mean and "
+                    "covariance; accepted: --train-sampler samples)");
   if (spec->is_mixture && spec->learned.degree < 2 && !feat)
     return ctr_fail(err, CTR_EINPUT, "engine learned needs a Gaussian target, not %s (accepted: "
                     "isotropic, geometric, power, diagonal, file; mixtures in d = 1 with --degree "
@@ -253,6 +257,7 @@ static void fill_params(const ctr_point_spec *spec, int64_t id, ctr_point *row) 
     row->train_n = spec->learned.train_n, row->ridge = spec->learned.ridge;
     row->degree = spec->learned.degree;
     CTR_SET_STR(row->sample_mode, ctr_learned_mode_name(spec->learned.mode));
+    CTR_SET_STR(row->train_sampler, ctr_learned_sampler_name(spec->learned.sampler));
     CTR_SET_STR(row->features, ctr_lfeat_kind_name((ctr_lfeat_kind)spec->learned.features));
     if (spec->learned.degree >= 2) CTR_SET_STR(row->features, "poly");
     if (spec->learned.features != CTR_LFEAT_AFFINE) {

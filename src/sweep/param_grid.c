@@ -59,6 +59,7 @@
   X("curriculum-n0", 1072, 1, "K", "curriculum: first stage's grid points; N = 1 + (n0-1) 2^k (11)") \
   X("train-n", 1063, 1, "K", "learned: training samples per step, > d + 1 (1000)")                \
   X("sample-mode", 1064, 1, "NAME", "learned: fresh | fixed data set (fresh)")                    \
+  X("train-sampler", 1073, 1, "NAME", "learned: samples | moments (fresh, affine, d <= 1024) (samples)") \
   X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
   X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")  \
   X("features", 1067, 1, "NAME", "learned: affine | rff | rbf (rff, rbf: d = 1, any target) (affine)") \
@@ -242,6 +243,7 @@ static ctr_status apply_learned(ctr_grid *g, int code, const char *arg, ctr_erro
   switch (code) {
   case 1063: st = ctr_arg_int("--train-n", arg, 2, CTR_LEARNED_NMAX, &k, err), l->train_n = k; break;
   case 1064: return ctr_learned_mode_parse(arg, &l->mode, err);
+  case 1073: return ctr_learned_sampler_parse(arg, &l->sampler, err);
   case 1065: return ctr_arg_double("--ridge", arg, 0, 1e50, &l->ridge, err);
   case 1066:
     st = ctr_arg_int("--degree", arg, 0, CTR_LEARNED_DEGREE_MAX, &k, err), l->degree = (int)k;
@@ -257,7 +259,7 @@ static ctr_status apply_learned(ctr_grid *g, int code, const char *arg, ctr_erro
 
 /* One value of a scalar option (target, schedule, mixture and learned parameters). */
 static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error *err) {
-  if (code >= 1063 && code <= 1071) return apply_learned(g, code, arg, err);
+  if ((code >= 1063 && code <= 1071) || code == 1073) return apply_learned(g, code, arg, err);
   if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
   if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062) || code == 1072)
@@ -269,7 +271,7 @@ static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error
 static int sweepable(int code) {
   return code == 1000 || (code >= 1003 && code <= 1005) || code == 1009 ||
          (code >= 1011 && code <= 1016) || code == 1022 || code == 1024 || code == 1025 ||
-         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1072);
+         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1073);
 }
 
 static void drop_axis(ctr_grid *g, int code) {
@@ -580,6 +582,8 @@ char *ctr_grid_describe(const ctr_grid *g) {
   if (learned) {
     ctr_text_add(&t, "train-n = %lld;\n", (long long)b->learned.train_n);
     add_string(&t, "sample-mode", ctr_learned_mode_name(b->learned.mode));
+    if (b->learned.sampler)
+      add_string(&t, "train-sampler", ctr_learned_sampler_name(b->learned.sampler));
     add_number(&t, "ridge", b->learned.ridge);
     if (b->learned.degree) ctr_text_add(&t, "degree = %d;\n", b->learned.degree);
     if (b->learned.features) {

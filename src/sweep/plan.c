@@ -64,6 +64,8 @@ double ctr_plan_cost(const ctr_point_spec *s) {
   case CTR_ENGINE_LEARNED: { /* measured: N = 100, d = 2, n = 1e4 takes 0.3 s; features:
                                N = 20, M = 20, n = 1e4 about 0.6 s of CPU (the Gram) */
     double q = s->learned.features ? s->learned.n_features + 2.0 : 0;
+    if (s->learned.sampler == CTR_LEARNED_MOMENTS) /* O(d^3) a step (theory.md §13.7); measured: */
+      return SEC_POINT + N * 1e-9 * d * d * d; /* d = 1024, N = 10: 10 s of CPU (gslcblas) */
     return SEC_POINT + N * (double)s->learned.train_n * (1.5e-7 * d + 2e-9 * d * d + 3e-9 * q * q);
   }
   }
