@@ -170,9 +170,9 @@ static ctr_status costs_init(wa_costs *c, size_t n, size_t d, const double *x, c
   /* The recomputing path caches rows in the whole budget. The float path's repair does not:
    * it recomputes each exact row it scans (memory: the float matrix plus O(n d)). Its searches
    * are short and visit mostly distinct rows (n = 3000: 6787 scans, 2702 distinct rows), so a
-   * cache there mostly cost page faults: n = 3000, W1 + W2, peak resident 103 MB with the rest
-   * of the 1 GiB budget as cache, 38 MB without, CPU time within noise (3.9 and 3.3 s); n = 1e4
-   * in docs/benchmarks.md, "Exact assignment". The result does not depend on the cache. */
+   * cache there mostly cost page faults. W1 + W2 (tests/wassign_cli), peak resident with the
+   * rest of the 1 GiB budget as cache / without: n = 3000 103 / 38 MB (3.7 / 2.8 CPU s), n = 1e4
+   * 1054 / 396 MB (89 / 81 CPU s); docs/benchmarks.md. The result does not depend on the cache. */
   if (!dense && !fdense) c->cache = cache_new(n, dense_max);
   if (dense)
     for (size_t i = 0; i < n; i++) row_compute(c, i, c->dense + i * n);

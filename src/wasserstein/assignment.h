@@ -12,8 +12,8 @@
  * matrix), the solve then run on the float-rounded costs and repaired on the exact ones (the
  * rows whose column is no longer their best are freed and re-augmented: short searches), so
  * the result is exact all the same (the repair recomputes the exact rows it scans, so the
- * memory is the float matrix plus O(n d), where a cache of exact rows in the rest of the
- * budget had reached 1.05 GB at n = 1e4; docs/benchmarks.md). Above (n > 16384) rows are recomputed as
+ * memory is the float matrix plus O(n d): peak 396 MB at n = 1e4, where a cache of exact rows
+ * in the rest of the budget had reached 1.05 GB; docs/benchmarks.md). Above (n > 16384) rows are recomputed as
  * needed, the searches keeping the rows they revisit in a cache of that size. The searches stream whole
  * rows and are bound by memory traffic, which the float rows halve (n = 5000: ~7% faster).
  * Single-threaded and deterministic: the same input gives bit-identical output; the stored,
