@@ -305,7 +305,7 @@ static const series SERIES[] = {
     {"distill-N", "distill", "N", {50, 100, 200, 400}, 4, 1.0, 0.3, "O(N K d) per point",
      run_distill, 64, 8, 0, 200, 0, 0},
     {"grid-N", "grid", "N", {50, 100, 200, 400}, 4, 1.0, 0.3,
-     "1-D grid: O(N G Q) (+ refined run, coupling)", run_grid, 1, 2, 0, 0, 0, 0},
+     "1-D grid: O(N G Q), base and refined run (coupling off)", run_grid, 1, 2, 0, 0, 0, 0},
     {"grid-G", "grid", "G", {501, 1001, 2001, 4001}, 4, 1.0, 0.3, "O(N G Q)", run_grid, 1, 2, 100,
      0, 0, 0},
     {"product-d", "product", "d", {16, 256, 4096, 65536}, 4, 0.0, 0.3,

@@ -37,7 +37,53 @@ static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
   return N * (SEC_AFFINE_STEP + SEC_FAST_EIG * nd) + SEC_PROBE_EIG * probes * nd + metrics;
 }
 
+/* ---- the Lipschitz search of mixture points: a ROUGH model, kept apart so that it can be
+ * recalibrated when the search changes (issue 13 point 5 is making it faster at high d) ----
+ * Mixture points of the grid, chain and distill engines and the 1-D learned classes compute L
+ * (simulate/point_run.c, fill_lipschitz):
+ *   exact (targets/lip_exact.h) for coordinate-wise targets (d = 1, two_modes, product_bimodal,
+ *     a Gaussian): a 1-D search over a grid and Brent refinements, SEC_LIP_EXACT per point;
+ *   otherwise a certified lower bound (targets/lip_lower.h): min(256, K (K - 1) / 2) mode
+ *     midpoints evaluated by the upward adjoint (most of the cost), lip_points sampled starts
+ *     (downward, ~40x cheaper each) and three refinements. The steps of an upward evaluation
+ *     grow ~linearly in d (log L does, for modes sqrt(2 d) apart) and each step costs
+ *     O(K r^2), r = min(K - 1, d), with shared isotropic widths.
+ * Calibrated on the sphere preset (K = 8, sigma 0.1, radius sqrt(d), 32 sampled starts, N = 100
+ * and 400; docs/benchmarks.md "Planner: the Lipschitz term"): SEC_LIP_A + SEC_LIP_B d seconds,
+ * scaled by (pairs + LIP_REFINE_PAIRS + lip_points / 40) K r^2 relative to that calibration
+ * case. Only K = 8 was measured: the K-scaling is the model's, not a measurement. */
+#define SEC_LIP_EXACT 0.5  /* exact 1-D search, per point (product engine: ~0.6 s at N = 100) */
+#define SEC_LIP_A 1.0      /* lower bound, calibration case: fixed part */
+#define SEC_LIP_B 0.5      /* lower bound, calibration case: per dimension */
+#define LIP_REFINE_PAIRS 12 /* the three refinements, in midpoint evaluations (rough) */
+
+static int lip_exact_target(const ctr_point_spec *s) {
+  if (!s->is_mixture || s->target.d == 1) return 1;
+  return s->mixture.kind == CTR_MIXTURE_TWO_MODES || s->mixture.kind == CTR_MIXTURE_PRODUCT_BIMODAL;
+}
+
+double ctr_plan_lip_cost(const ctr_point_spec *s) {
+  ctr_engine_kind e = s->engine.engine;
+  int learned_1d = e == CTR_ENGINE_LEARNED && (s->learned.degree >= 2 || s->learned.features);
+  if (!(e == CTR_ENGINE_GRID || e == CTR_ENGINE_CHAIN || e == CTR_ENGINE_DISTILL || learned_1d))
+    return 0; /* the other engines' L is closed-form or inside their own run */
+  if (lip_exact_target(s)) return SEC_LIP_EXACT;
+  double d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
+  if (s->mixture.kind == CTR_MIXTURE_SIMPLEX_FULL) K = d + 1;
+  if (s->mixture.kind == CTR_MIXTURE_CLOUD_BALL_KD || s->mixture.kind == CTR_MIXTURE_CLOUD_SPHERE_KD)
+    K *= d;
+  double r = fmin(K - 1, d), pairs = fmin(256, K * (K - 1) / 2);
+  double work = (pairs + LIP_REFINE_PAIRS + s->lip_points / 40.0) * K * r * r;
+  double work8 = (28 + LIP_REFINE_PAIRS + 32 / 40.0) * 8 * 7 * 7; /* the calibration case */
+  return (SEC_LIP_A + SEC_LIP_B * d) * work / work8;
+}
+
 double ctr_plan_cost(const ctr_point_spec *s) {
+  return ctr_plan_engine_cost(s) + ctr_plan_lip_cost(s);
+}
+
+/* The engine's own work, without the Lipschitz search (ctr_plan_lip_cost). */
+double ctr_plan_engine_cost(const ctr_point_spec *s) {
   double N = (double)s->schedule.N, d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
   if (s->is_mixture && s->mixture.kind == CTR_MIXTURE_TWO_MODES) K = 2;
   switch (s->engine.engine) {
