@@ -19,7 +19,7 @@
 #define SEC_SPAN_STEP 2.5e-7   /* chain in the span of the means (K < d, shared isotropic */
 #define SEC_SPAN_KR 5e-9       /* width): fixed part and per K x r, r = K - 1; fitted to the
                                   whole engine at d = 64, K = 8 (1.02 CPU s) and d = 1024,
-                                  K = 64 (0.90 s, estimated 2x high), docs/benchmarks.md */
+                                  K = 64 (0.90 s, estimated 2.3x high), docs/benchmarks.md */
 #define SEC_DISTILL_KD 1.7e-7  /* distill: one step of one point, per component x dimension */
 #define SEC_GRID_STEP 1.7e-7   /* grid: one step, per grid point x Hermite node */
 #define SEC_POINT 2e-4         /* fixed cost of any point */
@@ -57,7 +57,7 @@ static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
  * 1.2x; other K and lip_points scale it by the number of evaluations (pairs + LIP_REFINE_PAIRS +
  * lip_points / 40). Only K = 8 was measured: the O(K r^2) work per ODE step (r = min(K - 1, d))
  * is NOT modelled, so large K is underestimated. */
-#define SEC_LIP_EXACT 0.5   /* exact 1-D search, per point (product engine: ~0.5 s at N = 100) */
+#define SEC_LIP_EXACT 0.5   /* exact 1-D search, per point (product engine: ~0.4 s at N = 100) */
 #define SEC_LIP_C 0.71      /* lower bound, calibration case: seconds at d = 1 of the power law */
 #define LIP_D_EXP 0.97      /* its exponent in d */
 #define LIP_REFINE_PAIRS 12 /* the three refinements, in midpoint evaluations (a guess: not
