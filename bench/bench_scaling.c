@@ -8,8 +8,9 @@
  * alone (CLOCK_PROCESS_CPUTIME_ID: the machine is shared, wall time is not), best of 3 runs
  * below 0.3 s, else of 1, after one untimed run at the smallest size. The exponent e of
  * t ~ x^e is the least-squares slope of log t on log x (gsl_fit_linear), printed with its
- * standard error and the local slopes between neighbouring sizes. Each series states the exponent its cost model expects (engine header
- * comments, docs/benchmarks.md "Scaling") and FAILS when the fitted exponent exceeds it by more
+ * standard error and the local slopes between neighbouring sizes. Each series states the
+ * exponent its cost model expects (engine header comments, docs/benchmarks.md "Scaling of the
+ * other engines") and FAILS when the fitted exponent exceeds it by more
  * than the series' margin (a complexity regression; 0.3 unless said: CPU-time noise under load
  * is ~10-20% per point, so +-0.15 on a decade). A fitted exponent far BELOW expectation is
  * printed but not failed: fixed costs at the small sizes flatten a fit and are no regression.
