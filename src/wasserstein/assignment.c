@@ -41,11 +41,11 @@ static size_t wa_float_min = 3000;
 
 void ctr_assign_set_float_min(size_t n) { wa_float_min = n; }
 
-/* Rows kept when no matrix is stored (n > 16384 under the default budget): the searches revisit
- * the rows near a free row over and over (measured at n = 6000: 62% of scans hit a cache of half the
- * rows), so a CLOCK cache (second chance: a row used since the hand last passed survives one more
- * round) saves most recomputation. Only the searches use it; the sequential sweeps would merely
- * flush it. */
+/* Rows kept when no matrix is stored (n > 16384 under the default budget): the searches
+ * revisit the rows near a free row over and over (measured at n = 6000: 62% of scans hit a
+ * cache of half the rows), so a CLOCK cache (second chance: a row used since the hand last
+ * passed survives one more round) saves most recomputation. Only the searches use it; the
+ * sequential sweeps would merely flush it. */
 typedef struct {
   size_t slots;
   double *rows;       /* slots x n */
