@@ -26,6 +26,11 @@
 #     samples/s, DDIM denoiser calls/s), ratio, and checks: sq and l1 agree within 3 joint
 #     standard errors (independent random numbers), the DDIM map f_N and the flow map Phi at
 #     fixed x agree to 1e-10 and 1e-8;
+# Scaling (issue 13 point 7): bench_scaling times chain (low-rank and full-space paths), distill,
+#   grid (1-D), product, radial, lowrank, learned (affine class), the assignment solver and
+#   sliced W against d, N, K, G, train_n, n, m (one thread, CPU time), fits the exponent of each
+#   series (log t on log x) and fails when it exceeds the series' expected exponent by more than
+#   its margin (docs/benchmarks.md "Scaling").
 # Transport (issue 13 points 6 and 7), each script printing its table and PASS/FAIL lines:
 #   assignment solver (tests/wassign_cli) against POT's ot.dist + ot.emd2 (bench/bench_assign.py),
 #     n = 1000, 2000, 5000, 10000, d = 10: W1 + W2 CPU time, target C <= POT at every n, W1 and
@@ -199,6 +204,35 @@ for msg, good in checks:
     ok = ok and good
 sys.exit(0 if ok else 1)
 EOF
+
+# ---- scaling of every other engine (issue 13 point 7): time against d, N, K, G, train_n, n, m
+# with the fitted exponent; bench_scaling exits 1 when an exponent exceeds its expected value by
+# more than the series' margin (a complexity regression). About 40 CPU s.
+echo
+echo "== scaling: time against size, fitted exponents (bench_scaling, one thread) ..."
+BSCAL=$BUILD/bench/bench_scaling
+if [ -x "$BSCAL" ]; then
+  scal_ok=1
+  OMP_NUM_THREADS=1 "$BSCAL" >"$TMP/scal.jsonl" || scal_ok=0
+  "$PY" - "$TMP/scal.jsonl" <<'EOF2' || scal_ok=0
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print(f"{'series':>13} {'x':>8} {'sizes':>26} {'CPU s':>30} {'exponent':>13} {'expected':>9} local")
+for r in rows:
+    xs = ",".join(f"{v:g}" for v in r["x"])
+    ts = ",".join(f"{v:.3g}" for v in r["cpu_seconds"])
+    print(f"{r['scaling']:>13} {r['x_name']:>8} {xs:>26} {ts:>30} "
+          f"{r['exponent']:6.2f} +-{r['exponent_se']:4.2f} {r['expected']:5.2g}+{r['margin']:.2g} "
+          + " ".join(f"{v:.2f}" for v in r["local"]))
+for r in rows:
+    print(("PASS " if r["pass"] else "FAIL ") + f"scaling {r['scaling']}: exponent "
+          f"{r['exponent']:.2f} <= {r['expected']:g} + {r['margin']:g} ({r['model']})")
+sys.exit(0 if rows and all(r["pass"] for r in rows) else 1)
+EOF2
+  [ $scal_ok = 1 ] || { echo "FAIL bench_scaling: a run failed or an exponent is over its limit"; fail=1; }
+else
+  echo "FAIL $BSCAL not built"; fail=1
+fi
 
 # ---- transport against POT (issue 13 points 6, 7): targets and agreement checks in the scripts
 echo

@@ -16,6 +16,10 @@
 #define SEC_FULL_STEP 1e-9     /* ct/cd full-matrix path: one step, per d^3 */
 #define SEC_SAMPLE_STEP 5e-7   /* chain/distill: one step of one sample, fixed part */
 #define SEC_CHAIN_KD 5e-8      /* chain: one step of one sample, per component x dimension */
+#define SEC_SPAN_STEP 2.5e-7   /* chain in the span of the means (K < d, shared isotropic */
+#define SEC_SPAN_KR 5e-9       /* width): fixed part and per K x r, r = K - 1; fitted to the
+                                  whole engine at d = 64, K = 8 (1.02 CPU s) and d = 1024,
+                                  K = 64 (0.90 s, estimated 2.3x high), docs/benchmarks.md */
 #define SEC_DISTILL_KD 1.7e-7  /* distill: one step of one point, per component x dimension */
 #define SEC_GRID_STEP 1.7e-7   /* grid: one step, per grid point x Hermite node */
 #define SEC_POINT 2e-4         /* fixed cost of any point */
@@ -37,7 +41,54 @@ static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
   return N * (SEC_AFFINE_STEP + SEC_FAST_EIG * nd) + SEC_PROBE_EIG * probes * nd + metrics;
 }
 
+/* ---- the Lipschitz search of mixture points: a ROUGH model, kept apart so that it can be
+ * recalibrated when the search changes (issue 13 point 5 is making it faster at high d) ----
+ * Mixture points of the grid, chain and distill engines and the 1-D learned classes compute L
+ * (simulate/point_run.c, fill_lipschitz):
+ *   exact (targets/lip_exact.h) for coordinate-wise targets (d = 1, two_modes, product_bimodal,
+ *     a Gaussian): a 1-D search over a grid and Brent refinements, SEC_LIP_EXACT per point;
+ *   otherwise a certified lower bound (targets/lip_lower.h): min(256, K (K - 1) / 2) mode
+ *     midpoints evaluated by the upward adjoint (most of the cost), lip_points sampled starts
+ *     (downward, ~40x fewer steps each) and three refinements. The steps of an upward
+ *     evaluation grow ~linearly in d (log L does, for modes sqrt(2 d) apart).
+ * Calibrated on the sphere preset, K = 8, sigma 0.1, radius sqrt(d), 32 sampled starts
+ * (docs/benchmarks.md "Planner: the Lipschitz term"): L alone took 2.3, 12.5, 23, 36, 69 CPU s
+ * at d = 4, 16, 32, 64, 128 (N = 100 and 400 alike), fitted by SEC_LIP_C d^LIP_D_EXP to within
+ * 1.2x; other K and lip_points scale it by the number of evaluations (pairs + LIP_REFINE_PAIRS +
+ * lip_points / 40). Only K = 8 was measured: the O(K r^2) work per ODE step (r = min(K - 1, d))
+ * is NOT modelled, so large K is underestimated. */
+#define SEC_LIP_EXACT 0.5   /* exact 1-D search, per point (product engine: ~0.4 s at N = 100) */
+#define SEC_LIP_C 0.71      /* lower bound, calibration case: seconds at d = 1 of the power law */
+#define LIP_D_EXP 0.97      /* its exponent in d */
+#define LIP_REFINE_PAIRS 12 /* the three refinements, in midpoint evaluations (a guess: not
+                               measured apart) */
+
+static int lip_exact_target(const ctr_point_spec *s) {
+  if (!s->is_mixture || s->target.d == 1) return 1;
+  return s->mixture.kind == CTR_MIXTURE_TWO_MODES || s->mixture.kind == CTR_MIXTURE_PRODUCT_BIMODAL;
+}
+
+double ctr_plan_lip_cost(const ctr_point_spec *s) {
+  ctr_engine_kind e = s->engine.engine;
+  int learned_1d = e == CTR_ENGINE_LEARNED && (s->learned.degree >= 2 || s->learned.features);
+  if (!(e == CTR_ENGINE_GRID || e == CTR_ENGINE_CHAIN || e == CTR_ENGINE_DISTILL || learned_1d))
+    return 0; /* the other engines' L is closed-form or inside their own run */
+  if (lip_exact_target(s)) return SEC_LIP_EXACT;
+  double d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
+  if (s->mixture.kind == CTR_MIXTURE_SIMPLEX_FULL) K = d + 1;
+  ctr_mixture_preset k = s->mixture.kind;
+  if (k == CTR_MIXTURE_CLOUD_BALL_KD || k == CTR_MIXTURE_CLOUD_SPHERE_KD) K *= d;
+  double evals = fmin(256, K * (K - 1) / 2) + LIP_REFINE_PAIRS + s->lip_points / 40.0;
+  double evals_cal = 28 + LIP_REFINE_PAIRS + 32 / 40.0; /* K = 8, 32 sampled starts */
+  return SEC_LIP_C * pow(d, LIP_D_EXP) * evals / evals_cal;
+}
+
 double ctr_plan_cost(const ctr_point_spec *s) {
+  return ctr_plan_engine_cost(s) + ctr_plan_lip_cost(s);
+}
+
+/* The engine's own work, without the Lipschitz search (ctr_plan_lip_cost). */
+double ctr_plan_engine_cost(const ctr_point_spec *s) {
   double N = (double)s->schedule.N, d = s->target.d, K = s->is_mixture ? s->mixture.K : 1;
   if (s->is_mixture && s->mixture.kind == CTR_MIXTURE_TWO_MODES) K = 2;
   switch (s->engine.engine) {
@@ -46,8 +97,15 @@ double ctr_plan_cost(const ctr_point_spec *s) {
     if (s->engine.force_full || s->target.rotate || s->engine.error.kind == CTR_ERR_FIT_MATRIX)
       return SEC_POINT + SEC_FULL_STEP * N * d * d * d;
     return SEC_POINT + affine_diag_cost(s, N, d);
-  case CTR_ENGINE_CHAIN:
-    return SEC_POINT + N * s->points * (1.0 + s->chains) * (SEC_SAMPLE_STEP + SEC_CHAIN_KD * K * d);
+  case CTR_ENGINE_CHAIN: {
+    ctr_mixture_preset k = s->mixture.kind;
+    int span = s->is_mixture && K < d &&
+               (k == CTR_MIXTURE_TWO_MODES || k == CTR_MIXTURE_SIMPLEX || k == CTR_MIXTURE_SPHERE ||
+                k == CTR_MIXTURE_CLOUD_BALL || k == CTR_MIXTURE_CLOUD_SPHERE);
+    double unit = span ? SEC_SPAN_STEP + SEC_SPAN_KR * K * (K - 1)
+                       : SEC_SAMPLE_STEP + SEC_CHAIN_KD * K * d;
+    return SEC_POINT + N * s->points * (1.0 + s->chains) * unit;
+  }
   case CTR_ENGINE_DISTILL:
     return SEC_POINT + N * (s->points + s->sample_n) * (SEC_SAMPLE_STEP + SEC_DISTILL_KD * K * d);
   case CTR_ENGINE_GRID:

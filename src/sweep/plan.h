@@ -26,8 +26,15 @@ ctr_status ctr_plan_make(const ctr_grid *g, int shard_i, int shard_n, ctr_plan *
                          ctr_error *err);
 void ctr_plan_free(ctr_plan *p);
 
-/* Estimated single-core seconds of one point: a rough model of each engine's work. */
+/* Estimated single-core seconds of one point: a rough model of each engine's work plus the
+ * Lipschitz search of mixture points (the sum of the two below). */
 double ctr_plan_cost(const ctr_point_spec *s);
+/* The engine's work alone. */
+double ctr_plan_engine_cost(const ctr_point_spec *s);
+/* The Lipschitz search alone (0 where L is closed-form or part of the engine's run): a rough
+ * model calibrated by measurement on the sphere preset, its own function so that it can be
+ * recalibrated when the search changes. */
+double ctr_plan_lip_cost(const ctr_point_spec *s);
 
 /* Work refused without --yes: a point estimated over this many core-hours. */
 #define CTR_PLAN_MAX_POINT_HOURS 24.0

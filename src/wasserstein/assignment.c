@@ -41,10 +41,11 @@ static size_t wa_float_min = 3000;
 
 void ctr_assign_set_float_min(size_t n) { wa_float_min = n; }
 
-/* Rows kept when the matrix is not: the searches revisit the rows near a free row over and
- * over (measured at n = 6000: 62% of scans hit a cache of half the rows), so a CLOCK cache
- * (second chance: a row used since the hand last passed survives one more round) saves most
- * recomputation. Only the searches use it; the sequential sweeps would merely flush it. */
+/* Rows kept when no matrix is stored (n > 16384 under the default budget): the searches
+ * revisit the rows near a free row over and over (measured at n = 6000: 62% of scans hit a
+ * cache of half the rows), so a CLOCK cache (second chance: a row used since the hand last
+ * passed survives one more round) saves most recomputation. Only the searches use it; the
+ * sequential sweeps would merely flush it. */
 typedef struct {
   size_t slots;
   double *rows;       /* slots x n */
@@ -167,7 +168,13 @@ static ctr_status costs_init(wa_costs *c, size_t n, size_t d, const double *x, c
                     d);
   for (size_t j = 0; j < n; j++)
     for (size_t k = 0; k < d; k++) c->yt[k * n + j] = y[j * d + k];
-  if (!dense) c->cache = cache_new(n, dense_max - (fdense ? n * n * sizeof(float) : 0));
+  /* The recomputing path caches rows in the whole budget. The float path's repair does not:
+   * it recomputes each exact row it scans (memory: the float matrix plus O(n d)). Its searches
+   * are short and visit mostly distinct rows (n = 3000: 6787 scans, 2702 distinct rows), so a
+   * cache there mostly cost page faults. W1 + W2 (tests/wassign_cli), peak resident with the
+   * rest of the 1 GiB budget as cache / without: n = 3000 103 / 38 MB (3.7 / 2.8 CPU s), n = 1e4
+   * 1054 / 396 MB (89 / 81 CPU s); docs/benchmarks.md. The result does not depend on the cache. */
+  if (!dense && !fdense) c->cache = cache_new(n, dense_max);
   if (dense)
     for (size_t i = 0; i < n; i++) row_compute(c, i, c->dense + i * n);
   if (fdense)

@@ -7,17 +7,18 @@
  * shortest augmenting path method in double, with dual variables, and certified at the end by
  * an independent pass over all n^2 reduced costs.
  *
- * Memory: the n x n cost matrix is stored when it fits in CTR_ASSIGN_DENSE_MAX bytes (1 GiB):
- * in double below n = 3000, from there in float (n = 1e4: 400 MB, half of POT's double cost
- * matrix), the solve then run on the float-rounded costs and repaired on the exact ones (the
- * rows whose column is no longer their best are freed and re-augmented: short searches), so
- * the result is exact all the same (the repair caches exact rows in the rest of the budget:
- * peak 1.05 GB at n = 1e4). Above (n > 16384) rows are recomputed as needed, the
- * searches keeping the rows they revisit in a cache of that size. The searches stream whole
- * rows and are bound by memory traffic, which the float rows halve (n = 5000: ~7% faster).
+ * Memory: the n x n cost matrix is stored when it fits in CTR_ASSIGN_DENSE_MAX bytes (1 GiB): in
+ * double below n = 3000, from there in float (n = 1e4: 400 MB, half of POT's double cost matrix),
+ * the solve then run on the float-rounded costs and repaired on the exact ones (the rows whose
+ * column is no longer their best are freed and re-augmented: short searches), so the result is
+ * exact all the same (the repair recomputes the exact rows it scans, so the memory is the float
+ * matrix plus O(n d): peak 396 MB at n = 1e4, where a cache of exact rows in the rest of the budget
+ * had reached 1.05 GB; docs/benchmarks.md). Above (n > 16384) rows are recomputed as needed, the
+ * searches keeping the rows they revisit in a cache of that size. The searches stream whole rows
+ * and are bound by memory traffic, which the float rows halve (n = 5000: ~7% faster).
  * Single-threaded and deterministic: the same input gives bit-identical output; the stored,
- * recomputed and cached paths give bit-identical results, the float path the same optimum
- * (its permutation may differ where several are optimal). */
+ * recomputed and cached paths give bit-identical results, the float path the same optimum (its
+ * permutation may differ where several are optimal). */
 #ifndef CTR_WASSERSTEIN_ASSIGNMENT_H
 #define CTR_WASSERSTEIN_ASSIGNMENT_H
 
