@@ -1,5 +1,5 @@
 /* engines/product_cache.h: the product engine's memo of per-law 1-D results, shared by the
- * points of one process (theory.md §9.19).
+ * points of one process (theory.md §9.10).
  *
  * A product point's costly part, the 1-D grid run of a coordinate law with its coupling nodes
  * and exact L, depends on the law, the schedule and the engine parameters only: not on how many
