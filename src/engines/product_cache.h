@@ -19,7 +19,7 @@
 #include "core/schedule.h"
 #include "engines/grid.h"
 
-#define CTR_PRODUCT_CACHE_BYTES ((size_t)256 << 20)
+#define CTR_PRODUCT_CACHE_BYTES ((size_t)64 << 20)
 
 /* What one coordinate law contributes to a product run (engines/product.c). */
 typedef struct {

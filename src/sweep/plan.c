@@ -19,6 +19,11 @@
 #define SEC_DISTILL_KD 1.7e-7  /* distill: one step of one point, per component x dimension */
 #define SEC_GRID_STEP 1.7e-7   /* grid: one step, per grid point x Hermite node */
 #define SEC_POINT 2e-4         /* fixed cost of any point */
+/* radial and product, measured with one thread (docs/benchmarks.md, "Exact engines"): */
+#define SEC_RADIAL_NODE 3.1e-9  /* radial: one spline node of the rule (x 5.5 for refinement) */
+#define SEC_RADIAL_FIXED 1.5    /* radial: exact L (§9.15) and the W integrals */
+#define SEC_PRODUCT_STEP 5.6e-8 /* product: one step, per grid point x Hermite node (refined) */
+#define SEC_PRODUCT_FIXED 0.5   /* product: coupling nodes, E||u||, exact L */
 #define SEC_PRODUCT_SHARED 0.1 /* product point whose 1-D runs another d computed: E||u|| */
 
 /* Diag path: the streaming kernel for ct with none / fit-bias (the Chebyshev path from
@@ -51,8 +56,11 @@ double ctr_plan_cost(const ctr_point_spec *s) {
     return SEC_POINT + N * s->points * (1.0 + s->chains) * (SEC_SAMPLE_STEP + SEC_CHAIN_KD * K * d);
   case CTR_ENGINE_DISTILL:
     return SEC_POINT + N * (s->points + s->sample_n) * (SEC_SAMPLE_STEP + SEC_DISTILL_KD * K * d);
+  case CTR_ENGINE_PRODUCT: { /* one 1-D grid run per distinct coordinate law, no ODE coupling */
+    double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
+    return SEC_POINT + SEC_PRODUCT_FIXED + SEC_PRODUCT_STEP * N * G * Q;
+  }
   case CTR_ENGINE_GRID:
-  case CTR_ENGINE_PRODUCT:   /* product: one 1-D grid run per distinct coordinate law */
   case CTR_ENGINE_LOWRANK: { /* lowrank: one 1-D grid run (the span) and a closed form */
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
     if (s->engine.engine != CTR_ENGINE_GRID) d = 1;
@@ -60,7 +68,7 @@ double ctr_plan_cost(const ctr_point_spec *s) {
   }
   case CTR_ENGINE_RADIAL: { /* O(N G K Q^2) per level; the refined level costs 2 x 2.25 more */
     double G = s->grid_G ? s->grid_G : 1001, Q = s->grid_Q ? s->grid_Q : 8;
-    return SEC_POINT + 5.5 * SEC_GRID_STEP * N * G * K * Q * Q;
+    return SEC_POINT + SEC_RADIAL_FIXED + 5.5 * SEC_RADIAL_NODE * N * G * K * Q * Q;
   }
   case CTR_ENGINE_LEARNED: { /* measured: N = 100, d = 2, n = 1e4 takes 0.3 s; features:
                                N = 20, M = 20, n = 1e4 about 0.6 s of CPU (the Gram) */
