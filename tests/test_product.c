@@ -1,10 +1,14 @@
 /* test_product: the product engine (engines/product.h, theory.md §9.10) against independent
  * computations: E||u|| of discrete and Gaussian laws by enumeration and closed form; in d = 1
  * the coupling against the grid's exact W1, W2 and its ODE coupling; d identical coordinates
- * against sqrt(d) times the 1-D values; a two-group product against its groups. */
+ * against sqrt(d) times the 1-D values; a two-group product against its groups; the memo of
+ * per-law runs (engines/product_cache.h) against fresh runs, bit for bit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
@@ -12,6 +16,7 @@
 #include "check.h"
 #include "engines/grid.h"
 #include "engines/product.h"
+#include "engines/product_cache.h"
 #include "targets/input_mismatch.h"
 #include "targets/mixture.h"
 
@@ -169,11 +174,79 @@ static void presets(void) {
   ctr_mixture_free(m);
 }
 
+/* The memo: a hit (another count of the same law) and every near-miss of the key (schedule N,
+ * a variance's last bit, G, lipschitz) must give exactly the bits of a fresh run; two threads
+ * asking for one key at once compute it once. */
+static int run_memo(const ctr_product_params *p, const ctr_schedule *s, ctr_product_coord c,
+                    int memo, ctr_product_result *r) {
+  ctr_error err;
+  ctr_product_cache_enable(memo);
+  ctr_status st = ctr_product_run(p, s, 1, &c, r, &err);
+  ctr_product_cache_enable(1);
+  if (st) printf("# %s\n", err.msg);
+  return st == CTR_OK;
+}
+
+static void memo_case(const char *what, const ctr_product_params *p, const ctr_schedule *s,
+                      ctr_product_coord c, int want_hit) {
+  ctr_product_result got, fresh;
+  long h0, m0, h1, m1;
+  ctr_product_cache_stats(&h0, &m0);
+  int ok = run_memo(p, s, c, 1, &got);
+  ctr_product_cache_stats(&h1, &m1);
+  ok &= run_memo(p, s, c, 0, &fresh);
+  char name[160];
+  snprintf(name, sizeof name, "memo, %s: %s", what, want_hit ? "a hit" : "a miss");
+  check_true(name, ok && (want_hit ? h1 == h0 + 1 && m1 == m0 : h1 == h0 && m1 == m0 + 1), "");
+  snprintf(name, sizeof name, "memo, %s: the result's bits = a fresh run's", what);
+  check_true(name, ok && memcmp(&got, &fresh, sizeof got) == 0, "");
+}
+
+static void product_memo(void) {
+  ctr_schedule *s = sched(40), *s2 = sched(41);
+  double w[2] = {0.5, 0.5}, mu[2] = {-1, 1}, var[2] = {0.09, 0.09}, var2[2] = {0.09, 0.09};
+  var2[1] = nextafter(var2[1], 1);
+  ctr_product_params p;
+  ctr_product_params_default(&p);
+  p.grid.G = 301, p.grid.Q = 10;
+  ctr_product_cache_clear();
+  memo_case("first run", &p, s, (ctr_product_coord){2, w, mu, var, 1}, 0);
+  memo_case("same law, d = 1000", &p, s, (ctr_product_coord){2, w, mu, var, 1000}, 1);
+  memo_case("N = 41", &p, s2, (ctr_product_coord){2, w, mu, var, 1000}, 0);
+  memo_case("a variance one ulp up", &p, s, (ctr_product_coord){2, w, mu, var2, 1000}, 0);
+  ctr_product_params p2 = p;
+  p2.grid.G = 303;
+  memo_case("G = 303", &p2, s, (ctr_product_coord){2, w, mu, var, 1000}, 0);
+  p2 = p, p2.lipschitz = 0;
+  memo_case("without L", &p2, s, (ctr_product_coord){2, w, mu, var, 1000}, 0);
+  memo_case("same law, d = 7", &p, s, (ctr_product_coord){2, w, mu, var, 7}, 1);
+  ctr_product_result a, b, fresh;
+  ctr_product_cache_clear(); /* two threads, one key: computed once, both bit-equal */
+  long h0, m0, h1, m1;
+  ctr_product_cache_stats(&h0, &m0);
+  int oks[2] = {0, 0};
+#pragma omp parallel num_threads(2)
+  {
+    int t = omp_get_thread_num();
+    if (t < 2) oks[t] = run_memo(&p, s2, (ctr_product_coord){2, w, mu, var, 50}, 1, t ? &b : &a);
+  }
+  ctr_product_cache_stats(&h1, &m1);
+  int ok = run_memo(&p, s2, (ctr_product_coord){2, w, mu, var, 50}, 0, &fresh);
+  int nt = oks[0] + oks[1];
+  check_true("memo, two threads: one run computed, one copied (or one thread only)",
+             ok && (nt == 2 ? h1 - h0 == 1 && m1 - m0 == 1 : h1 - h0 == 0 && m1 - m0 == 1), "");
+  check_true("memo, two threads: the bits of a fresh run", ok && oks[0] &&
+             memcmp(&a, &fresh, sizeof a) == 0 && (!oks[1] || memcmp(&b, &fresh, sizeof b) == 0),
+             "");
+  ctr_schedule_free(s), ctr_schedule_free(s2);
+}
+
 int main(void) {
   presets();
   gsl_set_error_handler_off();
   norm_enumerated();
   norm_gaussian();
   product_vs_grid();
+  product_memo();
   return check_summary();
 }

@@ -31,11 +31,13 @@ typedef struct {
   double *lam;          /* component variances (d = 1: the one eigenvalue) */
   double *g, *cs;       /* per step: dm_k/dx = a lam/S_k, and c_t sqrt(C_k) */
   double *w, *work;     /* posterior weights, mixture scratch */
+  double *ys, *vs;      /* the Q node abscissae of one component and f_{t-1} there */
   ctr_grid_spline prev, cur;     /* f_{t-1} and f_t */
 } ct_run;
 
 static void ct_free(ct_run *r) {
   free(r->xi), free(r->om), free(r->lam), free(r->g), free(r->cs), free(r->w), free(r->work);
+  free(r->ys), free(r->vs);
   ctr_grid_spline_free(&r->prev), ctr_grid_spline_free(&r->cur);
 }
 
@@ -46,7 +48,8 @@ static ctr_status ct_alloc(ct_run *r, const ctr_mixture *m, const ctr_schedule *
   r->xi = ctr_dalloc(Q), r->om = ctr_dalloc(Q), r->lam = ctr_dalloc(K);
   r->g = ctr_dalloc(K), r->cs = ctr_dalloc(K), r->w = ctr_dalloc(K);
   r->work = ctr_dalloc(ctr_mixture_work_len(m));
-  if (!r->xi || !r->om || !r->lam || !r->g || !r->cs || !r->w || !r->work ||
+  r->ys = ctr_dalloc(Q), r->vs = ctr_dalloc(Q);
+  if (!r->xi || !r->om || !r->lam || !r->g || !r->cs || !r->w || !r->work || !r->ys || !r->vs ||
       ctr_grid_spline_alloc(&r->prev, G) || ctr_grid_spline_alloc(&r->cur, G))
     return ctr_fail(err, CTR_ENOMEM, "grid: out of memory (G = %d, Q = %d, K = %d)", G, Q, K);
   for (int k = 0; k < K; k++) r->lam[k] = m->lam[m->lam_off[k]];
@@ -83,9 +86,11 @@ static ctr_status ct_point(ct_run *r, double a, double s, double ratio, double c
     if (r->w[k] == 0) continue; /* components e^-700 below the best: exact zeros */
     double mu = r->m->mu[k], y = ratio * x + c * (mu + r->g[k] * (x - a * mu)), acc = 0;
     if (r->cs[k] == 0) acc = ctr_grid_spline_eval(&r->prev, y); /* point mass: no noise */
-    else
-      for (int j = 0; j < r->Q; j++)
-        acc += r->om[j] * ctr_grid_spline_eval(&r->prev, y + r->cs[k] * r->xi[j]);
+    else { /* the Q nodes through the vector spline, summed in the scalar order */
+      for (int j = 0; j < r->Q; j++) r->ys[j] = y + r->cs[k] * r->xi[j];
+      ctr_grid_spline_eval_n(&r->prev, r->ys, r->vs, r->Q);
+      for (int j = 0; j < r->Q; j++) acc += r->om[j] * r->vs[j];
+    }
     tot += r->w[k] * acc;
   }
   *out = tot + r->bias;

@@ -41,6 +41,61 @@ void ctr_grid_spline_fit(ctr_grid_spline *sp) {
   sp->slope_hi = (f[n - 1] - f[n - 2]) / h + h * M[n - 2] / 6.0;
 }
 
+/* ================================================================ batched evaluation */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SPLINE_AVX2 1
+
+/* Four lanes of ctr_grid_spline_eval. Every lane computes all three branches (interior with a
+ * clamped cell index, below, above) by the scalar expressions, multiply and add separately
+ * (no FMA: -ffp-contract=off, and no _mm256_fmadd here), then blends them as the scalar ifs
+ * choose: !(u > 0) (NaN included) below, u >= n - 1 above. IEEE lane arithmetic rounds as the
+ * scalar does, so every bit agrees. */
+__attribute__((target("avx2"))) static void eval_n_avx2(const ctr_grid_spline *sp,
+                                                         const double *y, double *out, int n) {
+  const __m256d lo = _mm256_set1_pd(sp->lo), h = _mm256_set1_pd(sp->h);
+  const __m256d h26 = _mm256_set1_pd(sp->h26), one = _mm256_set1_pd(1.0);
+  const __m256d top = _mm256_set1_pd((double)(sp->n - 1)), top1 = _mm256_set1_pd((double)(sp->n - 2));
+  const __m256d f0 = _mm256_set1_pd(sp->f[0]), fn = _mm256_set1_pd(sp->f[sp->n - 1]);
+  const __m256d sl = _mm256_set1_pd(sp->slope_lo), sh = _mm256_set1_pd(sp->slope_hi);
+  const double *f = sp->f, *M = sp->M;
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    __m256d yv = _mm256_loadu_pd(y + j), dy = _mm256_sub_pd(yv, lo);
+    __m256d u = _mm256_div_pd(dy, h);
+    __m256d pos = _mm256_cmp_pd(u, _mm256_setzero_pd(), _CMP_GT_OQ); /* false for NaN */
+    __m256d hi = _mm256_cmp_pd(u, top, _CMP_GE_OQ);
+    __m256d uc = _mm256_blendv_pd(top1, _mm256_and_pd(u, pos), _mm256_andnot_pd(hi, pos));
+    uc = _mm256_blendv_pd(uc, top1, hi);
+    __m128i i = _mm256_cvttpd_epi32(uc);
+    __m256d b = _mm256_sub_pd(u, _mm256_cvtepi32_pd(i)), a = _mm256_sub_pd(one, b);
+    __m256d F0 = _mm256_i32gather_pd(f, i, 8), F1 = _mm256_i32gather_pd(f + 1, i, 8);
+    __m256d M0 = _mm256_i32gather_pd(M, i, 8), M1 = _mm256_i32gather_pd(M + 1, i, 8);
+    __m256d ca = _mm256_sub_pd(_mm256_mul_pd(_mm256_mul_pd(a, a), a), a);
+    __m256d cb = _mm256_sub_pd(_mm256_mul_pd(_mm256_mul_pd(b, b), b), b);
+    __m256d in = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(a, F0), _mm256_mul_pd(b, F1)),
+                               _mm256_mul_pd(h26, _mm256_add_pd(_mm256_mul_pd(ca, M0),
+                                                                _mm256_mul_pd(cb, M1))));
+    __m256d below = _mm256_add_pd(f0, _mm256_mul_pd(sl, dy));
+    __m256d above = _mm256_add_pd(fn, _mm256_mul_pd(_mm256_mul_pd(sh, _mm256_sub_pd(u, top)), h));
+    __m256d r = _mm256_blendv_pd(in, above, hi);
+    _mm256_storeu_pd(out + j, _mm256_blendv_pd(below, r, pos));
+  }
+  for (; j < n; j++) out[j] = ctr_grid_spline_eval(sp, y[j]);
+}
+#endif
+
+void ctr_grid_spline_eval_n(const ctr_grid_spline *sp, const double *y, double *out, int n) {
+#ifdef SPLINE_AVX2
+  if (sp->n >= 3 && __builtin_cpu_supports("avx2")) {
+    eval_n_avx2(sp, y, out, n);
+    return;
+  }
+#endif
+  for (int j = 0; j < n; j++) out[j] = ctr_grid_spline_eval(sp, y[j]);
+}
+
 /* ================================================================ d = 2: tensor spline */
 
 void ctr_grid_spline2_free(ctr_grid_spline2 *S) {

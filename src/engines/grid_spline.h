@@ -38,6 +38,11 @@ static inline double ctr_grid_spline_eval(const ctr_grid_spline *sp, double y) {
          sp->h26 * ((a * a * a - a) * sp->M[i] + (b * b * b - b) * sp->M[i + 1]);
 }
 
+/* ctr_grid_spline_eval at y[0..n-1] into out: the same operations in the same order, so the
+ * same bits (tests/test_grid.c), four at a time with AVX2 where the CPU has it (the CT
+ * recursions' inner loops: Q or Q^2 nodes per grid point and step). */
+void ctr_grid_spline_eval_n(const ctr_grid_spline *sp, const double *y, double *out, int n);
+
 /* ================================================================ d = 2: tensor spline */
 
 /* Per node 8 doubles: F0 F1 Mx0 Mx1 My0 My1 Mxy0 Mxy1 (engines/grid.h), node (i, j) at

@@ -11,6 +11,7 @@
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_randist.h>
 
+#include "engines/product_cache.h"
 #include "targets/lip_exact.h"
 #include "targets/mixture.h"
 
@@ -174,13 +175,8 @@ static ctr_status coupling_nodes(u_ctx *c, double lo, double hi, double rel, dou
 
 /* ---------------------------------------------------------------- one group */
 
-typedef struct {
-  ctr_grid_metrics base, fine;
-  int monotone;
-  double *u[2], *w[2]; /* nodes for inputs 0 = N(0, 1), 1 = q_N */
-  size_t n[2];
-  double sq[2], L, logL, L_x, var;
-} group_out;
+/* one group's result (engines/product_cache.h): nodes for inputs 0 = N(0, 1), 1 = q_N */
+typedef ctr_product_group group_out;
 
 static ctr_status check_coord(int g, const ctr_product_coord *c, ctr_error *err) {
   if (c->K < 1 || c->K > 1000 || c->count < 1 || c->count > CTR_MIXTURE_DMAX)
@@ -215,8 +211,9 @@ static ctr_status group_nodes(const ctr_product_params *p, const ctr_schedule *s
   return st;
 }
 
-static ctr_status run_group(const ctr_product_params *p, const ctr_schedule *s,
-                            const ctr_product_coord *c, group_out *o, int *warn, ctr_error *err) {
+static ctr_status compute_group(const ctr_product_params *p, const ctr_schedule *s,
+                                const ctr_product_coord *c, group_out *o, int *warn,
+                                ctr_error *err) {
   ctr_mixture_cov *cov = malloc(sizeof *cov * (size_t)c->K);
   if (!cov) return ctr_fail(err, CTR_ENOMEM, "product: out of memory");
   for (int k = 0; k < c->K; k++) cov[k] = (ctr_mixture_cov){CTR_COV_ISO, c->var + k};
@@ -234,6 +231,24 @@ static ctr_status run_group(const ctr_product_params *p, const ctr_schedule *s,
   if (!st && p->lipschitz) st = ctr_lip_exact_compute(m, s, &ex, err);
   if (!st && p->lipschitz) o->L = ex.L, o->logL = ex.log_L, o->L_x = ex.x_norm;
   ctr_grid_result_free(r), ctr_mixture_free(m);
+  return st;
+}
+
+/* The group from the memo when an earlier point of this process computed the same law under
+ * the same schedule and parameters (engines/product_cache.h: bit-identical), else computed. */
+static ctr_status run_group(const ctr_product_params *p, const ctr_schedule *s,
+                            const ctr_product_coord *c, group_out *o, int *warn, ctr_error *err) {
+  ctr_product_key key = {c->K, c->w, c->mu, c->var, s, &p->grid, p->quad_rel, p->lipschitz};
+  ctr_product_slot *slot = NULL;
+  int hit = 0;
+  if (ctr_product_cache_get(&key, o, &hit, &slot))
+    return ctr_fail(err, CTR_ENOMEM, "product: out of memory");
+  if (hit) return *warn += o->warn, CTR_OK;
+  o->warn = 0;
+  ctr_status st = compute_group(p, s, c, o, &o->warn, err);
+  *warn += o->warn;
+  if (st) ctr_product_cache_drop(slot);
+  else ctr_product_cache_put(slot, o);
   return st;
 }
 
@@ -311,7 +326,7 @@ ctr_status ctr_product_run(const ctr_product_params *p, const ctr_schedule *s, i
   }
   out->data_scale = sqrt(var);
   if (!st) st = combine(p, n, c, o, out, err);
-  for (int g = 0; o && g < n; g++) free(o[g].u[0]), free(o[g].u[1]), free(o[g].w[0]), free(o[g].w[1]);
+  for (int g = 0; o && g < n; g++) ctr_product_group_free(o + g);
   free(o);
   return st;
 }

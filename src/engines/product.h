@@ -4,7 +4,9 @@
  * forward process, the posterior and CT's conditional expectation factorise, so ideal CT acts
  * coordinate-wise: f_N(x)_i = f_N^(i)(x_i) with f_N^(i) the 1-D map of coordinate i, which the
  * 1-D grid engine (engines/grid.h, d = 1) computes. Coordinates that share a 1-D law are computed
- * once (a group with a count), so d = 1e4 identical coordinates cost one 1-D run.
+ * once (a group with a count), so d = 1e4 identical coordinates cost one 1-D run; and once per
+ * process for all points sharing the law, schedule and sizes (engines/product_cache.h), so a
+ * sweep over d costs one 1-D run per (law, N).
  *
  * Metrics, for both inputs (N(0, I) and q_N); both output laws are products:
  *   W2^2 = sum_i W2_i^2 exactly (per coordinate the grid's quantile integral);

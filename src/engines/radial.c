@@ -149,6 +149,9 @@ static void bulk(const run *r, double a, double sd, double *lo, double *hi) {
   if (*lo < 1e-3 * *hi) *lo = 0; /* small d: start at the origin */
 }
 
+#define RULE_BUF 1024                  /* nodes per batched spline call (8 KB of stack each) */
+#define RULE_ROWS(Q) (RULE_BUF / (Q)) /* Hermite rows per call, >= 16 for Q <= 64 */
+
 /* h_t at radius x from h_{t-1} in r->prev (theory.md §9.12). */
 static double gain_at(const run *r, const double *lw0, double x) {
   int K = r->K, Q = r->R.Q;
@@ -167,12 +170,20 @@ static double gain_at(const run *r, const double *lw0, double x) {
     if (wk < WEIGHT_SKIP) continue;
     double m = r->gam[k] * x, sg = r->sig[k], e = 0;
     if (sg == 0) e = ctr_grid_spline_eval(&r->prev, m * m); /* a point mass: deterministic */
-    else
-      for (int i = 0; i < Q; i++) {
-        double z = m + sg * r->R.xi[i], z2 = z * z, s2 = sg * sg, ei = 0;
-        for (int j = 0; j < Q; j++)
-          ei += r->R.ol[j] * ctr_grid_spline_eval(&r->prev, z2 + s2 * r->R.W[j]);
-        e += r->R.oh[i] * ei;
+    else /* the Q x Q rule, rows batched through the vector spline; sums in the scalar order */
+      for (int i0 = 0; i0 < Q; i0 += RULE_ROWS(Q)) {
+        int i1 = i0 + RULE_ROWS(Q) < Q ? i0 + RULE_ROWS(Q) : Q;
+        double y[RULE_BUF], v[RULE_BUF], s2 = sg * sg;
+        for (int i = i0; i < i1; i++) {
+          double z = m + sg * r->R.xi[i], z2 = z * z;
+          for (int j = 0; j < Q; j++) y[(i - i0) * Q + j] = z2 + s2 * r->R.W[j];
+        }
+        ctr_grid_spline_eval_n(&r->prev, y, v, (i1 - i0) * Q);
+        for (int i = i0; i < i1; i++) {
+          double ei = 0;
+          for (int j = 0; j < Q; j++) ei += r->R.ol[j] * v[(i - i0) * Q + j];
+          e += r->R.oh[i] * ei;
+        }
       }
     acc += wk * r->gam[k] * e;
   }

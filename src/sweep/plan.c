@@ -23,6 +23,12 @@
 #define SEC_DISTILL_KD 1.7e-7  /* distill: one step of one point, per component x dimension */
 #define SEC_GRID_STEP 1.7e-7   /* grid: one step, per grid point x Hermite node */
 #define SEC_POINT 2e-4         /* fixed cost of any point */
+/* radial and product, measured with one thread (docs/benchmarks.md, "Exact engines"): */
+#define SEC_RADIAL_NODE 3.1e-9  /* radial: one spline node of the rule (x 5.5 for refinement) */
+#define SEC_RADIAL_FIXED 1.5    /* radial: exact L (§9.15) and the W integrals */
+#define SEC_PRODUCT_STEP 5.6e-8 /* product: one step, per grid point x Hermite node (refined) */
+#define SEC_PRODUCT_FIXED 0.5   /* product: coupling nodes, E||u||, exact L */
+#define SEC_PRODUCT_SHARED 0.1 /* product point whose 1-D runs another d computed: E||u|| */
 
 /* Diag path: the streaming kernel for ct with none / fit-bias (the Chebyshev path from
  * CTR_AFFINE_INTERP_MIN distinct eigenvalues: O(N M + d M)), the per-step loop otherwise;
@@ -110,8 +116,11 @@ double ctr_plan_engine_cost(const ctr_point_spec *s) {
   }
   case CTR_ENGINE_DISTILL:
     return SEC_POINT + N * (s->points + s->sample_n) * (SEC_SAMPLE_STEP + SEC_DISTILL_KD * K * d);
+  case CTR_ENGINE_PRODUCT: { /* one 1-D grid run per distinct coordinate law, no ODE coupling */
+    double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
+    return SEC_POINT + SEC_PRODUCT_FIXED + SEC_PRODUCT_STEP * N * G * Q;
+  }
   case CTR_ENGINE_GRID:
-  case CTR_ENGINE_PRODUCT:   /* product: one 1-D grid run per distinct coordinate law */
   case CTR_ENGINE_LOWRANK: { /* lowrank: one 1-D grid run (the span) and a closed form */
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
     if (s->engine.engine != CTR_ENGINE_GRID) d = 1;
@@ -119,7 +128,7 @@ double ctr_plan_engine_cost(const ctr_point_spec *s) {
   }
   case CTR_ENGINE_RADIAL: { /* O(N G K Q^2) per level; the refined level costs 2 x 2.25 more */
     double G = s->grid_G ? s->grid_G : 1001, Q = s->grid_Q ? s->grid_Q : 8;
-    return SEC_POINT + 5.5 * SEC_GRID_STEP * N * G * K * Q * Q;
+    return SEC_POINT + SEC_RADIAL_FIXED + 5.5 * SEC_RADIAL_NODE * N * G * K * Q * Q;
   }
   case CTR_ENGINE_LEARNED: { /* measured: N = 100, d = 2, n = 1e4 takes 0.3 s; features:
                                N = 20, M = 20, n = 1e4 about 0.6 s of CPU (the Gram) */
@@ -171,32 +180,54 @@ ctr_status ctr_plan_check_cost(const ctr_grid *g, ctr_error *err) {
   return CTR_OK;
 }
 
+/* The product engine's 1-D runs do not depend on d (engines/product_cache.h): points that
+ * differ only in d share them within one process. The point with the first d of each group
+ * (its leader) carries the run; the others cost SEC_PRODUCT_SHARED and go to the leader's
+ * shard, after it in the order (they are cheap, so they sort last). Returns the leader's id,
+ * or i itself when the point shares nothing. */
+static size_t product_leader(const ctr_grid *g, size_t i, const ctr_point_spec *spec) {
+  size_t nN = g->nN ? g->nN : 1, nd = g->nd ? g->nd : 1;
+  if (spec->engine.engine != CTR_ENGINE_PRODUCT || nd < 2) return i;
+  return i % nN + (i / (nN * nd)) * nN * nd; /* d index 0, every other index the same */
+}
+
 ctr_status ctr_plan_make(const ctr_grid *g, int shard_i, int shard_n, ctr_plan *p,
                          ctr_error *err) {
   size_t n = ctr_grid_count(g);
   p->total = n, p->n = 0, p->seconds = 0;
   p->ids = malloc(sizeof *p->ids * n), p->cost = malloc(sizeof *p->cost * n);
   double *all = malloc(sizeof *all * n), *load = calloc((size_t)shard_n, sizeof *load);
-  int *heap = malloc(sizeof *heap * (size_t)shard_n);
-  if (!p->ids || !p->cost || !all || !load || !heap) {
-    free(all), free(load), free(heap), ctr_plan_free(p);
+  size_t *lead = malloc(sizeof *lead * n);
+  int *heap = malloc(sizeof *heap * (size_t)shard_n), *shard = malloc(sizeof *shard * n);
+  if (!p->ids || !p->cost || !all || !load || !heap || !lead || !shard) {
+    free(all), free(load), free(heap), free(lead), free(shard), ctr_plan_free(p);
     return ctr_fail(err, CTR_ENOMEM, "out of memory for a plan of %zu points", n);
   }
   ctr_point_spec spec;
-  for (size_t i = 0; i < n; i++) ctr_grid_point(g, i, &spec), all[i] = ctr_plan_cost(&spec);
+  for (size_t i = 0; i < n; i++) {
+    ctr_grid_point(g, i, &spec);
+    lead[i] = product_leader(g, i, &spec);
+    all[i] = lead[i] == i ? ctr_plan_cost(&spec) : SEC_POINT + SEC_PRODUCT_SHARED;
+  }
   size_t *order = p->ids; /* sorted in place, then filtered down to this shard */
   for (size_t i = 0; i < n; i++) order[i] = i;
   sort_cost = all;
   qsort(order, n, sizeof *order, by_cost);
   for (int s = 0; s < shard_n; s++) heap[s] = s; /* all loads 0: already a heap */
-  for (size_t k = 0; k < n; k++) {
-    int best = heap[0]; /* longest-first greedy: the least loaded shard takes the next point */
-    load[best] += all[order[k]];
+  for (size_t k = 0; k < n; k++) { /* longest-first greedy: the least loaded shard takes it */
+    size_t i = order[k];
+    if (lead[i] != i) continue;
+    int best = heap[0];
+    load[best] += all[i], shard[i] = best;
     sift_down(heap, shard_n, load);
-    if (best == shard_i - 1) p->cost[p->n] = all[order[k]], p->ids[p->n++] = order[k];
+  }
+  for (size_t k = 0; k < n; k++) {
+    size_t i = order[k];
+    if (lead[i] != i) shard[i] = shard[lead[i]], load[shard[i]] += all[i];
+    if (shard[i] == shard_i - 1) p->cost[p->n] = all[i], p->ids[p->n++] = i;
   }
   for (size_t k = 0; k < p->n; k++) p->seconds += p->cost[k];
-  free(all), free(load), free(heap);
+  free(all), free(load), free(heap), free(lead), free(shard);
   return CTR_OK;
 }
 
