@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -76,9 +77,12 @@ static ctr_status run(const ctr_schedule *s, const ctr_mixture *m, ctr_lowrank_r
   ctr_lowrank_params p;
   ctr_lowrank_params_default(&p);
   p.prod.lipschitz = 0;
+  p.grid2.G = 101, p.grid2.Q = 8, p.grid2.cub_rel = 1e-5; /* sized for a loaded test machine */
   ctr_error err;
+  clock_t t0 = clock();
   ctr_status st = ctr_lowrank_run(&p, s, m, r, &err);
   if (st) printf("# %s\n", err.msg);
+  printf("# lowrank run: %.1f s of CPU\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
   return st;
 }
 
@@ -92,7 +96,7 @@ static void versus_product(int d, const ctr_schedule *s) {
   ctr_product_coord c[2] = {{2, pw, pmu, pv, 2}, {1, &one, &zero, pv, d - 2}};
   ctr_product_params pp;
   ctr_product_params_default(&pp);
-  pp.lipschitz = 0;
+  pp.lipschitz = 0, pp.grid.G = 801, pp.grid.Q = 16;
   ctr_product_result pr;
   ctr_error err;
   if (!st) st = ctr_product_run(&pp, s, d > 2 ? 2 : 1, c, &pr, &err);
@@ -147,6 +151,7 @@ static void versus_grid2d(const ctr_schedule *s) {
   ctr_mixture *m = plane_mixture(2, 3, TRI_W, TRI_P, 0, 0.09);
   ctr_grid_params gp;
   ctr_grid_params_default_d(&gp, 2);
+  gp.G = 101, gp.Q = 8, gp.cub_rel = 1e-5;
   ctr_grid_result *g = NULL;
   ctr_lowrank_result r;
   ctr_error err;

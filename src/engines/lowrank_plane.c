@@ -60,7 +60,7 @@ static ctr_status q1_solve(q1_ctx *c, gsl_root_fsolver *rs, double *y, ctr_error
   for (int it = 0; it < 200; it++) {
     if (gsl_root_fsolver_iterate(rs)) break;
     double a = gsl_root_fsolver_x_lower(rs), b = gsl_root_fsolver_x_upper(rs);
-    if (gsl_root_test_interval(a, b, 1e-14 * c->sd, 1e-15) == GSL_SUCCESS) {
+    if (gsl_root_test_interval(a, b, 1e-10 * c->sd, 0) == GSL_SUCCESS) { /* u^2 to ~1e-10 */
       *y = gsl_root_fsolver_root(rs);
       return CTR_OK;
     }
@@ -112,7 +112,7 @@ static double kr_outer(double z1, void *vp) {
   for (int k = 0; k < c->K; k++) c->cw[k] = c->cw[k] - lmax < LOG_TINY ? 0 : exp(c->cw[k] - lmax);
   gsl_function F = {kr_inner, c};
   double v, e;
-  int rc = gsl_integration_qag(&F, -KR_HALF, KR_HALF, 0, KR_REL, KR_LIMIT, GSL_INTEG_GAUSS21,
+  int rc = gsl_integration_qag(&F, -KR_HALF, KR_HALF, 0, KR_REL, KR_LIMIT, GSL_INTEG_GAUSS15,
                                c->wi, &v, &e);
   if (rc == GSL_EROUND || rc == GSL_EMAXITER) c->warn++;
   else if (rc && !c->st) c->st = ctr_fail(c->err, CTR_ENUMERIC, "lowrank (plane): inner KR "
@@ -138,7 +138,7 @@ static ctr_status kr_coupling(const ctr_grid_result *r, const ctr_schedule *s, i
     for (int k = 0; k < K; k++) c.m1[k] = a1 * mu[2 * k], c.m2[k] = a1 * mu[2 * k + 1];
     gsl_function F = {kr_outer, &c};
     double v, e;
-    int rc = gsl_integration_qag(&F, -KR_HALF, KR_HALF, 0, KR_REL, KR_LIMIT, GSL_INTEG_GAUSS21,
+    int rc = gsl_integration_qag(&F, -KR_HALF, KR_HALF, 0, KR_REL, KR_LIMIT, GSL_INTEG_GAUSS15,
                                  wo, &v, &e);
     st = c.st;
     if (rc == GSL_EROUND || rc == GSL_EMAXITER) c.warn++;
