@@ -301,7 +301,7 @@ static void test_scaled_cases(void) {
   ctr_mixture_free(m);
 }
 
-/* The normalised tangent integrator (V = e^g W, theory.md §9.20, the default) against the plain
+/* The normalised tangent integrator (V = e^g W, theory.md §9.19, the default) against the plain
  * one (V itself, rescaled by powers of two), both rk8pd at tolerance 1e-12 with their own steps:
  * ln ||J|| at 4 samples (downward) and at the mode-1/2 midpoint (upward, the adjoint) to 1e-9
  * relative in the norm, and the whole search's log L to 1e-8 relative. A wrong growth rate mu,

@@ -185,16 +185,18 @@ static void refusals(void) {
   ctr_lowrank_params p;
   ctr_lowrank_params_default(&p);
   ctr_lowrank_result r;
-  double w[3] = {0.3, 0.3, 0.4}, mu[9] = {0, 0, 0, 1, 0, 0, 0, 1, 0}, v1 = 0.1, v2 = 0.2;
+  double w[4] = {0.3, 0.3, 0.2, 0.2}, mu[12] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+  double v1 = 0.1, v2 = 0.2;
   double dg[3] = {0.1, 0.1, 0.2};
   ctr_mixture_cov iso1 = {CTR_COV_ISO, &v1}, iso2 = {CTR_COV_ISO, &v2}, dia = {CTR_COV_DIAG, dg};
-  ctr_mixture_cov widths[3] = {iso1, iso2, iso1}, diag[3] = {iso1, dia, iso1}, same[3] = {iso1, iso1, iso1};
+  ctr_mixture_cov widths[4] = {iso1, iso2, iso1, iso1}, diag[4] = {iso1, dia, iso1, iso1};
+  ctr_mixture_cov same[4] = {iso1, iso1, iso1, iso1};
   ctr_mixture_cov *cases[3] = {widths, diag, same};
   const char *what[3] = {"different widths", "a diagonal non-isotropic component",
-                         "means spanning a plane (k = 2)"};
+                         "means spanning three dimensions (k = 3)"};
   for (int i = 0; i < 3; i++) {
     ctr_mixture *m = NULL;
-    ctr_status st = ctr_mixture_alloc(3, 3, w, mu, cases[i], &m, &err);
+    ctr_status st = ctr_mixture_alloc(4, 3, w, mu, cases[i], &m, &err);
     if (!st) st = ctr_lowrank_run(&p, s, m, &r, &err);
     char name[96];
     snprintf(name, sizeof name, "refused: %s", what[i]);

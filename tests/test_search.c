@@ -94,10 +94,10 @@ static void test_decode(void) {
   ctr_scale_family f;
   ctr_scale_family_default(&f);
   f.K = 4, f.w_min = 0.1, f.v_min = 0.01, f.v_max = 2;
-  double z[7], w[4], v[4], worst = 0;
+  double z[7], w[4], v[4], m, worst = 0;
   for (int t = 0; t < 200; t++) {
     for (int i = 0; i < 7; i++) z[i] = 10 * sin(1.7 * t + 3.1 * i); /* arbitrary reals */
-    ctr_scale_decode(&f, z, w, v);
+    ctr_scale_decode(&f, z, w, v, &m);
     double s = 0;
     for (int k = 0; k < 4; k++) {
       s += w[k];
@@ -108,7 +108,7 @@ static void test_decode(void) {
   check_worst("decode: weights sum to 1, all in bounds", worst, 4e-16, "out of bounds");
   for (int i = 0; i < 7; i++) z[i] = -M_PI / 2;
   z[0] = M_PI / 2, z[3] = M_PI / 2; /* first weight at its top, first variance at v_max */
-  ctr_scale_decode(&f, z, w, v);
+  ctr_scale_decode(&f, z, w, v, &m);
   check_close("decode: corner weight 1 - 3 w_min", w[0], 0.7, 1e-15, 0);
   check_true("decode: bounds reached exactly", w[1] == 0.1 && v[0] == 2 && v[1] == 0.01,
              "bound not reached");
@@ -124,16 +124,16 @@ static void test_gaussian(void) {
   ctr_scale_family_default(&f);
   f.K = 2, f.v_min = f.v_max = 0.3, f.schedule.N = 30, f.ndims = 3;
   f.dims[0] = 2, f.dims[1] = 16, f.dims[2] = 400;
-  double z[3] = {0.4, -1, 2}, w[2], v[2];
+  double z[3] = {0.4, -1, 2}, w[2], v[2], m;
   ctr_scale_value val;
   ctr_error err = {0};
-  ctr_scale_decode(&f, z, w, v);
+  ctr_scale_decode(&f, z, w, v, &m);
   f.metric = CTR_SCALE_W2;
-  ctr_status st = ctr_scale_eval(&f, w, v, &val, &err);
+  ctr_status st = ctr_scale_eval(&f, w, v, 0, &val, &err);
   check_true("gaussian: evaluates", !st, err.msg);
   check_close("gaussian W2: relative exponent 0", val.exponent, 0, 0, 1e-11);
   f.metric = CTR_SCALE_W1;
-  st = ctr_scale_eval(&f, w, v, &val, &err);
+  st = ctr_scale_eval(&f, w, v, 0, &val, &err);
   /* W1 = |c - b| E|Z_d| (both laws N(0, . I)): LS slope of ln(E|Z_d| / sqrt d) on ln d */
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (int i = 0; i < 3; i++) {
@@ -146,12 +146,49 @@ static void test_gaussian(void) {
               1e-9, 0);
 }
 
+/* The product family (sweep/search_product.h): the decode reaches its bounds; W2 of a product of
+ * d identical coordinates is sqrt(d) W2_1 and its data scale sqrt(d) scale_1 (theory.md §9.10),
+ * so the W2 exponent is 0 whatever (m, sigma): a wrong count, scale or metric would not be. The
+ * L constraint: an infeasible point computes no W and ranks above every feasible value. */
+static void test_product_family(void) {
+  ctr_scale_family f;
+  ctr_scale_family_default(&f);
+  f.family = CTR_SEARCH_PRODUCT, f.m_min = 0.5, f.m_max = 1.5, f.v_min = 0.04, f.v_max = 0.25;
+  f.schedule.N = 20, f.grid_G = 201, f.grid_Q = 8, f.ndims = 3;
+  f.dims[0] = 2, f.dims[1] = 30, f.dims[2] = 1000;
+  double z[2] = {M_PI / 2, -M_PI / 2}, w[2], v[2], m;
+  ctr_scale_decode(&f, z, w, v, &m);
+  check_true("product decode: corners m_max, sqrt(v_min)", m == 1.5 && sqrt(v[0]) == 0.2 &&
+             v[1] == v[0] && w[0] == 0.5 && w[1] == 0.5, "not at the corner");
+  z[0] = 0.3, z[1] = 0.7;
+  ctr_scale_decode(&f, z, w, v, &m);
+  ctr_scale_value val;
+  ctr_error err = {0};
+  f.metric = CTR_SCALE_W2;
+  ctr_status st = ctr_scale_eval(&f, w, v, m, &val, &err);
+  check_true("product W2: evaluates", !st && val.feasible, err.msg);
+  check_close("product W2: relative exponent 0", val.exponent, 0, 0, 1e-12);
+  check_close("product: data scale (d (m^2 + sigma^2))^(1/2)", val.scale[2],
+              sqrt(1000 * (m * m + v[0])), 1e-14, 0);
+  f.metric = CTR_SCALE_W1;
+  st = ctr_scale_eval(&f, w, v, m, &val, &err);
+  /* min(E||u||, W2) / scale rises towards the rms ratio as ||u|| concentrates: exponent > 0 */
+  check_true("product W1 (upper bound): exponent in (0, 0.1)", !st && val.exponent > 0 &&
+             val.exponent < 0.1, err.msg);
+  f.max_log10_L = 0; /* L > 1 for every bimodal coordinate: infeasible */
+  st = ctr_scale_eval(&f, w, v, m, &val, &err);
+  check_true("product: infeasible under max_log10_L = 0, no W computed", !st && !val.feasible &&
+             val.excess > 0 && isnan(val.exponent) && val.W[0] == 0, err.msg);
+  check_true("product: the penalty ranks above every feasible value",
+             ctr_scale_objective(&val) > CTR_SEARCH_INFEASIBLE, "not above");
+}
+
 static ctr_status family_objective(const double *z, double *value, void *ctx, ctr_error *err) {
   const ctr_scale_family *f = ctx;
-  double w[CTR_SCALE_KMAX], v[CTR_SCALE_KMAX], zz[3] = {0, z[0], z[1]};
+  double w[CTR_SCALE_KMAX], v[CTR_SCALE_KMAX], m, zz[3] = {0, z[0], z[1]};
   ctr_scale_value val;
-  ctr_scale_decode(f, zz, w, v); /* the weight's z stays 0: w_min = 1/2 fixes the weights */
-  ctr_status st = ctr_scale_eval(f, w, v, &val, err);
+  ctr_scale_decode(f, zz, w, v, &m); /* the weight's z stays 0: w_min = 1/2 fixes the weights */
+  ctr_status st = ctr_scale_eval(f, w, v, 0, &val, err);
   *value = -val.exponent;
   return st;
 }
@@ -173,7 +210,7 @@ static void test_brute_force(void) {
       ctr_scale_value val;
       v[0] = f.v_min * exp(log(f.v_max / f.v_min) * i / 8.0);
       v[1] = f.v_min * exp(log(f.v_max / f.v_min) * j / 8.0);
-      st = ctr_scale_eval(&f, w, v, &val, &err);
+      st = ctr_scale_eval(&f, w, v, 0, &val, &err);
       if (!st && val.exponent > best) best = val.exponent, bu[0] = i / 8.0, bu[1] = j / 8.0;
       printf("# grid u = (%.3f, %.3f): exponent %.6f\n", i / 8.0, j / 8.0, val.exponent);
     }
@@ -186,8 +223,8 @@ static void test_brute_force(void) {
   ctr_nm_result r;
   st = ctr_nm_minimise(&p, family_objective, &f, NULL, NULL, &r, &err);
   check_true("brute force: search runs", !st, err.msg);
-  double vv[2], u[2], zb[3] = {0, r.x[0], r.x[1]};
-  ctr_scale_decode(&f, zb, w, vv);
+  double vv[2], u[2], m, zb[3] = {0, r.x[0], r.x[1]};
+  ctr_scale_decode(&f, zb, w, vv, &m);
   for (int k = 0; k < 2; k++) u[k] = log(vv[k] / f.v_min) / log(f.v_max / f.v_min);
   if (u[0] < u[1]) { double t = u[0]; u[0] = u[1], u[1] = t; } /* the grid's order */
   printf("# search: u = (%.4f, %.4f), exponent %.8f, %d evals, %d converged; grid best %.8f at "
@@ -208,5 +245,6 @@ int main(int argc, char **argv) {
   test_driver();
   test_decode();
   test_gaussian();
+  test_product_family();
   return check_summary();
 }

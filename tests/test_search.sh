@@ -2,7 +2,8 @@
 # test_search.sh: ctrate search's command line (docs/usage.md, theory.md §9.16): bad flags exit 2
 # with a message naming the value, no file is written then; a small search writes mixture files
 # whose `ctrate run` (the command written in each file) reproduces the W the search reported to
-# 1e-12 relative; the output is the same at 1 and 2 threads; --dry-run runs nothing.
+# 1e-12 relative (the product family: bit for bit); --max-log10-L binds; the output is the same
+# at 1 and 2 threads; --dry-run runs nothing.
 set -u
 if [ $# -ne 1 ] || [ ! -x "$1" ]; then
   echo "usage: $0 PATH_TO_CTRATE" >&2
@@ -17,6 +18,7 @@ ok() { echo "ok - $*"; }
 fail() { FAILS=$((FAILS + 1)); echo "FAIL - $*"; sed 's/^/#   stderr: /' "$T/err" | head -3; }
 
 FAM="--target scale_mixture --engine radial"
+PFAM="--target product_bimodal --engine product"
 # bad input: exit 2, a message on stderr that names the flag, nothing written
 while IFS='|' read -r args want; do
   # shellcheck disable=SC2086
@@ -27,8 +29,14 @@ while IFS='|' read -r args want; do
   else fail "exit $rc for: $args (want 2 and '$want' on stderr)"; fi
 done <<LIST
 --engine radial|give the family
-$FAM --target two_modes|--target 'two_modes' is not searchable (accepted: scale_mixture)
-$FAM --engine chain|--engine 'chain' is not searchable (accepted: radial)
+$FAM --target two_modes|--target 'two_modes' is not searchable (accepted: scale_mixture, product_bimodal)
+$FAM --engine chain|--engine 'chain' is not searchable (accepted: radial, product)
+$FAM --engine product|--target scale_mixture runs on --engine radial, not product
+$PFAM --K 3|the product family has K = 2
+$PFAM --m-min 2 --m-max 1|of m is invalid (accepted: 0 <= --m-min
+$PFAM --m-max -1|--m-max
+$FAM --max-log10-L -1|--max-log10-L
+$FAM --max-log10-L nan|--max-log10-L
 $FAM --K 0|--K
 $FAM --K 17|--K
 $FAM --d 16|--d '16' gives 1 dimensions
@@ -87,6 +95,34 @@ for d in 4 16; do
   else fail "d = $d: run gives '$got', file says '$want', table '$tab'"; fi
 done
 
+# the product family: a small search, then the written command gives the same W1 bit for bit
+# shellcheck disable=SC2086
+"$CT" search $PFAM --d 4,16 --N 20 --grid-points 201 --hermite 8 --starts 1 --max-evals 6 -q \
+  -o "$T/prod" >"$T/pout" 2>"$T/err"
+rc=$?
+f=$T/prod_d16.txt
+want=$(sed -n "s/^# d = 16: w1_hi_normal = \([^,]*\),.*/\1/p" "$f" 2>/dev/null)
+cmd=$(sed -n 's/^# run: ctrate //p' "$f" 2>/dev/null)
+# shellcheck disable=SC2086
+[ -n "$cmd" ] && "$CT" $cmd -o "$T/p16.h5" >/dev/null 2>>"$T/err"
+got=$("$CT" show "$T/p16.h5" --csv --columns w1_hi_normal 2>>"$T/err" | tail -1)
+if [ $rc -eq 0 ] && grep -q "^m: " "$T/pout" && [ -n "$want" ] && [ "$got" = "$want" ]; then
+  ok "product family: the written command gives W1 $got (search: $want)"
+else fail "product family: exit $rc, run gives '$got', file says '$want'"; fi
+
+# the L constraint binds: the unconstrained best has log10 L at d = 16 above 0.2, the search
+# with --max-log10-L 0.2 ends at a target with log10 L <= 0.2 (and a smaller exponent)
+lastL() { awk '$1 == 16 && NF == 5 {print $4}' "$1"; }
+expo() { sed -n 's/^best: exponent \([^ ]*\) .*/\1/p' "$1"; }
+# shellcheck disable=SC2086
+"$CT" search $FAM $SMALL >"$T/free" 2>"$T/err"
+# shellcheck disable=SC2086
+"$CT" search $FAM $SMALL --max-log10-L 0.2 >"$T/bound" 2>>"$T/err"
+lf=$(lastL "$T/free"); lb=$(lastL "$T/bound"); ef=$(expo "$T/free"); eb=$(expo "$T/bound")
+if [ -n "$lf" ] && [ -n "$lb" ] && grep -q "^constraint: log10 L <= 0.2" "$T/bound" &&
+   awk -v lf="$lf" -v lb="$lb" -v ef="$ef" -v eb="$eb" 'BEGIN { exit !(lf > 0.2 && lb <= 0.2 && eb < ef) }'; then
+  ok "L constraint binds: free log10 L $lf exponent $ef; bounded log10 L $lb exponent $eb"
+else fail "L constraint: free log10 L '$lf' exponent '$ef', bounded '$lb' '$eb'"; fi
 # the same search at 1 and 2 threads: the same path and target, bit for bit
 for t in 1 2; do
   # shellcheck disable=SC2086

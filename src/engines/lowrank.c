@@ -10,13 +10,15 @@
 
 #include "engines/affine.h"
 #include "engines/chain_lowrank.h"
+#include "engines/lowrank_plane.h"
 #include "targets/gaussian.h"
 #include "wasserstein/gaussian.h"
 
 void ctr_lowrank_params_default(ctr_lowrank_params *p) {
   memset(p, 0, sizeof *p);
   ctr_product_params_default(&p->prod);
-  p->seed = 1;
+  ctr_grid_params_default_d(&p->grid2, 2);
+  p->lip_n = 64, p->seed = 1;
 }
 
 /* The variance of component k if its covariance is v I (iso, or diagonal with equal entries),
@@ -105,6 +107,7 @@ static ctr_status complement_only(const compl_out *c, ctr_lowrank_result *out, c
     if (st) return st;
   }
   out->L = out->L_compl, out->log_L = log(out->L_compl), out->L_x_norm = NAN, out->monotone = 1;
+  out->L_exact = 1;
   return CTR_OK;
 }
 
@@ -139,11 +142,53 @@ static void join(const ctr_product_result *pr, const compl_out *c, ctr_lowrank_r
     r->l1 = s->l1, r->sq = s->sq; /* the complement block is inside (extra) */
     r->w1_hi = fmin(r->l1, r->w2);
   }
+  out->L_exact = 1;
   out->disc_max = pr->disc_max, out->node_err = pr->node_err, out->quad_warn = pr->quad_warn;
   out->monotone = pr->monotone, out->L_span = pr->L;
   out->L = fmax(pr->L, out->L_compl);
   out->log_L = fmax(pr->log_L, log(out->L_compl));
   out->L_x_norm = pr->L >= out->L_compl ? pr->L_x_norm : NAN;
+}
+
+/* ---------------------------------------------------------------- the plane (k = 2) */
+
+/* The plane's block (engines/lowrank_plane.h) joined to the complement (theory.md §9.18): W2^2
+ * of the product is the sum of the blocks' W2^2, so a bracket on the plane's W2 gives one on the
+ * whole; W1 >= hypot(|mean difference|, the complement's lower bound) and W1 <= W2's upper end. */
+static ctr_status plane_run(const ctr_lowrank_params *p, const ctr_schedule *s,
+                            const ctr_mixture *m, const double *q, double sigma2,
+                            const compl_out *c, ctr_lowrank_result *out, ctr_error *err) {
+  double *mu = ctr_dalloc((size_t)2 * m->K);
+  if (!mu) return ctr_fail(err, CTR_ENOMEM, "lowrank: out of memory");
+  for (int j = 0; j < m->K; j++) /* Q^T mu_j, Q (d x 2) row-major */
+    for (int a = 0; a < 2; a++)
+      mu[2 * j + a] = cblas_ddot(m->d, q + a, 2, m->mu + (size_t)j * m->d, 1);
+  ctr_plane_result pr;
+  ctr_status st = ctr_lowrank_plane(&p->grid2, s, m->K, m->weight, mu, sigma2,
+                                    p->prod.lipschitz ? p->lip_n : 0, p->seed, &pr, err);
+  free(mu);
+  if (st) return st;
+  for (int in = 0; in < 2; in++) {
+    ctr_lowrank_input *r = in == 0 ? &out->gauss : &out->qN;
+    const ctr_plane_input *b = pr.in + in;
+    double w2c = c->n > 0 ? c->w2[in] : 0, loc = c->n > 0 ? c->b[in].lo : 0, sqc = 0;
+    const ctr_product_gauss *g = c->g + in;
+    for (size_t i = 0; c->n > 0 && i < g->n; i++)
+      sqc += (g->mult ? g->mult[i] : 1.0) * (g->nu[i] * g->nu[i] + g->s2[i]);
+    r->w2 = NAN, r->w2_span = b->w2_hi, r->w2_compl = w2c;
+    r->w2_lo = hypot(b->w2_lo, w2c), r->w2_hi = hypot(b->w2_hi, w2c);
+    r->w1_lo = hypot(b->w1_lo, loc), r->w1_hi = r->w2_hi;
+    r->sq = b->sq + sqc; /* E||u_span||^2 + E||u_compl||^2: independent blocks */
+    r->l1 = c->n > 0 ? NAN : b->l1; /* the joint norm needs the law of ||u_span||: d = 2 only */
+    if (c->n == 0 && in == 1) r->w1_hi = fmin(r->w1_hi, b->l1);
+  }
+  out->disc_max = pr.disc, out->node_err = 0, out->quad_warn = pr.quad_warn, out->monotone = -1;
+  out->L_span = pr.L, out->L = fmax(pr.L, out->L_compl), out->L_exact = 0;
+  out->log_L = fmax(pr.log_L, log(out->L_compl));
+  out->L_x_norm = pr.L >= out->L_compl ? pr.L_x_norm : NAN;
+  out->kr_err = pr.kr_err;
+  out->data_scale = sqrt(pr.var + (m->d - 2) * sigma2);
+  return CTR_OK;
 }
 
 /* ---------------------------------------------------------------- the engine */
@@ -164,10 +209,11 @@ static ctr_status span_basis(const ctr_mixture *m, double **q, int *k, ctr_error
     for (int i = 0; i < d; i++) v[(size_t)(j - 1) * d + i] = m->mu[(size_t)j * d + i] - m->mu[i];
   ctr_status st = ctr_chain_lowrank_basis(d, K - 1, v, q, k, err);
   free(v);
-  if (!st && *k > 1) {
+  if (!st && *k > 2) {
     free(*q), *q = NULL;
     return ctr_fail(err, CTR_EINPUT, "engine lowrank: the means span k = %d dimensions (accepted: "
-                    "k <= 1, means on a line, e.g. two_modes; chain takes any span)", *k);
+                    "k <= 2, means on a line or in a plane, e.g. two_modes, simplex --K 3; chain "
+                    "takes any span)", *k);
   }
   return st;
 }
@@ -181,9 +227,11 @@ ctr_status ctr_lowrank_run(const ctr_lowrank_params *p, const ctr_schedule *s,
   ctr_status st = span_basis(m, &q, &out->k, err);
   if (st) return st;
   int d = m->d, n = d - out->k;
-  double sigma2 = iso_var(m, 0), c2 = 0, t = q ? cblas_ddot(d, q, 1, m->mu, 1) : 0;
-  for (int i = 0; i < d; i++) { /* c = mu_1 - q q^T mu_1 */
-    double ci = m->mu[i] - (q ? t * q[i] : 0);
+  double sigma2 = iso_var(m, 0), c2 = 0, t[2] = {0, 0};
+  for (int a = 0; a < out->k; a++) t[a] = cblas_ddot(d, q + a, out->k, m->mu, 1);
+  for (int i = 0; i < d; i++) { /* c = mu_1 - Q Q^T mu_1 */
+    double ci = m->mu[i];
+    for (int a = 0; a < out->k; a++) ci -= t[a] * q[(size_t)i * out->k + a];
     c2 += ci * ci;
   }
   out->sigma2 = sigma2, out->c_norm = sqrt(c2);
@@ -193,10 +241,15 @@ ctr_status ctr_lowrank_run(const ctr_lowrank_params *p, const ctr_schedule *s,
   if (!st) out->L_compl = n > 0 ? c.L_flow : 1;
   ctr_product_result pr;
   if (!st && out->k == 0) st = complement_only(&c, out, err);
+  else if (!st && out->k == 2) st = plane_run(p, s, m, q, sigma2, &c, out, err);
   else if (!st) st = span_run(p, s, m, q, sigma2, &c, &pr, err);
   if (!st && out->k == 1) join(&pr, &c, out);
   double var_span = !st && out->k == 1 ? pr.data_scale * pr.data_scale : 0;
-  out->data_scale = sqrt(var_span + n * sigma2);
+  if (out->k < 2) {
+    out->data_scale = sqrt(var_span + n * sigma2);
+    out->gauss.w2_lo = out->gauss.w2_hi = out->gauss.w2;
+    out->qN.w2_lo = out->qN.w2_hi = out->qN.w2;
+  }
   if (!p->prod.lipschitz) out->L = out->log_L = out->L_span = NAN;
   free(q), free(c.buf);
   return st;

@@ -1,7 +1,7 @@
 /* engines/lowrank.h: exact ideal CT on mixtures whose means span a line (theory.md §9.13).
  *
  * Every component N(mu_j, sigma^2 I) with one shared sigma^2, and the differences mu_j - mu_1
- * spanning k <= 1 dimensions. Let V = span{mu_j - mu_1} (basis q, engines/chain_lowrank.h) and
+ * spanning k <= 2 dimensions. Let V = span{mu_j - mu_1} (basis q, engines/chain_lowrank.h) and
  * c = mu_1 - q q^T mu_1 (the same for every j): in the coordinates (V, V^perp) the target is the
  * product of the 1-D mixture sum_j w_j N(q^T mu_j, sigma^2) and the isotropic Gaussian
  * N(c, sigma^2 I_(d-k)). Nothing is translated, so N(0, I) stays the N(0, I) input. Ideal CT
@@ -19,8 +19,13 @@
  *        complement as a closed-form Gaussian block (ctr_product_gauss);
  *   L = max(L_span, L_compl) (the flow map's Jacobian is block diagonal).
  * k = 0 (all means equal) is the affine engine alone: W1 bracket as it reports it.
+ * k = 2 (means in a plane; engines/lowrank_plane.h, theory.md §9.18): the plane is the 2-D grid,
+ * whose W2 has no quantile formula, so W2 is a BRACKET: w2 NAN, [w2_lo, w2_hi] with
+ * w2^2 = W2_plane^2 + W2_compl^2 and the plane's W2 between its Gelbrich bound and a coupling
+ * (q_N: the ODE flow; N(0, I): Knothe-Rosenblatt); W1 in [hypot(|mean diff|, lo_compl), w2_hi];
+ * L a certified lower bound (targets/lip_lower.h on the plane's mixture, with L_compl).
  * Refused (CTR_EINPUT): components with different widths or a non-isotropic covariance, and
- * k >= 2 (the 2-D grid reports no W2, so the product identities have nothing to join). */
+ * k >= 3. */
 #ifndef CTR_ENGINES_LOWRANK_H
 #define CTR_ENGINES_LOWRANK_H
 
@@ -32,27 +37,34 @@
 #include "targets/mixture.h"
 
 typedef struct {
-  ctr_product_params prod; /* the span's run; its extra blocks are set by the engine */
+  ctr_product_params prod; /* the span's run (k = 1); its extra blocks are set by the engine */
+  ctr_grid_params grid2;   /* k = 2: the plane's 2-D grid (engines/lowrank_plane.h) */
+  int lip_n;               /* k = 2: sampled starts of the plane's L lower bound (0: no L) */
   uint64_t seed;           /* direction of the complement's mean (irrelevant: it is isotropic) */
 } ctr_lowrank_params;
 
-/* Defaults: the product engine's (1-D grid defaults, quad_rel 1e-9, exact L), seed 1. */
+/* Defaults: the product engine's (1-D grid defaults, quad_rel 1e-9, exact L), the 2-D grid
+ * defaults (G = 201, Q = 10), lip_n = 64, seed 1. */
 void ctr_lowrank_params_default(ctr_lowrank_params *p);
 
 typedef struct {
-  double w2, w1_lo, w1_hi; /* the product law's W2 and W1 bracket */
-  double l1, sq;           /* E||u|| and E||u||^2 of the block coupling (q_N: u = f_N - Phi) */
-  double w2_span, w2_compl; /* the blocks' W2 (0 for an absent block) */
+  double w2, w1_lo, w1_hi; /* the product law's W2 (k = 2: NAN) and W1 bracket */
+  double w2_lo, w2_hi;     /* W2 bracket: both equal to w2 for k <= 1; k = 2 (theory.md §9.18) */
+  double l1, sq;           /* E||u|| and E||u||^2 of the block coupling (q_N: u = f_N - Phi);
+                              k = 2: l1 NAN unless d = 2, input N(0, I) the KR coupling's sq */
+  double w2_span, w2_compl; /* the blocks' W2 (0 for an absent block; k = 2: the upper bound) */
 } ctr_lowrank_input;
 
 typedef struct {
-  int d, k;             /* dimension, span dimension (0 or 1) */
+  int d, k;             /* dimension, span dimension (0, 1 or 2) */
   double sigma2, c_norm; /* shared variance, |c| */
   ctr_lowrank_input gauss, qN;
   double disc_max;      /* the span grid's refinement change (product engine), 0 for k = 0 */
   double node_err;      /* the span quadrature's check against the grid's W2 (product engine) */
   int quad_warn, monotone;
   double L, log_L, L_span, L_compl, L_x_norm; /* L_x_norm: |x*| along the span (NAN: complement's) */
+  int L_exact;          /* 1: L exact (k <= 1); 0: a certified lower bound (k = 2, lip_lower) */
+  double kr_err;        /* k = 2: abserr of the Knothe-Rosenblatt integral (E||u||^2), else 0 */
   double data_scale;    /* (Var_span + (d - k) sigma^2)^(1/2) */
 } ctr_lowrank_result;
 

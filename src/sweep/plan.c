@@ -58,7 +58,7 @@ static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
  *     (downward, ~40x fewer steps each) and three refinements. The steps of an upward
  *     evaluation grow ~linearly in d (log L does, for modes sqrt(2 d) apart).
  * Calibrated on the sphere preset, K = 8, sigma 0.1, radius sqrt(d), 32 sampled starts, with
- * the normalised tangent integrator (theory.md §9.20; docs/benchmarks.md, bench/bench_lip.c):
+ * the normalised tangent integrator (theory.md §9.19; docs/benchmarks.md, bench/bench_lip.c):
  * L alone took 1.35, 1.74, 2.05, 4.03, 6.13, 22.5 CPU s at d = 16, 32, 64, 128, 256, 1024
  * (N = 400; L barely depends on N), fitted by SEC_LIP_C d^LIP_D_EXP to within 1.3x (the plain
  * integrator's 2.3 .. 69 s at d = 4 .. 128 gave 0.71 d^0.97);

@@ -32,7 +32,7 @@
  * growth of the tangent vectors (e^570 from a mode midpoint at d = 16 on the sphere preset, K = 8,
  * sigma 0.1, radius sqrt(d), N = 400). Integrated as they are, rk8pd must resolve that growth
  * (an order-8 step resolves e^0.2 to 1e-12: ~2800 steps at d = 16, ~7500 at d = 64). They are
- * integrated as V = e^g W instead (theory.md §9.20, lip_span.c): W keeps its norm and g carries
+ * integrated as V = e^g W instead (theory.md §9.19, lip_span.c): W keeps its norm and g carries
  * the growth exactly, and the steps are limited only by stability on the decaying directions
  * (251 at d = 16, 380 at d = 64, 5316 at d = 1024 per midpoint evaluation; the search at d = 64:
  * 2.1 s against 38.6 s CPU, log10 L equal to 1e-12 relative; bench/bench_lip.c). The earlier

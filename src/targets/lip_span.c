@@ -102,7 +102,7 @@ double ctr_lip_span_log_beta(const ctr_lip_span *ls, const ctr_flow_span *sp) {
 typedef struct {
   const ctr_mixture *m; /* the reduced mixture, dimension r */
   double sign;          /* +1: J V; -1: the adjoint (lip_span.h) */
-  int normalised;       /* state (c, W, g) with V = e^g W (theory.md §9.20), else (c, V) */
+  int normalised;       /* state (c, W, g) with V = e^g W (theory.md §9.19), else (c, V) */
   double *D, *GV, *work;
   ctr_status st;
   ctr_error err;
@@ -121,7 +121,7 @@ static int span_rhs(double u, const double y[], double f[], void *params) {
   for (int i = 0; i < r; i++) f[i] = a * y[i] - ss->D[i];
   for (int i = 0; i < r * r; i++) f[r + i] = ss->sign * (a * y[r + i] - ss->GV[i]);
   int dim = r * (r + 1);
-  if (ss->normalised) { /* W' = sA W - mu W, g' = mu, mu = <W, sA W> / <W, W> (§9.20) */
+  if (ss->normalised) { /* W' = sA W - mu W, g' = mu, mu = <W, sA W> / <W, W> (§9.19) */
     double num = 0, den = 0;
     for (int i = 0; i < r * r; i++) num += y[r + i] * f[r + i], den += y[r + i] * y[r + i];
     double mu = num / den;
@@ -166,7 +166,7 @@ static int nc_hadjust(void *state, size_t dim, unsigned int ord, const double y[
   }
   double rmax = fmax(sqrt(ex) / (c->abs + c->rel * sqrt(nx)),
                      sqrt(ev) / (c->abs + c->rel * sqrt(nv)));
-  /* g = ln of the tangent vectors' scale (§9.20): its absolute error is their relative error */
+  /* g = ln of the tangent vectors' scale (§9.19): its absolute error is their relative error */
   if (dim > nvr) rmax = fmax(rmax, fabs(yerr[nvr]) / (c->abs + c->rel));
   if (!(rmax <= DBL_MAX)) rmax = DBL_MAX; /* NaN error: shrink */
   if (rmax > 1.1) {

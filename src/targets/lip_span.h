@@ -22,7 +22,7 @@
  * error of the trajectory is <= abs + rel |x| and that of the r tangent vectors (Frobenius) is
  * <= abs + rel ||V||_F: invariant under rotations of V, and what the operator norm needs
  * (||J||_2 to relative ~rel). With the default normalised tangent integration (theory.md
- * §9.20) the state is (c, W, g), V = e^g W, and g's error is held absolutely to abs + rel (an
+ * §9.19) the state is (c, W, g), V = e^g W, and g's error is held absolutely to abs + rel (an
  * absolute error of g is a relative error of V). */
 #ifndef CTR_TARGETS_LIP_SPAN_H
 #define CTR_TARGETS_LIP_SPAN_H
@@ -31,7 +31,7 @@
 #include "targets/flow_map.h"
 #include "targets/mixture.h"
 
-/* How the tangent vectors are integrated (theory.md §9.20). NORMALISED: as V = e^g W with
+/* How the tangent vectors are integrated (theory.md §9.19). NORMALISED: as V = e^g W with
  * W' = sA W - mu W, g' = mu, mu = <W, sA W> / <W, W> (W keeps its norm; the growth sits in g, so
  * the steps are not limited by resolving it); PLAIN: V itself, rescaled by powers of two (the
  * earlier integrator, kept as the reference of tests/test_liplower.c). */

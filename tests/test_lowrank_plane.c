@@ -1,0 +1,193 @@
+/* test_lowrank_plane: the lowrank engine with means in a plane (k = 2; engines/lowrank_plane.h,
+ * theory.md §9.18) against independent computations of ideal CT:
+ *   product  four modes at the corners (+-m, +-m) of a square in a tilted plane through the
+ *            origin: in the plane's axes a product of two 1-D bimodal coordinates, so the product
+ *            engine (engines/product.h) gives the exact W2 of both inputs (with the d - 2
+ *            Gaussian complement coordinates as a second group) and the exact flow coupling
+ *            E||f_N - Phi||^2 (coordinate-wise flows): the lowrank bracket must contain the
+ *            exact W2 and its E||f_N - Phi||^2 must equal the product's, at d = 2, 5 and 1000;
+ *   chain    three modes in a tilted plane with an offset, d = 2, 4, 8, 16: E||f_N - Phi||^2
+ *            (q_N) against the backward chain's unbiased U-statistic within 4 standard errors;
+ *   grid     d = 2: the same target on the 2-D grid engine directly (unrotated axes):
+ *            E||f_N - Phi|| and E||f_N - Phi||^2 within 3 disc_err.
+ * With the argument "fast" only the product check at d = 2 and 5 runs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "check.h"
+#include "engines/chain.h"
+#include "engines/grid.h"
+#include "engines/lowrank.h"
+#include "engines/product.h"
+#include "targets/mixture.h"
+
+static ctr_schedule *sched(int64_t N) {
+  ctr_schedule_params sp;
+  ctr_schedule_params_default(&sp);
+  sp.N = N;
+  ctr_schedule *s = NULL;
+  ctr_error err;
+  if (ctr_schedule_alloc(&sp, &s, &err)) return NULL;
+  return s;
+}
+
+/* Two orthonormal generic directions e1, e2 and an offset c orthogonal to both, |c| = cn. */
+static void plane_basis(int d, double cn, double *e1, double *e2, double *c) {
+  double *v[3] = {e1, e2, c};
+  for (int i = 0; i < d; i++)
+    e1[i] = (1 + i % 3) * (i % 2 ? -1.0 : 1.0), e2[i] = 1.0 / (1 + i) + (i % 4 == 1),
+    c[i] = cos(1.3 * i + 0.2);
+  if (d == 2) c[0] = c[1] = 0;
+  for (int a = 0; a < 3 && a < d; a++) { /* Gram-Schmidt */
+    for (int b = 0; b < a; b++) {
+      double p = 0;
+      for (int i = 0; i < d; i++) p += v[a][i] * v[b][i];
+      for (int i = 0; i < d; i++) v[a][i] -= p * v[b][i];
+    }
+    double n = 0;
+    for (int i = 0; i < d; i++) n += v[a][i] * v[a][i];
+    for (int i = 0; i < d; i++) v[a][i] *= (a == 2 ? cn : 1.0) / sqrt(n);
+  }
+}
+
+/* K components N(c + p_j1 e1 + p_j2 e2, sigma2 I). */
+static ctr_mixture *plane_mixture(int d, int K, const double *w, const double *p, double cn,
+                                  double sigma2) {
+  double *e1 = malloc(sizeof(double) * d), *e2 = malloc(sizeof(double) * d);
+  double *c = malloc(sizeof(double) * d), *mu = malloc(sizeof(double) * (size_t)K * d);
+  ctr_mixture_cov *cov = malloc(sizeof *cov * (size_t)K);
+  plane_basis(d, cn, e1, e2, c);
+  for (int j = 0; j < K; j++) {
+    for (int i = 0; i < d; i++) mu[(size_t)j * d + i] = c[i] + p[2 * j] * e1[i] + p[2 * j + 1] * e2[i];
+    cov[j] = (ctr_mixture_cov){CTR_COV_ISO, &sigma2};
+  }
+  ctr_mixture *m = NULL;
+  ctr_error err;
+  if (ctr_mixture_alloc(K, d, w, mu, cov, &m, &err)) printf("# %s\n", err.msg);
+  free(e1), free(e2), free(c), free(mu), free(cov);
+  return m;
+}
+
+static ctr_status run(const ctr_schedule *s, const ctr_mixture *m, ctr_lowrank_result *r) {
+  ctr_lowrank_params p;
+  ctr_lowrank_params_default(&p);
+  p.prod.lipschitz = 0;
+  /* sized for a loaded test machine: the ODE-coupling cubature (225 flows a rectangle) is the
+   * cost, along the separatrices of four modes */
+  p.grid2.G = 101, p.grid2.Q = 8, p.grid2.cub_rel = 1e-4, p.grid2.cub_max = 400;
+  ctr_error err;
+  clock_t t0 = clock();
+  ctr_status st = ctr_lowrank_run(&p, s, m, r, &err);
+  if (st) printf("# %s\n", err.msg);
+  printf("# lowrank run: %.1f s of CPU\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+  return st;
+}
+
+/* Square corners (+-1, +-1), equal weights, sigma = 0.3, N = 20. */
+static void versus_product(int d, const ctr_schedule *s) {
+  double w[4] = {0.25, 0.25, 0.25, 0.25}, p[8] = {-1, -1, -1, 1, 1, -1, 1, 1}, var = 0.09;
+  ctr_mixture *m = plane_mixture(d, 4, w, p, 0, var);
+  ctr_lowrank_result r;
+  ctr_status st = run(s, m, &r);
+  double pw[2] = {0.5, 0.5}, pmu[2] = {-1, 1}, pv[2] = {var, var}, one = 1, zero = 0;
+  ctr_product_coord c[2] = {{2, pw, pmu, pv, 2}, {1, &one, &zero, pv, d - 2}};
+  ctr_product_params pp;
+  ctr_product_params_default(&pp);
+  pp.lipschitz = 0, pp.grid.G = 801, pp.grid.Q = 16;
+  ctr_product_result pr;
+  ctr_error err;
+  if (!st) st = ctr_product_run(&pp, s, d > 2 ? 2 : 1, c, &pr, &err);
+  if (st) printf("# %s\n", err.msg);
+  int ok = !st;
+  char name[128];
+  printf("# d = %d: N(0,I) W2 %.7g in [%.7g, %.7g]; q_N W2 %.7g in [%.7g, %.7g]; E||f-Phi||^2 "
+         "lowrank %.8g product %.8g (disc %.2g); W1 product [%.6g, %.6g], lowrank [%.6g, %.6g]\n",
+         d, pr.gauss.w2, r.gauss.w2_lo, r.gauss.w2_hi, pr.qN.w2, r.qN.w2_lo, r.qN.w2_hi, r.qN.sq,
+         pr.qN.sq, r.disc_max, pr.gauss.w1_lo, pr.gauss.l1, r.gauss.w1_lo, r.gauss.w1_hi);
+  snprintf(name, sizeof name, "square d = %d: k = 2", d);
+  check_true(name, ok && r.k == 2, "");
+  for (int in = 0; in < 2; in++) {
+    const ctr_lowrank_input *a = in ? &r.qN : &r.gauss;
+    const ctr_product_input *b = in ? &pr.qN : &pr.gauss;
+    double slack = 2 * r.disc_max + 1e-9;
+    snprintf(name, sizeof name, "square d = %d, %s: w2_lo <= exact W2 <= w2_hi", d,
+             in ? "q_N" : "N(0,I)");
+    check_true(name, ok && a->w2_lo <= b->w2 + slack && b->w2 <= a->w2_hi + slack, "outside");
+    snprintf(name, sizeof name, "square d = %d, %s: w1_lo <= product's W1 upper bound", d,
+             in ? "q_N" : "N(0,I)");
+    check_true(name, ok && a->w1_lo <= fmin(b->l1, b->w2) + slack, "above");
+  }
+  snprintf(name, sizeof name, "square d = %d: E||f_N - Phi||^2 = product's (1e-4 + 4 disc)", d);
+  check_close(name, ok ? r.qN.sq : NAN, ok ? pr.qN.sq : 0, 1e-4,
+              ok ? 4 * r.disc_max * sqrt(pr.qN.sq) : 0);
+  ctr_mixture_free(m);
+}
+
+static const double TRI_W[3] = {0.3, 0.3, 0.4}, TRI_P[6] = {-1, 0, 1, 0, 0, 1.2};
+
+static void versus_chain(int d, int points, const ctr_schedule *s) {
+  ctr_mixture *m = plane_mixture(d, 3, TRI_W, TRI_P, 0.5, 0.09);
+  ctr_chain_params cp = {points, 4, 11, {0}, 0, 0};
+  cp.error.kind = CTR_ERR_NONE;
+  ctr_chain_result cr;
+  ctr_lowrank_result r;
+  ctr_error err;
+  ctr_status st = ctr_chain_run(&cp, s, m, &cr, &err);
+  if (st) printf("# %s\n", err.msg);
+  if (!st) st = run(s, m, &r);
+  double z = st ? NAN : (cr.sq - r.qN.sq) / cr.sq_se;
+  printf("# | %2d | %.6g +- %.2g | %.6g | %.2f |\n", d, cr.sq, cr.sq_se, st ? NAN : r.qN.sq, z);
+  char name[96];
+  snprintf(name, sizeof name, "triangle d = %d: E||f_N - Phi||^2 within 4 chain SE", d);
+  check_close(name, z, 0, 0, 4);
+  ctr_mixture_free(m);
+}
+
+/* d = 2: the triangle on the 2-D grid engine in its own axes. */
+static void versus_grid2d(const ctr_schedule *s) {
+  ctr_mixture *m = plane_mixture(2, 3, TRI_W, TRI_P, 0, 0.09);
+  ctr_grid_params gp;
+  ctr_grid_params_default_d(&gp, 2);
+  gp.G = 101, gp.Q = 8, gp.cub_rel = 1e-4, gp.cub_max = 400;
+  ctr_grid_result *g = NULL;
+  ctr_lowrank_result r;
+  ctr_error err;
+  ctr_status st = run(s, m, &r);
+  if (!st) st = ctr_grid_run(&gp, s, m, &g, &err);
+  if (st) printf("# %s\n", err.msg);
+  int ok = !st;
+  double tol = ok ? 3 * fmax(fmax(g->disc_max, r.disc_max), 1e-6) : 0;
+  printf("# d = 2 triangle: lowrank %.7g %.7g, grid %.7g %.7g (disc %.2g, %.2g)\n", r.qN.l1,
+         r.qN.sq, ok ? g->base.coupling : NAN, ok ? g->base.coupling_sq : NAN,
+         ok ? g->disc_max : NAN, r.disc_max);
+  check_close("triangle d = 2: E||f_N - Phi|| = 2-D grid (3 disc)", ok ? r.qN.l1 : NAN,
+              ok ? g->base.coupling : 0, 0, tol);
+  check_close("triangle d = 2: E||f_N - Phi||^2 = 2-D grid (6 disc |.|)", ok ? r.qN.sq : NAN,
+              ok ? g->base.coupling_sq : 0, 0, ok ? 2 * tol * sqrt(g->base.coupling_sq) : 0);
+  check_true("triangle d = 2: w2_lo(q_N) <= sqrt E||f_N - Phi||^2", ok &&
+             r.qN.w2_lo <= sqrt(g->base.coupling_sq) + tol, "above");
+  ctr_grid_result_free(g), ctr_mixture_free(m);
+}
+
+int main(int argc, char **argv) {
+  gsl_set_error_handler_off();
+  int fast = argc > 1 && !strcmp(argv[1], "fast");
+  ctr_schedule *s = sched(20);
+  if (!s) return 1;
+  versus_product(2, s);
+  versus_product(5, s);
+  if (!fast) {
+    versus_product(1000, s);
+    printf("# | d | chain E||f_N - Phi||^2 +- SE | lowrank | z |\n");
+    int ds[4] = {2, 4, 8, 16};
+    for (int i = 0; i < 4; i++) versus_chain(ds[i], 3000, s);
+    versus_grid2d(s);
+  }
+  ctr_schedule_free(s);
+  return check_summary();
+}
