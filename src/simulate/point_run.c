@@ -372,7 +372,7 @@ static ctr_status run_lfeat2(const ctr_point_spec *spec, const ctr_schedule *s, 
   ctr_lfeat_params lp = lfeat_params(spec);
   ctr_coupling2 c;
   ctr_status st = ctr_lfeat2_run(&lp, s, m, &r, err);
-  if (!st) st = ctr_grid_coupling2(s, m, lfeat2_map, &r->f, 1e-6, 2000, &c, err);
+  if (!st) st = ctr_grid_coupling2(s, m, lfeat2_map, &r->f, 1e-3, 2000, &c, err);
   if (!st) {
     row->eps_learned = r->eps_sum, row->eps_learned_max = r->eps_max, row->eps_F = r->epsF_sum;
     row->coupling_l1_qN = c.l1, row->coupling_sq_qN = c.sq, row->coupling_rms_qN = sqrt(c.sq);
