@@ -133,7 +133,7 @@ for sub in run sweep; do
   bad $sub "learned|fit-bias|accepted|none" --engine learned --error fit-bias --eps 0.1
   bad $sub "bogus|accepted|fresh" --engine learned --sample-mode bogus
   bad $sub "--degree|d = 1|d = 2|accepted" --engine learned --degree 3 --d 2
-  bad $sub "rbf|d = 1|d = 2|accepted" --engine learned --features rbf --d 2
+  bad $sub "rbf|d = 1 and 2|d = 3|accepted" --engine learned --features rbf --d 3
   bad $sub "--M|0|accepted" --engine learned --features rff --M 0
   bad $sub "bogus|accepted|rff" --engine learned --features bogus
   bad $sub "--centres|bogus|accepted|quantile" --engine learned --features rbf --centres bogus
