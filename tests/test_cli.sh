@@ -137,7 +137,7 @@ for sub in run sweep; do
   bad $sub "moments|affine|accepted" --engine learned --train-sampler moments --degree 3 --d 1
   bad $sub "d = 512|256|accepted|moments" --engine learned --d 512 --train-n 1000
   bad $sub "--degree|d = 1|d = 2|accepted" --engine learned --degree 3 --d 2
-  bad $sub "rbf|d = 1|d = 2|accepted" --engine learned --features rbf --d 2
+  bad $sub "rbf|d = 1 and 2|d = 3|accepted" --engine learned --features rbf --d 3
   bad $sub "--M|0|accepted" --engine learned --features rff --M 0
   bad $sub "bogus|accepted|rff" --engine learned --features bogus
   bad $sub "--centres|bogus|accepted|quantile" --engine learned --features rbf --centres bogus

@@ -257,8 +257,8 @@ static void check_determinism_and_refusals(void) {
   bad[0].M = 0, bad[1].bandwidth = 0, bad[2].width = -1, bad[3].base.train_n = 12;
   int refused = 1;
   for (int i = 0; i < 4; i++) refused &= ctr_lfeat_check(&bad[i], 1, &err) == CTR_EINPUT;
-  refused &= ctr_lfeat_check(&p, 2, &err) == CTR_EINPUT;
-  check_true("features: M = 0, bandwidth 0, width < 0, n < M + 3 and d = 2 are refused", refused, err.msg);
+  refused &= ctr_lfeat_check(&p, 3, &err) == CTR_EINPUT;
+  check_true("features: M = 0, bandwidth 0, width < 0, n < M + 3 and d = 3 are refused", refused, err.msg);
   ctr_mixture_free(m), ctr_schedule_free(s);
 }
 

@@ -116,7 +116,7 @@
   X(F64, eps_learned_max, 0, "learned: max_t ||f_t - f*_t||_{L2(q_t)}")                           \
   X(F64, eps_F, 0, "learned: sum_t eps_F,t, the class error (0: affine class on Gaussians)")     \
   X(I32, degree, 0, "learned: polynomial degree of the class in d = 1 (0: affine class)")        \
-  X(STR, features, 8, "learned: the function class: affine, poly (degree), rff or rbf (d = 1)")   \
+  X(STR, features, 8, "learned: the function class: affine, poly (degree, d = 1), rff or rbf (d = 1, 2)")   \
   X(I32, n_features, 0, "learned, rff and rbf: the number M of features (beside an affine part)")  \
   X(F64, bandwidth, 0, "learned, rff: frequencies omega ~ N(0, 1/bandwidth^2) in units of sd(q_t)")\
   X(F64, rbf_width, 0, "learned, rbf: bump width in units of sd(q_t) (0: the mean centre spacing)") \

@@ -148,6 +148,22 @@ ctr_status ctr_grid_run(const ctr_grid_params *p, const ctr_schedule *s, const c
                         ctr_grid_result **out, ctr_error *err);
 void ctr_grid_result_free(ctr_grid_result *r); /* NULL-safe */
 
+/* d = 2, any map f of R^2 (engines/learned_features2.h's learned f_N): the coupling
+ * E_{q_N} ||f(X) - Phi_{N->1}(X)|| (an upper bound on W1(f # q_N, X_1)) and its square's
+ * mean, by the same adaptive cubature as the grid engine's metrics, over the box of the bulk
+ * of q_N at width 8 (the grid's default box). f must be thread-safe (nodes run in parallel;
+ * the result does not depend on the thread count). */
+typedef void (*ctr_map2)(const void *ctx, const double *x, double *y);
+typedef struct {
+  double l1, sq;          /* E||f - Phi||, E||f - Phi||^2 */
+  double l1_err, sq_err;  /* the cubature's summed error estimates */
+  double flow_err;        /* Phi's error estimate at 3 x 3 points of the box */
+  int warn;               /* 1: cub_max rectangles reached before cub_rel */
+} ctr_coupling2;
+ctr_status ctr_grid_coupling2(const ctr_schedule *s, const ctr_mixture *m, ctr_map2 f,
+                              const void *ctx, double cub_rel, int cub_max,
+                              ctr_coupling2 *out, ctr_error *err);
+
 /* f_N(x) from the stored grid (cubic spline, linear outside [lo, hi]); d = 1 results only. */
 double ctr_grid_eval(const ctr_grid_result *r, double x);
 /* y = f_N(x), x and y of length 2 (bicubic spline, linear outside the box); d = 2 only. */

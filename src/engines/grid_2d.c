@@ -273,7 +273,8 @@ typedef struct {
 
 typedef struct {
   const ctr_mixture *m;
-  const ctr_grid_spline2 *lv[2];
+  ctr_map2 lv[2]; /* the maps integrated (levels: base and refined f_N) and their contexts */
+  const void *lvctx[2];
   int nlv;
   ctr_denoiser den;
   ctr_flow_span span;
@@ -305,7 +306,7 @@ static ctr_status cub_node(void *ctx, size_t n, void *ws, ctr_error *err) {
   double q = exp(logq);
   for (int l = 0; l < c->nlv; l++) {
     double f[2];
-    ctr_grid_spline2_eval(c->lv[l], x[0], x[1], f);
+    c->lv[l](c->lvctx[l], x, f);
     double n2 = (f[0] - phi[0]) * (f[0] - phi[0]) + (f[1] - phi[1]) * (f[1] - phi[1]);
     v[2 * l] = sqrt(n2) * q, v[2 * l + 1] = n2 * q;
   }
@@ -386,11 +387,15 @@ static ctr_status cubature(cub_ctx *c, const double *lo, const double *hi, doubl
   return st;
 }
 
+static void spline_map(const void *ctx, const double *x, double *y) {
+  ctr_grid_spline2_eval(ctx, x[0], x[1], y);
+}
+
 /* Coupling metrics of the base (and refined) f_N, with Phi's error at 3 x 3 points. */
 static ctr_status measure2(const ctr_grid_params *p, const ctr_schedule *s, const ctr_mixture *m,
                            const ctr_grid_spline2 *base, const ctr_grid_spline2 *fine,
                            ctr_grid_result *r, ctr_error *err) {
-  cub_ctx c = {.m = m, .lv = {base, fine}, .nlv = fine ? 2 : 1};
+  cub_ctx c = {.m = m, .lv = {spline_map, spline_map}, .lvctx = {base, fine}, .nlv = fine ? 2 : 1};
   c.den = ctr_mixture_denoiser(m);
   ctr_flow_tol_default(&c.tol);
   c.tol.abs_tol = c.tol.rel_tol = CUB_FLOW_TOL;
@@ -415,6 +420,34 @@ static ctr_status measure2(const ctr_grid_params *p, const ctr_schedule *s, cons
     double y[2], ye[2];
     if ((st = ctr_flow_map(&c.den, &c.span, &c.tol, x, y, ye, err))) return st;
     r->flow_err = fmax(r->flow_err, hypot(ye[0], ye[1]));
+  }
+  return CTR_OK;
+}
+
+ctr_status ctr_grid_coupling2(const ctr_schedule *s, const ctr_mixture *m, ctr_map2 f,
+                              const void *ctx, double cub_rel, int cub_max,
+                              ctr_coupling2 *out, ctr_error *err) {
+  if (m->d != 2 || !(cub_rel > 0) || cub_max < 16)
+    return ctr_fail(err, CTR_EINPUT, "coupling cubature: d = %d, cub_rel %g, cub_max %d (accepted: "
+                    "d = 2, cub_rel > 0, cub_max >= 16)", m->d, cub_rel, cub_max);
+  ct2_run box = {.m = m, .K = m->K, .width = 8.0}; /* the grid engine's box at its default width */
+  double lo[2], hi[2], val[NV], ae[NV];
+  bulk2(&box, s->a[s->N], s->s[s->N], lo, hi);
+  cub_ctx c = {.m = m, .lv = {f, NULL}, .lvctx = {ctx, NULL}, .nlv = 1};
+  c.den = ctr_mixture_denoiser(m);
+  ctr_flow_tol_default(&c.tol);
+  c.tol.abs_tol = c.tol.rel_tol = CUB_FLOW_TOL;
+  gk15(c.gx, c.gwk, c.gwg);
+  ctr_status st = ctr_flow_span_steps(s, s->N, 1, &c.span, err);
+  if (!st) st = cubature(&c, lo, hi, cub_rel, cub_max, val, ae, &out->warn, err);
+  if (st) return st;
+  out->l1 = val[0], out->sq = val[1], out->l1_err = ae[0], out->sq_err = ae[1];
+  out->flow_err = 0;
+  for (int i = 0; i < 9; i++) {
+    double x[2] = {lo[0] + (hi[0] - lo[0]) * (i % 3 + 1) / 4, lo[1] + (hi[1] - lo[1]) * (i / 3 + 1) / 4};
+    double y[2], ye[2];
+    if ((st = ctr_flow_map(&c.den, &c.span, &c.tol, x, y, ye, err))) return st;
+    out->flow_err = fmax(out->flow_err, hypot(ye[0], ye[1]));
   }
   return CTR_OK;
 }

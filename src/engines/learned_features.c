@@ -46,9 +46,9 @@ void ctr_lfeat_params_default(ctr_lfeat_params *p) {
 }
 
 ctr_status ctr_lfeat_check(const ctr_lfeat_params *p, int d, ctr_error *err) {
-  if (d != 1)
-    return ctr_fail(err, CTR_EINPUT, "engine learned with --features %s runs in d = 1 only (got "
-                    "d = %d; accepted: --features affine in any d)", ctr_lfeat_kind_name(p->kind), d);
+  if (d != 1 && d != 2)
+    return ctr_fail(err, CTR_EINPUT, "engine learned with --features %s runs in d = 1 and 2 only "
+                    "(got d = %d; accepted: --features affine in any d)", ctr_lfeat_kind_name(p->kind), d);
   if (p->kind == CTR_LFEAT_AFFINE)
     return ctr_fail(err, CTR_EINPUT, "feature class: rff or rbf expected here");
   if (p->M < 1 || p->M > CTR_LFEAT_MMAX)
@@ -59,10 +59,16 @@ ctr_status ctr_lfeat_check(const ctr_lfeat_params *p, int d, ctr_error *err) {
   if (!(p->width >= 0 && p->width < 1e6))
     return ctr_fail(err, CTR_EINPUT, "--width %g is out of range (accepted: 0 (the centre "
                     "spacing) to 1e6, in units of the standard deviation of q_t)", p->width);
-  if (p->base.train_n < p->M + 3)
-    return ctr_fail(err, CTR_EINPUT, "--train-n %lld is too small for M = %d features (accepted: "
-                    ">= M + 3 = %d)", (long long)p->base.train_n, p->M, p->M + 3);
-  return ctr_learned_check(&p->base, 1, err);
+  if (p->base.train_n < p->M + 2 + d)
+    return ctr_fail(err, CTR_EINPUT, "--train-n %lld is too small for M = %d features in d = %d "
+                    "(accepted: >= M + d + 2 = %d)", (long long)p->base.train_n, p->M, d, p->M + d + 2);
+  if (d == 2 && p->kind == CTR_LFEAT_RBF && p->centres == CTR_LFEAT_GRID) {
+    int g = (int)lround(sqrt((double)p->M));
+    if (g * g != p->M)
+      return ctr_fail(err, CTR_EINPUT, "--centres grid in d = 2 puts the centres on a g x g grid: "
+                      "--M %d is not a square (accepted: 1, 4, 9, ..., 196; or --centres quantile)", p->M);
+  }
+  return ctr_learned_check(&p->base, d, err);
 }
 
 /* phi_j(u) */
@@ -282,9 +288,10 @@ void ctr_lfeat_basis(const ctr_lfeat_params *p, const ctr_schedule *s, const ctr
  * subspace. Random Fourier features and Gaussian bumps are nearly collinear (their Gram
  * spectrum decays like the kernel's), so a Cholesky solve breaks down or returns O(1/cond)
  * noise where this returns the (minimum-norm) fit; with ridge > 0 nothing is dropped in
- * practice. tmp: q doubles. Returns 1 on failure. */
+ * practice. rhs and theta are q x nrhs row-major (one column per output coordinate: the 2-D
+ * classes share one design); tmp: q doubles. Returns 1 on failure. */
 #define PINV_TOL 1e-12
-static int solve_psd(double *G, const double *rhs, int q, double *theta, double *tmp) {
+int ctr_lfeat_solve_psd(double *G, const double *rhs, int q, int nrhs, double *theta, double *tmp) {
   gsl_matrix_view Gm = gsl_matrix_view_array(G, (size_t)q, (size_t)q);
   gsl_vector *ev = gsl_vector_alloc((size_t)q);
   gsl_matrix *V = gsl_matrix_alloc((size_t)q, (size_t)q);
@@ -293,16 +300,18 @@ static int solve_psd(double *G, const double *rhs, int q, double *theta, double 
   if (!bad) gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC); /* fixed order: determinism */
   double top = bad ? 0 : gsl_vector_get(ev, 0);
   bad = bad || !(top > 0) || !isfinite(top);
-  for (int a = 0; !bad && a < q; a++) {
-    double lam = gsl_vector_get(ev, (size_t)a), acc = 0;
-    for (int k = 0; k < q; k++) acc += gsl_matrix_get(V, (size_t)k, (size_t)a) * rhs[k];
-    tmp[a] = lam > PINV_TOL * top ? acc / lam : 0;
-  }
-  for (int k = 0; !bad && k < q; k++) {
-    double acc = 0;
-    for (int a = 0; a < q; a++) acc += gsl_matrix_get(V, (size_t)k, (size_t)a) * tmp[a];
-    theta[k] = acc;
-    bad = !isfinite(acc);
+  for (int c = 0; !bad && c < nrhs; c++) {
+    for (int a = 0; a < q; a++) {
+      double lam = gsl_vector_get(ev, (size_t)a), acc = 0;
+      for (int k = 0; k < q; k++) acc += gsl_matrix_get(V, (size_t)k, (size_t)a) * rhs[k * nrhs + c];
+      tmp[a] = lam > PINV_TOL * top ? acc / lam : 0;
+    }
+    for (int k = 0; !bad && k < q; k++) {
+      double acc = 0;
+      for (int a = 0; a < q; a++) acc += gsl_matrix_get(V, (size_t)k, (size_t)a) * tmp[a];
+      theta[k * nrhs + c] = acc;
+      bad = !isfinite(acc);
+    }
   }
   gsl_vector_free(ev), gsl_matrix_free(V), gsl_eigen_symmv_free(ws);
   return bad;
@@ -325,7 +334,7 @@ static ctr_status fit(const ctr_lfeat_params *p, const ctr_schedule *s, const ct
     ctr_normal_add(q, h, y, G, rhs);
   }
   ctr_normal_finish(q, n, p->base.ridge, G, rhs);
-  int bad = solve_psd(G, rhs, q, f->coef, h);
+  int bad = ctr_lfeat_solve_psd(G, rhs, q, 1, f->coef, h);
   if (bad)
     return ctr_fail(err, CTR_ENUMERIC, "feature class %s: the normal equations at t = %lld could "
                     "not be solved (raise --train-n or --ridge, or lower --M)",
@@ -336,6 +345,8 @@ static ctr_status fit(const ctr_lfeat_params *p, const ctr_schedule *s, const ct
 ctr_status ctr_lfeat_run(const ctr_lfeat_params *p, const ctr_schedule *s, const ctr_mixture *m,
                          ctr_lfeat_result **out, ctr_error *err) {
   *out = NULL;
+  if (m->d != 1)
+    return ctr_fail(err, CTR_EINPUT, "feature class in d = 1: got d = %d (d = 2: ctr_lfeat2_run)", m->d);
   ctr_status st = ctr_lfeat_check(p, m->d, err);
   if (st) return st;
   size_t q = (size_t)p->M + 2;

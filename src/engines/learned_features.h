@@ -82,6 +82,11 @@ double ctr_lfeat_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, co
 double ctr_lfeat_class_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t,
                             ctr_lfeat_fn *g, const ctr_lfeat_fn *f_prev);
 
+/* theta = G^+ rhs, G (q x q, destroyed) symmetric PSD, by its eigendecomposition with the
+ * eigenvalues below 1e-12 of the largest dropped; rhs, theta q x nrhs row-major; tmp q
+ * doubles. Returns 1 on failure. Shared by the 1-D and 2-D classes. */
+int ctr_lfeat_solve_psd(double *G, const double *rhs, int q, int nrhs, double *theta, double *tmp);
+
 ctr_status ctr_lfeat_run(const ctr_lfeat_params *p, const ctr_schedule *s, const ctr_mixture *m,
                          ctr_lfeat_result **out, ctr_error *err);
 void ctr_lfeat_result_free(ctr_lfeat_result *r);

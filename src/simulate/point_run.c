@@ -11,6 +11,7 @@
 #include "engines/distill.h"
 #include "engines/grid.h"
 #include "engines/learned_features.h"
+#include "engines/learned_features2.h"
 #include "engines/learned_poly.h"
 #include "engines/product.h"
 #include "engines/radial.h"
@@ -125,7 +126,7 @@ static ctr_status check_learned(const ctr_point_spec *spec, ctr_error *err) {
   if (spec->is_mixture && spec->learned.degree < 2 && !feat)
     return ctr_fail(err, CTR_EINPUT, "engine learned needs a Gaussian target, not %s (accepted: "
                     "isotropic, geometric, power, diagonal, file; mixtures in d = 1 with --degree "
-                    "2..12 or --features rff|rbf)",
+                    "2..12, in d = 1, 2 with --features rff|rbf)",
                     ctr_mixture_preset_name(spec->mixture.kind));
   if (spec->engine.error.kind != CTR_ERR_NONE)
     return ctr_fail(err, CTR_EINPUT, "engine learned with error %s: its errors are measured, "
@@ -369,6 +370,33 @@ static double lfeat_map(const void *ctx, double x) {
   return ctr_lfeat_eval(&((const ctr_lfeat_result *)ctx)->f, x);
 }
 
+static void lfeat2_map(const void *ctx, const double *x, double *y) { ctr_lfeat2_eval(ctx, x, y); }
+
+/* d = 2 (theory.md §13.6): measured eps, eps_F; the output's W1 for the q_N input bounded by
+ * the coupling to the exact flow map, by the grid engine's cubature (the same quantity and
+ * columns as the grid rows in d = 2; disc_err carries the cubature's error estimate). */
+static ctr_status run_lfeat2(const ctr_point_spec *spec, const ctr_schedule *s, const ctr_mixture *m,
+                             ctr_point *row, ctr_error *err) {
+  ctr_lfeat2_result *r = NULL;
+  ctr_lfeat_params lp = lfeat_params(spec);
+  ctr_coupling2 c;
+  ctr_status st = ctr_lfeat2_run(&lp, s, m, &r, err);
+  if (!st) st = ctr_grid_coupling2(s, m, lfeat2_map, &r->f, 1e-3, 2000, &c, err);
+  if (!st) {
+    row->eps_learned = r->eps_sum, row->eps_learned_max = r->eps_max, row->eps_F = r->epsF_sum;
+    row->coupling_l1_qN = c.l1, row->coupling_sq_qN = c.sq, row->coupling_rms_qN = sqrt(c.sq);
+    row->coupling_l1_se_qN = row->coupling_sq_se_qN = row->coupling_rms_se_qN = 0;
+    row->w1_lo_qN = 0, row->w1_hi_qN = c.l1, row->disc_err = c.l1_err, row->flow_err = c.flow_err;
+    if (c.warn) CTR_SET_STR(row->message, "coupling cubature stopped at 2000 rectangles");
+    CTR_SET_STR(row->bracket_source, "hi: coupling by cubature (error in disc_err); lo: 0");
+    row->abar_N = ctr_schedule_abar_N(s), row->K = m->K, row->data_scale = ctr_mixture_data_scale(m);
+    fill_lipschitz(spec, s, m, row);
+    row->bound_shape = ctr_bound_shape_log(row->log10_lipschitz * M_LN10, row->d, row->N);
+  }
+  ctr_lfeat2_result_free(r);
+  return st;
+}
+
 /* engine learned with random Fourier features or radial basis functions (theory.md §13.4). */
 static ctr_status run_lfeat(const ctr_point_spec *spec, const ctr_schedule *s, ctr_point *row,
                             ctr_error *err) {
@@ -377,6 +405,11 @@ static ctr_status run_lfeat(const ctr_point_spec *spec, const ctr_schedule *s, c
   ctr_lfeat_params lp = lfeat_params(spec);
   double w1, disc;
   ctr_status st = ctr_point_spec_mixture(spec, &m, err);
+  if (!st && m->d == 2) {
+    st = run_lfeat2(spec, s, m, row, err);
+    ctr_mixture_free(m);
+    return st;
+  }
   if (!st) st = ctr_lfeat_run(&lp, s, m, &r, err);
   if (!st) st = ctr_learned_w1_1d(s, m, lfeat_map, r, 20000, &w1, &disc, err);
   if (!st) fill_learned_1d(spec, s, m, w1, disc, r->eps_sum, r->eps_max, r->epsF_sum, row);

@@ -62,11 +62,11 @@
   X("train-sampler", 1073, 1, "NAME", "learned: samples | moments (fresh, affine, d <= 1024) (samples)") \
   X("ridge", 1065, 1, "X", "learned: ridge penalty on ||A_t||_F^2 (0)")                          \
   X("degree", 1066, 1, "P", "learned: polynomial class of degree P in d = 1, 2..12 (0: affine)")  \
-  X("features", 1067, 1, "NAME", "learned: affine | rff | rbf (rff, rbf: d = 1, any target) (affine)") \
+  X("features", 1067, 1, "NAME", "learned: affine | rff | rbf (rff, rbf: d = 1, 2, any target) (affine)") \
   X("M", 1068, 1, "K", "learned, rff and rbf: number of features, 1..200 (20)")                   \
   X("bandwidth", 1069, 1, "X", "learned, rff: omega ~ N(0, 1/bandwidth^2), units sd(q_t) (1)")     \
   X("width", 1070, 1, "X", "learned, rbf: bump width, units sd(q_t); 0 = centre spacing (0)")      \
-  X("centres", 1071, 1, "NAME", "learned, rbf: grid | quantile (of q_t) (grid)")                   \
+  X("centres", 1071, 1, "NAME", "learned, rbf: grid (d = 2: M = g^2) | quantile (of q_t) (grid)")                   \
   X("cov-file-sha256", 1035, 1, "HEX", "SHA-256 the --cov-file must have (result specs pin it)") \
   X("mixture-file-sha256", 1036, 1, "HEX", "SHA-256 the --mixture-file must have")
 
