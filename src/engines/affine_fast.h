@@ -64,6 +64,14 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
                                    const ctr_affine_spectrum *check, double *check_err,
                                    ctr_error *err);
 
+/* The kernels' 1 - cos theta = 1 - sqrt(1 - x) (theory §9.20), exported for the tests: the
+ * degree index for a chunk whose steps all have x <= xmax (0: the closed form with a square
+ * root; k = 1..5: the Taylor series of degree ctr_affine_series_degree(k), truncation error
+ * below 2^-56 relative), and omega at x with the series of index k (0: the closed form). */
+int ctr_affine_series_index(double xmax);
+int ctr_affine_series_degree(int index);
+double ctr_affine_omega(double x, int index);
+
 /* Delta / G = sqrt(1 - y) - 1 = expm1(D_N), cancellation-free. */
 double ctr_affine_shrink(double y);
 
