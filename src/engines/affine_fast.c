@@ -49,6 +49,8 @@ double ctr_affine_omega(double x, int index) {
 
 int ctr_affine_series_degree(int index) { return SERIES_DEG[index]; }
 
+double ctr_affine_series_xmax(int index) { return SERIES_XMAX[index]; }
+
 /* Schedule constants of one chunk of steps t0..t0+C-1 (as in affine.c's step_coefs), and the
  * kernel degree index: the series whenever every step's bound on x allows it. */
 typedef struct {

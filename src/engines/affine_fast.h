@@ -70,6 +70,7 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
  * below 2^-56 relative), and omega at x with the series of index k (0: the closed form). */
 int ctr_affine_series_index(double xmax);
 int ctr_affine_series_degree(int index);
+double ctr_affine_series_xmax(int index); /* the bound on x of index 1..5 */
 double ctr_affine_omega(double x, int index);
 
 /* Delta / G = sqrt(1 - y) - 1 = expm1(D_N), cancellation-free. */
