@@ -59,18 +59,24 @@ typedef struct {
   double *a2, *s2, *kap, *xm;
 } chunk_sched;
 
-static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c) {
-  c->t0 = t0, c->C = C;
-  double *restrict a2 = c->a2, *restrict s2 = c->s2, *restrict kap = c->kap, *restrict xm = c->xm;
-  const double *restrict a = s->a + t0, *restrict sd = s->s + t0, *restrict beta = s->beta + t0;
-  for (int i = 0; i < C; i++) { /* restrict locals: gcc vectorises the sqrt and division */
+/* The per-step constants (a separate function with restrict parameters: gcc vectorises the
+ * square root and divisions here, not when the pointers come out of the structs). */
+__attribute__((target_clones("avx512f", "avx2", "default"), noinline)) static void fill_steps(
+    int C, const double *restrict a, const double *restrict sd, const double *restrict beta,
+    double *restrict a2, double *restrict s2, double *restrict kap, double *restrict xm) {
+  for (int i = 0; i < C; i++) {
     double at = a[i], st = sd[i], ap = a[i - 1], sp = sd[i - 1], b = beta[i];
     double q = ap * b / (st + sqrt(1 - b) * sp), r = q / (at * sp + ap * st);
     a2[i] = at * at, s2[i] = st * st, kap[i] = q * q;
     xm[i] = r * r; /* max over lambda > 0 of lambda kap / (v_t v_{t-1}), theory §9.20 */
   }
+}
+
+static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c) {
+  c->t0 = t0, c->C = C;
+  fill_steps(C, s->a + t0, s->s + t0, s->beta + t0, c->a2, c->s2, c->kap, c->xm);
   double m = 0;
-  for (int i = 0; i < C; i++) m = xm[i] > m ? xm[i] : m;
+  for (int i = 0; i < C; i++) m = c->xm[i] > m ? c->xm[i] : m;
   c->deg = ctr_affine_series_index(m * (1 + 0x1p-40)); /* margin for the rounding of m */
 }
 
@@ -115,40 +121,38 @@ BLOCK_KERNELS(16)
  * step sets combines exactly as 1 - (1 - y_a)(1 - y_b) = y_a + y_b - y_a y_b, so the lanes are
  * merged in a fixed tree at the end of the chunk (no per-step horizontal sum, no padding).
  * The per-step sums add the eigenvalues in index order. */
-enum { W = 8, STEPS_MAX = 8 };
+enum { W = 8, STEPS_MAX = 8, CHUNK_MAX = 1024 }; /* CHUNK_MAX: lanes_alloc's largest chunk */
 
 static double ymerge(double a, double b) { return a + b - a * b; }
 
+/* Two passes over the chunk: the per-step terms in a flat loop (vectorised over steps), then
+ * the lane recursion for y in blocks of W steps (the pattern gcc vectorises in BLOCK_KERNEL;
+ * one loop doing both stayed scalar). Lane of step i: i mod W, as before the split. */
 #define STEPS_KERNEL(NAME, K)                                                                    \
   __attribute__((target_clones("avx512f", "avx2", "default"))) static void NAME(                 \
       int C, const double *restrict a2, const double *restrict s2,                              \
       const double *restrict kap, double l, double w, double *y, double *vp,                    \
       double *restrict part, int first) {                                                       \
-    double yl[W] = {0}, v0 = a2[0] * l + s2[0];                                                  \
-    int i = 0;                                                                                   \
-    for (; i < C && i < W; i++) { /* head: v_{t-1} from the carried state at i = 0 */           \
-      double v = a2[i] * l + s2[i], vq = i ? a2[i - 1] * l + s2[i - 1] : *vp;                    \
-      double x = l * kap[i] / (v * vq), om = omega(x, K);                                        \
-      part[i] = (first ? 0.0 : part[i]) + w * om * om;                                           \
-      yl[i] += x * (1.0 - yl[i]);                                                                \
+    double yl[W] = {0}, xb[CHUNK_MAX];                                                           \
+    {                                                                                            \
+      double v = a2[0] * l + s2[0], x = l * kap[0] / (v * *vp), om = omega(x, K);                \
+      part[0] = (first ? 0.0 : part[0]) + w * om * om;                                           \
+      xb[0] = x;                                                                                 \
     }                                                                                            \
-    for (; i + W <= C; i += W)                                                                   \
-      for (int k = 0; k < W; k++) {                                                              \
-        double v = a2[i + k] * l + s2[i + k], vq = a2[i + k - 1] * l + s2[i + k - 1];            \
-        double x = l * kap[i + k] / (v * vq), om = omega(x, K);                                  \
-        part[i + k] = (first ? 0.0 : part[i + k]) + w * om * om;                                 \
-        yl[k] += x * (1.0 - yl[k]);                                                              \
-      }                                                                                          \
-    for (int k = 0; i < C; i++, k++) {                                                           \
+    for (int i = 1; i < C; i++) {                                                                \
       double v = a2[i] * l + s2[i], vq = a2[i - 1] * l + s2[i - 1];                              \
       double x = l * kap[i] / (v * vq), om = omega(x, K);                                        \
       part[i] = (first ? 0.0 : part[i]) + w * om * om;                                           \
-      yl[k] += x * (1.0 - yl[k]);                                                                \
+      xb[i] = x;                                                                                 \
     }                                                                                            \
+    int i = 0;                                                                                   \
+    for (; i + W <= C; i += W)                                                                   \
+      for (int k = 0; k < W; k++) yl[k] += xb[i + k] * (1.0 - yl[k]);                            \
+    for (int k = 0; i < C; i++, k++) yl[k] += xb[i] * (1.0 - yl[k]);                             \
     for (int h = W / 2; h >= 1; h /= 2)                                                          \
       for (int k = 0; k < h; k++) yl[k] = ymerge(yl[k], yl[k + h]);                              \
     *y = ymerge(*y, yl[0]);                                                                      \
-    *vp = C > 1 ? a2[C - 1] * l + s2[C - 1] : v0;                                                \
+    *vp = a2[C - 1] * l + s2[C - 1];                                                             \
   }
 
 STEPS_KERNEL(steps_0, 0)
@@ -174,11 +178,12 @@ typedef struct {
   const kernel_fn *kern; /* by degree index */
   double *lam, *w, *y, *vp, *part; /* part: nb x C */
   double *stepS;                    /* per step of the chunk: the block partials, in block order */
+  double *rms;                      /* per step of the chunk: sqrt of stepS */
   chunk_sched cs;
 } lanes;
 
 static void lanes_free(lanes *L) {
-  free(L->lam), free(L->w), free(L->y), free(L->vp), free(L->part), free(L->stepS);
+  free(L->lam), free(L->w), free(L->y), free(L->vp), free(L->part), free(L->stepS), free(L->rms);
   free(L->cs.a2), free(L->cs.s2), free(L->cs.kap), free(L->cs.xm);
 }
 
@@ -191,14 +196,14 @@ static ctr_status lanes_alloc(lanes *L, const ctr_schedule *s, int n, const doub
   L->nb = L->bysteps ? 1 : (n + L->B - 1) / L->B;
   /* chunk: at most 2^21 partial sums in flight, at least 16 steps, at most 1024 */
   int64_t C = ((int64_t)1 << 21) / L->nb, steps = s->N - 1;
-  C = C < 16 ? 16 : C > 1024 ? 1024 : C;
+  C = C < 16 ? 16 : C > CHUNK_MAX ? CHUNK_MAX : C;
   L->C = (int)(C < steps ? C : steps);
   size_t m = (size_t)L->nb * L->B, c = (size_t)(L->C > 0 ? L->C : 1);
   L->lam = ctr_dalloc(m), L->w = ctr_dalloc(m), L->y = ctr_dalloc(m), L->vp = ctr_dalloc(m);
-  L->part = ctr_dalloc((size_t)L->nb * c), L->stepS = ctr_dalloc(c);
+  L->part = ctr_dalloc((size_t)L->nb * c), L->stepS = ctr_dalloc(c), L->rms = ctr_dalloc(c);
   L->cs.a2 = ctr_dalloc(c), L->cs.s2 = ctr_dalloc(c), L->cs.kap = ctr_dalloc(c);
   L->cs.xm = ctr_dalloc(c);
-  if (!L->lam || !L->w || !L->y || !L->vp || !L->part || !L->stepS || !L->cs.a2 || !L->cs.s2 ||
+  if (!L->lam || !L->w || !L->y || !L->vp || !L->part || !L->stepS || !L->rms || !L->cs.a2 || !L->cs.s2 ||
       !L->cs.kap || !L->cs.xm)
     return lanes_free(L), ctr_fail(err, CTR_ENOMEM, "engine: out of memory (%d lanes)", n);
   double a1 = s->a[1], s1 = s->s[1];
@@ -325,23 +330,34 @@ static ctr_status all_probes(const ctr_schedule *s, sums_ctx *c, ctr_error *err)
   return ctr_affine_jobs(&j, probe_one, probe_ws, free, (size_t)np, 200.0 * np * p->n, err);
 }
 
-/* Close one chunk: per step, the block partials in block order, then the step sums. */
+/* Close one chunk: per step, the block partials in block order, then the step sums; the
+ * steps between probes as runs (no log per step, ctr_stepsum_add_run). */
 static ctr_status chunk_sums(const ctr_schedule *s, const lanes *L, sums_ctx *c, ctr_error *err) {
-  for (int i = 0; i < L->cs.C; i++) {
-    int64_t t = L->cs.t0 + i;
-    double S = fmax(L->stepS[i], 0.0), l1 = 0; /* Chebyshev weights may be negative */
-    if (ctr_stepsum_is_probe(c->sumD, t)) {
-      l1 = c->l1[c->iprobe];
-      ctr_status st =
-          check_step(s, c->check, t, c->iprobe++, S, l1, c->tau2, c->zero, c->check_err, err);
-      if (st) return st;
+  int C = L->cs.C;
+  double *restrict rms = L->rms;
+  const double *restrict S = L->stepS;
+  for (int i = 0; i < C; i++) /* Chebyshev weights may be negative */
+    rms[i] = sqrt(S[i] > 0 ? S[i] : 0.0);
+  for (int i = 0; i < C;) {
+    int64_t t = L->cs.t0 + i, tp = ctr_stepsum_next_probe(c->sumD);
+    if (tp != t) {
+      int n = tp - t < C - i ? (int)(tp - t) : C - i;
+      ctr_stepsum_add_run(c->sumD, t, n, rms + i);
+      i += n;
+      continue;
     }
-    ctr_stepsum_add(c->sumD, t, sqrt(S), l1);
-    if (c->eps_t > 0) {
-      if (c->sumE) ctr_stepsum_add(c->sumE, t, c->eps_t, c->eps_t);
+    double l1 = c->l1[c->iprobe];
+    ctr_status st = check_step(s, c->check, t, c->iprobe++, fmax(S[i], 0.0), l1, c->tau2, c->zero,
+                               c->check_err, err);
+    if (st) return st;
+    ctr_stepsum_add(c->sumD, t, rms[i], l1);
+    i++;
+  }
+  if (c->eps_t > 0)
+    for (int i = 0; i < C; i++) {
+      if (c->sumE) ctr_stepsum_add(c->sumE, L->cs.t0 + i, c->eps_t, c->eps_t);
       if (c->bsum) *c->bsum += c->eps_t;
     }
-  }
   return CTR_OK;
 }
 
