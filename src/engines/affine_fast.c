@@ -80,6 +80,30 @@ static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c)
   c->deg = ctr_affine_series_index(m * (1 + 0x1p-40)); /* margin for the rounding of m */
 }
 
+/* The lane sum of a step as the fixed tree acc[k] += acc[k + h], h = B/2, ..., 1, in GCC's
+ * generic vectors (the loop form compiled to scalar code through the stack); the same
+ * additions in the same order in every clone. */
+typedef double v8d __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) double lane_sum8(const double *acc) {
+  v8d a;
+  memcpy(&a, acc, sizeof a);
+  v4d b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  v2d c = __builtin_shufflevector(b, b, 0, 1) + __builtin_shufflevector(b, b, 2, 3);
+  return c[0] + c[1];
+}
+
+static inline __attribute__((always_inline)) double lane_sum16(const double *acc) {
+  v8d lo, hi;
+  memcpy(&lo, acc, sizeof lo), memcpy(&hi, acc + 8, sizeof hi);
+  lo += hi;
+  double s[8];
+  memcpy(s, &lo, sizeof s);
+  return lane_sum8(s);
+}
+
 /* One block of B lanes through one chunk, 1 - cos theta by omega(., K). State (y, v_{t-1}) in
  * local arrays that gcc keeps in registers; the lane sum of each step is a fixed tree, the
  * same in every clone. */
@@ -99,9 +123,7 @@ static void chunk_fill(const ctr_schedule *s, int64_t t0, int C, chunk_sched *c)
         acc[k] = ww[k] * om * om;                                                                \
         pv[k] = v;                                                                               \
       }                                                                                          \
-      for (int h = B / 2; h >= 1; h /= 2)                                                        \
-        for (int k = 0; k < h; k++) acc[k] += acc[k + h];                                        \
-      part[i] = acc[0];                                                                          \
+      part[i] = lane_sum##B(acc);                                                                \
     }                                                                                            \
     for (int k = 0; k < B; k++) y[k] = yy[k], vp[k] = pv[k];                                    \
   }
