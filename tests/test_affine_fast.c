@@ -8,7 +8,7 @@
  *   b. 1 and 2 OpenMP threads give bit-identical results (fast and Chebyshev paths);
  *   c. the Chebyshev path agrees with the exact path to 1e-10 and reports itself; a spectrum
  *      that is not smooth in log lambda (two far clusters, huge range) falls back to exact;
- *   d. the kernels' series for 1 - sqrt(1 - x) (theory §9.20): every degree against a long
+ *   d. the kernels' series for 1 - sqrt(1 - x) (theory.md §9.20): every degree against a long
  *      double closed form to 4 ulp at its bound on x (where its last coefficients weigh most),
  *      the switch rule at the bounds, and the cases of (a) cover every degree index and the
  *      closed form (chunks of 1024 steps, as the kernel uses below 2048 blocks).

@@ -9,7 +9,7 @@
 #include "core/parfor.h"
 #include "wasserstein/gaussian.h"
 
-/* 1 - cos theta = 1 - sqrt(1 - x), x = sin^2 theta (theory §9.20). Degree 0: the closed form
+/* 1 - cos theta = 1 - sqrt(1 - x), x = sin^2 theta (theory.md §9.20). Degree 0: the closed form
  * x / (1 + sqrt(1 - x)), one square root and one division. Degree K: the Taylor series
  * sum_{k<=K} c_k x^k with c_k = Catalan(k-1) / 2^(2k-1) (exact in binary), by Horner with plain
  * * and + (the project builds with -ffp-contract=off, so every clone rounds the same way);
@@ -19,7 +19,7 @@ static const double CAT[] = {0,           1.0 / 2,      1.0 / 8,        1.0 / 16
                              429.0 / 32768, 715.0 / 65536};
 enum { NDEG = 6 }; /* degree index 0 = closed form, 1..5 = the series degrees below */
 static const int SERIES_DEG[NDEG] = {0, 2, 3, 4, 6, 9};
-/* largest x (a power of 2) with (c_{K+1} / c_1) x^K / (1 - x) <= 2^-56, theory §9.20 */
+/* largest x (a power of 2) with (c_{K+1} / c_1) x^K / (1 - x) <= 2^-56, theory.md §9.20 */
 static const double SERIES_XMAX[NDEG] = {1.0, 0x1p-27, 0x1p-18, 0x1p-13, 0x1p-9, 0x1p-6};
 
 static inline __attribute__((always_inline)) double omega(double x, int K) {
@@ -68,7 +68,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"), noinline)) static vo
     double at = a[i], st = sd[i], ap = a[i - 1], sp = sd[i - 1], b = beta[i];
     double q = ap * b / (st + sqrt(1 - b) * sp), r = q / (at * sp + ap * st);
     a2[i] = at * at, s2[i] = st * st, kap[i] = q * q;
-    xm[i] = r * r; /* max over lambda > 0 of lambda kap / (v_t v_{t-1}), theory §9.20 */
+    xm[i] = r * r; /* max over lambda > 0 of lambda kap / (v_t v_{t-1}), theory.md §9.20 */
   }
 }
 
