@@ -7,7 +7,11 @@
  *      errors none and fit-bias;
  *   b. 1 and 2 OpenMP threads give bit-identical results (fast and Chebyshev paths);
  *   c. the Chebyshev path agrees with the exact path to 1e-10 and reports itself; a spectrum
- *      that is not smooth in log lambda (two far clusters, huge range) falls back to exact.
+ *      that is not smooth in log lambda (two far clusters, huge range) falls back to exact;
+ *   d. the kernels' series for 1 - sqrt(1 - x) (theory.md §9.20): every degree against a long
+ *      double closed form to 4 ulp at its bound on x (where its last coefficients weigh most),
+ *      the switch rule at the bounds, and the cases of (a) cover every degree index and the
+ *      closed form (chunks of 1024 steps, as the kernel uses below 2048 blocks).
  * Prints "ok - name" or "FAIL - ..."; exits 0 when every check passes. */
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +24,7 @@
 #include "check.h"
 #include "fixtures.h"
 #include "engines/affine.h"
+#include "engines/affine_fast.h"
 #include "metrics/gaussian_metrics.h"
 #include "core/schedule.h"
 #include "targets/gaussian.h"
@@ -108,6 +113,9 @@ static void test_exact(void) {
       {CTR_TARGET_POWER, 64, 20000, CTR_ERR_NONE},     {CTR_TARGET_GEOMETRIC, 300, 3000, CTR_ERR_FIT_BIAS},
       {CTR_TARGET_ISOTROPIC, 16, 100000, CTR_ERR_NONE}, {CTR_TARGET_GEOMETRIC, 2, 50, CTR_ERR_NONE},
       {CTR_TARGET_GEOMETRIC, 37, 200000, CTR_ERR_NONE},
+      {CTR_TARGET_POWER, 100, 300, CTR_ERR_NONE}, /* series of degree 9 */
+      /* series of degree 2 on every chunk (x <= 2^-27), both kernel layouts */
+      {CTR_TARGET_GEOMETRIC, 4, 1000000, CTR_ERR_NONE}, {CTR_TARGET_POWER, 20, 1000000, CTR_ERR_FIT_BIAS},
       /* enough work per chunk for the parallel blocks and probe quadratures */
       {CTR_TARGET_GEOMETRIC, 1100, 5000, CTR_ERR_FIT_BIAS}};
   for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
@@ -131,6 +139,52 @@ static void test_exact(void) {
     ctr_affine_result_free(ref), ctr_affine_result_free(f1), ctr_affine_result_free(f2);
     ctr_target_free(tg), ctr_schedule_free(s);
   }
+}
+
+/* Degree indices the kernel uses on the schedule of N steps: chunks of 1024 steps from t = 2,
+ * each at the index of its largest bound kap_t / (a_t s_{t-1} + a_{t-1} s_t)^2 (recomputed
+ * here from the schedule). Bit k set: index k used. */
+static unsigned degrees_used(int64_t N) {
+  ctr_schedule *s = sched(N);
+  unsigned used = 0;
+  for (int64_t t0 = 2; t0 <= N; t0 += 1024) {
+    double m = 0;
+    for (int64_t t = t0; t < t0 + 1024 && t <= N; t++) {
+      double b = s->beta[t], ap = s->a[t - 1], sp = s->s[t - 1], at = s->a[t], st = s->s[t];
+      double q = ap * b / (st + sqrt(1 - b) * sp), r = q / (at * sp + ap * st);
+      m = fmax(m, r * r);
+    }
+    used |= 1u << ctr_affine_series_index(m * (1 + 0x1p-40));
+  }
+  ctr_schedule_free(s);
+  return used;
+}
+
+/* d: each series degree at its bound and below against 1 - sqrt(1 - x) in long double; a
+ * coefficient off by 1e-6 relative moves omega by more than 4 ulp at the bound of some degree
+ * (c_2 at 2^-27: 2e-15; c_k, k <= 8, inside degree 9 at 2^-6). */
+static void test_series(void) {
+  static const int64_t Ns[] = {50, 100, 300, 1000, 3000, 20000, 1000000}; /* test_exact's N */
+  unsigned used = 0;
+  for (size_t i = 0; i < sizeof Ns / sizeof Ns[0]; i++) used |= degrees_used(Ns[i]);
+  check_true("engine cases use the closed form and every series degree", used == 0x3f,
+             "an index is not exercised");
+  double worst = 0;
+  int rule = 1;
+  for (int k = 0; k <= 5; k++) {
+    double xm = k ? ctr_affine_series_xmax(k) : 0.5;
+    if (k) rule &= ctr_affine_series_index(xm) == k &&
+                   ctr_affine_series_index(xm * (1 + 0x1p-50)) == (k < 5 ? k + 1 : 0);
+    for (double f = 1; f > 1e-3; f /= 7) {
+      long double x = xm * f, ref = x / (1 + sqrtl(1 - x));
+      worst = fmax(worst, (double)fabsl((ctr_affine_omega((double)x, k) - ref) / ref));
+    }
+  }
+  check_true("series switch rule at the bounds", rule, "index off");
+  char name[96];
+  snprintf(name, sizeof name, "series of every degree = 1 - sqrt(1 - x) to 4 ulp [worst %.1e]",
+           worst);
+  check_true(name, worst <= 0x1p-50, "coefficient or degree wrong");
 }
 
 /* c: Chebyshev path against the exact fast path (itself checked against the reference). */
@@ -177,6 +231,7 @@ static void test_fallback(void) {
 }
 
 int main(void) {
+  test_series();
   test_exact();
   test_cheb();
   test_fallback();

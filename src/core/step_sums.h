@@ -26,6 +26,15 @@ int ctr_stepsum_probe_steps(const ctr_stepsum *s, const int64_t **steps);
 /* Record step t: its RMS and, at a probe step, its exact L1 (ignored otherwise). */
 void ctr_stepsum_add(ctr_stepsum *s, int64_t t, double rms, double l1);
 
+/* The next probe step to come (INT64_MAX when none is left). */
+int64_t ctr_stepsum_next_probe(const ctr_stepsum *s);
+
+/* Record steps t0..t0+n-1, none of them a probe (all before the next probe): the totals of n
+ * calls of ctr_stepsum_add, added in the same order, with the weights log(t / t_a) from one log
+ * and a log1p series in (t - t0) / t0 when the run is short against t0 (a log per step
+ * otherwise); the weights then differ from the per-step logs by a few ulp. */
+void ctr_stepsum_add_run(ctr_stepsum *s, int64_t t0, int n, const double *rms);
+
 /* Totals; *exact = 1 when every step was a probe. */
 void ctr_stepsum_finish(ctr_stepsum *s, double *l1, double *rms, int *exact);
 

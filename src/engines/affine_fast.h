@@ -7,8 +7,10 @@
  *   y_t = 1 - prod_{s <= t} cos^2 theta_s = y_{t-1} + sin^2 theta_t (1 - y_{t-1}),
  * a sum of non-negative terms: no cancellation, no logarithm per step (y_N is about 1e-6 at
  * N = 1e7, 1 - y is never formed as the answer). Per step and eigenvalue: one division for
- * sin^2 theta_t = lambda kap_t / (v_t v_{t-1}), one square root and one division for
- * 1 - cos theta_t (the per-step bias D_t, whose RMS over the eigenvalues is summed).
+ * sin^2 theta_t = lambda kap_t / (v_t v_{t-1}), and 1 - cos theta_t (the per-step bias D_t,
+ * whose RMS over the eigenvalues is summed) by a Taylor series of degree 2..9 when a bound on
+ * sin^2 theta over all lambda allows it in the whole chunk, else by one square root and one
+ * more division (theory.md §9.20).
  *
  * Layout: eigenvalues in fixed blocks of B lanes (B = 4, 8 or 16, chosen from the number of
  * eigenvalues only), steps in chunks with the schedule constants precomputed per chunk; a
@@ -63,6 +65,15 @@ ctr_status ctr_affine_fast_deficit(const ctr_schedule *s, int n, const double *l
                                    ctr_stepsum *sumE, double eps_fit, double *bsum, double *y,
                                    const ctr_affine_spectrum *check, double *check_err,
                                    ctr_error *err);
+
+/* The kernels' 1 - cos theta = 1 - sqrt(1 - x) (theory.md §9.20), exported for the tests: the
+ * degree index for a chunk whose steps all have x <= xmax (0: the closed form with a square
+ * root; k = 1..5: the Taylor series of degree ctr_affine_series_degree(k), truncation error
+ * below 2^-56 relative), and omega at x with the series of index k (0: the closed form). */
+int ctr_affine_series_index(double xmax);
+int ctr_affine_series_degree(int index);
+double ctr_affine_series_xmax(int index); /* the bound on x of index 1..5 */
+double ctr_affine_omega(double x, int index);
 
 /* Delta / G = sqrt(1 - y) - 1 = expm1(D_N), cancellation-free. */
 double ctr_affine_shrink(double y);
