@@ -83,7 +83,7 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
                                  const double *xs, ctr_lip_lower *out, ctr_error *err);
 
 /* The same with the tangent integrator chosen (targets/lip_span.h; the default above is
- * CTR_LIP_TANGENT_NORMALISED), for tests and bench/bench_lip.c. */
+ * CTR_LIP_TANGENT_PAIR), for tests and bench/bench_lip.c. */
 ctr_status ctr_lip_lower_compute_tangent(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                          const double *xs, int tangent, ctr_lip_lower *out,
                                          ctr_error *err);
