@@ -3,7 +3,7 @@
  * of seed 1), with either tangent integrator (targets/lip_span.h, theory.md §9.19), so that L's
  * cost is separated from the chain engine's (docs/benchmarks.md "Lipschitz lower bound").
  *
- *   bench_lip PRESET d K sigma N lip_points [plain|normalised [R]]
+ *   bench_lip PRESET d K sigma N lip_points [plain|normalised|pair [R]]
  *
  * R: the preset's fixed radius (default: radius sqrt(d), --radius-growing).
  *
@@ -23,7 +23,7 @@
 
 int main(int argc, char **argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: bench_lip PRESET d K sigma N lip_points [plain|normalised [R]]\n");
+    fprintf(stderr, "usage: bench_lip PRESET d K sigma N lip_points [plain|normalised|pair [R]]\n");
     return 2;
   }
   ctr_error err;
@@ -31,8 +31,10 @@ int main(int argc, char **argv) {
   ctr_mixture_params_default(&mp);
   int tangent = CTR_LIP_TANGENT_NORMALISED;
   if (argc > 7 && !strcmp(argv[7], "plain")) tangent = CTR_LIP_TANGENT_PLAIN;
+  else if (argc > 7 && !strcmp(argv[7], "pair")) tangent = CTR_LIP_TANGENT_PAIR;
   else if (argc > 7 && strcmp(argv[7], "normalised")) {
-    fprintf(stderr, "bench_lip: integrator '%s' (accepted: plain, normalised)\n", argv[7]);
+    fprintf(stderr, "bench_lip: integrator '%s' (accepted: plain, normalised, pair)\n",
+            argv[7]);
     return 2;
   }
   if (ctr_mixture_preset_parse(argv[1], &mp.kind, &err)) {
@@ -65,7 +67,7 @@ int main(int argc, char **argv) {
   }
   printf("%s d=%d K=%d sigma=%g N=%lld starts=%d failed=%d integrator=%s log10_L=%.12g "
          "rel_err=%.2g |x*|=%.6g steps=%lu cpu_s=%.2f\n", argv[1], m->d, m->K, mp.sigma,
-         (long long)sp.N, lo.starts, lo.failed, tangent ? "plain" : "normalised",
+         (long long)sp.N, lo.starts, lo.failed, tangent == CTR_LIP_TANGENT_PLAIN ? "plain" : tangent == CTR_LIP_TANGENT_PAIR ? "pair" : "normalised",
          lo.log_L / M_LN10, lo.norm_err / lo.norm, lo.x_norm, lo.steps, cpu);
   free(xs), ctr_mixture_free(m), ctr_schedule_free(s);
   return 0;

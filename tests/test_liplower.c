@@ -348,6 +348,100 @@ static void test_tangent_cases(void) {
   ctr_mixture_free(m);
 }
 
+/* The pair phase (theory.md §9.21, CTR_LIP_TANGENT_PAIR, the default) against the normalised
+ * integration of the whole r x r tangent system (§9.19), both rk8pd at tolerance 1e-12: ln ||J||
+ * by the adjoint from level 1 at the midpoints y of the first npair mode pairs and at y moved by
+ * 0.3 level-1 widths along the pair's separation and across it (off the symmetric point: the
+ * pair's weights differ, the trajectory relaxes) and at the mode centre a_1 mu_j (there the
+ * separation's rate gamma ~ 0 and the complement's growth counts as much), to 1e-9 relative in the norm, at least 3/4 of
+ * the starts checked to engage the pair phase (a third mode may be near a midpoint); then the whole search's log L to 1e-8 relative. A wrong
+ * growth rate on the separation (gamma) or on its complement, or the two swapped, changes the
+ * norms by e^(hundreds). */
+static void test_pair(const char *what, ctr_mixture *m, int64_t N, int npair) {
+  ctr_schedule *s = paper(N);
+  ctr_error err;
+  ctr_lip_span *ls = NULL;
+  int d = m->d, K = m->K, engaged = 0, tried = 0;
+  double *y = ctr_dalloc(d), *xs = ctr_dalloc(4 * (size_t)d), worst = 0, lmax = 0;
+  double wid = sqrt(s->a[1] * s->a[1] * m->lam[m->lam_off[0]] + s->s[1] * s->s[1]);
+  ctr_status st = ctr_lip_span_alloc(m, &ls, &err);
+  for (int j = 0, q = 0; !st && j < K && q < npair; j++)
+    for (int k = j + 1; !st && k < K && q < npair; k++, q++)
+      for (int v = 0; !st && v < 4; v++) {
+        const double *mj = m->mu + (size_t)j * d, *mk = m->mu + (size_t)k * d;
+        double dn = 0, pn = 0;
+        for (int i = 0; i < d; i++) dn += (mj[i] - mk[i]) * (mj[i] - mk[i]);
+        int ax0 = fabs(mj[0] - mk[0]) > 0.9 * sqrt(dn) ? d - 1 : 0; /* not along e */
+        for (int i = 0; i < d; i++) { /* across: a coordinate axis minus its separation part */
+          double sep = (mj[i] - mk[i]) / sqrt(dn);
+          double ax = (i == ax0) - sep * (mj[ax0] - mk[ax0]) / sqrt(dn);
+          y[i] = s->a[1] * 0.5 * (mj[i] + mk[i]) + (v == 1 ? 0.3 * wid * sep : 0);
+          pn += ax * ax, xs[i] = ax;
+        }
+        for (int i = 0; v == 2 && i < d; i++) y[i] += 0.3 * wid * xs[i] / sqrt(pn);
+        for (int i = 0; v == 3 && i < d; i++) y[i] = s->a[1] * mj[i]; /* in a mode: gamma ~ 0 */
+        tried++, engaged += ctr_lip_span_pair_at(ls, s->a[1], s->s[1], y);
+        double ref = NAN, pr = NAN;
+        st = ctr_lip_lower_log_norm_at(m, s, y, 1, 1e100, CTR_LIP_TANGENT_NORMALISED, &ref, &err);
+        if (!st) st = ctr_lip_lower_log_norm_at(m, s, y, 1, 1e100, CTR_LIP_TANGENT_PAIR, &pr, &err);
+        worst = st ? INFINITY : fmax(worst, fabs(expm1(pr - ref)));
+        lmax = fmax(lmax, ref);
+      }
+  char name[260];
+  snprintf(name, sizeof name, "%s: %d of %d level-1 starts engage the pair phase (>= 3/4)", what, engaged,
+           tried);
+  check_true(name, !st && tried > 0 && 4 * engaged >= 3 * tried, st ? err.msg : "");
+  snprintf(name, sizeof name, "%s: ||J|| pair phase = whole tangent system (%d starts: midpoints "
+           "on and off the symmetric point, mode centres; largest log10 norm %.5g)", what, tried, lmax / M_LN10);
+  check_worst(name, worst, 1e-9, "");
+  ctr_rng r;
+  ctr_rng_init(&r, 13, CTR_RNG_TEST, d, 6);
+  ctr_mixture_sample_noised(m, s->a[N], s->s[N], &r, 4, xs, &err);
+  ctr_lip_lower a, b;
+  st = ctr_lip_lower_compute_tangent(m, s, 4, xs, CTR_LIP_TANGENT_NORMALISED, &a, &err);
+  if (!st) st = ctr_lip_lower_compute_tangent(m, s, 4, xs, CTR_LIP_TANGENT_PAIR, &b, &err);
+  printf("# %s: log10 L normalised %.12g (%lu steps), pair %.12g (%lu steps)\n", what,
+         a.log_L / M_LN10, a.steps, b.log_L / M_LN10, b.steps);
+  check_true("... and the whole search's log L to 1e-8 relative", !st && a.failed == 0 &&
+             b.failed == 0 && fabs(b.log_L - a.log_L) <= 1e-8 * a.log_L, "");
+  ctr_lip_span_free(ls), free(y), free(xs), ctr_schedule_free(s);
+}
+
+/* K modes with weights proportional to 1..K and radii 3..6 (no symmetry between a pair). */
+static ctr_mixture *modes_asym(int K, int d, double sigma, uint64_t seed) {
+  double *mu = ctr_dalloc((size_t)K * d), *w = ctr_dalloc(K), v = sigma * sigma;
+  ctr_mixture_cov *cov = calloc(K, sizeof *cov);
+  ctr_rng r;
+  ctr_rng_init(&r, seed, CTR_RNG_TEST, d, K);
+  for (int k = 0; k < K; k++) {
+    double n = 0, *u = mu + (size_t)k * d;
+    ctr_rng_normals(&r, d, u);
+    for (int i = 0; i < d; i++) n += u[i] * u[i];
+    for (int i = 0; i < d; i++) u[i] *= 3.0 * (1.0 + (double)k / K) / sqrt(n);
+    w[k] = 2.0 * (k + 1) / ((double)K * (K + 1)), cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &v};
+  }
+  ctr_mixture *m = NULL;
+  ctr_error err;
+  ctr_mixture_alloc(K, d, w, mu, cov, &m, &err);
+  free(mu), free(w), free(cov);
+  return m;
+}
+
+static void test_pair_cases(void) {
+  ctr_mixture *m = modes_r(8, 16, 0.1, 4.0, 14);
+  test_pair("8 modes on the sphere of radius 4, sigma 0.1, d = 16, N = 100", m, 100, 4);
+  ctr_mixture_free(m);
+  m = modes_asym(5, 6, 0.1, 15);
+  test_pair("5 modes, weights 1..5, radii 3..5.4, sigma 0.1, d = 6, N = 100", m, 100, 10);
+  ctr_mixture_free(m);
+  double w[2] = {0.3, 0.7}, mu[4] = {1, 0, -1, 0}, v = 0.01;
+  ctr_mixture_cov cov[2] = {{CTR_COV_ISO, &v}, {CTR_COV_ISO, &v}};
+  ctr_error err;
+  ctr_mixture_alloc(2, 2, w, mu, cov, &m, &err);
+  test_pair("two modes 0.3/0.7, sigma 0.1, d = 2 (r = 1)", m, 100, 1);
+  ctr_mixture_free(m);
+}
+
 /* One distill point of the sphere preset (K = 8, sigma 0.1, radius sqrt(d)), N = 100. */
 static ctr_status sphere_point(int d, ctr_point *row) {
   ctr_point_spec spec;
@@ -394,6 +488,7 @@ int main(void) {
   test_vs_exact(0.3, 0.1, 1e-6); /* sup ~3e20, off x = 0: no x in doubles resolves its peak */
   test_scaled_cases();
   test_tangent_cases();
+  test_pair_cases();
   test_sphere_overflow();
   return check_summary();
 }

@@ -58,16 +58,17 @@ static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
  *     (downward, ~40x fewer steps each) and three refinements. The steps of an upward
  *     evaluation grow ~linearly in d (log L does, for modes sqrt(2 d) apart).
  * Calibrated on the sphere preset, K = 8, sigma 0.1, radius sqrt(d), 32 sampled starts, with
- * the normalised tangent integrator (theory.md §9.19; docs/benchmarks.md, bench/bench_lip.c):
- * L alone took 1.35, 1.74, 2.05, 4.03, 6.13, 22.5 CPU s at d = 16, 32, 64, 128, 256, 1024
- * (N = 400; L barely depends on N), fitted by SEC_LIP_C d^LIP_D_EXP to within 1.3x (the plain
- * integrator's 2.3 .. 69 s at d = 4 .. 128 gave 0.71 d^0.97);
+ * the pair phase (theory.md §9.21; docs/benchmarks.md, bench/bench_lip.c): L alone took 0.64,
+ * 0.68, 1.60, 5.01 CPU s at d = 16, 64, 256, 1024 (N = 400; L barely depends on N), fitted by
+ * SEC_LIP_C d^LIP_D_EXP to within 1.45x (0.74x at d = 16, 1.41x at d = 64; a + b d would fit
+ * better: a fixed part plus pair-phase steps ~ ln L ~ d). Earlier integrators: the normalised
+ * one (§9.19) 1.35 .. 22.5 s at d = 16 .. 1024 gave 0.16 d^0.68, the plain one 0.71 d^0.97;
  * other K and lip_points scale it by the number of evaluations (pairs + LIP_REFINE_PAIRS +
  * lip_points / 40). Only K = 8 was measured: the O(K r^2) work per ODE step (r = min(K - 1, d))
  * is NOT modelled, so large K is underestimated. */
 #define SEC_LIP_EXACT 0.5   /* exact 1-D search, per point (product engine: ~0.4 s at N = 100) */
-#define SEC_LIP_C 0.16      /* lower bound, calibration case: seconds at d = 1 of the power law */
-#define LIP_D_EXP 0.68      /* its exponent in d */
+#define SEC_LIP_C 0.12      /* lower bound, calibration case: seconds at d = 1 of the power law */
+#define LIP_D_EXP 0.5       /* its exponent in d */
 #define LIP_REFINE_PAIRS 12 /* the three refinements, in midpoint evaluations (a guess: not
                                measured apart) */
 

@@ -337,7 +337,7 @@ static void recheck(lip_ctx *c, double *best, double *norm_err) {
  * is still a lower bound. Other failures (memory) end the search. */
 ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                  const double *xs, ctr_lip_lower *out, ctr_error *err) {
-  return ctr_lip_lower_compute_tangent(m, s, n, xs, CTR_LIP_TANGENT_NORMALISED, out, err);
+  return ctr_lip_lower_compute_tangent(m, s, n, xs, CTR_LIP_TANGENT_PAIR, out, err);
 }
 
 ctr_status ctr_lip_lower_compute_tangent(const ctr_mixture *m, const ctr_schedule *s, size_t n,
@@ -393,7 +393,7 @@ ctr_status ctr_lip_lower_log_norm_at(const ctr_mixture *m, const ctr_schedule *s
 ctr_status ctr_lip_lower_norm_at(const ctr_mixture *m, const ctr_schedule *s, const double *x,
                                  double *norm, ctr_error *err) {
   double l = 0;
-  ctr_status st = ctr_lip_lower_log_norm_at(m, s, x, 0, LIP_RESCALE, CTR_LIP_TANGENT_NORMALISED,
+  ctr_status st = ctr_lip_lower_log_norm_at(m, s, x, 0, LIP_RESCALE, CTR_LIP_TANGENT_PAIR,
                                            &l, err);
   if (!st) *norm = exp(l);
   return st;

@@ -36,7 +36,11 @@
  * the growth exactly, and the steps are limited only by stability on the decaying directions
  * (251 at d = 16, 380 at d = 64, 5316 at d = 1024 per midpoint evaluation; the search at d = 64:
  * 2.1 s against 38.6 s CPU, log10 L equal to 1e-12 relative; bench/bench_lip.c). The earlier
- * integrator stays available (CTR_LIP_TANGENT_PLAIN) as the tests' reference.
+ * integrator stays available (CTR_LIP_TANGENT_PLAIN) as the tests' reference. Still ~9x the rest
+ * of a point at d = 1024 (22.5 s): almost all steps are upward where only the valley's two
+ * components carry the posterior, and there the tangent equation has a closed form (theory.md
+ * §9.21, CTR_LIP_TANGENT_PAIR, the default): the same steps at ~1/5 of the cost (5.0 s at
+ * d = 1024, log10 L equal in 12 digits).
  * Restricting the search to V had been reverted once because in rotated coordinates the adjoint
  * stalled at 1e6 steps: GSL's standard control holds every component to abs + rel |y_i|, which
  * depends on the basis. The reduced flow uses a Euclidean-norm control instead (lip_span.h). */
@@ -83,7 +87,7 @@ ctr_status ctr_lip_lower_compute(const ctr_mixture *m, const ctr_schedule *s, si
                                  const double *xs, ctr_lip_lower *out, ctr_error *err);
 
 /* The same with the tangent integrator chosen (targets/lip_span.h; the default above is
- * CTR_LIP_TANGENT_NORMALISED), for tests and bench/bench_lip.c. */
+ * CTR_LIP_TANGENT_PAIR), for tests and bench/bench_lip.c. */
 ctr_status ctr_lip_lower_compute_tangent(const ctr_mixture *m, const ctr_schedule *s, size_t n,
                                          const double *xs, int tangent, ctr_lip_lower *out,
                                          ctr_error *err);

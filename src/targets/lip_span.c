@@ -142,7 +142,7 @@ static int span_rhs(double u, const double y[], double f[], void *params) {
  * GSL's standard one (control.c: safety 0.9, factors within [0.2, 5]). */
 typedef struct {
   double abs, rel;
-  size_t r;
+  size_t r, nvr; /* [0, r): trajectory; [r, nvr): tangent vectors; [nvr, dim): held absolutely */
 } norm_ctl;
 
 static void *nc_alloc(void) { return calloc(1, sizeof(norm_ctl)); }
@@ -159,15 +159,16 @@ static int nc_hadjust(void *state, size_t dim, unsigned int ord, const double y[
   const norm_ctl *c = state;
   double ex = 0, nx = 0, ev = 0, nv = 0;
   (void)yp;
-  size_t nvr = c->r * (c->r + 1);
+  size_t nvr = c->nvr;
   for (size_t i = 0; i < dim && i < nvr; i++) {
     if (i < c->r) ex += yerr[i] * yerr[i], nx += y[i] * y[i];
     else ev += yerr[i] * yerr[i], nv += y[i] * y[i];
   }
   double rmax = fmax(sqrt(ex) / (c->abs + c->rel * sqrt(nx)),
                      sqrt(ev) / (c->abs + c->rel * sqrt(nv)));
-  /* g = ln of the tangent vectors' scale (§9.19): its absolute error is their relative error */
-  if (dim > nvr) rmax = fmax(rmax, fabs(yerr[nvr]) / (c->abs + c->rel));
+  /* g (§9.19) or the pair's log-growths (§9.21): an absolute error there is the relative error
+   * of the tangent vectors */
+  for (size_t i = nvr; i < dim; i++) rmax = fmax(rmax, fabs(yerr[i]) / (c->abs + c->rel));
   if (!(rmax <= DBL_MAX)) rmax = DBL_MAX; /* NaN error: shrink */
   if (rmax > 1.1) {
     double f = 0.9 / pow(rmax, 1.0 / ord);
@@ -201,11 +202,133 @@ static const gsl_odeiv2_control_type norm_control = {
 
 static double noise_u(double a, double s) { return a < 0.5 ? -atanh(a) : log(s / (1.0 + a)); }
 
+/* ---------------- the pair phase (theory.md §9.21) ---------------- */
+
+/* A component whose posterior weight is below e^PAIR_LOG_NEG times the larger of the pair's is
+ * dropped: it changes the field and the growth rates by < e^-80 (~1e-35) relative. */
+#define PAIR_LOG_NEG (-80.0)
+
+typedef struct {
+  const ctr_mixture *m; /* the reduced mixture (dimension r) */
+  double lam;           /* the shared variance */
+  int j, k;             /* the two components that carry the posterior */
+  double *e, delta2;    /* e = (m_j - m_k) / |m_j - m_k| (0 if equal), delta2 = |m_j - m_k|^2 */
+  int left;             /* a third component stopped being negligible */
+} pair_sys;
+
+/* log pi_l - |c - a m_l|^2 / (2 S), the log posterior weight up to a constant. */
+static double pair_logw(const ctr_mixture *m, int l, double a, double S, const double *c) {
+  const double *ml = m->mu + (size_t)l * m->d;
+  double q = 0;
+  for (int i = 0; i < m->d; i++) q += (c[i] - a * ml[i]) * (c[i] - a * ml[i]);
+  return m->log_weight[l] - 0.5 * q / S;
+}
+
+/* The two largest posterior weights at (u, c), if every other one is negligible (return 1). */
+static int pair_find(const ctr_mixture *m, double lam, double u, const double *c, int *j,
+                     int *k) {
+  double a = 0.0 - tanh(u), s = 1.0 / cosh(u), S = a * a * lam + s * s;
+  double l1 = -INFINITY, l2 = -INFINITY, l3 = -INFINITY;
+  *j = 0, *k = 1;
+  for (int l = 0; l < m->K; l++) {
+    double v = pair_logw(m, l, a, S, c);
+    if (v > l1) l3 = l2, l2 = l1, *k = *j, l1 = v, *j = l;
+    else if (v > l2) l3 = l2, l2 = v, *k = l;
+    else if (v > l3) l3 = v;
+  }
+  return m->K >= 2 && *j != *k && isfinite(l1) && !(l3 - l1 > PAIR_LOG_NEG);
+}
+
+/* y = (c, G_perp, G_e): dc/du = a c - D(c) with D of the pair alone; G_perp' = alpha,
+ * G_e' = alpha - gamma (§9.21: A = alpha I - gamma e e^T). */
+static int pair_rhs(double u, const double y[], double f[], void *params) {
+  pair_sys *ps = params;
+  const ctr_mixture *m = ps->m;
+  int r = m->d;
+  double a = 0.0 - tanh(u), s = 1.0 / cosh(u), S = a * a * ps->lam + s * s;
+  double lj = pair_logw(m, ps->j, a, S, y), lk = pair_logw(m, ps->k, a, S, y);
+  for (int l = 0; l < m->K; l++)
+    if (l != ps->j && l != ps->k && pair_logw(m, l, a, S, y) - fmax(lj, lk) > PAIR_LOG_NEG) {
+      ps->left = 1;
+      return GSL_EBADFUNC;
+    }
+  double wj = 1.0 / (1.0 + exp(lk - lj)), wk = 1.0 / (1.0 + exp(lj - lk));
+  const double *mj = m->mu + (size_t)ps->j * r, *mk = m->mu + (size_t)ps->k * r;
+  double al = a * ps->lam / S, s2 = s * s / S;
+  for (int i = 0; i < r; i++) f[i] = a * y[i] - (al * y[i] + s2 * (wj * mj[i] + wk * mk[i]));
+  double alpha = a - al, gamma = a * s2 / S * wj * wk * ps->delta2;
+  f[r] = alpha, f[r + 1] = alpha - gamma;
+  for (int i = 0; i < r + 2; i++)
+    if (!isfinite(f[i])) return GSL_EBADFUNC;
+  return GSL_SUCCESS;
+}
+
+/* From (*u, c = y[0..r)) while only a pair of components carries the posterior: the reduced
+ * trajectory with the two log-growths, then the normalised state (c, W, g) of §9.19 written into
+ * y (V = e^g W = e^{sg G_perp} (I - e e^T) + e^{sg G_e} e e^T). Nothing is done (*u unchanged)
+ * when the start has three or more non-negligible components. *n += the steps taken. */
+static ctr_status pair_phase(const ctr_lip_span *ls, const ctr_flow_tol *tol, double sg,
+                             double *u, double u1, double *y, unsigned long nmax,
+                             unsigned long *n, ctr_error *err) {
+  const ctr_mixture *m = ls->mr;
+  int r = m->d;
+  pair_sys ps = {.m = m, .lam = ls->lam};
+  if (!pair_find(m, ls->lam, *u, y, &ps.j, &ps.k)) return CTR_OK;
+  size_t dim = (size_t)r + 2;
+  double *yp = ctr_dalloc(2 * dim), *y0 = yp ? yp + dim : NULL, dir = u1 < *u ? -1.0 : 1.0;
+  ps.e = ctr_dalloc(r);
+  gsl_odeiv2_system sys = {pair_rhs, NULL, dim, &ps};
+  gsl_odeiv2_driver *drv = yp && ps.e
+      ? gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, dir * 1e-3, tol->abs_tol,
+                                      tol->rel_tol)
+      : NULL;
+  gsl_odeiv2_control *ctl = drv ? gsl_odeiv2_control_alloc(&norm_control) : NULL;
+  ctr_status st = ctl ? CTR_OK : ctr_fail(err, CTR_ENOMEM, "Lipschitz pair: out of memory");
+  if (!st) {
+    ((norm_ctl *)ctl->state)->r = (size_t)r, ((norm_ctl *)ctl->state)->nvr = (size_t)r;
+    gsl_odeiv2_control_init(ctl, tol->abs_tol, tol->rel_tol, 1.0, 0.0);
+    gsl_odeiv2_control_free(drv->c), drv->c = ctl, ctl = NULL;
+    gsl_odeiv2_control_set_driver(drv->c, drv);
+    const double *mj = m->mu + (size_t)ps.j * r, *mk = m->mu + (size_t)ps.k * r;
+    for (int i = 0; i < r; i++) ps.e[i] = mj[i] - mk[i], ps.delta2 += ps.e[i] * ps.e[i];
+    for (int i = 0; i < r && ps.delta2 > 0; i++) ps.e[i] /= sqrt(ps.delta2);
+    memcpy(yp, y, sizeof(double) * r), yp[r] = yp[r + 1] = 0;
+  }
+  unsigned long k = 0;
+  while (!st && dir * (u1 - *u) > 0) {
+    double u0 = *u;
+    memcpy(y0, yp, sizeof(double) * dim);
+    int gs = gsl_odeiv2_evolve_apply(drv->e, drv->c, drv->s, drv->sys, u, u1, &drv->h, yp);
+    if (gs == GSL_EBADFUNC && ps.left) { /* back to the last step's end: the full system */
+      *u = u0, memcpy(yp, y0, sizeof(double) * dim);
+      break;
+    }
+    if (gs != GSL_SUCCESS || k++ == nmax)
+      st = ctr_fail(err, CTR_ENUMERIC, "Lipschitz pair: ODE solver failed after %lu steps: %s",
+                    k, gs == GSL_SUCCESS ? "too many steps" : gsl_strerror(gs));
+  }
+  if (!st) { /* V = e^g W with g the larger log-growth */
+    double gp = sg * yp[r], ge = sg * yp[r + 1], g = fmax(gp, ge);
+    double fp = exp(gp - g), fe = exp(ge - g);
+    memcpy(y, yp, sizeof(double) * r);
+    for (int i = 0; i < r; i++)
+      for (int l = 0; l < r; l++)
+        y[r + (size_t)i * r + l] = fp * ((i == l) - ps.e[i] * ps.e[l]) + fe * ps.e[i] * ps.e[l];
+    y[(size_t)r * (r + 1)] = g;
+  }
+  *n += k;
+  if (ctl) gsl_odeiv2_control_free(ctl);
+  if (drv) gsl_odeiv2_driver_free(drv);
+  free(yp), free(ps.e);
+  return st;
+}
+
 ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
                              const ctr_flow_tol *tol, const double *c, double sign, double above,
                              double *c_to, double *V, long *e2, unsigned long *steps,
                              ctr_error *err) {
-  int r = ls->r, normalised = ls->tangent == CTR_LIP_TANGENT_NORMALISED;
+  int pair = ls->tangent == CTR_LIP_TANGENT_PAIR;
+  int r = ls->r, normalised = ls->tangent == CTR_LIP_TANGENT_NORMALISED || pair;
   size_t dim = (size_t)r * (r + 1) + (size_t)normalised, nvr = (size_t)r * r;
   span_sys ss = {.m = ls->mr, .sign = sign, .normalised = normalised};
   double *y = ctr_dalloc(dim);
@@ -224,7 +347,7 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
   *e2 = 0;
   if (!ctl) st = ctr_fail(err, CTR_ENOMEM, "Lipschitz span: out of memory (r = %d)", r);
   if (!st) { /* the driver's standard control replaced by the norm control */
-    ((norm_ctl *)ctl->state)->r = (size_t)r;
+    ((norm_ctl *)ctl->state)->r = (size_t)r, ((norm_ctl *)ctl->state)->nvr = (size_t)r * (r + 1);
     gsl_odeiv2_control_init(ctl, tol->abs_tol, tol->rel_tol, 1.0, 0.0);
     gsl_odeiv2_control_free(drv->c), drv->c = ctl, ctl = NULL;
     gsl_odeiv2_control_set_driver(drv->c, drv);
@@ -232,6 +355,7 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
     for (int j = 0; j < r; j++) y[r + (size_t)j * r + j] = 1.0;
   }
   int gs = GSL_SUCCESS;
+  if (!st && pair) st = pair_phase(ls, tol, sign, &u, u1, y, nmax, &n, err);
   while (!st && gs == GSL_SUCCESS && dir * (u1 - u) > 0) {
     gs = gsl_odeiv2_evolve_apply(drv->e, drv->c, drv->s, drv->sys, &u, u1, &drv->h, y);
     if (gs == GSL_SUCCESS && n++ == nmax) gs = GSL_EMAXITER;
@@ -261,6 +385,19 @@ ctr_status ctr_lip_span_flow(const ctr_lip_span *ls, const ctr_flow_span *span,
   if (drv) gsl_odeiv2_driver_free(drv);
   free(y), free(ss.D), free(ss.GV), free(ss.work);
   return st;
+}
+
+int ctr_lip_span_pair_at(const ctr_lip_span *ls, double a, double s, const double *x) {
+  int j, k, r = ls->r;
+  double *c = ctr_dalloc((size_t)r + 1);
+  if (!c || r < 1) {
+    free(c);
+    return 0;
+  }
+  project(ls, x, c);
+  int on = pair_find(ls->mr, ls->lam, noise_u(a, s), c, &j, &k);
+  free(c);
+  return on;
 }
 
 /* sigma_max of the r x r matrix V (rows or columns: the same singular values), in log, with V

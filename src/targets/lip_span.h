@@ -34,8 +34,17 @@
 /* How the tangent vectors are integrated (theory.md §9.19). NORMALISED: as V = e^g W with
  * W' = sA W - mu W, g' = mu, mu = <W, sA W> / <W, W> (W keeps its norm; the growth sits in g, so
  * the steps are not limited by resolving it); PLAIN: V itself, rescaled by powers of two (the
- * earlier integrator, kept as the reference of tests/test_liplower.c). */
-typedef enum { CTR_LIP_TANGENT_NORMALISED = 0, CTR_LIP_TANGENT_PLAIN = 1 } ctr_lip_tangent;
+ * earlier integrator, kept as the reference of tests/test_liplower.c). PAIR (the search's
+ * default, theory.md §9.21): NORMALISED, except that while the posterior sits on two components
+ * (every other weight < e^-80 of the larger) A = alpha I - gamma e e^T with e fixed, so V is
+ * e^(s G_perp) (I - e e^T) + e^(s G_e) e e^T in closed form from two scalar integrals, and only the
+ * r-dimensional trajectory and those two integrals are integrated (r + 2 numbers instead of
+ * r^2 + r + 1); the rest of the span from where a third component appears. */
+typedef enum {
+  CTR_LIP_TANGENT_NORMALISED = 0,
+  CTR_LIP_TANGENT_PLAIN = 1,
+  CTR_LIP_TANGENT_PAIR = 2
+} ctr_lip_tangent;
 
 typedef struct {
   int d, r;
@@ -75,6 +84,10 @@ ctr_status ctr_lip_span_log_norm(const ctr_lip_span *ls, const ctr_flow_span *do
                                  const ctr_flow_tol *tol, const double *p, int upward,
                                  double above, double *log_norm, double *xn,
                                  unsigned long *steps, ctr_error *err);
+
+/* 1 if the pair phase (CTR_LIP_TANGENT_PAIR, theory.md §9.21) starts at x (length d) at the
+ * level (a, s): all but two posterior weights below e^-80 times the largest. For tests. */
+int ctr_lip_span_pair_at(const ctr_lip_span *ls, double a, double s, const double *x);
 
 /* The full d x d Jacobian Q^T J_r Q + beta (I - Q^T Q) and y = Phi(x) over span (any
  * direction), from the reduced flow, for tests against the d x d variational equation. */
