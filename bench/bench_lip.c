@@ -1,7 +1,7 @@
 /* bench_lip.c: CPU time of the Lipschitz lower bound (targets/lip_lower.h) alone, on the starts a
- * point uses (simulate/point_run.c: lip_points samples of q_N from the CTR_RNG_LIPSCHITZ stream
- * of seed 1), with either tangent integrator (targets/lip_span.h, theory.md §9.19), so that L's
- * cost is separated from the chain engine's (docs/benchmarks.md "Lipschitz lower bound").
+ * point uses (simulate/point_mixture.c: lip_points samples of q_N from the CTR_RNG_LIPSCHITZ
+ * stream of seed 1), with either tangent integrator (targets/lip_span.h, theory.md §9.19), so
+ * that L's cost is separated from the chain engine's (docs/benchmarks.md "Lipschitz lower bound").
  *
  *   bench_lip PRESET d K sigma N lip_points [plain|normalised [R]]
  *

@@ -2,9 +2,9 @@
  * §9.16): every coordinate of X_0 independently 0.5 N(-m, sigma^2) + 0.5 N(m, sigma^2) (the
  * product_bimodal preset, 2^d modes) on the exact product engine (engines/product.h). The values
  * are computed exactly as `ctrate run --target product_bimodal --engine product --m M --sigma S`
- * computes them (simulate/point_run.c's run_product: the same coordinate group, the same engine
- * defaults, w1 = min(E||u||, W2) as the row's w1_hi_normal), so the written command reproduces
- * them to the last bit. */
+ * computes them (simulate/point_exact.c's ctr_point_run_product: the same coordinate group, the
+ * same engine defaults, w1 = min(E||u||, W2) as the row's w1_hi_normal), so the written command
+ * reproduces them to the last bit. */
 #include "sweep/search_product.h"
 
 #include <math.h>

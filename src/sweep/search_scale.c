@@ -127,7 +127,7 @@ static ctr_status eval_d(const ctr_scale_family *f, const ctr_schedule *s, const
     return CTR_OK;
   }
   ctr_radial_params p;
-  ctr_radial_params_default(&p); /* as simulate/point_run.c's run_radial */
+  ctr_radial_params_default(&p); /* as simulate/point_exact.c's ctr_point_run_radial */
   if (f->grid_G) p.G = f->grid_G;
   if (f->grid_Q) p.Q = f->grid_Q;
   ctr_radial_result *r = NULL;
