@@ -1,7 +1,9 @@
 /* bench_limit_avx.c: throughput of SLEEF's 1-ULP vector log1p and exp on one core with AVX2 (4
  * lanes) and AVX-512 (8 lanes), and the peak FMA rate, the machine's limits for the engines'
- * inner loops (issue 13, bench_limit.h). Compiled with -mavx2 -mfma -mavx512f; the caller
- * checks the CPU first. */
+ * inner loops (issue 13, bench_limit.h). Compiled twice (bench/meson.build): with -mavx2 -mfma
+ * -DBENCH_AVX2 for the AVX2 functions and with -mavx512f added and -DBENCH_AVX512 for the
+ * AVX-512 ones, so that the AVX2 code cannot contain AVX-512 instructions; the caller checks
+ * the CPU first. */
 #include <immintrin.h>
 #include <sleef.h>
 
@@ -26,20 +28,24 @@
     return REDUCE(acc) != 0 ? (double)REPS * LEN / t : 0;                                       \
   }
 
-static double sum4(__m256d v) {
+static inline double sum4(__m256d v) {
   double o[4];
   _mm256_storeu_pd(o, v);
   return o[0] + o[1] + o[2] + o[3];
 }
 
+#ifdef BENCH_AVX2
 VEC_RATE(bench_log1p_avx2, __m256d, 4, _mm256_setzero_pd, _mm256_add_pd, _mm256_loadu_pd,
          Sleef_log1pd4_u10avx2, sum4, -1e-4)
-VEC_RATE(bench_log1p_avx512, __m512d, 8, _mm512_setzero_pd, _mm512_add_pd, _mm512_loadu_pd,
-         Sleef_log1pd8_u10avx512f, _mm512_reduce_add_pd, -1e-4)
 VEC_RATE(bench_exp_avx2, __m256d, 4, _mm256_setzero_pd, _mm256_add_pd, _mm256_loadu_pd,
          Sleef_expd4_u10avx2, sum4, -30.0)
+#endif
+#ifdef BENCH_AVX512
+VEC_RATE(bench_log1p_avx512, __m512d, 8, _mm512_setzero_pd, _mm512_add_pd, _mm512_loadu_pd,
+         Sleef_log1pd8_u10avx512f, _mm512_reduce_add_pd, -1e-4)
 VEC_RATE(bench_exp_avx512, __m512d, 8, _mm512_setzero_pd, _mm512_add_pd, _mm512_loadu_pd,
          Sleef_expd8_u10avx512f, _mm512_reduce_add_pd, -30.0)
+#endif
 
 /* a <- a m + c on FMA_ACC independent vectors: 2 W FMA_ACC flops an iteration. */
 #define FMA_RATE(NAME, VT, W, SET1, FMADD, ADD, REDUCE)                                          \
@@ -56,6 +62,10 @@ VEC_RATE(bench_exp_avx512, __m512d, 8, _mm512_setzero_pd, _mm512_add_pd, _mm512_
     return REDUCE(s) > 0 ? 2.0 * W * FMA_ACC * (double)FMA_REPS / t : 0;                         \
   }
 
+#ifdef BENCH_AVX2
 FMA_RATE(bench_fma_avx2, __m256d, 4, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd, sum4)
+#endif
+#ifdef BENCH_AVX512
 FMA_RATE(bench_fma_avx512, __m512d, 8, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd,
          _mm512_reduce_add_pd)
+#endif
