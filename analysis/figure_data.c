@@ -96,13 +96,23 @@ static double bound_C(const ctr_plot_input *in, grp *g0, char *src, size_t n) {
   return C;
 }
 
-static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, ctr_error *err) {
-  size_t idx[MAXC * 8], n = ctr_fig_family_by(in->s, in->ref, 0, keep_clean, idx, 1), nN = 0;
+/* The reference family's error-free groups (at most MAXC, into idx; the others counted in
+ * m->left_out), whether they span several d, and the most values of N in one of them. */
+static size_t clean_groups(const ctr_plot_input *in, ctr_fig_meta *m, size_t *idx, int *with_d,
+                           size_t *nN) {
+  size_t n = ctr_fig_family_by(in->s, in->ref, 0, keep_clean, idx, 1);
   if (n > MAXC) n = MAXC;
   m->left_out = ctr_fig_left_out(in->s, keep_clean, idx, n);
-  int with_d = ctr_fig_several_d(in->s, idx, n);
+  *with_d = ctr_fig_several_d(in->s, idx, n), *nN = 0;
   for (size_t i = 0; i < n; i++)
-    nN = in->s->groups[idx[i]].nN > nN ? in->s->groups[idx[i]].nN : nN;
+    *nN = in->s->groups[idx[i]].nN > *nN ? in->s->groups[idx[i]].nN : *nN;
+  return n;
+}
+
+static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, ctr_error *err) {
+  size_t idx[MAXC * 8], nN;
+  int with_d;
+  size_t n = clean_groups(in, m, idx, &with_d, &nN);
   if (!n) return ctr_fig_skip(m, "no error-free group (eps = 0 or error none) with a usable W");
   if (nN < 2) return ctr_fig_skip(m, "one value of N only");
   char src[300];
@@ -134,12 +144,9 @@ static int fig_rate(const ctr_plot_input *in, const char *path, ctr_fig_meta *m,
 }
 
 static int fig_local(const ctr_plot_input *in, const char *path, ctr_fig_meta *m, ctr_error *err) {
-  size_t idx[MAXC * 8], n = ctr_fig_family_by(in->s, in->ref, 0, keep_clean, idx, 1), nN = 0;
-  if (n > MAXC) n = MAXC;
-  m->left_out = ctr_fig_left_out(in->s, keep_clean, idx, n);
-  int with_d = ctr_fig_several_d(in->s, idx, n);
-  for (size_t i = 0; i < n; i++)
-    nN = in->s->groups[idx[i]].nN > nN ? in->s->groups[idx[i]].nN : nN;
+  size_t idx[MAXC * 8], nN;
+  int with_d;
+  size_t n = clean_groups(in, m, idx, &with_d, &nN);
   if (nN < 3)
     return ctr_fig_skip(m, n ? "needs three or more values of N" : "no error-free group with a usable W");
   const char *fam = in->s->groups[idx[0]].family;

@@ -15,9 +15,17 @@ Scaling (issue 13 point 7): the exponent of CPU time against n, fitted by least 
 log-log for C and for POT, with the local exponents between neighbouring n (their spread shows
 how far the times are from one power law).
 
-usage: /usr/bin/python3 bench/bench_assign.py PATH/TO/wassign_cli [N ...]
+Fraction of the machine's limit (issue 13 point 1), with PATH/TO/bench_limits given: the
+solver's inner loop is the row scan of the shortest-path searches (ctr_wa_relax, one subtract,
+compare and blend per cost); wassign_cli reports the rows scanned (iterations), so its W1 and W2
+solves scan (iterations_W1 + iterations_W2) n costs. The limit is that count at the scan's own
+rate on a row kept in L1 (bench_limits: relax_f32_per_s, float costs, the solver's dense path),
+measured in the same run; "c_of_limit" is that time over the C CPU time. Reading the cost rows
+from memory, building them, the bookkeeping and start-up are what keep it below 1.
+
+usage: /usr/bin/python3 bench/bench_assign.py PATH/TO/wassign_cli [--limits PATH/TO/bench_limits] [N ...]
 Output: one JSON line per case {"n", "d", "reps", "c_cpu", "pot_cpu", "c_wall", "pot_wall",
-"ratio", "c_maxrss_mb", "W1_c", "W1_pot", "W2_c", "W2_pot", "rel_diff", "optimal"}, then the
+"ratio", "c_maxrss_mb", "W1_c", "W1_pot", "W2_c", "W2_pot", "rel_diff", "optimal", "rows_scanned", "c_of_limit"}, then the
 table, the fitted exponents and PASS/FAIL lines. Exit 1 if a solve, an agreement check or the
 target fails."""
 import json
@@ -50,7 +58,7 @@ def c_solve(cli, path, n, d):
     res, peak = {}, 0.0
     for line in out.splitlines():
         f = line.split()
-        res[f[0]] = (float(f[1]), int(f[3]))
+        res[f[0]] = (float(f[1]), int(f[3]), int(f[5]))
         peak = max(peak, float(f[7]) / 1024.0)  # VmHWM of the solver's own image
     return sec, ru.ru_utime + ru.ru_stime, peak, res
 
@@ -73,8 +81,13 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__)
         return 2
-    cli = argv[1]
-    sizes = [int(v) for v in argv[2:]] or [1000, 2000, 5000, 10000]
+    cli, rest = argv[1], argv[2:]
+    scan_rate = math.nan
+    if rest[:1] == ["--limits"] and len(rest) >= 2:
+        lim = json.loads(subprocess.run([rest[1]], capture_output=True, text=True,
+                                        check=True).stdout)
+        scan_rate, rest = lim["relax_f32_per_s"], rest[2:]
+    sizes = [int(v) for v in rest] or [1000, 2000, 5000, 10000]
     rng = np.random.default_rng(20240611)
     rc = 0
     rows = []
@@ -107,15 +120,19 @@ def main(argv):
                "ratio": best["pot_cpu"] / best["c_cpu"], "c_maxrss_mb": best["rss"],
                "W1_c": got["W1"][0], "W1_pot": want["W1"], "W2_c": got["W2"][0],
                "W2_pot": want["W2"], "rel_diff": rel,
-               "optimal": int(got["W1"][1] == 1 and got["W2"][1] == 1)}
+               "optimal": int(got["W1"][1] == 1 and got["W2"][1] == 1),
+               "rows_scanned": got["W1"][2] + got["W2"][2],
+               "c_of_limit": (got["W1"][2] + got["W2"][2]) * n / scan_rate / best["c_cpu"]}
         rows.append(row)
         print(json.dumps(row), flush=True)
     print(f"{'n':>6} {'C cpu s':>9} {'POT cpu s':>10} {'POT/C':>6} {'C wall s':>9} "
-          f"{'POT wall s':>10} {'C MB':>6} {'rel diff':>8}")
+          f"{'POT wall s':>10} {'C MB':>6} {'rel diff':>8} {'of limit':>8}")
     for r in rows:
         print(f"{r['n']:6d} {r['c_cpu']:9.3f} {r['pot_cpu']:10.3f} {r['ratio']:6.2f} "
               f"{r['c_wall']:9.3f} {r['pot_wall']:10.3f} {r['c_maxrss_mb']:6.0f} "
-              f"{r['rel_diff']:8.1e}")
+              f"{r['rel_diff']:8.1e} {r['c_of_limit']:8.3f}")
+    print(f"# of limit: rows scanned x n at the in-cache scan rate ({scan_rate:.3g} costs/s, "
+          "bench_limits) over C's CPU time")
     if len(rows) >= 2:
         ns = [r["n"] for r in rows]
         for who, key in (("C", "c_cpu"), ("POT", "pot_cpu")):

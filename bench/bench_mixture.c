@@ -18,6 +18,17 @@
  *        distill: DDIM denoiser calls per second = points * (N - 1) / seconds
  *        (the flow map's own denoiser calls are not counted in either).
  *
+ * Fraction of the machine's limit (issue 13 point 1, docs/benchmarks.md): a posterior draw
+ * needs at least K exponentials (the log-sum-exp of the weights), the squared distances to K
+ * means in r dimensions (2 K r flops; r = d, or the span of the means on the low-rank path) and
+ * r normals (a log and a sincospi per pair: counted as one vector evaluation each), so one core
+ * does at most 1 / ((K + r) / E + 2 K r / F) draws a second, with E SLEEF's vector exp
+ * throughput and F the peak FMA rate, both measured in this run (bench_limit.h). A DDIM
+ * denoiser call (distill) draws no normals: 1 / (K / E + 2 K d / F). "fraction_of_limit" is the
+ * engine's rate per CPU second of its sampling loop (engine CPU time minus the flow map's) over
+ * that limit; the uniform for the categorical draw, the random bits and the bookkeeping are not
+ * in the limit.
+ *
  * usage: bench_mixture [N POINTS CHAINS]   (default: 200 2000 4)
  *        bench_mixture --sphere D K N POINTS CHAINS [NUMPY_SCRIPT [MIN_SPEEDUP]]
  *          (the chain engine on the sphere preset, sigma 0.1, radius sqrt(d): old full-space
@@ -43,6 +54,9 @@
 #include "targets/mixture.h"
 #include "core/rng.h"
 #include "core/schedule.h"
+#include "engines/chain_lowrank.h"
+
+#include "bench_limit.h"
 
 #define REPS 3
 #define NFIX 13
@@ -52,9 +66,27 @@ static int fail(const char *what, const ctr_error *err) {
   return 1;
 }
 
+/* The limit above: draws (or denoiser calls) per second for K components in r dims with
+ * `normals` Gaussian draws each. */
+typedef struct {
+  double exp_per_s, flops_per_s;
+} limits;
+
+static limits measure_limits(void) {
+  double r[3];
+  limits l = {bench_limit_exp(r), bench_limit_fma()};
+  return l;
+}
+
+static double draw_limit(const limits *l, double K, double r, double normals) {
+  if (!(l->exp_per_s > 0 && l->flops_per_s > 0)) return NAN; /* built without SLEEF */
+  return 1 / ((K + normals) / l->exp_per_s + 2 * K * r / l->flops_per_s);
+}
+
 /* Best time of ctr_flow_map (with the halved-tolerance estimate, as the engines call it) over
  * `points` starting points from q_N. */
-static int time_flow(const ctr_schedule *s, const ctr_mixture *m, int points, double *best) {
+static int time_flow(const ctr_schedule *s, const ctr_mixture *m, int points, double *best,
+                     double *best_cpu) {
   ctr_error err = {0};
   ctr_denoiser den = ctr_mixture_denoiser(m);
   ctr_flow_span span;
@@ -69,9 +101,9 @@ static int time_flow(const ctr_schedule *s, const ctr_mixture *m, int points, do
     free(x);
     return fail("flow start points", &err);
   }
-  *best = INFINITY;
+  *best = *best_cpu = INFINITY;
   for (int rep = 0; rep < REPS; rep++) {
-    double t0 = omp_get_wtime();
+    double t0 = omp_get_wtime(), c0 = bench_cpu_now();
     for (int i = 0; i < points; i++) {
       double y, yerr;
       if (ctr_flow_map(&den, &span, &tol, x + i, &y, &yerr, &err)) {
@@ -79,8 +111,9 @@ static int time_flow(const ctr_schedule *s, const ctr_mixture *m, int points, do
         return fail("flow map", &err);
       }
     }
-    double t = omp_get_wtime() - t0;
+    double t = omp_get_wtime() - t0, c = bench_cpu_now() - c0;
     if (t < *best) *best = t;
+    if (c < *best_cpu) *best_cpu = c;
   }
   free(x);
   return 0;
@@ -161,20 +194,29 @@ static int sphere_main(int argc, char **argv) {
   ctr_chain_params cp;
   ctr_chain_params_default(&cp);
   cp.points = (int)P, cp.chains = (int)M, cp.seed = 1;
-  double samples = (double)P * (double)M * (double)(N - 1), loop[2] = {0, 0};
+  double samples = (double)P * (double)M * (double)(N - 1), loop[2] = {0, 0}, frac[2] = {0, 0};
+  ctr_chain_lowrank *lr = NULL; /* r: the dimension the default path's draws run in */
+  if (ctr_chain_lowrank_alloc(m, s, &lr, &err)) return fail("low-rank span", &err);
+  int r_span = lr ? lr->r : (int)d; /* NULL: the default path is the full-space one */
+  ctr_chain_lowrank_free(lr);
+  limits lim = measure_limits();
   int rc = 0;
   for (int fs = 1; !rc && fs >= 0; fs--) {
     double t = 0, cpu = 0, tf = 0;
     ctr_chain_result r;
     if ((rc = time_chain(s, m, &cp, fs, &t, &cpu, &tf, &r))) break;
     loop[fs] = cpu - tf;
+    int rr = fs ? (int)d : r_span;
+    double limit = draw_limit(&lim, (double)K, rr, rr);
+    frac[fs] = samples / (cpu - tf) / limit;
     printf("{\"impl\": \"c\", \"engine\": \"chain\", \"target\": \"sphere\", \"path\": \"%s\", "
            "\"d\": %ld, \"K\": %ld, \"N\": %ld, \"points\": %ld, \"chains\": %ld, \"reps\": %d, "
            "\"seconds\": %.6g, \"cpu_seconds\": %.6g, \"cpu_seconds_flow\": %.6g, "
            "\"samples_per_s\": %.6g, \"engine_samples_per_s\": %.6g, \"sq\": %.9g, "
-           "\"sq_se\": %.3g, \"l1\": %.9g, \"l1_se\": %.3g, \"flow_err\": %.3g}\n",
+           "\"sq_se\": %.3g, \"l1\": %.9g, \"l1_se\": %.3g, \"flow_err\": %.3g, \"r\": %d, "
+           "\"limit_per_s\": %.6g, \"fraction_of_limit\": %.4g}\n",
            fs ? "full" : "default", d, K, N, P, M, REPS, t, cpu, tf, samples / (cpu - tf),
-           samples / cpu, r.sq, r.sq_se, r.l1, r.l1_se, r.flow_err);
+           samples / cpu, r.sq, r.sq_se, r.l1, r.l1_se, r.flow_err, rr, limit, frac[fs]);
     fflush(stdout);
   }
   if (!rc) {
@@ -182,8 +224,10 @@ static int sphere_main(int argc, char **argv) {
     double np = script ? numpy_rate(script, d, K, N, P, M) : NAN;
     printf("{\"engine\": \"chain\", \"summary\": true, \"d\": %ld, \"K\": %ld, \"N\": %ld, "
            "\"speedup_vs_full\": %.4g, \"full_vs_numpy\": %.4g, \"default_vs_numpy\": %.4g, "
-           "\"min_speedup\": %g}\n", d, K, N, speedup, samples / loop[1] / np,
-           samples / loop[0] / np, min_speedup);
+           "\"min_speedup\": %g, \"full_of_limit\": %.4g, \"default_of_limit\": %.4g, "
+           "\"exp_per_s\": %.4g, \"fma_flops_per_s\": %.4g}\n", d, K, N, speedup,
+           samples / loop[1] / np, samples / loop[0] / np, min_speedup, frac[1], frac[0],
+           lim.exp_per_s, lim.flops_per_s);
     if (script && !isfinite(np)) rc = fail("numpy reference", &(ctr_error){.msg = "failed"});
     if (speedup < min_speedup) {
       fprintf(stderr, "bench_mixture: d = %ld K = %ld: speed-up %.3g < target %g\n", d, K,
@@ -229,22 +273,24 @@ int main(int argc, char **argv) {
   if (ctr_mixture_from_params(&mp, &m, &err)) return fail("mixture", &err);
   int rc = 0;
 
-  double t_flow;
-  if (time_flow(s, m, (int)points, &t_flow)) rc = 1;
+  double t_flow = NAN, c_flow = NAN;
+  if (time_flow(s, m, (int)points, &t_flow, &c_flow)) rc = 1;
+  limits lim = measure_limits();
+  double limit = draw_limit(&lim, m->K, m->d, m->d), dlimit = draw_limit(&lim, m->K, m->d, 0);
 
   /* chain engine */
   ctr_chain_params cp;
   ctr_chain_params_default(&cp);
   cp.points = (int)points, cp.chains = (int)chains, cp.seed = 1;
   ctr_chain_result cr;
-  double best = INFINITY, cpu = INFINITY;
+  double best = INFINITY, cpu = INFINITY, cpu_flow = 0;
   for (int rep = 0; !rc && rep < REPS; rep++) {
     double t0 = omp_get_wtime();
     clock_t c0 = clock();
     if (ctr_chain_run(&cp, s, m, &cr, &err)) rc = fail("chain", &err);
     double t = omp_get_wtime() - t0, c = (double)(clock() - c0) / CLOCKS_PER_SEC;
     if (t < best) best = t;
-    if (c < cpu) cpu = c;
+    if (c < cpu) cpu = c, cpu_flow = cr.flow_seconds;
   }
   if (!rc) {
     double samples = (double)points * (double)chains * (double)(N - 1);
@@ -252,9 +298,11 @@ int main(int argc, char **argv) {
            "\"chains\": %ld, \"reps\": %d, \"seconds\": %.6g, \"cpu_seconds\": %.6g, "
            "\"seconds_flow\": %.6g, "
            "\"samples_per_s\": %.6g, \"sq\": %.17g, \"sq_se\": %.17g, \"l1\": %.17g, "
-           "\"l1_se\": %.17g, \"flow_err\": %.3g}\n",
+           "\"l1_se\": %.17g, \"flow_err\": %.3g, \"loop_per_cpu_s\": %.6g, "
+           "\"limit_per_s\": %.6g, \"fraction_of_limit\": %.4g}\n",
            N, points, chains, REPS, best, cpu, t_flow, samples / best, cr.sq, cr.sq_se, cr.l1,
-           cr.l1_se, cr.flow_err);
+           cr.l1_se, cr.flow_err, samples / (cpu - cpu_flow), limit,
+           samples / (cpu - cpu_flow) / limit);
     fflush(stdout);
   }
 
@@ -278,9 +326,10 @@ int main(int argc, char **argv) {
            "\"reps\": %d, \"seconds\": %.6g, \"cpu_seconds\": %.6g, \"seconds_flow\": %.6g, "
            "\"calls_per_s\": %.6g, "
            "\"sq\": %.17g, \"sq_se\": %.17g, \"l1\": %.17g, \"l1_se\": %.17g, "
-           "\"flow_err\": %.3g}\n",
+           "\"flow_err\": %.3g, \"loop_per_cpu_s\": %.6g, \"limit_per_s\": %.6g, "
+           "\"fraction_of_limit\": %.4g}\n",
            N, points, REPS, best, cpu, t_flow, calls / best, dr.sq, dr.sq_se, dr.l1, dr.l1_se,
-           dr.flow_err);
+           dr.flow_err, calls / (cpu - c_flow), dlimit, calls / (cpu - c_flow) / dlimit);
     fflush(stdout);
   }
 

@@ -91,6 +91,7 @@ def case(cli, n, d, m, rng, tmp):
             "pot_max_cpu": pm_cpu, "pot_max_wall": pm_wall,
             "c_cpu": c_same["cpu_seconds"], "c_wall": c_same["seconds"],
             "c_own_cpu": c_own["cpu_seconds"], "c_own_wall": c_own["seconds"],
+            "c_of_limit": c_same["fraction_of_limit"],
             "ratio_sliced": ps_cpu / c_same["cpu_seconds"],
             "ratio_max": pm_cpu / c_same["cpu_seconds"],
             "ratio_own_vs_both": (ps_cpu + pm_cpu) / c_own["cpu_seconds"],
@@ -133,14 +134,15 @@ def main(argv):
         f"; time ~ n^{np.polyfit(ln, lt, 1)[0]:.2f} (local exponents {local})")
     ok = True
     print(f"{'n':>7} {'d':>4} {'m':>4} {'C cpu s':>9} {'POT sliced':>10} {'POT max':>9} "
-          f"{'sliced x':>8} {'max x':>6} {'C own s':>8} {'own x':>6}")
+          f"{'sliced x':>8} {'max x':>6} {'C own s':>8} {'own x':>6} {'of limit':>8}")
     for r in rows:
         print(f"{r['n']:7d} {r['d']:4d} {r['m']:4d} {r['c_cpu']:9.4f} {r['pot_sliced_cpu']:10.4f} "
               f"{r['pot_max_cpu']:9.4f} {r['ratio_sliced']:8.2f} {r['ratio_max']:6.2f} "
-              f"{r['c_own_cpu']:8.4f} {r['ratio_own_vs_both']:6.2f}")
+              f"{r['c_own_cpu']:8.4f} {r['ratio_own_vs_both']:6.2f} {r['c_of_limit']:8.3f}")
     print("# sliced x, max x: POT's CPU time over C's for the same m directions (target >= 3); "
           "own x: POT sliced + max-sliced over the library's full run (its own m directions "
-          "and the max-sliced ascent), informative")
+          "and the max-sliced ascent), informative; of limit: the projections' 2 d n m flops at "
+          "the measured peak FMA rate over C's CPU time (same directions; sorts not in the limit)")
     for r in rows:
         tag = f"n={r['n']} d={r['d']} m={r['m']}"
         checks = [

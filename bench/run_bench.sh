@@ -38,6 +38,10 @@
 #   sliced and max-sliced W1 (bench/bench_sliced) against POT's sliced_wasserstein_distance and
 #     max_sliced_wasserstein_distance (bench/bench_sliced.py): target 3x POT's CPU time for the
 #     same m directions; same directions agree to 1e-12, independent ones within 4 se.
+# Fraction of the machine's limit (issue 13 point 1): every engine's rate is also printed as a
+#   fraction of a limit measured in the same run (bench/bench_limit.h: SLEEF vector log1p and
+#   exp, peak FMA, the assignment scan in cache), defined per engine in docs/benchmarks.md
+#   "Fraction of the machine's limit"; reported only, no threshold.
 # Exit status 1 if a check fails, 2 on setup errors.
 set -euo pipefail
 
@@ -60,7 +64,7 @@ if [ ! -x "$BENCH" ]; then
   BENCH=$TMP/bench_affine
   # shellcheck disable=SC2046
   gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
-    -I"$BUILD" "$ROOT/bench/bench_affine.c" "$BUILD/libctrate.a" \
+    -I"$BUILD" "$ROOT/bench/bench_affine.c" "$ROOT/bench/bench_limit.c" "$BUILD/libctrate.a" \
     $(pkg-config --cflags --libs gsl hdf5) $(pkg-config --libs sleef 2>/dev/null) -lhdf5_serial_hl -lm -o "$BENCH" ||
     { echo "run_bench: cannot build bench_affine" >&2; exit 2; }
 fi
@@ -131,7 +135,8 @@ for prog in bench/bench_mixture tests/wassign_cli; do
   exe=$TMP/$(basename "$prog")
   # shellcheck disable=SC2046
   gcc -std=c11 -D_DEFAULT_SOURCE -O3 -fopenmp -I"$ROOT/src" -I"$ROOT/src/cli" -I"$ROOT/analysis" \
-    -I"$BUILD" "$ROOT/$prog.c" "$BUILD/libctrate.a" \
+    -I"$BUILD" "$ROOT/$prog.c" $(case $prog in bench/*) echo "$ROOT/bench/bench_limit.c" ;; esac) \
+    "$BUILD/libctrate.a" \
     $(pkg-config --cflags --libs gsl hdf5) $(pkg-config --libs sleef 2>/dev/null) -lhdf5_serial_hl -lm -o "$exe" ||
     { echo "run_bench: cannot build $prog" >&2; exit 2; }
   case $prog in bench/*) BENCH_MIX=$exe ;; *) WCLI=$exe ;; esac
@@ -179,6 +184,9 @@ for eng, key, unit in (("chain", "samples_per_s", "post. samples/s"),
     rows.append((f"{eng} ({unit})", a[key], b[key], a[key] / b[key],
                  b["cpu_seconds"] / a["cpu_seconds"],
                  f"z(sq)={zs['sq']:+.2f} z(l1)={zs['l1']:+.2f}"))
+    print(f"# {eng}: sampling loop {a['loop_per_cpu_s']:.3g}/CPU s, {a['fraction_of_limit']:.3f} of "
+          f"the limit {a['limit_per_s']:.3g}/s (docs/benchmarks.md: K exps, 2 K r flops and, for the "
+          f"chain, r normals per draw at the measured SLEEF exp and peak FMA rates)")
     print(f"# {eng}: C {a['seconds']:.3g} s (flow map part {a['seconds_flow']:.3g} s), "
           f"numpy {b['seconds']:.3g} s (flow part {b['seconds_flow']:.3g} s); "
           f"flow_err C {a['flow_err']:.2g}, numpy {b['flow_err']:.2g}; without the flow map "
@@ -237,7 +245,9 @@ fi
 # ---- transport against POT (issue 13 points 6, 7): targets and agreement checks in the scripts
 echo
 echo "== assignment solver against POT ot.emd2 (n = 1000 .. 10000, d = 10; POT takes minutes) ..."
-OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" "$ROOT/bench/bench_assign.py" "$WCLI" |
+LIMARG=()
+[ -x "$BUILD/bench/bench_limits" ] && LIMARG=(--limits "$BUILD/bench/bench_limits")
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" "$ROOT/bench/bench_assign.py" "$WCLI" "${LIMARG[@]}" |
   grep -v '^{' || fail=1
 echo
 echo "== sliced and max-sliced W1 against POT ..."

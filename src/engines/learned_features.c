@@ -1,7 +1,7 @@
 /* engines/learned_features.c: random Fourier features and radial basis functions, CT from
  * samples in d = 1 (engines/learned_features.h, theory.md §13.4). */
 #include "engines/learned_features.h"
-#include "engines/learned_poly.h" /* ctr_learned_pairs_1d */
+#include "engines/learned_poly.h" /* ctr_learned_pairs_1d, ctr_learned_gh_rule */
 
 #include <math.h>
 #include <stdlib.h>
@@ -135,17 +135,6 @@ static double fstar(const ctr_schedule *s, const ctr_mixture *m, int64_t t, cons
   return acc / tot;
 }
 
-/* standard-normal Gauss-Hermite rule: nodes x, weights w with sum w = 1 */
-static int gh_rule(size_t n, double *x, double *w) {
-  gsl_integration_fixed_workspace *ws =
-      gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, n, 0.0, 0.5, 0.0, 0.0);
-  if (!ws) return 0;
-  const double *nx = gsl_integration_fixed_nodes(ws), *nw = gsl_integration_fixed_weights(ws);
-  for (size_t i = 0; i < n; i++) x[i] = nx[i], w[i] = nw[i] / sqrt(2 * M_PI);
-  gsl_integration_fixed_free(ws);
-  return 1;
-}
-
 /* The quadrature of L2(q_t): nodes X, weights W (sum 1), and f*_t at the nodes. */
 typedef struct {
   int n;
@@ -159,7 +148,7 @@ static int quad_build(const ctr_schedule *s, const ctr_mixture *m, int64_t t,
   double *xo = ctr_dalloc((size_t)nodes), *wo = ctr_dalloc((size_t)nodes), *lw = ctr_dalloc((size_t)m->K);
   q->n = m->K * nodes;
   q->X = ctr_dalloc((size_t)q->n), q->W = ctr_dalloc((size_t)q->n), q->F = ctr_dalloc((size_t)q->n);
-  int ok = xo && wo && lw && q->X && q->W && q->F && gh_rule((size_t)nodes, xo, wo);
+  int ok = xo && wo && lw && q->X && q->W && q->F && ctr_learned_gh_rule((size_t)nodes, xo, wo);
   for (int k = 0, i = 0; ok && k < m->K; k++) {
     double mu, lam;
     comp(m, k, &mu, &lam);

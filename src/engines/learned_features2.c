@@ -1,6 +1,7 @@
 /* engines/learned_features2.c: random Fourier features and radial basis functions, CT from
  * samples in d = 2 (engines/learned_features2.h, theory.md §13.6). */
 #include "engines/learned_features2.h"
+#include "engines/learned_poly.h" /* ctr_learned_gh_rule */
 
 #include <math.h>
 #include <stdlib.h>
@@ -288,23 +289,12 @@ static ctr_status node_chunk(void *ctx, size_t i, void *ws, ctr_error *err) {
   return CTR_OK;
 }
 
-/* standard-normal Gauss-Hermite rule: nodes x, weights w with sum w = 1 */
-static int gh_rule(size_t n, double *x, double *w) {
-  gsl_integration_fixed_workspace *ws =
-      gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, n, 0.0, 0.5, 0.0, 0.0);
-  if (!ws) return 0;
-  const double *nx = gsl_integration_fixed_nodes(ws), *nw = gsl_integration_fixed_weights(ws);
-  for (size_t i = 0; i < n; i++) x[i] = nx[i], w[i] = nw[i] / sqrt(2 * M_PI);
-  gsl_integration_fixed_free(ws);
-  return 1;
-}
-
 static int quad_build(const ctr_schedule *s, const ctr_mixture *m, int64_t t,
                       const ctr_lfeat2_fn *f_prev, int Q, quad *q) {
   size_t cap = (size_t)m->K * (size_t)Q * (size_t)Q;
   double *z = ctr_dalloc((size_t)Q), *wz = ctr_dalloc((size_t)Q);
   q->X = ctr_dalloc(2 * cap), q->W = ctr_dalloc(cap), q->F = ctr_dalloc(2 * cap), q->n = 0;
-  int ok = z && wz && q->X && q->W && q->F && gh_rule((size_t)Q, z, wz) &&
+  int ok = z && wz && q->X && q->W && q->F && ctr_learned_gh_rule((size_t)Q, z, wz) &&
            fstar_prepare(&q->fs, s, m, t, f_prev);
   double a = s->a[t], sg = s->s[t];
   for (int k = 0; ok && k < m->K; k++) {

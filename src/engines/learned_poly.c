@@ -29,8 +29,8 @@ static void comp(const ctr_mixture *m, int k, double *mu, double *lam) {
   *mu = m->mu[k], *lam = m->lam[m->lam_off[k]];
 }
 
-/* standard-normal Gauss-Hermite rule: nodes x, weights w with sum w = 1 */
-static int gh_rule(size_t n, double *x, double *w) {
+/* learned_poly.h */
+int ctr_learned_gh_rule(size_t n, double *x, double *w) {
   gsl_integration_fixed_workspace *ws =
       gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, n, 0.0, 0.5, 0.0, 0.0);
   if (!ws) return 0;
@@ -67,7 +67,7 @@ static double fstar(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int 
 double ctr_lpoly_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, int p,
                       const ctr_lpoly_fn *g, const ctr_lpoly_fn *f_prev) {
   double xi[Q_IN], wi[Q_IN], xo[Q_OUT], wo[Q_OUT], acc = 0;
-  if (!gh_rule(Q_IN, xi, wi) || !gh_rule(Q_OUT, xo, wo)) return NAN;
+  if (!ctr_learned_gh_rule(Q_IN, xi, wi) || !ctr_learned_gh_rule(Q_OUT, xo, wo)) return NAN;
   for (int k = 0; k < m->K; k++) {
     double mu, lam;
     comp(m, k, &mu, &lam);
@@ -92,7 +92,8 @@ double ctr_lpoly_class_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t
   double G[(CTR_LPOLY_PMAX + 1) * (CTR_LPOLY_PMAX + 1)] = {0}, b[CTR_LPOLY_PMAX + 1] = {0};
   ctr_lpoly_fn g = {0};
   double acc = NAN;
-  if (!X || !W || !F || !gh_rule(Q_IN, xi, wi) || !gh_rule(Q_OUT, xo, wo)) goto done;
+  if (!X || !W || !F || !ctr_learned_gh_rule(Q_IN, xi, wi) || !ctr_learned_gh_rule(Q_OUT, xo, wo))
+    goto done;
   basis_at(s, m, t, &g);
   for (int k = 0, i = 0; k < m->K; k++) {
     double mu, lam;

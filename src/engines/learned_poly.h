@@ -48,6 +48,10 @@ double ctr_lpoly_err2(const ctr_schedule *s, const ctr_mixture *m, int64_t t, in
 
 /* W1(f # N(0, 1), X_1) for any map f of R by the quantile midpoint rule with M points (the
  * sorted f(Phi^-1((i + 1/2)/M)) against the quantiles of X_1); *disc = |W1(M) - W1(M/2)|. */
+/* The standard-normal Gauss-Hermite rule of n nodes (GSL, weight exp(-x^2/2)): nodes x, weights
+ * w with sum w = 1; 0 when GSL fails. Shared by the polynomial and feature classes. */
+int ctr_learned_gh_rule(size_t n, double *x, double *w);
+
 /* The n = base->train_n training pairs of step t in d = 1: x[j] = a_t X_0 + s_t Z (student)
  * and xp[j] = a_{t-1} X_0 + s_{t-1} Z (teacher, shared noise), from the streams of
  * engines/learned.c; shared by the polynomial and feature classes. */

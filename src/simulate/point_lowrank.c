@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "engines/lowrank.h"
-#include "simulate/point_run.h"
+#include "simulate/point_engines.h"
 
 ctr_status ctr_point_run_lowrank(const ctr_point_spec *spec, const ctr_schedule *s,
                                  ctr_point *row, ctr_error *err) {

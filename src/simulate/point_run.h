@@ -1,7 +1,9 @@
 /* simulate/point_run.h: simulate one point (schedule + target + engine + error) and fill its row.
- * The only place that knows how the modules fit together for one point: Gaussian targets
- * with ct/cd go to the closed-form engine (engines/affine.h, metrics/gaussian_metrics.h); any target with
- * chain/distill goes to the mixture engines (a Gaussian as a one-component mixture). */
+ * simulate/ is the only place that knows how the modules fit together for one point: Gaussian
+ * targets with ct/cd go to the closed-form engine (engines/affine.h, metrics/gaussian_metrics.h);
+ * any target with chain/distill goes to the mixture engines (a Gaussian as a one-component
+ * mixture). The spec and its checks are in point_spec.c, the dispatch in point_run.c, the other
+ * engine families in the files point_engines.h names. */
 #ifndef CTR_SIMULATE_POINT_RUN_H
 #define CTR_SIMULATE_POINT_RUN_H
 
@@ -49,10 +51,6 @@ ctr_status ctr_point_run(const ctr_point_spec *spec, int64_t point_id, ctr_point
 /* The theorem's rate with C = 1: L^3 d^(5/2) log^5(N) / N (theory.md §3); +inf when it
  * exceeds the double range. The _log form takes ln L (L itself may overflow). */
 double ctr_bound_shape(double L, int d, int64_t N);
-
-/* The lowrank engine's part of ctr_point_run (point_lowrank.c): fills the engine's metrics. */
-ctr_status ctr_point_run_lowrank(const ctr_point_spec *spec, const ctr_schedule *s,
-                                 ctr_point *row, ctr_error *err);
 double ctr_bound_shape_log(double log_L, int d, int64_t N);
 
 #endif

@@ -50,7 +50,7 @@ static double affine_diag_cost(const ctr_point_spec *s, double N, double d) {
 /* ---- the Lipschitz search of mixture points: a ROUGH model, kept apart so that it can be
  * recalibrated when the search changes ----
  * Mixture points of the grid, chain and distill engines and the 1-D learned classes compute L
- * (simulate/point_run.c, fill_lipschitz):
+ * (simulate/point_mixture.c, ctr_point_fill_lipschitz):
  *   exact (targets/lip_exact.h) for coordinate-wise targets (d = 1, two_modes, product_bimodal,
  *     a Gaussian): a 1-D search over a grid and Brent refinements, SEC_LIP_EXACT per point;
  *   otherwise a certified lower bound (targets/lip_lower.h): min(256, K (K - 1) / 2) mode

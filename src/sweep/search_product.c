@@ -2,18 +2,16 @@
  * §9.16): every coordinate of X_0 independently 0.5 N(-m, sigma^2) + 0.5 N(m, sigma^2) (the
  * product_bimodal preset, 2^d modes) on the exact product engine (engines/product.h). The values
  * are computed exactly as `ctrate run --target product_bimodal --engine product --m M --sigma S`
- * computes them (simulate/point_run.c's run_product: the same coordinate group, the same engine
- * defaults, w1 = min(E||u||, W2) as the row's w1_hi_normal), so the written command reproduces
- * them to the last bit. */
+ * computes them (simulate/point_exact.c's ctr_point_run_product: the same coordinate group, the
+ * same engine defaults, w1 = min(E||u||, W2) as the row's w1_hi_normal), so the written command
+ * reproduces them to the last bit. */
 #include "sweep/search_product.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "engines/product.h"
-#include "store/safe_output.h"
 
 static double unit(double z) { return 0.5 * (1 + sin(z)); }
 
@@ -49,34 +47,23 @@ ctr_status ctr_prodfam_eval_d(const ctr_scale_family *f, const ctr_schedule *s, 
   return CTR_OK;
 }
 
-ctr_status ctr_prodfam_write(const ctr_scale_family *f, double m, double var, int64_t d,
-                             const char *header, const char *path, ctr_error *err) {
-  char *tmp = NULL;
-  int fd = -1;
-  ctr_status st = ctr_tmp_create(path, &tmp, &fd, err);
-  if (st) return st;
-  FILE *out = fdopen(dup(fd), "w");
-  if (!out) {
-    close(fd), ctr_tmp_discard(tmp), free(tmp);
-    return ctr_fail(err, CTR_EIO, "%s: cannot write", path);
-  }
-  if (header) fprintf(out, "%s", header);
+typedef struct {
+  const ctr_scale_family *f;
+  double m, var;
+  int64_t d;
+} prod_file;
+
+static void prod_body(FILE *out, const void *ctx) {
+  const prod_file *p = ctx;
   fprintf(out, "# a product target has 2^d modes and no mixture file: this file is the command\n");
   fprintf(out, "# run: ctrate run --target product_bimodal --engine product --d %lld --m %.17g "
-          "--sigma %.17g --N %lld --schedule %s", (long long)d, m, sqrt(var),
-          (long long)f->schedule.N, ctr_schedule_kind_name(f->schedule.kind));
-  if (f->schedule.kind == CTR_SCHED_PAPER)
-    fprintf(out, " --c0 %.17g --c1 %.17g", f->schedule.c0, f->schedule.c1);
-  if (f->grid_G) fprintf(out, " --grid-points %d", f->grid_G);
-  if (f->grid_Q) fprintf(out, " --hermite %d", f->grid_Q);
-  fprintf(out, "\n");
-  int bad = ferror(out);
-  bad |= fclose(out) != 0;
-  if (bad) {
-    close(fd), ctr_tmp_discard(tmp), free(tmp);
-    return ctr_fail(err, CTR_EIO, "%s: write failed", path);
-  }
-  st = ctr_tmp_commit(tmp, fd, path, err);
-  close(fd), free(tmp);
-  return st;
+          "--sigma %.17g --N %lld --schedule %s", (long long)p->d, p->m, sqrt(p->var),
+          (long long)p->f->schedule.N, ctr_schedule_kind_name(p->f->schedule.kind));
+  ctr_scale_write_flags(out, p->f);
+}
+
+ctr_status ctr_prodfam_write(const ctr_scale_family *f, double m, double var, int64_t d,
+                             const char *header, const char *path, ctr_error *err) {
+  prod_file p = {f, m, var, d};
+  return ctr_scale_write_with(path, header, prod_body, &p, err);
 }

@@ -127,7 +127,7 @@ static ctr_status eval_d(const ctr_scale_family *f, const ctr_schedule *s, const
     return CTR_OK;
   }
   ctr_radial_params p;
-  ctr_radial_params_default(&p); /* as simulate/point_run.c's run_radial */
+  ctr_radial_params_default(&p); /* as simulate/point_exact.c's ctr_point_run_radial */
   if (f->grid_G) p.G = f->grid_G;
   if (f->grid_Q) p.Q = f->grid_Q;
   ctr_radial_result *r = NULL;
@@ -215,9 +215,10 @@ ctr_status ctr_scale_lipschitz(const ctr_scale_family *f, const double *w, const
   return st;
 }
 
-ctr_status ctr_scale_write(const ctr_scale_family *f, const double *w, const double *v, double m,
-                           int64_t d, const char *header, const char *path, ctr_error *err) {
-  if (f->family == CTR_SEARCH_PRODUCT) return ctr_prodfam_write(f, m, v[0], d, header, path, err);
+/* search_scale.h */
+ctr_status ctr_scale_write_with(const char *path, const char *header,
+                                void (*body)(FILE *out, const void *ctx), const void *ctx,
+                                ctr_error *err) {
   char *tmp = NULL;
   int fd = -1;
   ctr_status st = ctr_tmp_create(path, &tmp, &fd, err);
@@ -228,20 +229,7 @@ ctr_status ctr_scale_write(const ctr_scale_family *f, const double *w, const dou
     return ctr_fail(err, CTR_EIO, "%s: cannot write", path);
   }
   if (header) fprintf(out, "%s", header);
-  fprintf(out, "# run: ctrate run --target mixture_file --mixture-file %s --engine radial --N "
-          "%lld --schedule %s", path, (long long)f->schedule.N,
-          ctr_schedule_kind_name(f->schedule.kind));
-  if (f->schedule.kind == CTR_SCHED_PAPER)
-    fprintf(out, " --c0 %.17g --c1 %.17g", f->schedule.c0, f->schedule.c1);
-  if (f->grid_G) fprintf(out, " --grid-points %d", f->grid_G);
-  if (f->grid_Q) fprintf(out, " --hermite %d", f->grid_Q);
-  fprintf(out, "\n");
-  fprintf(out, "%d %lld   # K d\n", f->K, (long long)d);
-  for (int k = 0; k < f->K; k++) {
-    fprintf(out, "%.17g   # weight %d\n", w[k], k + 1);
-    for (int64_t i = 0; i < d; i++) fprintf(out, "%s0", i ? " " : "");
-    fprintf(out, "\niso %.17g\n", v[k]);
-  }
+  body(out, ctx);
   int bad = ferror(out);
   bad |= fclose(out) != 0;
   if (bad) {
@@ -251,4 +239,42 @@ ctr_status ctr_scale_write(const ctr_scale_family *f, const double *w, const dou
   st = ctr_tmp_commit(tmp, fd, path, err);
   close(fd), free(tmp);
   return st;
+}
+
+/* search_scale.h */
+void ctr_scale_write_flags(FILE *out, const ctr_scale_family *f) {
+  if (f->schedule.kind == CTR_SCHED_PAPER)
+    fprintf(out, " --c0 %.17g --c1 %.17g", f->schedule.c0, f->schedule.c1);
+  if (f->grid_G) fprintf(out, " --grid-points %d", f->grid_G);
+  if (f->grid_Q) fprintf(out, " --hermite %d", f->grid_Q);
+  fprintf(out, "\n");
+}
+
+typedef struct {
+  const ctr_scale_family *f;
+  const double *w, *v;
+  int64_t d;
+  const char *path;
+} scale_file;
+
+static void scale_body(FILE *out, const void *ctx) {
+  const scale_file *s = ctx;
+  const ctr_scale_family *f = s->f;
+  fprintf(out, "# run: ctrate run --target mixture_file --mixture-file %s --engine radial --N "
+          "%lld --schedule %s", s->path, (long long)f->schedule.N,
+          ctr_schedule_kind_name(f->schedule.kind));
+  ctr_scale_write_flags(out, f);
+  fprintf(out, "%d %lld   # K d\n", f->K, (long long)s->d);
+  for (int k = 0; k < f->K; k++) {
+    fprintf(out, "%.17g   # weight %d\n", s->w[k], k + 1);
+    for (int64_t i = 0; i < s->d; i++) fprintf(out, "%s0", i ? " " : "");
+    fprintf(out, "\niso %.17g\n", s->v[k]);
+  }
+}
+
+ctr_status ctr_scale_write(const ctr_scale_family *f, const double *w, const double *v, double m,
+                           int64_t d, const char *header, const char *path, ctr_error *err) {
+  if (f->family == CTR_SEARCH_PRODUCT) return ctr_prodfam_write(f, m, v[0], d, header, path, err);
+  scale_file s = {f, w, v, d, path};
+  return ctr_scale_write_with(path, header, scale_body, &s, err);
 }

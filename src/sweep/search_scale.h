@@ -16,6 +16,7 @@
 #define CTR_SWEEP_SEARCH_SCALE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/common.h"
 #include "core/schedule.h"
@@ -102,5 +103,16 @@ ctr_status ctr_scale_lipschitz(const ctr_scale_family *f, const double *w, const
  * whole to a temporary beside PATH, then renamed over it. */
 ctr_status ctr_scale_write(const ctr_scale_family *f, const double *w, const double *v, double m,
                            int64_t d, const char *header, const char *path, ctr_error *err);
+
+/* Write PATH whole through a temporary beside it, renamed over PATH once closed without error:
+ * HEADER (may be NULL), then body(out, ctx). The writer of ctr_scale_write and
+ * ctr_prodfam_write (sweep/search_product.h). */
+ctr_status ctr_scale_write_with(const char *path, const char *header,
+                                void (*body)(FILE *out, const void *ctx), const void *ctx,
+                                ctr_error *err);
+
+/* The written command's schedule and grid flags (" --c0 X --c1 Y", " --grid-points G",
+ * " --hermite Q" where they apply) and its newline. */
+void ctr_scale_write_flags(FILE *out, const ctr_scale_family *f);
 
 #endif

@@ -125,8 +125,8 @@ static size_t candidates(const pair_ctx *c, double *y, size_t cap) {
 
 
 /* Brent on (y[i-1], y[i+1]) around a best cell; keeps the better of the grid and the refined
- * value (the refinement can only add). lip_exact.h. */
-void ctr_lip_refine_max(double (*neg_slope)(double y, void *ctx), void *ctx, const double *y,
+ * value (the refinement can only add). */
+static void refine_cell(double (*neg_slope)(double y, void *ctx), void *ctx, const double *y,
                         size_t n, size_t i, double xtol_abs, double *best, double *ybest) {
   if (i == 0 || i + 1 >= n || !(y[i - 1] < y[i] && y[i] < y[i + 1])) return;
   gsl_function f = {neg_slope, ctx};
@@ -142,6 +142,23 @@ void ctr_lip_refine_max(double (*neg_slope)(double y, void *ctx), void *ctx, con
     if (v > *best) *best = v, *ybest = gsl_min_fminimizer_x_minimum(s);
   }
   gsl_min_fminimizer_free(s);
+}
+
+/* The best three local maxima of the grid values h, each refined by refine_cell. lip_exact.h. */
+void ctr_lip_refine_max(double (*neg_slope)(double y, void *ctx), void *ctx, const double *y,
+                        const double *h, size_t n, double xtol_abs, double *best, double *ybest) {
+  size_t order[3] = {0, 0, 0};
+  int nb = 0;
+  for (size_t i = 1; i + 1 < n; i++) {
+    if (!(h[i] > -INFINITY) || h[i] < h[i - 1] || h[i] < h[i + 1]) continue;
+    int r = nb < 3 ? nb++ : 3;
+    while (r > 0 && h[order[r - 1]] < h[i]) {
+      if (r < 3) order[r] = order[r - 1];
+      r--;
+    }
+    if (r < 3) order[r] = i;
+  }
+  for (int r = 0; r < nb; r++) refine_cell(neg_slope, ctx, y, n, order[r], xtol_abs, best, ybest);
 }
 
 #define NCAND 4096
@@ -167,24 +184,13 @@ ctr_status ctr_lip1d_map(const ctr_mix1d *m, const ctr_flow_span *span, double *
     free(y), free(h);
     return ctr_fail(err, CTR_ENOMEM, "lip1d: out of memory");
   }
-  size_t n = candidates(&c, y, NCAND), order[3] = {0, 0, 0};
+  size_t n = candidates(&c, y, NCAND);
   double x, best = -INFINITY, ybest = y[0];
   for (size_t i = 0; i < n; i++) {
     h[i] = log_slope_at_y(&c, y[i], &x);
     if (h[i] > best) best = h[i], ybest = y[i];
   }
-  int nb = 0; /* the best three local maxima of the grid */
-  for (size_t i = 1; i + 1 < n; i++) {
-    if (!(h[i] > -INFINITY) || h[i] < h[i - 1] || h[i] < h[i + 1]) continue;
-    int r = nb < 3 ? nb++ : 3;
-    while (r > 0 && h[order[r - 1]] < h[i]) {
-      if (r < 3) order[r] = order[r - 1];
-      r--;
-    }
-    if (r < 3) order[r] = i;
-  }
-  for (int r = 0; r < nb; r++)
-    ctr_lip_refine_max(neg_log_slope, &c, y, n, order[r], 1e-14 * c.to->sd_min, &best, &ybest);
+  ctr_lip_refine_max(neg_log_slope, &c, y, h, n, 1e-14 * c.to->sd_min, &best, &ybest);
   free(y), free(h);
   if (!isfinite(best))
     return ctr_fail(err, CTR_ENUMERIC, "lip1d: no finite slope of the 1-D flow map was found");

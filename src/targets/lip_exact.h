@@ -55,12 +55,13 @@ typedef struct {
  * into lv (room for 10); returns the count. Shared with targets/lip_radial.h. */
 int ctr_lip_level_set(int64_t N, int64_t *lv);
 
-/* Brent's minimiser of neg_slope (the negated log slope at an output point y, with ctx) on
- * (y[i-1], y[i+1]) around the best grid cell i, to xtol_abs absolute and 1e-13 relative; raises
- * *best (and *ybest) when the refined value is larger, so the refinement can only add. Shared by
- * the 1-D search here and the radial one (targets/lip_radial.h). */
+/* The grid's best three local maxima of h (h[i]: the log slope at the increasing output points
+ * y[i], i < n), each refined by Brent's minimiser of neg_slope (the negated log slope at y, with
+ * ctx) on (y[i-1], y[i+1]), to xtol_abs absolute and 1e-13 relative; raises *best (and *ybest)
+ * when a refined value is larger, so the refinement can only add. Shared by the 1-D search here
+ * and the radial one (targets/lip_radial.h). */
 void ctr_lip_refine_max(double (*neg_slope)(double y, void *ctx), void *ctx, const double *y,
-                        size_t n, size_t i, double xtol_abs, double *best, double *ybest);
+                        const double *h, size_t n, double xtol_abs, double *best, double *ybest);
 
 /* L of a product target on schedule s (out->exact = 0 and nothing else set if not a product).
  * The sup over 1 <= k <= t <= N is taken over the pairs of the levels {1, N, N^(j/8), j =

@@ -218,24 +218,13 @@ ctr_status ctr_lip_radial_map(const ctr_radial_mix *m, const ctr_flow_span *span
   level_init(&from, m, S, span->a_from, span->s_from);
   level_init(&to, m, S + m->K, span->a_to, span->s_to);
   pair_ctx c = {&from, &to};
-  size_t n = candidates(&c, y, NCAND), order[3] = {0, 0, 0};
+  size_t n = candidates(&c, y, NCAND);
   double x, best = -INFINITY, ybest = n ? y[0] : NAN;
   for (size_t i = 0; i < n; i++) {
     h[i] = log_slope_at_y(&c, y[i], &x);
     if (h[i] > best) best = h[i], ybest = y[i];
   }
-  int nb = 0; /* the best three local maxima of the grid */
-  for (size_t i = 1; i + 1 < n; i++) {
-    if (!(h[i] > -INFINITY) || h[i] < h[i - 1] || h[i] < h[i + 1]) continue;
-    int r = nb < 3 ? nb++ : 3;
-    while (r > 0 && h[order[r - 1]] < h[i]) {
-      if (r < 3) order[r] = order[r - 1];
-      r--;
-    }
-    if (r < 3) order[r] = i;
-  }
-  for (int r = 0; r < nb; r++)
-    ctr_lip_refine_max(neg_log_slope, &c, y, n, order[r], 1e-14 * c.to->sd_min, &best, &ybest);
+  ctr_lip_refine_max(neg_log_slope, &c, y, h, n, 1e-14 * c.to->sd_min, &best, &ybest);
   double x_best = isfinite(best) ? transport(&to, &from, ybest) : NAN;
   double e0 = log_slope_origin(&from, &to), e1 = log_slope_far(&from, &to);
   if (e0 > best) best = e0, ybest = x_best = 0;

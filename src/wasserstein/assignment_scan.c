@@ -109,85 +109,50 @@ static int relax_scalar(const double *ci, const double *v, double *dist, int *pr
 #if defined(__x86_64__) && defined(__GNUC__)
 /* The same with AVX2, same operations in the same order on each element (no FMA), and the same
  * tie rule: each lane keeps its first minimum, the lanes then resolve ties by the lower index,
- * and the scalar tail (higher indices) replaces only on a strict decrease. Bit-identical. */
-__attribute__((target("avx2"))) static int relax_avx2(const double *ci, const double *v,
-                                                      double *dist, int *pred, int i, double h,
-                                                      int n) {
-  const __m256d hv = _mm256_set1_pd(h), four = _mm256_set1_pd(4.0);
-  __m256d bestv = _mm256_set1_pd(INFINITY), besti = _mm256_set1_pd(-1.0);
-  __m256d idx = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
-  int j = 0;
-  for (; j + 4 <= n; j += 4) {
-    __m256d t = _mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(ci + j), _mm256_loadu_pd(v + j)), hv);
-    __m256d dj = _mm256_loadu_pd(dist + j);
-    __m256d lt = _mm256_cmp_pd(t, dj, _CMP_LT_OQ);
-    int mk = _mm256_movemask_pd(lt);
-    if (mk) {
-      dj = _mm256_blendv_pd(dj, t, lt);
-      _mm256_storeu_pd(dist + j, dj);
-      for (int b = 0; b < 4; b++)
-        if (mk >> b & 1) pred[j + b] = i;
-    }
-    __m256d better = _mm256_cmp_pd(dj, bestv, _CMP_LT_OQ);
-    bestv = _mm256_blendv_pd(bestv, dj, better);
-    besti = _mm256_blendv_pd(besti, idx, better);
-    idx = _mm256_add_pd(idx, four);
+ * and the scalar tail (higher indices) replaces only on a strict decrease. Bit-identical. One
+ * body for a double row (relax_avx2) and a float row widened in registers, exactly
+ * (relax_avx2_f: half the bytes streamed); LOAD4 reads four costs of the row as doubles. */
+#define RELAX_AVX2(NAME, T, LOAD4)                                                            \
+  __attribute__((target("avx2"))) static int NAME(const T *ci, const double *v, double *dist, \
+                                                  int *pred, int i, double h, int n) {        \
+    const __m256d hv = _mm256_set1_pd(h), four = _mm256_set1_pd(4.0);                          \
+    __m256d bestv = _mm256_set1_pd(INFINITY), besti = _mm256_set1_pd(-1.0);                   \
+    __m256d idx = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);                                         \
+    int j = 0;                                                                                \
+    for (; j + 4 <= n; j += 4) {                                                              \
+      __m256d t = _mm256_sub_pd(_mm256_sub_pd(LOAD4(ci + j), _mm256_loadu_pd(v + j)), hv);    \
+      __m256d dj = _mm256_loadu_pd(dist + j);                                                 \
+      __m256d lt = _mm256_cmp_pd(t, dj, _CMP_LT_OQ);                                          \
+      int mk = _mm256_movemask_pd(lt);                                                        \
+      if (mk) {                                                                               \
+        dj = _mm256_blendv_pd(dj, t, lt);                                                     \
+        _mm256_storeu_pd(dist + j, dj);                                                       \
+        for (int b = 0; b < 4; b++)                                                           \
+          if (mk >> b & 1) pred[j + b] = i;                                                   \
+      }                                                                                       \
+      __m256d better = _mm256_cmp_pd(dj, bestv, _CMP_LT_OQ);                                  \
+      bestv = _mm256_blendv_pd(bestv, dj, better);                                            \
+      besti = _mm256_blendv_pd(besti, idx, better);                                           \
+      idx = _mm256_add_pd(idx, four);                                                         \
+    }                                                                                         \
+    double bv[4], bi[4];                                                                      \
+    _mm256_storeu_pd(bv, bestv), _mm256_storeu_pd(bi, besti);                                 \
+    double best = INFINITY;                                                                   \
+    int jb = -1;                                                                              \
+    for (int b = 0; b < 4; b++)                                                               \
+      if (bi[b] >= 0.0 && (bv[b] < best || (bv[b] == best && (int)bi[b] < jb)))              \
+        best = bv[b], jb = (int)bi[b];                                                        \
+    for (; j < n; j++) {                                                                      \
+      double t = (double)ci[j] - v[j] - h, dj = dist[j];                                      \
+      if (t < dj) dj = dist[j] = t, pred[j] = i;                                              \
+      if (dj < best) best = dj, jb = j;                                                       \
+    }                                                                                         \
+    return jb;                                                                                \
   }
-  double bv[4], bi[4];
-  _mm256_storeu_pd(bv, bestv), _mm256_storeu_pd(bi, besti);
-  double best = INFINITY;
-  int jb = -1;
-  for (int b = 0; b < 4; b++)
-    if (bi[b] >= 0.0 && (bv[b] < best || (bv[b] == best && (int)bi[b] < jb)))
-      best = bv[b], jb = (int)bi[b];
-  for (; j < n; j++) {
-    double t = ci[j] - v[j] - h, dj = dist[j];
-    if (t < dj) dj = dist[j] = t, pred[j] = i;
-    if (dj < best) best = dj, jb = j;
-  }
-  return jb;
-}
-
-
-/* relax_avx2 on a float row, widened in registers (exactly): half the bytes streamed. */
-__attribute__((target("avx2"))) static int relax_avx2_f(const float *ci, const double *v,
-                                                        double *dist, int *pred, int i, double h,
-                                                        int n) {
-  const __m256d hv = _mm256_set1_pd(h), four = _mm256_set1_pd(4.0);
-  __m256d bestv = _mm256_set1_pd(INFINITY), besti = _mm256_set1_pd(-1.0);
-  __m256d idx = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
-  int j = 0;
-  for (; j + 4 <= n; j += 4) {
-    __m256d cw = _mm256_cvtps_pd(_mm_loadu_ps(ci + j));
-    __m256d t = _mm256_sub_pd(_mm256_sub_pd(cw, _mm256_loadu_pd(v + j)), hv);
-    __m256d dj = _mm256_loadu_pd(dist + j);
-    __m256d lt = _mm256_cmp_pd(t, dj, _CMP_LT_OQ);
-    int mk = _mm256_movemask_pd(lt);
-    if (mk) {
-      dj = _mm256_blendv_pd(dj, t, lt);
-      _mm256_storeu_pd(dist + j, dj);
-      for (int b = 0; b < 4; b++)
-        if (mk >> b & 1) pred[j + b] = i;
-    }
-    __m256d better = _mm256_cmp_pd(dj, bestv, _CMP_LT_OQ);
-    bestv = _mm256_blendv_pd(bestv, dj, better);
-    besti = _mm256_blendv_pd(besti, idx, better);
-    idx = _mm256_add_pd(idx, four);
-  }
-  double bv[4], bi[4];
-  _mm256_storeu_pd(bv, bestv), _mm256_storeu_pd(bi, besti);
-  double best = INFINITY;
-  int jb = -1;
-  for (int b = 0; b < 4; b++)
-    if (bi[b] >= 0.0 && (bv[b] < best || (bv[b] == best && (int)bi[b] < jb)))
-      best = bv[b], jb = (int)bi[b];
-  for (; j < n; j++) {
-    double t = (double)ci[j] - v[j] - h, dj = dist[j];
-    if (t < dj) dj = dist[j] = t, pred[j] = i;
-    if (dj < best) best = dj, jb = j;
-  }
-  return jb;
-}
+#define LOAD4_D(p) _mm256_loadu_pd(p)
+#define LOAD4_F(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+RELAX_AVX2(relax_avx2, double, LOAD4_D)
+RELAX_AVX2(relax_avx2_f, float, LOAD4_F)
 #endif
 
 int ctr_wa_relax(const double *ci, const double *v, double *dist, int *pred, int i, double h,
