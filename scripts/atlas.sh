@@ -8,8 +8,9 @@
 #              tail, pair, simplex, aniso, clouds; --dry-run totals and measured costs in
 #              docs/atlas.md: the plan model is far off for the radial and chain engines);
 #              --resume, so an interrupted run continues where it stopped
-#   --small    the small versions that produced the committed docs/atlas.md (a few minutes
-#              of CPU): fewer widths, d and N, given as overrides on the command line below
+#   --small    the small versions that produced docs/atlas_small.md (a few minutes of CPU):
+#              fewer widths, d and N, given as overrides on the command line below; the page
+#              and its figures go to docs/atlas_small.md and docs/atlas_small/
 #   OUTDIR     result files (default results/atlas, or results/atlas_small with --small)
 #   CTRATE     ctrate binary (default build/ctrate)
 # On Slurm, shard each spec instead (docs/sweeps.md, "Slurm"):
@@ -42,4 +43,6 @@ else
 fi
 files=()
 for s in lipschitz radial product tail pair simplex aniso clouds; do files+=("$out/atlas_$s.h5"); done
-/usr/bin/python3 scripts/atlas.py --ctrate "$ctrate" --note "$note" "${files[@]}"
+page=()
+[[ $small == 1 ]] && page=(--out docs/atlas_small.md --fig-dir docs/atlas_small --title "The exponent atlas: small runs")
+/usr/bin/python3 scripts/atlas.py --ctrate "$ctrate" "${page[@]}" --note "$note" "${files[@]}"
