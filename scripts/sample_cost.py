@@ -183,8 +183,8 @@ def draw(outdir, rows, res, factor, metric, files, name="sample_cost"):
     os.makedirs(os.path.join(outdir, "data"), exist_ok=True)
     ds = write_dat(os.path.join(outdir, "data", name + ".dat"), rows, res, factor, metric)
     keys = "|".join(f"d = {d}" for d in ds)
-    fitkey = ("fit: N n* = %.3g N^{%.2f} d^{%.2f}" % (np.exp(res["coef"][2]), res["coef"][0],
-                                                     0 if np.isnan(res["coef"][1]) else res["coef"][1])) if res else ""
+    fitkey = ("fit: N n* = %.3g N^{%.2f}" % (np.exp(res["coef"][2]), res["coef"][0])
+              + ("" if np.isnan(res["coef"][1]) else " d^{%.2f}" % res["coef"][1])) if res else ""  # one d: no d term
     # gnuplot enhanced text: '_' would subscript, '~' overprint
     cap = (f"learned CT vs ideal; n*: learned {metric.replace('_', ' ')} <= {factor:g} x ideal from n* on|"
            + ", ".join(os.path.basename(f) for f in files).replace("_", " "))
