@@ -186,8 +186,15 @@ def draw(outdir, rows, res, factor, metric, files, name="sample_cost"):
     fitkey = ("fit: N n* = %.3g N^{%.2f}" % (np.exp(res["coef"][2]), res["coef"][0])
               + ("" if np.isnan(res["coef"][1]) else " d^{%.2f}" % res["coef"][1])) if res else ""  # one d: no d term
     # gnuplot enhanced text: '_' would subscript, '~' overprint
+    names = [os.path.basename(f) for f in files]
+    src = ", ".join(names)
+    if len(src) > 80:  # the caption's second line: share the common stem (a.h5, a_d.h5 -> a[, d].h5;
+        # brackets, since gnuplot's enhanced text takes braces for grouping)
+        stems = [n[:-3] if n.endswith(".h5") else n for n in names]
+        stem = os.path.commonprefix(stems)
+        src = stem + "[" + ", ".join(t[len(stem):].lstrip("_") for t in stems) + "].h5"
     cap = (f"learned CT vs ideal; n*: learned {metric.replace('_', ' ')} <= {factor:g} x ideal from n* on|"
-           + ", ".join(os.path.basename(f) for f in files).replace("_", " "))
+           + src.replace("_", " "))
     q = lambda v: v.replace("\\", "\\\\").replace("'", "")
     cmd = (f"datafile='data/{q(name)}.dat'; outbase='{q(name)}'; formats='pdf png'; scriptdir='{q(here)}'; "
            f"keys_e='{q(keys)}'; fitkey='{q(fitkey)}'; caption_e='{q(cap)}'; nblocks={len(ds)}")
