@@ -152,6 +152,15 @@ plot() { # plot ARGS...: ctrate plot, its output shown and its figure lines kept
   "$CTRATE" plot "$@" | tee -a "$drawn" || rc=$?
   [ "$rc" -eq 0 ] || say "ctrate plot $* exited $rc"
 }
+sample_cost() { # sample_cost DIR NAME FILE.h5... [OPTIONS]: DIR/NAME.md (table), DIR/NAME.{pdf,png};
+  local dir=$1 name=$2 # a result file made before the learned fit fix (commit 879ee60, K^T) is
+  shift 2 # left out with a note (--skip-pre-fix), the files used head the table
+  mkdir -p "$dir"
+  if /usr/bin/python3 scripts/sample_cost.py "$@" --skip-pre-fix --figure "$dir" --name "$name" >"$dir/$name.md"; then
+    say "table: $dir/$name.md"
+    echo "figure: $dir/$name (pdf, png)" | tee -a "$drawn"
+  else say "scripts/sample_cost.py $* failed (status $?)"; fi
+}
 main=results/gaussian_rate.h5
 one=rate_curve,w_vs_d,nstar,w_vs_eps,local_slope # the figures of one result file
 mix=""
@@ -171,13 +180,21 @@ for i in "${!outs[@]}"; do
   [ "${names[$i]}" = two_mode_width ] && by=(--by engine,sigma)
   [ "${names[$i]}" = schedule_rates ] && by=(--by schedule) # a curve per schedule and d
   plot "${outs[$i]}" -o "$FIG/${names[$i]}" --figure "$one" "${by[@]}"
-  if [ "${names[$i]}" = learned_sample_cost ]; then # n* per (d, N) and its fit: a table and a figure,
-    sc=("${outs[$i]}") # pooled with the larger-d companion when its result is there
-    [ -f results/learned_sample_cost_d.h5 ] && sc+=(results/learned_sample_cost_d.h5)
-    if /usr/bin/python3 scripts/sample_cost.py "${sc[@]}" --figure "$FIG/${names[$i]}" >"$FIG/${names[$i]}/sample_cost.md"; then
-      say "table: $FIG/${names[$i]}/sample_cost.md"
-      echo "figure: $FIG/${names[$i]}/sample_cost (pdf, png)" | tee -a "$drawn"
-    else say "scripts/sample_cost.py ${sc[*]} failed (status $?)"; fi
+  if [ "${names[$i]}" = learned_sample_cost ]; then # n* per (d, N) and its fit: tables and figures
+    # pooled with the larger-d companions whose results are there. sample_cost: the W1 upper
+    # bound, d = 1..128; sample_cost_w2: W2, d = 1..1024 (above d = 128 the rows carry W2 only).
+    sc_w1=("${outs[$i]}") sc_w2=("${outs[$i]}")
+    [ -f results/learned_sample_cost_d.h5 ] && sc_w1+=(results/learned_sample_cost_d.h5) && sc_w2+=(results/learned_sample_cost_d.h5)
+    for f in results/learned_sample_cost_d256.h5 results/learned_sample_cost_d1024.h5 \
+      results/learned_sample_cost_d1024_N30.h5 results/learned_sample_cost_d1024_N100.h5; do
+      [ -f "$f" ] && sc_w2+=("$f")
+    done
+    sample_cost "$FIG/${names[$i]}" sample_cost "${sc_w1[@]}"
+    sample_cost "$FIG/${names[$i]}" sample_cost_w2 "${sc_w2[@]}" --metric w2_normal
+  fi
+  if [ "${names[$i]}" = learned_sample_cost_2d ] && [ -f results/learned_sample_cost_2d_grid.h5 ]; then
+    sample_cost "$FIG/${names[$i]}" sample_cost_rff results/learned_sample_cost_2d_grid.h5 "${outs[$i]}" \
+      --ideal grid --metric w1_hi_qN
   fi
 done
 
@@ -190,7 +207,9 @@ describe() {
     w_vs_eps) echo "W at the largest N versus the injected error eps, per d, with W = eps (the additive floor)" ;;
     local_slope) echo "local slope of log W on log N per d, beside the bound's own secant slope and -1" ;;
     gauss_vs_mixture) echo "W versus N for a Gaussian and a mixture target on the same axes (one d)" ;;
-    sample_cost) echo "total training samples N n* for learned CT (affine class, fresh data) to stay within 2 x ideal CT's W, versus N per d, with 95% bootstrap intervals, censored cells (open triangles) and the fit N n* = e^c N^a d^b (dashed); the table: sample_cost.md beside it" ;;
+    sample_cost) echo "total training samples N n* for learned CT (affine class, fresh data) to stay within 2 x ideal CT's W (W1 upper bound), versus N per d, with 95% bootstrap intervals, censored cells (open triangles) and the fit N n* = e^c N^a d^b (dashed); the table: sample_cost.md beside it" ;;
+    sample_cost_w2) echo "the same in W2 (exact for the Gaussian output), with d = 256 and 1024 by the moments route (theory.md §13.7); the table: sample_cost_w2.md beside it" ;;
+    sample_cost_rff) echo "total training samples N n* for learned CT with the rff class (M = 40, fresh data) on the three-mode mixture in d = 2 to stay within 2 x the grid engine's W (w1_hi_qN), versus N; the table: sample_cost_rff.md beside it" ;;
     *) echo "$1" ;;
   esac
 }
@@ -198,8 +217,8 @@ source_of() { # the result file(s) behind a figure directory
   local dir=$1 name=$2
   if [ "$dir" = "$FIG" ]; then
     if [ "$name" = gauss_vs_mixture ]; then echo "\`$main\` + \`$mix\`"; else echo "\`$main\`"; fi
-  elif [ "$name" = sample_cost ] && [ -f results/learned_sample_cost_d.h5 ]; then
-    echo "\`results/$(basename "$dir").h5\` + \`results/learned_sample_cost_d.h5\`"
+  elif [ "${name#sample_cost}" != "$name" ] && [ -f "$dir/$name.md" ]; then # the files the table used
+    sed -n '1s/^# Sample cost: [^)]*), //p' "$dir/$name.md" | sed 's/\([^ ][^ ]*\)/`\1`/g; s/ / + /g'
   else
     echo "\`results/$(basename "$dir").h5\`"
   fi

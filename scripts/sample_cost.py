@@ -14,10 +14,19 @@ with a 95% percentile interval from resampling the replicates (B times); censore
 whose coefficients get the t-interval of the least squares and the bootstrap interval (the
 fit repeated on each resample).
 
+Files made before the learned affine fit was fixed (commit 879ee60: the samples route fitted
+K^T instead of K, wrong at every d > 1) are refused (exit 2): --skip-pre-fix leaves them out with
+a note, --allow-pre-fix uses them anyway (to compare). A file is known fixed when its rows have
+the train_sampler column (added after the fix) or its version attribute (git describe) descends
+from the fix in this checkout's history; otherwise it is used with a warning.
+
 usage: sample_cost.py FILE.h5 [FILE.h5 ...] [--metric w1_hi_normal] [--factor 2] [--bootstrap 1000] [--ideal ct]
-                      [--d-min D] [--figure DIR]  (DIR/sample_cost.{pdf,png}: N n* against N per d, with the fit)"""
+                      [--d-min D] [--figure DIR [--name NAME]] [--skip-pre-fix | --allow-pre-fix]
+                      (DIR/NAME.{pdf,png}, NAME = sample_cost: N n* against N per d, with the fit)"""
 import argparse
 import os
+import re
+import subprocess
 import sys
 
 import numpy as np
@@ -39,6 +48,38 @@ def nstar(ns, w, target):
     y0, y1 = np.log(w[k - 1] / target), np.log(w[k] / target)  # y0 > 0 >= y1
     x0, x1 = np.log(ns[k - 1]), np.log(ns[k])
     return float(np.exp(x0 + (x1 - x0) * y0 / (y0 - y1))), ""
+
+
+FIT_FIX = "879ee601dea47ef58ce1aff30723e8620bd4fc74"  # learned affine fit: K, not K^T (theory.md §13.7)
+
+
+def fit_fix(version, repo):
+    """Whether ctrate `version` (git describe --always --dirty --tags: HASH, TAG, TAG-K-gHASH, each
+    maybe -dirty) contains FIT_FIX in the history of the git checkout `repo`: 'fixed', 'pre-fix',
+    or 'unknown' (no git, or a version this history does not hold)."""
+    v = re.sub(r"-dirty$", "", str(version or "").strip())
+    m = re.search(r"-g([0-9a-f]{7,40})$", v)
+    rev = m.group(1) if m else v
+    if not re.fullmatch(r"[0-9A-Za-z._/+-]+", rev) or rev.startswith("-"):
+        return "unknown"
+    try:
+        rc = subprocess.run(["git", "-C", repo, "merge-base", "--is-ancestor", FIT_FIX, rev + "^{commit}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    except OSError:
+        return "unknown"
+    return {0: "fixed", 1: "pre-fix"}.get(rc, "unknown")
+
+
+def provenance(path, rows, repo):
+    """'n/a' (no learned row with d > 1: the bug did not touch it), 'fixed', 'pre-fix' or
+    'unknown' for one result file, from its train_sampler column (written only after the fix)
+    or else its version attribute."""
+    learned = (rows["engine"] == "learned") & (rows["d"] > 1)
+    if not learned.any():
+        return "n/a"
+    if "train_sampler" in rows:
+        return "fixed"
+    return fit_fix(cio.attributes(path).get("version", ""), repo)
 
 
 def fit(logN, logd, logy):
@@ -134,23 +175,31 @@ def write_dat(path, rows, res, factor, metric):
     return ds
 
 
-def draw(outdir, rows, res, factor, metric, files):
-    """outdir/sample_cost.{pdf,png} with gnuplot and paper_figures/sample_cost.gp (style.gp)."""
+def draw(outdir, rows, res, factor, metric, files, name="sample_cost"):
+    """outdir/NAME.{pdf,png} with gnuplot and paper_figures/sample_cost.gp (style.gp), its
+    numbers in outdir/data/NAME.dat."""
     import subprocess
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "paper_figures")
     os.makedirs(os.path.join(outdir, "data"), exist_ok=True)
-    ds = write_dat(os.path.join(outdir, "data", "sample_cost.dat"), rows, res, factor, metric)
+    ds = write_dat(os.path.join(outdir, "data", name + ".dat"), rows, res, factor, metric)
     keys = "|".join(f"d = {d}" for d in ds)
-    fitkey = ("fit: N n* = %.3g N^{%.2f} d^{%.2f}" % (np.exp(res["coef"][2]), res["coef"][0],
-                                                     0 if np.isnan(res["coef"][1]) else res["coef"][1])) if res else ""
+    fitkey = ("fit: N n* = %.3g N^{%.2f}" % (np.exp(res["coef"][2]), res["coef"][0])
+              + ("" if np.isnan(res["coef"][1]) else " d^{%.2f}" % res["coef"][1])) if res else ""  # one d: no d term
     # gnuplot enhanced text: '_' would subscript, '~' overprint
+    names = [os.path.basename(f) for f in files]
+    src = ", ".join(names)
+    if len(src) > 80:  # the caption's second line: share the common stem (a.h5, a_d.h5 -> a[, d].h5;
+        # brackets, since gnuplot's enhanced text takes braces for grouping)
+        stems = [n[:-3] if n.endswith(".h5") else n for n in names]
+        stem = os.path.commonprefix(stems)
+        src = stem + "[" + ", ".join(t[len(stem):].lstrip("_") for t in stems) + "].h5"
     cap = (f"learned CT vs ideal; n*: learned {metric.replace('_', ' ')} <= {factor:g} x ideal from n* on|"
-           + ", ".join(os.path.basename(f) for f in files).replace("_", " "))
+           + src.replace("_", " "))
     q = lambda v: v.replace("\\", "\\\\").replace("'", "")
-    cmd = (f"datafile='data/sample_cost.dat'; outbase='sample_cost'; formats='pdf png'; scriptdir='{q(here)}'; "
+    cmd = (f"datafile='data/{q(name)}.dat'; outbase='{q(name)}'; formats='pdf png'; scriptdir='{q(here)}'; "
            f"keys_e='{q(keys)}'; fitkey='{q(fitkey)}'; caption_e='{q(cap)}'; nblocks={len(ds)}")
     subprocess.run(["gnuplot", "-e", cmd, os.path.join(here, "sample_cost.gp")], cwd=outdir, check=True)
-    return os.path.join(outdir, "sample_cost")
+    return os.path.join(outdir, name)
 
 
 def main():
@@ -161,10 +210,39 @@ def main():
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--ideal", default="ct", help="the ideal engine (ct; grid for 1-D mixtures)")
     ap.add_argument("--d-min", type=int, default=0, help="only the cells with d >= this (e.g. the large-d regime)")
-    ap.add_argument("--figure", metavar="DIR", help="also draw DIR/sample_cost.{pdf,png} (gnuplot), "
-                    "its numbers in DIR/data/sample_cost.dat")
+    ap.add_argument("--figure", metavar="DIR", help="also draw DIR/NAME.{pdf,png} (gnuplot), "
+                    "its numbers in DIR/data/NAME.dat")
+    ap.add_argument("--name", default="sample_cost", help="the figure's base name NAME (sample_cost)")
+    old = ap.add_mutually_exclusive_group()
+    old.add_argument("--skip-pre-fix", action="store_true",
+                     help="leave out files made before the learned fit fix (commit 879ee60), with a note")
+    old.add_argument("--allow-pre-fix", action="store_true", help="use such files anyway (to compare)")
     a = ap.parse_args()
-    parts = [cio.read_rows(f) for f in a.file]
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", a.name):
+        print(f"sample_cost.py: --name {a.name!r}: letters, digits, '_', '.', '-' only", file=sys.stderr)
+        return 2
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    files, parts = [], []
+    for f in a.file:
+        p = cio.read_rows(f)
+        prov = provenance(f, p, repo)
+        if prov == "pre-fix" and not a.allow_pre_fix:
+            why = (f"{f}: made by ctrate {cio.attributes(f).get('version')}, before the learned affine fit "
+                   f"fix (commit {FIT_FIX[:7]}: the samples route fitted K^T at d > 1); rerun its spec")
+            if not a.skip_pre_fix:
+                print(f"sample_cost.py: {why} (or --skip-pre-fix, --allow-pre-fix)", file=sys.stderr)
+                return 2
+            print(f"sample_cost.py: left out: {why}", file=sys.stderr)
+            continue
+        if prov == "unknown":
+            print(f"sample_cost.py: warning: {f}: cannot tell whether ctrate {cio.attributes(f).get('version')} "
+                  f"has the learned fit fix (commit {FIT_FIX[:7]}; no git history here); used", file=sys.stderr)
+        files.append(f)
+        parts.append(p)
+    if not parts:
+        print("sample_cost.py: every file was left out (made before the fit fix)", file=sys.stderr)
+        return 2
+    a.file = files
     cols = ["status", "d", "N", "engine", "train_n", "replicate", "eps_learned", a.metric]
     r = {c: np.concatenate([p[c] for p in parts]) for c in cols}
     ideal, cells = cells_from_rows(r, a.metric, a.ideal)
@@ -180,7 +258,7 @@ def main():
         print(f"| {q['d']} | {q['N']} | {q['ideal']:.4g} | {c}{q['v']:.4g} [{q['lo']:.3g}, {q['hi']:.3g}] | "
               f"{c}{q['N'] * q['v']:.4g} | {q['W_grid']:.4g} (n={q['n_grid']}) | {q['eps_grid']:.4g} |")
     if a.figure:
-        print(f"\nfigure: {draw(a.figure, rows, res, a.factor, a.metric, a.file)} (pdf, png)", file=sys.stderr)
+        print(f"\nfigure: {draw(a.figure, rows, res, a.factor, a.metric, a.file, a.name)} (pdf, png)", file=sys.stderr)
     if res is None:
         print("\nfit: fewer than 3 uncensored (d, N); nothing fitted")
         return 0

@@ -10,7 +10,11 @@ the script's log-linear interpolation is then exact and n* = n0, N n* = exp(c) N
      interval but a few (at most 2 of 12), and the true (a, b) inside the t intervals;
   3. censoring: a cell already within the factor at the smallest n is '<=', one never within
      it is '>', and both are left out of the fit;
-  4. the figure's data file: one block per d, N n* and the fitted line equal to exp(c) N^a d^b.
+  4. the figure's data file: one block per d, N n* and the fitted line equal to exp(c) N^a d^b;
+  5. provenance: a learned file at d > 1 made before the affine fit fix (commit 879ee60, whose
+     parent fitted K^T) is refused (exit 2), left out with --skip-pre-fix, used with
+     --allow-pre-fix; a file with the train_sampler column, or whose version descends from the
+     fix, or without learned d > 1 rows, is used; versions git cannot resolve are 'unknown'.
 With a = 1.5 where the script would report a wrong exponent if it fitted n* instead of N n*, or
 swapped N and d (b = 0.5)."""
 import importlib.util
@@ -102,6 +106,69 @@ with tempfile.TemporaryDirectory() as tmp:
         worst = max(worst, np.abs(x[sel, 1] / law[sel] - 1).max())
     check("figure data: 3 blocks of 4 N, N n* and the fitted line = e^c N^a d^b", ok and worst < 1e-8,
           f"worst rel {worst:.2e}")
+
+# 5. provenance (git history of this checkout; the history checks are skipped without it)
+import subprocess  # noqa: E402
+
+import h5py  # noqa: E402
+
+repo = os.path.join(here, "..")
+check("a version that is no commit is 'unknown'", sc.fit_fix("0.1.0", repo) == "unknown"
+      and sc.fit_fix("--upload-pack=x", repo) == "unknown" and sc.fit_fix("", repo) == "unknown")
+has_git = subprocess.run(["git", "-C", repo, "cat-file", "-e", sc.FIT_FIX + "^{commit}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+if not has_git:
+    print("skip - provenance history checks: no git history holding the fix here")
+else:
+    parent = subprocess.run(["git", "-C", repo, "rev-parse", sc.FIT_FIX + "~1"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    got = {v: sc.fit_fix(v, repo) for v in (sc.FIT_FIX[:7], sc.FIT_FIX[:7] + "-dirty", parent[:7],
+                                             "v9-3-g" + parent[:9] + "-dirty", "HEAD")}
+    want = {sc.FIT_FIX[:7]: "fixed", sc.FIT_FIX[:7] + "-dirty": "fixed", parent[:7]: "pre-fix",
+            "v9-3-g" + parent[:9] + "-dirty": "pre-fix", "HEAD": "fixed"}
+    check("fit_fix: the fix and later 'fixed', its parent (plain and describe form) 'pre-fix'", got == want, str(got))
+
+    def result(path, version, learned_d, sampler_column):
+        """A minimal ctrate file: ct and learned rows at (d, N = 10), n = 100, 1000, 10000."""
+        cols = [("status", "<i4"), ("d", "<i4"), ("N", "<i4"), ("engine", "S16"), ("train_n", "<i4"),
+                ("replicate", "<i4"), ("eps_learned", "<f8"), ("w1_hi_normal", "<f8")]
+        if sampler_column:
+            cols.append(("train_sampler", "S16"))
+        rows = [(0, learned_d, 10, b"ct", 0, 0, np.nan, 0.1)]
+        rows += [(0, learned_d, 10, b"learned", n, 0, 1.0, 0.1 * 4 * (100 / n) ** 0.5) for n in (100, 1000, 10000)]
+        if sampler_column:
+            rows = [r + (b"samples",) for r in rows]
+        with h5py.File(path, "w") as f:
+            f.attrs["software"] = "ctrate"
+            f.attrs["version"] = version
+            f["points"] = np.array(rows, dtype=cols)
+
+    def run(*args):
+        return subprocess.run([sys.executable, os.path.join(repo, "scripts", "sample_cost.py"), *args],
+                              capture_output=True, text=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old, new, col, one = (os.path.join(tmp, f + ".h5") for f in ("old", "new", "col", "one"))
+        result(old, parent[:7], 4, False)
+        result(new, sc.FIT_FIX[:7] + "-dirty", 8, False)
+        result(col, parent[:7], 16, True)   # the column is written only after the fix
+        result(one, parent[:7], 1, False)   # d = 1: a 1 x 1 fit has no transpose
+        prov = {k: sc.provenance(p, sc.cio.read_rows(p), repo) for k, p in
+                (("old", old), ("new", new), ("col", col), ("one", one))}
+        check("provenance: old 'pre-fix', new and train_sampler column 'fixed', d = 1 'n/a'",
+              prov == {"old": "pre-fix", "new": "fixed", "col": "fixed", "one": "n/a"}, str(prov))
+        r = run(old, new, "--bootstrap", "0")
+        check("a pre-fix file is refused with exit 2 and its name", r.returncode == 2 and old in r.stderr,
+              f"rc {r.returncode}: {r.stderr.strip()[:200]}")
+        r = run(old, new, col, "--bootstrap", "0", "--skip-pre-fix")
+        ok = r.returncode == 0 and "left out" in r.stderr and "| 4 |" not in r.stdout and "| 8 | 10 |" in r.stdout
+        check("--skip-pre-fix: the old file's cell absent, the others in the table", ok,
+              f"rc {r.returncode}: {r.stdout[-300:]} {r.stderr[-200:]}")
+        r = run(old, "--bootstrap", "0", "--allow-pre-fix")
+        check("--allow-pre-fix: the old file's cell used (n* = 400)", r.returncode == 0 and "| 4 | 10 |" in r.stdout
+              and "400" in r.stdout, r.stdout[-300:])
+        r = run(old, "--skip-pre-fix")
+        check("nothing left after --skip-pre-fix: exit 2", r.returncode == 2, f"rc {r.returncode}")
 
 print(f"# {'all checks passed' if not fails else f'{fails} failed'}")
 sys.exit(1 if fails else 0)
