@@ -62,7 +62,7 @@ typedef struct {
 /* The per-step constants, in a function of its own with restrict parameters: gcc vectorises
  * its square root and divisions (the same loop inside chunk_fill, on restrict locals taken
  * from the structs, compiled to scalar code). */
-__attribute__((target_clones("avx512f", "avx2", "default"), noinline)) static void fill_steps(
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void fill_steps(
     int C, const double *restrict a, const double *restrict sd, const double *restrict beta,
     double *restrict a2, double *restrict s2, double *restrict kap, double *restrict xm) {
   for (int i = 0; i < C; i++) {
