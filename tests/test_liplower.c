@@ -85,8 +85,10 @@ static void test_jvp(void) {
   free(work), ctr_flow_jac_free(jac), ctr_mixture_free(m), ctr_schedule_free(s);
 }
 
-/* Sphere-like mixture: K modes of width sigma at random vectors of norm R in d dims. */
-static ctr_mixture *modes_r(int K, int d, double sigma, double R, uint64_t seed) {
+/* Sphere-like mixture: K modes of width sigma at random directions in d dims, of norm R and
+ * equal weights, or (asym) of norms 3 (1 + k / K) and weights proportional to k + 1, so that no
+ * pair of modes is symmetric. */
+static ctr_mixture *modes_gen(int K, int d, double sigma, double R, int asym, uint64_t seed) {
   double *mu = ctr_dalloc((size_t)K * d), *w = ctr_dalloc(K), v = sigma * sigma;
   ctr_mixture_cov *cov = calloc(K, sizeof *cov);
   ctr_rng r;
@@ -95,14 +97,20 @@ static ctr_mixture *modes_r(int K, int d, double sigma, double R, uint64_t seed)
     double n = 0, *u = mu + (size_t)k * d;
     ctr_rng_normals(&r, d, u);
     for (int i = 0; i < d; i++) n += u[i] * u[i];
-    for (int i = 0; i < d; i++) u[i] *= R / sqrt(n);
-    w[k] = 1.0 / K, cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &v};
+    double norm = asym ? 3.0 * (1.0 + (double)k / K) : R;
+    for (int i = 0; i < d; i++) u[i] *= norm / sqrt(n);
+    w[k] = asym ? 2.0 * (k + 1) / ((double)K * (K + 1)) : 1.0 / K;
+    cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &v};
   }
   ctr_mixture *m = NULL;
   ctr_error err;
   ctr_mixture_alloc(K, d, w, mu, cov, &m, &err);
   free(mu), free(w), free(cov);
   return m;
+}
+
+static ctr_mixture *modes_r(int K, int d, double sigma, double R, uint64_t seed) {
+  return modes_gen(K, d, sigma, R, 0, seed);
 }
 
 static ctr_mixture *modes(int K, int d, double sigma, uint64_t seed) {
@@ -407,31 +415,11 @@ static void test_pair(const char *what, ctr_mixture *m, int64_t N, int npair) {
   ctr_lip_span_free(ls), free(y), free(xs), ctr_schedule_free(s);
 }
 
-/* K modes with weights proportional to 1..K and radii 3..6 (no symmetry between a pair). */
-static ctr_mixture *modes_asym(int K, int d, double sigma, uint64_t seed) {
-  double *mu = ctr_dalloc((size_t)K * d), *w = ctr_dalloc(K), v = sigma * sigma;
-  ctr_mixture_cov *cov = calloc(K, sizeof *cov);
-  ctr_rng r;
-  ctr_rng_init(&r, seed, CTR_RNG_TEST, d, K);
-  for (int k = 0; k < K; k++) {
-    double n = 0, *u = mu + (size_t)k * d;
-    ctr_rng_normals(&r, d, u);
-    for (int i = 0; i < d; i++) n += u[i] * u[i];
-    for (int i = 0; i < d; i++) u[i] *= 3.0 * (1.0 + (double)k / K) / sqrt(n);
-    w[k] = 2.0 * (k + 1) / ((double)K * (K + 1)), cov[k] = (ctr_mixture_cov){CTR_COV_ISO, &v};
-  }
-  ctr_mixture *m = NULL;
-  ctr_error err;
-  ctr_mixture_alloc(K, d, w, mu, cov, &m, &err);
-  free(mu), free(w), free(cov);
-  return m;
-}
-
 static void test_pair_cases(void) {
   ctr_mixture *m = modes_r(8, 16, 0.1, 4.0, 14);
   test_pair("8 modes on the sphere of radius 4, sigma 0.1, d = 16, N = 100", m, 100, 4);
   ctr_mixture_free(m);
-  m = modes_asym(5, 6, 0.1, 15);
+  m = modes_gen(5, 6, 0.1, 0.0, 1, 15);
   test_pair("5 modes, weights 1..5, radii 3..5.4, sigma 0.1, d = 6, N = 100", m, 100, 10);
   ctr_mixture_free(m);
   double w[2] = {0.3, 0.7}, mu[4] = {1, 0, -1, 0}, v = 0.01;
