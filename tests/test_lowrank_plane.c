@@ -23,6 +23,7 @@
 #include "engines/chain.h"
 #include "engines/grid.h"
 #include "engines/lowrank.h"
+#include "engines/lowrank_plane.h"
 #include "engines/product.h"
 #include "targets/mixture.h"
 
@@ -105,9 +106,10 @@ static void versus_product(int d, const ctr_schedule *s) {
   if (st) printf("# %s\n", err.msg);
   int ok = !st;
   char name[128];
-  printf("# d = %d: N(0,I) W2 %.7g in [%.7g, %.7g]; q_N W2 %.7g in [%.7g, %.7g]; E||f-Phi||^2 "
-         "lowrank %.8g product %.8g (disc %.2g); W1 product [%.6g, %.6g], lowrank [%.6g, %.6g]\n",
-         d, pr.gauss.w2, r.gauss.w2_lo, r.gauss.w2_hi, pr.qN.w2, r.qN.w2_lo, r.qN.w2_hi, r.qN.sq,
+  printf("# d = %d: N(0,I) W2 %.7g in [%.7g, %.7g] est %.7g; q_N W2 %.7g in [%.7g, %.7g] est %.7g; "
+         "E||f-Phi||^2 lowrank %.8g product %.8g (disc %.2g); W1 product [%.6g, %.6g], lowrank "
+         "[%.6g, %.6g]\n", d, pr.gauss.w2, r.gauss.w2_lo, r.gauss.w2_hi, r.gauss.w2, pr.qN.w2,
+         r.qN.w2_lo, r.qN.w2_hi, r.qN.w2, r.qN.sq,
          pr.qN.sq, r.disc_max, pr.gauss.w1_lo, pr.gauss.l1, r.gauss.w1_lo, r.gauss.w1_hi);
   snprintf(name, sizeof name, "square d = %d: k = 2", d);
   check_true(name, ok && r.k == 2, "");
@@ -118,6 +120,12 @@ static void versus_product(int d, const ctr_schedule *s) {
     snprintf(name, sizeof name, "square d = %d, %s: w2_lo <= exact W2 <= w2_hi", d,
              in ? "q_N" : "N(0,I)");
     check_true(name, ok && a->w2_lo <= b->w2 + slack && b->w2 <= a->w2_hi + slack, "outside");
+    snprintf(name, sizeof name, "square d = %d, %s: semi-discrete W2 = exact (3 disc + 1e-6)", d,
+             in ? "q_N" : "N(0,I)");
+    check_close(name, ok ? a->w2 : NAN, b->w2, 1e-6, 3 * r.disc_max);
+    snprintf(name, sizeof name, "square d = %d, %s: W2 bracket within 2%% of exact", d,
+             in ? "q_N" : "N(0,I)");
+    check_true(name, ok && a->w2_hi - a->w2_lo < 0.02 * b->w2, "wide");
     snprintf(name, sizeof name, "square d = %d, %s: w1_lo <= product's W1 upper bound", d,
              in ? "q_N" : "N(0,I)");
     check_true(name, ok && a->w1_lo <= fmin(b->l1, b->w2) + slack, "above");
@@ -174,11 +182,62 @@ static void versus_grid2d(const ctr_schedule *s) {
   ctr_grid_result_free(g), ctr_mixture_free(m);
 }
 
+/* One isotropic Gaussian N(m, v I_2) as the plane's law (ctr_lowrank_plane called directly): ideal
+ * CT's g_N is affine (the grid reproduces it to rounding), so both outputs are Gaussian, with the
+ * mean and the isotropic scale read off g_N's values, and W2 against X_1's block
+ * N(a_1 m, (a_1^2 v + s_1^2) I) is the closed form |dm|^2 + 2 (s_out - s_1')^2. The semi-discrete
+ * bracket must hold it, be much tighter than 1e-2 relative, and the estimate must match it within
+ * 3 times its own error estimate (+1e-6 relative). */
+static void versus_gauss(const ctr_schedule *s) {
+  double w = 1, mu[2] = {0.4, -0.3}, v = 0.25;
+  ctr_grid_params gp;
+  ctr_grid_params_default_d(&gp, 2);
+  gp.G = 61, gp.Q = 6, gp.cub_rel = 1e-4, gp.cub_max = 200;
+  ctr_plane_result pr;
+  ctr_error err;
+  ctr_status st = ctr_lowrank_plane(&gp, s, 1, &w, mu, v, 0, 1, 120, &pr, &err);
+  if (st) printf("# %s\n", err.msg);
+  /* the closed forms: the output of N(0, I) (input 0) and of q_N (input 1) */
+  ctr_mixture_cov cov = {CTR_COV_ISO, &v};
+  ctr_mixture *m = NULL;
+  ctr_grid_result *g = NULL;
+  if (!st) st = ctr_mixture_alloc(1, 2, &w, mu, &cov, &m, &err);
+  if (!st) st = ctr_grid_run(&gp, s, m, &g, &err);
+  int ok = !st;
+  for (int in = 0; in < 2; in++) {
+    double a1 = ok ? g->a1 : 0, s1 = ok ? g->s1 : 0, aN = ok ? g->aN : 0, sN = ok ? g->sN : 0;
+    double c[2] = {in ? aN * mu[0] : 0, in ? aN * mu[1] : 0}, sd = in ? sqrt(aN * aN * v + sN * sN) : 1;
+    double y0[2], yx[2], yy[2], x0[2] = {c[0], c[1]}, xx[2] = {c[0] + sd, c[1]}, xy[2] = {c[0], c[1] + sd};
+    if (ok) ctr_grid_eval2(g, x0, y0), ctr_grid_eval2(g, xx, yx), ctr_grid_eval2(g, xy, yy);
+    /* g affine and isotropic: the output is N(y0, so^2 I) with so = |g(c + sd e_1) - g(c)| */
+    double so = hypot(yx[0] - y0[0], yx[1] - y0[1]), so2 = hypot(yy[0] - y0[0], yy[1] - y0[1]);
+    double s1p = sqrt(a1 * a1 * v + s1 * s1);
+    double dm2 = (y0[0] - a1 * mu[0]) * (y0[0] - a1 * mu[0]) + (y0[1] - a1 * mu[1]) * (y0[1] - a1 * mu[1]);
+    double exact = sqrt(dm2 + 2 * (so - s1p) * (so - s1p));
+    const ctr_plane_input *q = pr.in + in;
+    printf("# gauss %s: exact W2 %.9g (output scale %.9g / %.9g), bracket [%.9g, %.9g], estimate "
+           "%.9g +- %.2g; D %.3g, atoms %d, Newton %d, unlocated %d, left out %.2g\n",
+           in ? "q_N" : "N(0,I)", exact, so, so2, q->w2_lo, q->w2_hi, q->w2, q->w2_err, q->sd.D,
+           q->sd.atoms, q->sd.newton, q->sd.unlocated, q->sd.left_out);
+    char name[128];
+    snprintf(name, sizeof name, "gauss %s: output isotropic (scales equal to 1e-9)", in ? "q_N" : "N(0,I)");
+    check_close(name, ok ? so2 : NAN, so, 1e-9, 0);
+    snprintf(name, sizeof name, "gauss %s: semi-discrete bracket holds the closed-form W2", in ? "q_N" : "N(0,I)");
+    check_true(name, ok && q->w2_lo <= exact * (1 + 1e-9) && exact <= q->w2_hi * (1 + 1e-9), "outside");
+    snprintf(name, sizeof name, "gauss %s: bracket width < 5e-2 relative", in ? "q_N" : "N(0,I)");
+    check_true(name, ok && q->w2_hi - q->w2_lo < 5e-2 * exact, "wide");
+    snprintf(name, sizeof name, "gauss %s: estimate = closed form (3 err + 1e-6 rel)", in ? "q_N" : "N(0,I)");
+    check_close(name, ok ? q->w2 : NAN, exact, 1e-6, ok ? 3 * q->w2_err : 0);
+  }
+  ctr_grid_result_free(g), ctr_mixture_free(m);
+}
+
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   int fast = argc > 1 && !strcmp(argv[1], "fast");
   ctr_schedule *s = sched(20);
   if (!s) return 1;
+  versus_gauss(s);
   versus_product(2, s);
   versus_product(5, s);
   if (!fast) {
