@@ -135,10 +135,12 @@ static void test_poly(void) {
       got[2] += w[k] * (mo.m1y + c[2 * k + 1] * mo.m0);
       got[3] += w[k] * (mo.m2 + 2 * (ux * mo.m1x + uy * mo.m1y) + (ux * ux + uy * uy) * mo.m0);
       err[0] += w[k] * mo.e0;
-      for (int q = 0; q < 4; q++) {
+      double b0 = 0;
+      for (int q = 0; q < 4; q++) { /* first moments about c_k, shifted to the origin */
         double b = brute(P[t].x, P[t].y, P[t].nv, c[2 * k], c[2 * k + 1], S, q, rx, ry);
-        if (q == 1) b += c[2 * k] * brute(P[t].x, P[t].y, P[t].nv, c[2 * k], c[2 * k + 1], S, 0, 0, 0);
-        if (q == 2) b += c[2 * k + 1] * brute(P[t].x, P[t].y, P[t].nv, c[2 * k], c[2 * k + 1], S, 0, 0, 0);
+        if (q == 0) b0 = b;
+        if (q == 1) b += c[2 * k] * b0;
+        if (q == 2) b += c[2 * k + 1] * b0;
         want[q] += w[k] * b;
       }
     }
