@@ -202,7 +202,7 @@ static double left_out_cost(const ctr_sd_gmix *nu, double e, const double *y1, d
 
 typedef struct {
   double A, lo2, hi2, D, ring, left_out, mass_err, quad_err, sd_lo2, sd_hi2;
-  int atoms, unlocated, newton;
+  int atoms, unlocated, newton, unconverged;
 } level_out;
 
 static ctr_status one_level(const ctr_grid_result *r, const ctr_sd_gmix *in, const ctr_sd_gmix *nu,
@@ -255,7 +255,9 @@ static ctr_status one_level(const ctr_grid_result *r, const ctr_sd_gmix *in, con
   ctr_sd_params_default(&sp);
   ctr_sd_result sr;
   st = ctr_semidiscrete_w2(na, y, m, nu, &sp, psi, &sr, err);
-  if (st && st != CTR_ENUMERIC) goto done;
+  /* not converged: the bounds below hold for any psi, so go on; the flag tells */
+  if (st == CTR_ENUMERIC) st = CTR_OK, o->unconverged = 1;
+  if (st) goto done;
   o->atoms = na, o->newton = sr.newton_steps, o->mass_err = sr.mass_err, o->quad_err = sr.quad_err;
   o->sd_lo2 = sr.dual, o->sd_hi2 = sr.primal_hi, o->A = sr.dual, o->D = D;
   /* upper: joint convexity over (core, ring), the gluing on the core */
@@ -301,16 +303,18 @@ ctr_status ctr_plane_sd_w2(const ctr_grid_result *r, const ctr_sd_gmix *in, cons
     return ctr_fail(err, CTR_EINPUT, "lowrank plane: %d cells per axis, accepted 8 .. 2000", cells);
   level_out f, h;
   ctr_status st = one_level(r, in, nu, cells, &f, err);
-  ctr_status st2 = st && st != CTR_ENUMERIC ? st : one_level(r, in, nu, cells / 2, &h, err);
+  ctr_status st2 = st ? st : one_level(r, in, nu, cells / 2, &h, err);
   out->lo2 = f.lo2, out->hi2 = f.hi2, out->sd_lo2 = f.sd_lo2, out->sd_hi2 = f.sd_hi2;
   out->D = f.D, out->ring = f.ring, out->left_out = f.left_out, out->atoms = f.atoms;
   out->unlocated = f.unlocated, out->newton = f.newton, out->mass_err = f.mass_err;
   out->quad_err = f.quad_err;
-  if (st || (st2 && st2 != CTR_ENUMERIC)) return st ? st : st2;
+  out->unconverged = f.unconverged;
+  if (st || st2) return st ? st : st2;
+  out->unconverged |= h.unconverged;
   /* Richardson on W2^2(atoms, nu) = W2^2 + c h^2: the distortions give the h^2 ratio */
   double ratio = h.D / f.D;
   out->est2 = ratio > 1.5 ? f.A - (h.A - f.A) / (ratio - 1) : f.A;
   out->est_err = fabs(out->est2 - f.A);
   out->quad_err = fmax(out->quad_err, h.quad_err);
-  return st2;
+  return CTR_OK;
 }

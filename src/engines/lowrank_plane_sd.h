@@ -38,11 +38,12 @@ typedef struct {
   double ring;       /* input mass outside the core cells */
   double left_out;   /* input mass left out of the lower bound (ring + cells not located) */
   int atoms, unlocated, newton;
+  int unconverged;   /* 1: the solver stopped before its mass tolerance (the bracket still holds,
+                        the estimate is less sure) */
   double mass_err, quad_err;
 } ctr_plane_sd;
 
-/* cells: core cells per axis, 8 .. 2000. CTR_ENUMERIC if the solver does not converge (out still
- * holds the bounds at its last weights). */
+/* cells: core cells per axis, 8 .. 2000. */
 ctr_status ctr_plane_sd_w2(const ctr_grid_result *r, const ctr_sd_gmix *in, const ctr_sd_gmix *nu,
                            int cells, ctr_plane_sd *out, ctr_error *err);
 
