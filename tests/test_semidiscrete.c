@@ -120,7 +120,7 @@ static void test_poly(void) {
       {3, {-0.5, 1.0, 0.2}, {-0.4, -0.3, 0.9}, "triangle holding c_0"},
       {4, {0.5, 1.4, 1.5, 0.6}, {-1.5, -1.6, -0.6, -0.7}, "quad beside the centres"},
       {3, {-0.3, 3.0, 3.0}, {-0.2, 0.6, 0.62}, "thin sliver"},
-      {4, {5.0, 6.5, 6.5, 5.0}, {-4.0, -4.0, -2.5, -2.5}, "far tail (mass ~1e-20)"},
+      {4, {5.0, 6.5, 6.5, 5.0}, {-4.0, -4.0, -2.5, -2.5}, "far tail (mass ~3e-13, 6 sd out)"},
       {5, {-30, 30, 35, 0, -30}, {-30, -30, 10, 35, 30}, "huge pentagon"},
   };
   for (size_t t = 0; t < sizeof P / sizeof P[0]; t++) {
@@ -226,6 +226,10 @@ static void test_gauss(void) {
     snprintf(name, sizeof name, "gauss n = %d: converges (%d Newton steps, mass error %.2g)", n,
              r.newton_steps, r.mass_err);
     check_true(name, st == CTR_OK && r.mass_err <= 1e-12, err.msg);
+    /* Newton with the exact Hessian converges quadratically (6-7 steps measured); a Hessian off
+     * by a constant factor converges linearly, or stalls in the damping */
+    snprintf(name, sizeof name, "gauss n = %d: at most 12 Newton steps", n);
+    check_true(name, r.newton_steps <= 12, "too many steps: is the Hessian off?");
     /* the coupling (q(X), T(X)), T the linear Gaussian map, costs hi; it is optimal here,
      * since T maps the product cells to products of intervals, which are Laguerre cells */
     double lo = WG - D, hi = WG + D * (2 * sqrt(S / Sp) - 1);
@@ -267,27 +271,35 @@ static void test_duality_threads(void) {
   ctr_sd_params_default(&p);
   ctr_sd_result r;
   ctr_error err;
-  int ok = 1;
-  for (int budget = 1; budget <= 3; budget++) { /* unconverged psi: the bounds must still hold */
-    memset(psi, 0, (size_t)n * sizeof *psi);
-    p.max_newton = budget;
-    ctr_semidiscrete_w2(n, y, m, &nu, &p, psi, &r, &err);
-    printf("# duality after %d Newton steps: dual %.12g primal_hi %.12g mass error %.2g\n",
-           r.newton_steps, r.dual, r.primal_hi, r.mass_err);
-    ok &= r.dual <= r.primal_hi;
-  }
-  check_true("3-component nu: dual <= primal_hi after 1, 2, 3 Newton steps", ok, "crossed");
-  p.max_newton = 100, p.mass_tol = 1e-12;
+  p.mass_tol = 1e-12;
   memset(psi, 0, (size_t)n * sizeof *psi);
   omp_set_num_threads(1);
   ctr_status st = ctr_semidiscrete_w2(n, y, m, &nu, &p, psi, &r, &err);
   char name[200];
-  snprintf(name, sizeof name, "3-component nu: converges (%d steps, mass error %.2g, quad_err %.2g)",
-           r.newton_steps, r.mass_err, r.quad_err);
-  check_true(name, st == CTR_OK, err.msg);
+  snprintf(name, sizeof name, "3-component nu: converges in <= 12 steps (%d, mass error %.2g, "
+           "quad_err %.2g)", r.newton_steps, r.mass_err, r.quad_err);
+  check_true(name, st == CTR_OK && r.newton_steps <= 12, err.msg);
   snprintf(name, sizeof name, "3-component nu: (primal_hi - dual) / dual = %.2g < 1e-9",
            (r.primal_hi - r.dual) / r.dual);
   check_true(name, r.dual <= r.primal_hi && (r.primal_hi - r.dual) / r.dual < 1e-9, "gap");
+  /* unconverged psi (1, 2, 3 steps): both bounds must still hold around the converged W2^2 */
+  double W = r.dual, *psi3 = calloc((size_t)n, sizeof *psi3);
+  int ok = 1;
+  /* 1, 2, 3 steps, then stopped early at mass errors 1e-2 .. 1e-6, where the mass-error
+   * terms of primal_hi are what keeps it above W2^2 */
+  const double tols[6] = {1e-12, 1e-12, 1e-12, 1e-2, 1e-4, 1e-6};
+  for (int budget = 1; budget <= 6; budget++) {
+    ctr_sd_result rb;
+    memset(psi3, 0, (size_t)n * sizeof *psi3);
+    p.max_newton = budget <= 3 ? budget : 100, p.mass_tol = tols[budget - 1];
+    ctr_semidiscrete_w2(n, y, m, &nu, &p, psi3, &rb, &err);
+    printf("# after %d Newton steps: dual %.12g primal_hi %.12g mass error %.2g (W2^2 %.12g)\n",
+           rb.newton_steps, rb.dual, rb.primal_hi, rb.mass_err, W);
+    ok &= rb.dual <= W * (1 + 1e-12) && rb.primal_hi >= W * (1 - 1e-12);
+  }
+  p.max_newton = 100, p.mass_tol = 1e-12;
+  free(psi3);
+  check_true("3-component nu: dual <= W2^2 <= primal_hi after 1, 2, 3 Newton steps and at mass errors 1e-2, 1e-4, 1e-6", ok, "crossed");
   ctr_sd_result r2;
   memset(psi2, 0, (size_t)n * sizeof *psi2);
   omp_set_num_threads(2);
