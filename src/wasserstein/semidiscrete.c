@@ -145,8 +145,10 @@ static ctr_status evaluate(const sd_problem *pr, const double *psi, sd_eval *e, 
 
 /* Conjugate gradients with the Jacobi preconditioner on the weighted graph Laplacian L (plus a
  * relative 1e-12 on its diagonal, so that a cell whose edges carry no density at double
- * precision leaves no null direction beyond the constants): L d = g, g summing to 0. */
-static ctr_status cg_solve(int n, const sd_eval *e, const double *g, double *d, ctr_error *err) {
+ * precision leaves no null direction beyond the constants): L d = g, g summing to 0, to the
+ * relative residual eta. */
+static ctr_status cg_solve(int n, const sd_eval *e, const double *g, double eta, double *d,
+                           ctr_error *err) {
   double *diag = malloc((size_t)n * sizeof *diag), *r = malloc((size_t)n * sizeof *r);
   double *z = malloc((size_t)n * sizeof *z), *pp = malloc((size_t)n * sizeof *pp);
   double *q = malloc((size_t)n * sizeof *q);
@@ -173,7 +175,7 @@ static ctr_status cg_solve(int n, const sd_eval *e, const double *g, double *d, 
   for (int it = 0; it < maxit; it++) {
     double r2 = 0;
     for (int i = 0; i < n; i++) r2 += r[i] * r[i];
-    if (r2 <= 1e-24 * g2 || r2 == 0) break;
+    if (r2 <= eta * eta * g2 || r2 == 0) break;
     /* sequential: a matrix-vector product is ~7n flops, less than the cost of waking threads
      * (with two threads on a loaded machine the spinning team took 70% of the CPU time) */
     for (int i = 0; i < n; i++) {
@@ -288,6 +290,26 @@ static void tail_bounds(int n, const double *y, const ctr_sd_gmix *nu, double *t
   }
 }
 
+/* Laguerre cells = A(Voronoi cells of the atoms), A(z) = b_nu + lam (z - b_a) mapping the atoms'
+ * mean and root mean square spread to nu's: psi_j = |y_j - b_a|^2 - |A(y_j) - b_a|^2 / lam
+ * (theory §9.22). Atoms spread wider than nu otherwise start with cells of e^{-hundreds} mass
+ * and the damped iteration crawls. */
+static void affine_start(int n, const double *y, const double *m, const ctr_sd_gmix *nu,
+                         double *psi) {
+  double ba[2] = {0, 0}, bn[2] = {0, 0}, va = 0, vn = 2 * nu->S;
+  for (int i = 0; i < n; i++) ba[0] += m[i] * y[2 * i], ba[1] += m[i] * y[2 * i + 1];
+  for (int k = 0; k < nu->K; k++) bn[0] += nu->w[k] * nu->c[2 * k], bn[1] += nu->w[k] * nu->c[2 * k + 1];
+  for (int i = 0; i < n; i++) va += m[i] * (pow(y[2 * i] - ba[0], 2) + pow(y[2 * i + 1] - ba[1], 2));
+  for (int k = 0; k < nu->K; k++)
+    vn += nu->w[k] * (pow(nu->c[2 * k] - bn[0], 2) + pow(nu->c[2 * k + 1] - bn[1], 2));
+  double lam = va > 0 ? sqrt(vn / va) : 1;
+  for (int i = 0; i < n; i++) {
+    double zx = y[2 * i] - ba[0], zy = y[2 * i + 1] - ba[1];
+    double ax = bn[0] - ba[0] + lam * zx, ay = bn[1] - ba[1] + lam * zy;
+    psi[i] = zx * zx + zy * zy - (ax * ax + ay * ay) / lam;
+  }
+}
+
 ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ctr_sd_gmix *nu,
                                const ctr_sd_params *p, double *psi, ctr_sd_result *out,
                                ctr_error *err) {
@@ -329,19 +351,30 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
     st = ctr_fail(err, CTR_ENOMEM, "semidiscrete: out of memory");
     goto done;
   }
-  if ((st = evaluate(&pr, psi, &cur, err))) goto done;
-  double gmin = INFINITY;
-  for (int i = 0; i < n; i++) gmin = fmin(gmin, cur.G[i]);
-  if (!(gmin > 0)) { /* the start leaves a cell empty: restart from the Voronoi diagram */
-    for (int i = 0; i < n; i++) psi[i] = 0;
-    if ((st = evaluate(&pr, psi, &cur, err))) goto done;
-    gmin = INFINITY;
-    for (int i = 0; i < n; i++) gmin = fmin(gmin, cur.G[i]);
-    if (!(gmin > 0)) {
-      st = ctr_fail(err, CTR_ENUMERIC, "semidiscrete: an atom's Voronoi cell has no nu-mass at "
-                                       "double precision (atom far outside nu's support?)");
-      goto done;
+  /* the start: the caller's psi or the atoms' Voronoi diagram mapped onto nu's mean and spread
+   * (affine_start), whichever leaves no cell empty and the smaller mass error; then psi = 0 */
+  double gmin = INFINITY, best = INFINITY;
+  for (int cand = 0; cand < 3; cand++) {
+    if (cand == 1) affine_start(n, y, m, nu, pt);
+    if (cand == 2) {
+      if (best < INFINITY) break;
+      for (int i = 0; i < n; i++) pt[i] = 0;
     }
+    if ((st = evaluate(&pr, cand ? pt : psi, &tri, err))) goto done;
+    double tmin = INFINITY, sc = 0;
+    for (int i = 0; i < n; i++) tmin = fmin(tmin, tri.G[i]), sc += (tri.G[i] - m[i]) * (tri.G[i] - m[i]);
+    if (tmin > 0 && sc < best) {
+      best = sc, gmin = tmin;
+      if (cand) memcpy(psi, pt, (size_t)n * sizeof *psi);
+      sd_eval t = cur;
+      cur = tri, tri = t;
+    }
+  }
+  if (!(best < INFINITY)) {
+    st = ctr_fail(err, CTR_ENUMERIC, "semidiscrete: every start (the given psi, the affine start, "
+                  "the Voronoi diagram) leaves a cell with no nu-mass at double precision (atoms far "
+                  "outside nu's support?)");
+    goto done;
   }
   /* Kitagawa-Merigot-Thibert: no cell may fall below eps0 during the iteration */
   double eps0 = 0.5 * fmin(mmin, gmin);
@@ -361,7 +394,12 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
       break;
     }
     for (int i = 0; i < n; i++) g[i] -= gs / n; /* the range of L is the sum-zero vectors */
-    if ((st = cg_solve(n, &cur, g, d, err))) break;
+    /* inexact Newton (Eisenstat-Walker): a relative residual of |m - G| / |m| (at most 1e-2,
+     * at least 1e-12) keeps the convergence quadratic and spares CG iterations early on */
+    double mn = 0;
+    for (int i = 0; i < n; i++) mn += m[i] * m[i];
+    double eta = fmax(1e-12, fmin(1e-2, nrm / sqrt(mn)));
+    if ((st = cg_solve(n, &cur, g, eta, d, err))) break;
     double tau = 1;
     int acc = 0;
     for (int half = 0; half < 50 && !acc; half++, tau *= 0.5) {

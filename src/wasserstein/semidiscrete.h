@@ -47,7 +47,9 @@ typedef struct {
   int empty_cells;   /* cells of zero nu-mass at the returned psi (0 at convergence) */
 } ctr_sd_result;
 
-/* psi: in/out, n values (on input a start, e.g. zeros; on output the maximiser found).
+/* psi: in/out, n values (on input a start, e.g. zeros; on output the maximiser found). The
+ * iteration starts from the better (no empty cell, smaller mass error) of the given psi and
+ * the atoms' Voronoi diagram mapped affinely onto nu's mean and spread (theory.md §9.22).
  * CTR_EINPUT for n < 1, non-finite or duplicate atoms, masses not positive or not summing to 1
  * within 1e-12, bad nu; CTR_ENUMERIC if Newton fails to converge (the result still holds the
  * certified bounds at the last psi). */
