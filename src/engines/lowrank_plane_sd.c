@@ -47,13 +47,39 @@ static double interval_mass(double a, double b, double c, double S) {
   return 1 - 0.5 * (erfc(-za) + erfc(zb));
 }
 
-/* Edges of n cells over the axis's bulk at the quantiles of p^(1/3) (p the input's marginal):
- * the asymptotically optimal quantiser for squared error (Panter-Dite). */
+/* P(X < t) (lower) or P(X > t) for the input's marginal along axis a, from the tails. */
+static double marg_tail(const ctr_sd_gmix *in, int a, double t, int lower) {
+  double p = 0, s = sqrt(2 * in->S);
+  for (int k = 0; k < in->K; k++)
+    p += in->w[k] * 0.5 * erfc((lower ? in->c[2 * k + a] - t : t - in->c[2 * k + a]) / s);
+  return p;
+}
+
+/* The point between x0 and x1 where the tail mass is target (bisection: the tail is monotone). */
+static double tail_point(const ctr_sd_gmix *in, int a, int lower, double target, double x0,
+                         double x1) {
+  for (int it = 0; it < 200; it++) {
+    double mid = 0.5 * (x0 + x1);
+    double p = marg_tail(in, a, mid, lower);
+    /* lower tail: P(X < mid) grows from x0 (far) to x1 (inner) */
+    if (p > target) x1 = mid; else x0 = mid;
+  }
+  return 0.5 * (x0 + x1);
+}
+
+/* Edges of n cells over the axis's bulk: n - 2 (GUARD - 1) at the quantiles of p^(1/3) (p the
+ * input's marginal), the asymptotically optimal quantiser for squared error (Panter-Dite), and
+ * the outermost of those split into GUARD cells whose outer tail masses fall geometrically. The
+ * guards make the outermost cells light: their images reach beyond the atoms' hull, where the
+ * lower bound cannot place them (theory.md §9.23), so they are left out of it at a cost linear
+ * in their mass. */
+#define GUARD 6
 static ctr_status axis_edges(const ctr_sd_gmix *in, int a, int n, double *e, ctr_error *err) {
   double sd = sqrt(in->S), lo = INFINITY, hi = -INFINITY;
   for (int k = 0; k < in->K; k++) lo = fmin(lo, in->c[2 * k + a]), hi = fmax(hi, in->c[2 * k + a]);
   lo -= BULK_SD * sd, hi += BULK_SD * sd;
-  int M = CBRT_FINE * n + 1;
+  int nb = n - 2 * (GUARD - 1); /* cube-root cells */
+  int M = CBRT_FINE * nb + 1;
   double *cum = malloc(sizeof(double) * (size_t)M), h = (hi - lo) / (M - 1);
   if (!cum) return ctr_fail(err, CTR_ENOMEM, "lowrank plane: out of memory");
   double prev = cbrt(marg_pdf(in, a, lo));
@@ -62,14 +88,40 @@ static ctr_status axis_edges(const ctr_sd_gmix *in, int a, int n, double *e, ctr
     double cur = cbrt(marg_pdf(in, a, lo + i * h));
     cum[i] = cum[i - 1] + 0.5 * h * (prev + cur), prev = cur;
   }
-  e[0] = lo, e[n] = hi;
-  for (int c = 1, j = 1; c < n; c++) {
-    double t = cum[M - 1] * c / n;
+  double *b = e + GUARD - 1; /* the cube-root edges b[0..nb] */
+  b[0] = lo, b[nb] = hi;
+  for (int c = 1, j = 1; c < nb; c++) {
+    double t = cum[M - 1] * c / nb;
     while (j < M - 1 && cum[j] < t) j++;
     double dc = cum[j] - cum[j - 1];
-    e[c] = lo + (j - 1 + (dc > 0 ? (t - cum[j - 1]) / dc : 0)) * h;
+    b[c] = lo + (j - 1 + (dc > 0 ? (t - cum[j - 1]) / dc : 0)) * h;
   }
   free(cum);
+  /* guards: e[0] = lo, e[1..GUARD-1] inside (lo, b[1]); mirrored at the top */
+  /* tail masses geometric from the inner edge's down to the box edge's: the outermost cell
+   * carries ~ T (P_box / T)^((GUARD - 1) / GUARD), ~1e-14 at 200 cells */
+  double inner = b[1], T = marg_tail(in, a, inner, 1);
+  double rr = pow(fmax(marg_tail(in, a, lo, 1), 1e-30) / T, 1.0 / GUARD);
+  e[0] = lo;
+  for (int g = 1; g < GUARD; g++) {
+    double target = T * pow(rr, GUARD - g); /* outermost guard edge lightest */
+    e[g] = tail_point(in, a, 1, target, lo, inner);
+  }
+  e[GUARD - 1 + 1] = inner;
+  double *top = e + GUARD - 1 + nb - 1; /* top[0] = b[nb - 1], the last cube-root inner edge */
+  double innert = top[0], Tt = marg_tail(in, a, innert, 0);
+  double rt = pow(fmax(marg_tail(in, a, hi, 0), 1e-30) / Tt, 1.0 / GUARD);
+  for (int g = 1; g < GUARD; g++) {
+    double target = Tt * pow(rt, g);
+    /* upper tail: P(X > x) falls from innert to hi */
+    double x0 = innert, x1 = hi;
+    for (int it = 0; it < 200; it++) {
+      double mid = 0.5 * (x0 + x1);
+      if (marg_tail(in, a, mid, 0) > target) x0 = mid; else x1 = mid;
+    }
+    top[g] = 0.5 * (x0 + x1);
+  }
+  e[n] = hi;
   for (int c = 1; c <= n; c++)
     if (!(e[c] > e[c - 1])) return ctr_fail(err, CTR_ENUMERIC, "lowrank plane: cell edges collapse");
   return CTR_OK;
@@ -253,6 +305,9 @@ static ctr_status one_level(const ctr_grid_result *r, const ctr_sd_gmix *in, con
   D /= core;
   ctr_sd_params sp;
   ctr_sd_params_default(&sp);
+  /* the guard cells weigh down to ~1e-14: their error counts against 1e-2 / n (theory.md
+   * §9.23); the bounds need no convergence, only the estimate does */
+  sp.mass_tol = 1e-8, sp.mass_floor = 1e-2 / na, sp.max_newton = 40;
   ctr_sd_result sr;
   st = ctr_semidiscrete_w2(na, y, m, nu, &sp, psi, &sr, err);
   /* not converged: the bounds below hold for any psi, so go on; the flag tells */
@@ -299,8 +354,8 @@ ctr_status ctr_plane_sd_w2(const ctr_grid_result *r, const ctr_sd_gmix *in, cons
                            int cells, ctr_plane_sd *out, ctr_error *err) {
   memset(out, 0, sizeof *out);
   if (!r || r->d != 2) return ctr_fail(err, CTR_EINPUT, "lowrank plane: needs a 2-D grid result");
-  if (cells < 8 || cells > 2000)
-    return ctr_fail(err, CTR_EINPUT, "lowrank plane: %d cells per axis, accepted 8 .. 2000", cells);
+  if (cells < 40 || cells > 2000)
+    return ctr_fail(err, CTR_EINPUT, "lowrank plane: %d cells per axis, accepted 40 .. 2000", cells);
   level_out f, h;
   ctr_status st = one_level(r, in, nu, cells, &f, err);
   ctr_status st2 = st ? st : one_level(r, in, nu, cells / 2, &h, err);

@@ -43,7 +43,7 @@ typedef struct {
   double mass_err, quad_err;
 } ctr_plane_sd;
 
-/* cells: core cells per axis, 8 .. 2000. */
+/* cells: core cells per axis, 40 .. 2000 (the coarser level uses cells / 2). */
 ctr_status ctr_plane_sd_w2(const ctr_grid_result *r, const ctr_sd_gmix *in, const ctr_sd_gmix *nu,
                            int cells, ctr_plane_sd *out, ctr_error *err);
 

@@ -23,6 +23,7 @@
 void ctr_sd_params_default(ctr_sd_params *p) {
   p->mass_tol = 1e-10;
   p->max_newton = 100;
+  p->mass_floor = 0;
 }
 
 typedef struct {
@@ -243,10 +244,11 @@ static ctr_status check_input(int n, const double *y, const double *m, const ctr
   if (fabs(ws - 1) > 1e-12)
     return ctr_fail(err, CTR_EINPUT, "semidiscrete: nu's weights sum to %.17g (need 1 within 1e-12)",
                     ws);
-  if (p && (!(p->mass_tol > 0) || !isfinite(p->mass_tol) || p->max_newton < 1))
+  if (p && (!(p->mass_tol > 0) || !isfinite(p->mass_tol) || p->max_newton < 1 ||
+            !(p->mass_floor >= 0)))
     return ctr_fail(err, CTR_EINPUT,
-                    "semidiscrete: mass_tol = %g, max_newton = %d (need > 0 and >= 1)", p->mass_tol,
-                    p->max_newton);
+                    "semidiscrete: mass_tol = %g, max_newton = %d, mass_floor = %g (need > 0, "
+                    ">= 1, >= 0)", p->mass_tol, p->max_newton, p->mass_floor);
   /* duplicates: sort the indices by (x, y) and compare neighbours */
   int *idx = malloc((size_t)n * sizeof *idx);
   if (!idx) return ctr_fail(err, CTR_ENOMEM, "semidiscrete: out of memory");
@@ -383,7 +385,7 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
     double rel = 0, nrm = 0, gs = 0;
     for (int i = 0; i < n; i++) {
       g[i] = m[i] - cur.G[i];
-      rel = fmax(rel, fabs(g[i]) / m[i]), nrm += g[i] * g[i], gs += g[i];
+      rel = fmax(rel, fabs(g[i]) / fmax(m[i], p->mass_floor)), nrm += g[i] * g[i], gs += g[i];
     }
     nrm = sqrt(nrm);
     out->mass_err = rel;

@@ -26,6 +26,9 @@ typedef struct {
 typedef struct {
   double mass_tol;  /* stop when max_i |nu(Lag_i) - m_i| / m_i <= mass_tol (default 1e-10) */
   int max_newton;   /* most Newton steps (default 100) */
+  double mass_floor; /* the relative error's denominator is max(m_i, mass_floor) (default 0):
+                        cells far lighter than the rest then stop by their absolute error, which
+                        their integrals may not resolve relatively */
 } ctr_sd_params;
 
 void ctr_sd_params_default(ctr_sd_params *p);
