@@ -3,7 +3,7 @@
 # Idempotent: a second call only rebuilds what changed. Runs apt-get as root (or via sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(gcc libc6-dev meson ninja-build pkg-config git libgsl-dev libhdf5-dev librandom123-dev libconfig-dev libsleef-dev
+pkgs=(gcc libc6-dev meson ninja-build pkg-config git libgsl-dev libhdf5-dev librandom123-dev libconfig-dev libsleef-dev libqhull-dev
       munge slurmctld slurmd slurm-client
       gnuplot-nox python3 python3-h5py python3-numpy python3-mpmath python3-pot python3-pandas
       help2man man-db fonts-dejavu-core strace

@@ -56,16 +56,18 @@
     "range, see log10_lipschitz; NaN: the search failed (lipschitz_kind failed)")                 \
   X(F64, lipschitz_at_norm, 0, "|x*| of the maximiser of the Jacobian norm (NaN for Gaussians)")   \
   X(F64, log10_lipschitz, 0, "log10 of lipschitz, finite even where L exceeds the double range")  \
-  X(F64, w2_normal, 0, "exact W2(f_N(N(0,I)), X_1)")                                               \
+  X(F64, w2_normal, 0, "exact W2(f_N(N(0,I)), X_1) (lowrank k = 2: semi-discrete, up to "        \
+    "disc_err, theory.md 9.23)")                                                                  \
   X(F64, w1_lo_normal, 0, "certified lower bound on W1(f_N(N(0,I)), X_1)")                         \
   X(F64, w1_hi_normal, 0, "certified upper bound on W1(f_N(N(0,I)), X_1)")                         \
   X(F64, w2_qN, 0, "exact W2(f_N(q_N), X_1)")                                                      \
   X(F64, w1_lo_qN, 0, "certified lower bound on W1(f_N(q_N), X_1)")                                \
   X(F64, w1_hi_qN, 0, "certified upper bound on W1(f_N(q_N), X_1)")                                \
   X(F64, w2_lo_normal, 0, "lower bound on W2(f_N(N(0,I)), X_1) where W2 is bracketed (lowrank "    \
-    "k = 2, theory.md 9.18: Gelbrich on the plane); equals w2_normal where that is exact; NaN else") \
-  X(F64, w2_hi_normal, 0, "upper bound on W2(f_N(N(0,I)), X_1) (lowrank k = 2: a coupling); equals " \
-    "w2_normal where that is exact; NaN else")                                                    \
+    "k = 2, theory.md 9.18, 9.23: Gelbrich or semi-discrete); equals w2_normal where that is "    \
+    "exact; NaN else")                                                                            \
+  X(F64, w2_hi_normal, 0, "upper bound on W2(f_N(N(0,I)), X_1) (lowrank k = 2: a coupling or "    \
+    "semi-discrete); equals w2_normal where that is exact; NaN else")                             \
   X(F64, w2_lo_qN, 0, "lower bound on W2(f_N(q_N), X_1), as w2_lo_normal")                        \
   X(F64, w2_hi_qN, 0, "upper bound on W2(f_N(q_N), X_1), as w2_hi_normal")                        \
   X(F64, coupling_l1_normal, 0, "E||f_N(Z) - Phi(Z)||, Z ~ N(0, I), Phi = Phi_{N->1}")             \

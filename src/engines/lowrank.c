@@ -18,7 +18,7 @@ void ctr_lowrank_params_default(ctr_lowrank_params *p) {
   memset(p, 0, sizeof *p);
   ctr_product_params_default(&p->prod);
   ctr_grid_params_default_d(&p->grid2, 2);
-  p->lip_n = 64, p->seed = 1;
+  p->lip_n = 64, p->plane_cells = 0, p->seed = 1;
 }
 
 /* The variance of component k if its covariance is v I (iso, or diagonal with equal entries),
@@ -165,7 +165,8 @@ static ctr_status plane_run(const ctr_lowrank_params *p, const ctr_schedule *s,
       mu[2 * j + a] = cblas_ddot(m->d, q + a, 2, m->mu + (size_t)j * m->d, 1);
   ctr_plane_result pr;
   ctr_status st = ctr_lowrank_plane(&p->grid2, s, m->K, m->weight, mu, sigma2,
-                                    p->prod.lipschitz ? p->lip_n : 0, p->seed, &pr, err);
+                                    p->prod.lipschitz ? p->lip_n : 0, p->seed, p->plane_cells,
+                                    &pr, err);
   free(mu);
   if (st) return st;
   for (int in = 0; in < 2; in++) {
@@ -175,14 +176,17 @@ static ctr_status plane_run(const ctr_lowrank_params *p, const ctr_schedule *s,
     const ctr_product_gauss *g = c->g + in;
     for (size_t i = 0; c->n > 0 && i < g->n; i++)
       sqc += (g->mult ? g->mult[i] : 1.0) * (g->nu[i] * g->nu[i] + g->s2[i]);
-    r->w2 = NAN, r->w2_span = b->w2_hi, r->w2_compl = w2c;
+    r->w2 = hypot(b->w2, w2c), r->w2_span = isnan(b->w2) ? b->w2_hi : b->w2, r->w2_compl = w2c;
     r->w2_lo = hypot(b->w2_lo, w2c), r->w2_hi = hypot(b->w2_hi, w2c);
     r->w1_lo = hypot(b->w1_lo, loc), r->w1_hi = r->w2_hi;
     r->sq = b->sq + sqc; /* E||u_span||^2 + E||u_compl||^2: independent blocks */
     r->l1 = c->n > 0 ? NAN : b->l1; /* the joint norm needs the law of ||u_span||: d = 2 only */
     if (c->n == 0 && in == 1) r->w1_hi = fmin(r->w1_hi, b->l1);
   }
-  out->disc_max = pr.disc, out->node_err = 0, out->quad_warn = pr.quad_warn, out->monotone = -1;
+  out->disc_max = pr.disc;
+  for (int in = 0; in < 2; in++) /* the extrapolation's change, carried to the whole */
+    if (isfinite(pr.in[in].w2_err)) out->disc_max = fmax(out->disc_max, pr.in[in].w2_err);
+  out->node_err = 0, out->quad_warn = pr.quad_warn, out->monotone = -1;
   out->L_span = pr.L, out->L = fmax(pr.L, out->L_compl), out->L_exact = 0;
   out->log_L = fmax(pr.log_L, log(out->L_compl));
   out->L_x_norm = pr.L >= out->L_compl ? pr.L_x_norm : NAN;

@@ -20,9 +20,12 @@
  *   L = max(L_span, L_compl) (the flow map's Jacobian is block diagonal).
  * k = 0 (all means equal) is the affine engine alone: W1 bracket as it reports it.
  * k = 2 (means in a plane; engines/lowrank_plane.h, theory.md §9.18): the plane is the 2-D grid,
- * whose W2 has no quantile formula, so W2 is a BRACKET: w2 NAN, [w2_lo, w2_hi] with
- * w2^2 = W2_plane^2 + W2_compl^2 and the plane's W2 between its Gelbrich bound and a coupling
- * (q_N: the ODE flow; N(0, I): Knothe-Rosenblatt); W1 in [hypot(|mean diff|, lo_compl), w2_hi];
+ * whose W2 has no quantile formula: W2 is a BRACKET [w2_lo, w2_hi] with
+ * w2^2 = W2_plane^2 + W2_compl^2 and the plane's W2 between the larger of its Gelbrich bound and
+ * the semi-discrete lower bound and the smaller of a coupling (q_N: the ODE flow; N(0, I):
+ * Knothe-Rosenblatt) and the semi-discrete upper bound (theory.md §9.23); w2 is the
+ * semi-discrete estimate (extrapolated in the cell size, its change in disc_max; NAN when
+ * plane_cells = 0 or where the solver stalls); W1 in [hypot(|mean diff|, lo_compl), w2_hi];
  * L a certified lower bound (targets/lip_lower.h on the plane's mixture, with L_compl).
  * Refused (CTR_EINPUT): components with different widths or a non-isotropic covariance, and
  * k >= 3. */
@@ -40,11 +43,14 @@ typedef struct {
   ctr_product_params prod; /* the span's run (k = 1); its extra blocks are set by the engine */
   ctr_grid_params grid2;   /* k = 2: the plane's 2-D grid (engines/lowrank_plane.h) */
   int lip_n;               /* k = 2: sampled starts of the plane's L lower bound (0: no L) */
+  int plane_cells;         /* k = 2: input cells per axis of the semi-discrete W2 (theory.md
+                              §9.23; 0: off, the Gelbrich / coupling bracket only) */
   uint64_t seed;           /* direction of the complement's mean (irrelevant: it is isotropic) */
 } ctr_lowrank_params;
 
 /* Defaults: the product engine's (1-D grid defaults, quad_rel 1e-9, exact L), the 2-D grid
- * defaults (G = 201, Q = 10), lip_n = 64, seed 1. */
+ * defaults (G = 201, Q = 10), lip_n = 64, plane_cells = 0 (off: theory.md §9.23 says where the
+ * solver stalls), seed 1. */
 void ctr_lowrank_params_default(ctr_lowrank_params *p);
 
 typedef struct {

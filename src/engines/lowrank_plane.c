@@ -229,10 +229,41 @@ static ctr_status plane_lip(const ctr_mixture *m, const ctr_schedule *s, int n, 
   return st;
 }
 
+/* The semi-discrete bracket and estimate per input (theory.md §9.23), joined to the others. The
+ * estimate is reported only when the solver's mass error (relative, floored at 1e-2 / n) is at
+ * most SD_EST_MASS: on clustered outputs (four modes at N = 20) Newton can stall far from the
+ * optimum, where the bounds still hold but the dual is no estimate of W2^2. */
+#define SD_EST_MASS 1e-6
+static ctr_status plane_sd(const ctr_grid_result *r, int K, const double *w, const double *mu,
+                           double sigma2, int cells, ctr_plane_result *out, ctr_error *err) {
+  double *c = ctr_dalloc((size_t)6 * K);
+  if (!c) return ctr_fail(err, CTR_ENOMEM, "lowrank: out of memory");
+  double *cq = c + 2 * K, *c1 = c + 4 * K;
+  for (int k = 0; k < 2 * K; k++) cq[k] = r->aN * mu[k], c1[k] = r->a1 * mu[k];
+  double one = 1, zero2[2] = {0, 0};
+  ctr_sd_gmix nu = {K, w, c1, r->a1 * r->a1 * sigma2 + r->s1 * r->s1};
+  ctr_sd_gmix ins[2] = {{1, &one, zero2, 1.0}, {K, w, cq, r->aN * r->aN * sigma2 + r->sN * r->sN}};
+  ctr_status st = CTR_OK;
+  for (int in = 0; in < 2 && !st; in++) {
+    ctr_plane_input *q = out->in + in;
+    st = ctr_plane_sd_w2(r, ins + in, &nu, cells, &q->sd, err);
+    if (st) break;
+    q->w2_lo = fmax(q->w2_lo, sqrt(fmax(q->sd.lo2, 0)));
+    if (q->sd.hi2 < q->w2_hi * q->w2_hi) q->w2_hi = sqrt(q->sd.hi2);
+    /* the bounds hold at any weights; the estimate needs the solver at its optimum */
+    if (q->sd.unconverged && q->sd.mass_err > SD_EST_MASS) continue;
+    double a = sqrt(fmax(q->sd.est2, 0)), b = sqrt(fmax(q->sd.est2 + q->sd.est_err, 0));
+    q->w2 = fmin(fmax(a, q->w2_lo), q->w2_hi), q->w2_err = fabs(b - a);
+  }
+  free(c);
+  return st;
+}
+
 ctr_status ctr_lowrank_plane(const ctr_grid_params *gp, const ctr_schedule *s, int K,
                              const double *w, const double *mu, double sigma2, int lip_n,
-                             uint64_t seed, ctr_plane_result *out, ctr_error *err) {
+                             uint64_t seed, int sd_cells, ctr_plane_result *out, ctr_error *err) {
   memset(out, 0, sizeof *out);
+  out->in[0].w2 = out->in[1].w2 = out->in[0].w2_err = out->in[1].w2_err = NAN;
   out->L = out->log_L = out->L_x_norm = NAN;
   ctr_mixture_cov *cov = malloc(sizeof *cov * (size_t)K);
   if (!cov) return ctr_fail(err, CTR_ENOMEM, "lowrank: out of memory");
@@ -272,6 +303,7 @@ ctr_status ctr_lowrank_plane(const ctr_grid_params *gp, const ctr_schedule *s, i
       for (int i = 0; i < 2; i++) t += m->weight[k] * (mu[2 * k + i] - mb[i]) * (mu[2 * k + i] - mb[i]);
     out->var = t + 2 * sigma2;
   }
+  if (!st && sd_cells > 0) st = plane_sd(r, K, m->weight, mu, sigma2, sd_cells, out, err);
   if (!st && lip_n > 0) st = plane_lip(m, s, lip_n, seed, out, err);
   ctr_grid_result_free(r), ctr_mixture_free(m);
   return st;

@@ -20,12 +20,17 @@
 #include "core/common.h"
 #include "core/schedule.h"
 #include "engines/grid.h"
+#include "engines/lowrank_plane_sd.h"
 
 typedef struct {
   double w2_lo, w2_hi; /* bracket on W2 of the block */
   double w1_lo;        /* |E output - E X_1| <= W1 of the block */
   double sq;           /* the upper coupling's E||u||^2 (= w2_hi^2) */
   double l1;           /* input 1: E||g_N - Phi|| (the grid's cubature); input 0: NAN */
+  double w2, w2_err;   /* semi-discrete transport (theory.md §9.23): W2 extrapolated from two
+                          cell sizes and clamped into [w2_lo, w2_hi], and its change under the
+                          extrapolation (distance); NAN when sd_cells = 0 */
+  ctr_plane_sd sd;     /* the semi-discrete run's bounds and diagnostics (zeros when off) */
 } ctr_plane_input;
 
 typedef struct {
@@ -40,9 +45,11 @@ typedef struct {
 
 /* K components with weights w (sum 1), means mu (K x 2 row-major), shared variance sigma2 > 0.
  * gp: the 2-D grid's parameters (refine and coupling are forced on). lip_n > 0: also the L lower
- * bound from lip_n sampled starts (seed). */
+ * bound from lip_n sampled starts (seed). sd_cells > 0: also the semi-discrete bracket and
+ * estimate (engines/lowrank_plane_sd.h) with sd_cells x sd_cells input cells, which tighten
+ * [w2_lo, w2_hi] (the larger lower, the smaller upper end). */
 ctr_status ctr_lowrank_plane(const ctr_grid_params *gp, const ctr_schedule *s, int K,
                              const double *w, const double *mu, double sigma2, int lip_n,
-                             uint64_t seed, ctr_plane_result *out, ctr_error *err);
+                             uint64_t seed, int sd_cells, ctr_plane_result *out, ctr_error *err);
 
 #endif

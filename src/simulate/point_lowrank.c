@@ -32,7 +32,7 @@ ctr_status ctr_point_run_lowrank(const ctr_point_spec *spec, const ctr_schedule 
     row->disc_err = r.k == 2 ? r.disc_max
                              : fmax(r.disc_max, 0.5 * r.node_err * fmax(r.gauss.w2, r.qN.w2));
     char b[sizeof row->bracket_source];
-    if (r.k == 2) snprintf(b, sizeof b, "lowrank k=2: lo mean hypot, hi W2 coupling");
+    if (r.k == 2) snprintf(b, sizeof b, "lowrank k=2: hi semi-discrete W2, lo mean");
     else snprintf(b, sizeof b, "lowrank k=%d: lo block hypot, hi E||u||", r.k);
     CTR_SET_STR(row->bracket_source, b);
     row->lipschitz = r.L, row->lipschitz_at_norm = r.L_x_norm;
