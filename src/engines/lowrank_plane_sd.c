@@ -55,14 +55,13 @@ static double marg_tail(const ctr_sd_gmix *in, int a, double t, int lower) {
   return p;
 }
 
-/* The point between x0 and x1 where the tail mass is target (bisection: the tail is monotone). */
+/* The point between x0 and x1 where the lower (or upper) tail mass is target (bisection: the
+ * tail is monotone, growing towards x1 for the lower tail, falling towards x1 for the upper). */
 static double tail_point(const ctr_sd_gmix *in, int a, int lower, double target, double x0,
                          double x1) {
   for (int it = 0; it < 200; it++) {
     double mid = 0.5 * (x0 + x1);
-    double p = marg_tail(in, a, mid, lower);
-    /* lower tail: P(X < mid) grows from x0 (far) to x1 (inner) */
-    if (p > target) x1 = mid; else x0 = mid;
+    if ((marg_tail(in, a, mid, lower) > target) == lower) x1 = mid; else x0 = mid;
   }
   return 0.5 * (x0 + x1);
 }
@@ -112,14 +111,7 @@ static ctr_status axis_edges(const ctr_sd_gmix *in, int a, int n, double *e, ctr
   double innert = top[0], Tt = marg_tail(in, a, innert, 0);
   double rt = pow(fmax(marg_tail(in, a, hi, 0), 1e-30) / Tt, 1.0 / GUARD);
   for (int g = 1; g < GUARD; g++) {
-    double target = Tt * pow(rt, g);
-    /* upper tail: P(X > x) falls from innert to hi */
-    double x0 = innert, x1 = hi;
-    for (int it = 0; it < 200; it++) {
-      double mid = 0.5 * (x0 + x1);
-      if (marg_tail(in, a, mid, 0) > target) x0 = mid; else x1 = mid;
-    }
-    top[g] = 0.5 * (x0 + x1);
+    top[g] = tail_point(in, a, 0, Tt * pow(rt, g), innert, hi);
   }
   e[n] = hi;
   for (int c = 1; c <= n; c++)
@@ -280,12 +272,12 @@ static ctr_status one_level(const ctr_grid_result *r, const ctr_sd_gmix *in, con
   #pragma omp parallel for schedule(static)
   for (long t = 0; t < (long)nc; t++) cell_moments(&c, (int)(t / n), (int)(t % n), cm + t);
   /* atoms: core cells heavy enough for the solver; lighter ones join the ring */
-  double core = 0, ex2_out = 0, D = 0, ex2_core = 0;
+  double core = 0, ex2_out = 0, D = 0;
   int na = 0;
   for (size_t t = 0; t < nc; t++) {
     if (cm[t].m >= MIN_MASS && isfinite(cm[t].y[0]) && isfinite(cm[t].y[1])) {
       idx[t] = na, m[na] = cm[t].m, y[2 * na] = cm[t].y[0], y[2 * na + 1] = cm[t].y[1], na++;
-      core += cm[t].m, D += cm[t].m * cm[t].dist, ex2_core += cm[t].m * cm[t].ex2;
+      core += cm[t].m, D += cm[t].m * cm[t].dist;
     } else {
       idx[t] = -1, ex2_out += cm[t].m * cm[t].ex2;
     }
@@ -344,7 +336,6 @@ static ctr_status one_level(const ctr_grid_result *r, const ctr_sd_gmix *in, con
   }
   o->left_out = left;
   o->lo2 = fsum + gint - left_out_cost(nu, left, y + 2 * i1, psi[i1]);
-  (void)ex2_core;
 done:
   free(c.e[0]), free(c.e[1]), free(cm), free(idx), free(y), free(m), free(psi), free(v);
   return st;
