@@ -144,12 +144,16 @@ static ctr_status evaluate(const sd_problem *pr, const double *psi, sd_eval *e, 
   return CTR_OK;
 }
 
-/* Conjugate gradients with the Jacobi preconditioner on the weighted graph Laplacian L (plus a
- * relative 1e-12 on its diagonal, so that a cell whose edges carry no density at double
- * precision leaves no null direction beyond the constants): L d = g, g summing to 0, to the
- * relative residual eta. */
-static ctr_status cg_solve(int n, const sd_eval *e, const double *g, double eta, double *d,
-                           ctr_error *err) {
+/* Conjugate gradients with the Jacobi preconditioner on the weighted graph Laplacian L: L d = g,
+ * g summing to 0, to the relative residual eta in the norm |r_i / m_i| (theory.md §9.22). Two
+ * choices make Newton work when the masses span many decades (the plane's cells: 1e-20 to 1e-2):
+ * the residual is measured relative to each cell's own mass, since in the plain norm CG stops
+ * while the light cells' components are still noise and the next step empties them; and each
+ * diagonal gets 1e-12 of ITSELF (not of the largest), which removes any null direction beyond
+ * the constants without swamping a light cell's row (1e-12 of the largest diagonal is 1e-4 of a
+ * 1e-11 cell's: Newton then stalled at that relative error). */
+static ctr_status cg_solve(int n, const sd_eval *e, const double *g, const double *m, double eta,
+                           double *d, ctr_error *err) {
   double *diag = malloc((size_t)n * sizeof *diag), *r = malloc((size_t)n * sizeof *r);
   double *z = malloc((size_t)n * sizeof *z), *pp = malloc((size_t)n * sizeof *pp);
   double *q = malloc((size_t)n * sizeof *q);
@@ -168,14 +172,14 @@ static ctr_status cg_solve(int n, const sd_eval *e, const double *g, double eta,
     st = ctr_fail(err, CTR_ENUMERIC, "semidiscrete: the cells share no edge carrying density");
     goto done;
   }
-  for (int i = 0; i < n; i++) diag[i] += 1e-12 * dmax + 1e-300;
+  for (int i = 0; i < n; i++) diag[i] += 1e-12 * diag[i] + 1e-300;
   double g2 = 0, rz = 0;
-  for (int i = 0; i < n; i++) d[i] = 0, r[i] = g[i], g2 += g[i] * g[i];
+  for (int i = 0; i < n; i++) d[i] = 0, r[i] = g[i], g2 += g[i] * g[i] / (m[i] * m[i]);
   for (int i = 0; i < n; i++) z[i] = r[i] / diag[i], pp[i] = z[i], rz += r[i] * z[i];
   int maxit = 10 * n + 100;
   for (int it = 0; it < maxit; it++) {
     double r2 = 0;
-    for (int i = 0; i < n; i++) r2 += r[i] * r[i];
+    for (int i = 0; i < n; i++) r2 += r[i] * r[i] / (m[i] * m[i]);
     if (r2 <= eta * eta * g2 || r2 == 0) break;
     /* sequential: a matrix-vector product is ~7n flops, less than the cost of waking threads
      * (with two threads on a loaded machine the spinning team took 70% of the CPU time) */
@@ -341,9 +345,9 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
 
   sd_eval cur = {0}, tri = {0};
   double *g = malloc((size_t)n * sizeof *g), *d = malloc((size_t)n * sizeof *d);
-  double *pt = malloc((size_t)n * sizeof *pt);
+  double *pt = malloc((size_t)n * sizeof *pt), *wt = malloc((size_t)n * sizeof *wt);
   sd_eval *ev[2] = {&cur, &tri};
-  int oom = !g || !d || !pt;
+  int oom = !g || !d || !pt || !wt;
   for (int t = 0; t < 2; t++) {
     ev[t]->G = malloc((size_t)n * sizeof(double)), ev[t]->cost = malloc((size_t)n * sizeof(double));
     ev[t]->emass = malloc((size_t)n * sizeof(double)), ev[t]->ecost = malloc((size_t)n * sizeof(double));
@@ -355,7 +359,7 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
   }
   /* the start: the caller's psi or the atoms' Voronoi diagram mapped onto nu's mean and spread
    * (affine_start), whichever leaves no cell empty and the smaller mass error; then psi = 0 */
-  double gmin = INFINITY, best = INFINITY;
+  double best = INFINITY;
   for (int cand = 0; cand < 3; cand++) {
     if (cand == 1) affine_start(n, y, m, nu, pt);
     if (cand == 2) {
@@ -366,7 +370,7 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
     double tmin = INFINITY, sc = 0;
     for (int i = 0; i < n; i++) tmin = fmin(tmin, tri.G[i]), sc += (tri.G[i] - m[i]) * (tri.G[i] - m[i]);
     if (tmin > 0 && sc < best) {
-      best = sc, gmin = tmin;
+      best = sc;
       if (cand) memcpy(psi, pt, (size_t)n * sizeof *psi);
       sd_eval t = cur;
       cur = tri, tri = t;
@@ -378,14 +382,27 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
                   "outside nu's support?)");
     goto done;
   }
-  /* Kitagawa-Merigot-Thibert: no cell may fall below eps0 during the iteration */
-  double eps0 = 0.5 * fmin(mmin, gmin);
+  /* Kitagawa-Merigot-Thibert: no cell may fall below eps0 during the iteration. Cells lighter
+   * than mass_floor, whose errors count only against the floor, are held to a looser eps_light
+   * (held to half their smallest mass, a 1e-20 cell vetoed a step that cut the others' error
+   * 17-fold), but not let go to 0: a cell of ~1e-300 has edges whose density underflows, a zero
+   * row in the Hessian, and the next direction is not finite. With mass_floor = 0 this is
+   * KMT's rule unchanged. */
+  double eps0 = INFINITY, eps_light = INFINITY, mw = 0;
+  for (int i = 0; i < n; i++) {
+    double lo = fmin(m[i], cur.G[i]);
+    if (m[i] >= p->mass_floor) eps0 = fmin(eps0, 0.5 * lo);
+    else eps_light = fmin(eps_light, 1e-3 * lo);
+  }
+  /* every residual is measured in the stop's norm: |m_i - G_i| / max(m_i, mass_floor) */
+  for (int i = 0; i < n; i++) wt[i] = 1 / fmax(m[i], p->mass_floor), mw += m[i] * m[i] * wt[i] * wt[i];
+  mw = sqrt(mw);
   int steps = 0;
   for (;;) {
     double rel = 0, nrm = 0, gs = 0;
     for (int i = 0; i < n; i++) {
       g[i] = m[i] - cur.G[i];
-      rel = fmax(rel, fabs(g[i]) / fmax(m[i], p->mass_floor)), nrm += g[i] * g[i], gs += g[i];
+      rel = fmax(rel, fabs(g[i]) * wt[i]), nrm += g[i] * g[i] * wt[i] * wt[i], gs += g[i];
     }
     nrm = sqrt(nrm);
     out->mass_err = rel;
@@ -398,21 +415,27 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
     for (int i = 0; i < n; i++) g[i] -= gs / n; /* the range of L is the sum-zero vectors */
     /* inexact Newton (Eisenstat-Walker): a relative residual of |m - G| / |m| (at most 1e-2,
      * at least 1e-12) keeps the convergence quadratic and spares CG iterations early on */
-    double mn = 0;
-    for (int i = 0; i < n; i++) mn += m[i] * m[i];
-    double eta = fmax(1e-12, fmin(1e-2, nrm / sqrt(mn)));
-    if ((st = cg_solve(n, &cur, g, eta, d, err))) break;
+    double eta = fmax(1e-12, fmin(1e-2, nrm / mw));
+    if ((st = cg_solve(n, &cur, g, m, eta, d, err))) break;
     double tau = 1;
     int acc = 0;
     for (int half = 0; half < 50 && !acc; half++, tau *= 0.5) {
       for (int i = 0; i < n; i++) pt[i] = psi[i] + tau * d[i];
-      if ((st = evaluate(&pr, pt, &tri, err))) goto done;
-      double tmin = INFINITY, tn = 0;
-      for (int i = 0; i < n; i++) {
-        double r = tri.G[i] - m[i];
-        tmin = fmin(tmin, tri.G[i]), tn += r * r;
+      /* a trial the triangulation cannot handle (qhull's precision error on a near-flat lift)
+       * is a rejected step, not the end */
+      if ((st = evaluate(&pr, pt, &tri, err)) == CTR_ENUMERIC) {
+        st = CTR_OK;
+        continue;
       }
-      if (tmin >= eps0 && sqrt(tn) <= (1 - tau / 2) * nrm) acc = 1;
+      if (st) goto done;
+      double tn = 0;
+      int thin = 0;
+      for (int i = 0; i < n; i++) {
+        double r = (tri.G[i] - m[i]) * wt[i];
+        thin |= !(tri.G[i] >= (m[i] >= p->mass_floor ? eps0 : eps_light));
+        tn += r * r;
+      }
+      if (!thin && sqrt(tn) <= (1 - tau / 2) * nrm) acc = 1;
     }
     if (!acc) {
       st = ctr_fail(err, CTR_ENUMERIC, "semidiscrete: Newton step %d found no admissible step "
@@ -456,6 +479,6 @@ ctr_status ctr_semidiscrete_w2(int n, const double *y, const double *m, const ct
   out->empty_cells = empty;
 done:
   eval_free(&cur), eval_free(&tri);
-  free(g), free(d), free(pt);
+  free(g), free(d), free(pt), free(wt);
   return st;
 }
