@@ -347,8 +347,9 @@ ctr_status ctr_plane_sd_w2(const ctr_grid_result *r, const ctr_sd_gmix *in, cons
                            int cells, ctr_plane_sd *out, ctr_error *err) {
   memset(out, 0, sizeof *out);
   if (!r || r->d != 2) return ctr_fail(err, CTR_EINPUT, "lowrank plane: needs a 2-D grid result");
-  if (cells < 40 || cells > 2000)
-    return ctr_fail(err, CTR_EINPUT, "lowrank plane: %d cells per axis, accepted 40 .. 2000", cells);
+  if (cells < CTR_PLANE_CELLS_MIN || cells > CTR_PLANE_CELLS_MAX)
+    return ctr_fail(err, CTR_EINPUT, "lowrank plane: %d cells per axis, accepted %d .. %d", cells,
+                    CTR_PLANE_CELLS_MIN, CTR_PLANE_CELLS_MAX);
   level_out f, h;
   ctr_status st = one_level(r, in, nu, cells, &f, err);
   ctr_status st2 = st ? st : one_level(r, in, nu, cells / 2, &h, err);

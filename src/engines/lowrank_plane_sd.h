@@ -43,7 +43,10 @@ typedef struct {
   double mass_err, quad_err;
 } ctr_plane_sd;
 
-/* cells: core cells per axis, 40 .. 2000 (the coarser level uses cells / 2). */
+/* cells: core cells per axis, CTR_PLANE_CELLS_MIN .. CTR_PLANE_CELLS_MAX (the coarser level
+ * uses cells / 2). The CLI's --plane-cells checks the same range (sweep/param_grid.c). */
+#define CTR_PLANE_CELLS_MIN 40
+#define CTR_PLANE_CELLS_MAX 2000
 ctr_status ctr_plane_sd_w2(const ctr_grid_result *r, const ctr_sd_gmix *in, const ctr_sd_gmix *nu,
                            int cells, ctr_plane_sd *out, ctr_error *err);
 

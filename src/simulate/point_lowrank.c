@@ -16,6 +16,7 @@ ctr_status ctr_point_run_lowrank(const ctr_point_spec *spec, const ctr_schedule 
   if (spec->grid_Q) p.prod.grid.Q = spec->grid_Q;
   if (spec->grid_G) p.grid2.G = spec->grid_G; /* one target, one k: the flags size its grid */
   if (spec->grid_Q) p.grid2.Q = spec->grid_Q;
+  if (spec->plane_cells >= 0) p.plane_cells = spec->plane_cells; /* 0: off; -1: engine default */
   ctr_lowrank_result r;
   ctr_status st = ctr_point_spec_mixture(spec, &m, err);
   if (!st) st = ctr_lowrank_run(&p, s, m, &r, err);

@@ -28,6 +28,8 @@ typedef struct {
   int sample_n;                 /* distill: sample size of sampled W and its floor (0: none) */
   int replicate;                /* replicate index (its seed is already in target.seed) */
   int grid_G, grid_Q;           /* grid: grid points and Gauss-Hermite nodes (0: defaults) */
+  int plane_cells;              /* lowrank, k = 2: semi-discrete W2 cells per axis; 0 is OFF,
+                                   so "not given" is -1 (the engine's default) */
   char cov_source[128];         /* how the spectrum or mixture was given, for the row */
   ctr_learned_params learned;   /* engine learned: train_n, sample mode, ridge */
 } ctr_point_spec;

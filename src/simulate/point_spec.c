@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engines/lowrank_plane_sd.h"
 #include "simulate/point_engines.h"
 
 
@@ -15,6 +16,7 @@ void ctr_point_spec_default(ctr_point_spec *spec) {
   ctr_affine_params_default(&spec->engine);
   ctr_learned_params_default(&spec->learned);
   spec->points = 1000, spec->chains = 4, spec->lip_points = 32, spec->sample_n = 1000;
+  spec->plane_cells = -1; /* not given: the lowrank engine's default */
 }
 
 ctr_status ctr_point_spec_target(ctr_point_spec *spec, const char *name, ctr_error *err) {
@@ -121,6 +123,10 @@ static ctr_status check_learned(const ctr_point_spec *spec, ctr_error *err) {
 }
 
 ctr_status ctr_point_spec_check(const ctr_point_spec *spec, ctr_error *err) {
+  int pc = spec->plane_cells; /* -1: not given; the CLI parses the same range (param_grid.c) */
+  if (pc < -1 || (pc > 0 && pc < CTR_PLANE_CELLS_MIN) || pc > CTR_PLANE_CELLS_MAX)
+    return ctr_fail(err, CTR_EINPUT, "--plane-cells %d is out of range (accepted: 0 (off) or "
+                    "an integer in %d to %d)", pc, CTR_PLANE_CELLS_MIN, CTR_PLANE_CELLS_MAX);
   ctr_status st = ctr_schedule_check(&spec->schedule, err);
   if (!st) st = ctr_errmodel_check(&spec->engine.error, err);
   if (st) return st;

@@ -167,6 +167,7 @@ char *ctr_grid_describe(const ctr_grid *g) {
   }
   if (b->grid_G) ctr_text_add(&t, "grid-points = %d;\n", b->grid_G);
   if (b->grid_Q) ctr_text_add(&t, "hermite = %d;\n", b->grid_Q);
+  if (b->plane_cells >= 0) ctr_text_add(&t, "plane-cells = %d;\n", b->plane_cells); /* 0 too */
   if (g->naxes && !t.oom) {
     ctr_text swept = {0};
     add_with_axes(&swept, g, t.p);

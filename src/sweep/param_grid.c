@@ -8,6 +8,7 @@
 
 #include "core/parse.h"
 #include "engines/learned_features.h"
+#include "engines/lowrank_plane_sd.h"
 #include "store/sha256.h"
 
 /* X(name, code, has_arg, metavar, help): one table for getopt and for --help. */
@@ -52,6 +53,7 @@
   X("sample-n", 1031, 1, "K", "distill: samples for sampled W1 and its floor, 0 = none (1000)")  \
   X("grid-points", 1032, 1, "G", "grid, radial: grid points, 5..1e6 (2001; radial 1001; raise it for N > 1e3)")        \
   X("hermite", 1033, 1, "Q", "grid: Gauss-Hermite nodes, 1..200 (20); radial: nodes per rule, 2..42 (8)")                           \
+  X("plane-cells", 1074, 1, "K", "lowrank, k = 2: input cells per axis of the semi-discrete W2, 0 (off) or 40..2000 (100)") \
   X("replicates", 1034, 1, "K", "replicates r = 0..K-1, each with seed + r, 1..100000 (1)")       \
   X("rho", 1060, 1, "X", "karras schedule exponent rho (7)")                                      \
   X("sigma-min", 1061, 1, "X", "karras schedule: sigma at t = 1 (0.002)")                         \
@@ -229,6 +231,13 @@ static ctr_status apply_mixture(ctr_grid *g, int code, const char *arg, ctr_erro
     break;
   case 1032: st = ctr_arg_int("--grid-points", arg, 5, 1000000, &k, err), g->base.grid_G = (int)k; break;
   case 1033: st = ctr_arg_int("--hermite", arg, 1, 200, &k, err), g->base.grid_Q = (int)k; break;
+  case 1074: /* 1..39 refused here, not deep in the engine (ctr_plane_sd_w2 takes 40..2000) */
+    if (ctr_arg_int("--plane-cells", arg, 0, CTR_PLANE_CELLS_MAX, &k, err) ||
+        (k > 0 && k < CTR_PLANE_CELLS_MIN))
+      return ctr_fail(err, CTR_EINPUT, "--plane-cells '%s' is out of range (accepted: 0 (off) "
+                      "or an integer in %d to %d)", arg, CTR_PLANE_CELLS_MIN, CTR_PLANE_CELLS_MAX);
+    g->base.plane_cells = (int)k;
+    break;
   }
   return st;
 }
@@ -260,7 +269,7 @@ static ctr_status apply_learned(ctr_grid *g, int code, const char *arg, ctr_erro
 /* One value of a scalar option (target, schedule, mixture and learned parameters). */
 static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error *err) {
   if ((code >= 1063 && code <= 1071) || code == 1073) return apply_learned(g, code, arg, err);
-  if (code >= 1022 && code <= 1033) return apply_mixture(g, code, arg, err);
+  if ((code >= 1022 && code <= 1033) || code == 1074) return apply_mixture(g, code, arg, err);
   if (code >= 1000 && code <= 1010) return apply_target(g, code, arg, err);
   if ((code >= 1011 && code <= 1016) || (code >= 1060 && code <= 1062) || code == 1072)
     return apply_schedule(g, code, arg, err);
@@ -271,7 +280,7 @@ static ctr_status apply_scalar(ctr_grid *g, int code, const char *arg, ctr_error
 static int sweepable(int code) {
   return code == 1000 || (code >= 1003 && code <= 1005) || code == 1009 ||
          (code >= 1011 && code <= 1016) || code == 1022 || code == 1024 || code == 1025 ||
-         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1073);
+         (code >= 1028 && code <= 1033) || (code >= 1060 && code <= 1074);
 }
 
 static void drop_axis(ctr_grid *g, int code) {
