@@ -143,6 +143,9 @@ for sub in run sweep; do
   bad $sub "--centres|bogus|accepted|quantile" --engine learned --features rbf --centres bogus
   bad $sub "--bandwidth|accepted" --engine learned --features rff --bandwidth 0
   bad $sub "--degree|--features|accepted" --engine learned --features rff --degree 3
+  bad $sub "--plane-cells|39|accepted|0 (off)|40 to 2000" --engine lowrank --plane-cells 39
+  bad $sub "--plane-cells|abc|accepted|0 (off)|40 to 2000" --engine lowrank --plane-cells abc
+  bad $sub "--plane-cells|2001|accepted|0 (off)|40 to 2000" --engine lowrank --plane-cells 2001
   # cd on the full-matrix path is refused by the engine, after the file is opened
   bad $sub "cd|full|accepted" --engine cd --full --d 3
   bad $sub "$T/no_such_cov|cannot open" --target file --d 2 --cov-file "$T/no_such_cov"
@@ -161,6 +164,26 @@ bad sweep "bogus|accepted" --error none,bogus
 bad sweep "--threads|0|accepted" --threads 0
 bad run "--N|sweep" --N 10,20
 bad run "--d|sweep" --d 1:10:3
+
+# ---- --plane-cells: 0 is a value (off), not "not given"; the resolved spec carries it ---------
+# (dry runs: a lowrank k = 2 point costs ~30 CPU s even at d = 3, N = 20)
+PC="--target simplex --K 3 --d 3 --N 20 --engine lowrank --dry-run"
+# shellcheck disable=SC2086
+run sweep $PC --plane-cells 0 -o "$T/pc.h5"
+[ "$RC" -eq 0 ] && grep -qx "plane-cells = 0;" "$T/out" && [ ! -e "$T/pc.h5" ]
+check $? "sweep --plane-cells 0 --dry-run: exit 0 (got $RC), the spec says plane-cells = 0"
+# shellcheck disable=SC2086
+run sweep $PC -o "$T/pc.h5"
+[ "$RC" -eq 0 ] && ! grep -q "plane-cells" "$T/out"
+check $? "sweep without --plane-cells: exit 0 (got $RC), no plane-cells key (the engine's default)"
+printf 'target = "simplex";\nK = 3;\nd = 3;\nN = 20;\nengine = "lowrank";\nplane-cells = 60;\n' >"$T/pc.cfg"
+run sweep "$T/pc.cfg" --dry-run -o "$T/pc.h5"
+[ "$RC" -eq 0 ] && grep -qx "plane-cells = 60;" "$T/out"
+check $? "spec file plane-cells = 60: exit 0 (got $RC), the resolved spec keeps it"
+sed 's/plane-cells = 60/plane-cells = 39/' "$T/pc.cfg" >"$T/pc39.cfg"
+run sweep "$T/pc39.cfg" --dry-run -o "$T/pc.h5"
+[ "$RC" -eq 2 ] && has_err "--plane-cells" && has_err "40 to 2000"
+check $? "spec file plane-cells = 39: exit 2 (got $RC), names --plane-cells and the range"
 
 # ---- sweep refuses an existing output file -------------------------------------------------
 echo "precious" >"$T/exists.h5"

@@ -51,7 +51,7 @@ check $? "sweep --c1 3,x: exit 2, names the bad element"
 for opt in "--schedule paper,linear" "--K 2,3" "--m 1,2" "--radius 1,2" "--points 10,20" \
   "--chains 2,3" "--grid-points 101,201" "--hermite 5,10" "--sample-n 0,100" \
   "--beta-min 1e-4,2e-4" "--beta-max 0.02,0.03" "--cosine-s 0.008,0.01" "--lambda 1,2" \
-  "--lambda-max 1,2" "--c0 1,2"; do
+  "--lambda-max 1,2" "--c0 1,2" "--plane-cells 0,100"; do
   # shellcheck disable=SC2086
   "$CT" sweep --target two_modes --N 100 $opt --dry-run -o "$T/dry.h5" >"$T/out" 2>&1
   grep -q "^2 of 2 points" "$T/out" || grep -q "2 of 2 points" "$T/out"
