@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "engines/lowrank.h"
+
 /* Seconds of one core per unit of work, fitted to single points timed on a 2-core x86-64
  * workstation (ctrate sweep -j 1 on one point). Only the order of the points and the dry-run
  * estimate use them, never a result; expect them to be off by a factor of 2 either way. */
@@ -92,6 +94,44 @@ double ctr_plan_lip_cost(const ctr_point_spec *s) {
   return SEC_LIP_C * pow(d, LIP_D_EXP) * evals / evals_cal;
 }
 
+/* ---- lowrank with the means in a plane (k = 2, engines/lowrank_plane.h) ----
+ * k is guessed from the preset without building it: min(K - 1, d) for means in general position
+ * (the engine refuses k > 2), 0 for the concentric presets; a mixture file's means may span
+ * less (then this overestimates). The work: the 2-D grid at two levels (the refined one has
+ * 2G - 1 points and 2Q nodes per axis, ~17x the base level's N G^2 Q^2 K), a part that barely
+ * depends on N (the ODE coupling, Gelbrich, Knothe-Rosenblatt, the L lower bound's starts) and
+ * the semi-discrete W2 (plane_cells^2 atoms per input, two inputs, two cell sizes). Measured on
+ * simplex K = 3, sigma 0.3, G = 201, Q = 10, one thread, loaded machine: 34.4 and 33.8 CPU s at
+ * d = 3, N = 20 and 108.5 s at d = 100, N = 300 (plane cells 0); 60 and 100 cells added no
+ * measurable time at N = 300 (109.4 and 105.6 s), 200 and 400 cells added 23.9 and 129.5 s at
+ * d = 3, N = 20: cells^2.4 (more atoms, and more Newton steps and qhull work per atom). Only
+ * this target was measured: the Newton steps depend on the target. */
+#define SEC_PLANE_STEP 2.2e-8 /* one step per G^2 Q^2 K of the base level, both levels' work */
+#define SEC_PLANE_FIXED 29.0  /* the N-independent part at G = 201, Q = 10, K = 3 */
+#define SEC_PLANE_SD400 130.0 /* semi-discrete W2 at 400 cells per axis (both inputs, levels) */
+#define PLANE_SD_EXP 2.4      /* its exponent in the cells per axis */
+
+/* The number of components when the means span a plane, else 0. */
+static int lowrank_plane(const ctr_point_spec *s) {
+  ctr_mixture_preset k = s->mixture.kind;
+  if (!s->is_mixture || k == CTR_MIXTURE_SCALE || k == CTR_MIXTURE_SCALE_TAIL ||
+      k == CTR_MIXTURE_SCALE_PAIR)
+    return 0;
+  ctr_mixture_params q = s->mixture;
+  q.d = s->target.d;
+  int K = ctr_mixture_preset_K(&q); /* simplex_full d + 1, the _kd and _d2 clouds K d, K d^2 */
+  return fmin(K - 1.0, q.d) == 2 ? K : 0;
+}
+
+static double lowrank_plane_cost(const ctr_point_spec *s, double N, double K) {
+  ctr_lowrank_params p;
+  ctr_lowrank_params_default(&p); /* the engine's grid2 and plane_cells defaults */
+  double G = s->grid_G ? s->grid_G : p.grid2.G, Q = s->grid_Q ? s->grid_Q : p.grid2.Q;
+  double cells = s->plane_cells >= 0 ? s->plane_cells : p.plane_cells;
+  return SEC_PLANE_FIXED + SEC_PLANE_STEP * N * G * G * Q * Q * K +
+         (cells > 0 ? SEC_PLANE_SD400 * pow(cells / 400, PLANE_SD_EXP) : 0);
+}
+
 double ctr_plan_cost(const ctr_point_spec *s) {
   return ctr_plan_engine_cost(s) + ctr_plan_lip_cost(s);
 }
@@ -121,10 +161,12 @@ double ctr_plan_engine_cost(const ctr_point_spec *s) {
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
     return SEC_POINT + SEC_PRODUCT_FIXED + SEC_PRODUCT_STEP * N * G * Q;
   }
-  case CTR_ENGINE_GRID:
-  case CTR_ENGINE_LOWRANK: { /* lowrank: one 1-D grid run (the span) and a closed form */
+  case CTR_ENGINE_LOWRANK:
+    if (lowrank_plane(s)) return SEC_POINT + lowrank_plane_cost(s, N, lowrank_plane(s));
+    d = 1; /* k <= 1: one 1-D grid run (the span) and a closed form */
+    /* fall through */
+  case CTR_ENGINE_GRID: {
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
-    if (s->engine.engine != CTR_ENGINE_GRID) d = 1;
     return SEC_POINT + SEC_GRID_STEP * N * (d == 2 ? G * G : G) * Q;
   }
   case CTR_ENGINE_RADIAL: { /* O(N G K Q^2) per level; the refined level costs 2 x 2.25 more */
