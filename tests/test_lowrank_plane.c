@@ -15,7 +15,7 @@
  *            holds the product engine's exact W2, the estimate matches it within 3 times its
  *            error estimate plus both grids' refinement change.
  * With the argument "fast" only the product check at d = 2 and 5 runs; "gauss" only the
- * one-Gaussian semi-discrete check. */
+ * one-Gaussian semi-discrete check; "chain" the chain and grid checks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +288,16 @@ int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   int fast = argc > 1 && !strcmp(argv[1], "fast");
   int gauss_only = argc > 1 && !strcmp(argv[1], "gauss");
+  if (argc > 1 && !strcmp(argv[1], "chain")) { /* the chain and 2-D grid cross-checks alone */
+    ctr_schedule *s = sched(20);
+    if (!s) return 1;
+    printf("# | d | chain E||f_N - Phi||^2 +- SE | lowrank | z |\n");
+    int ds[4] = {2, 4, 8, 16};
+    for (int i = 0; i < 4; i++) versus_chain(ds[i], 3000, s);
+    versus_grid2d(s);
+    ctr_schedule_free(s);
+    return check_summary();
+  }
   if (argc > 1 && !strcmp(argv[1], "square")) {
     ctr_schedule *s = sched(20);
     if (!s) return 1;

@@ -18,7 +18,7 @@ void ctr_lowrank_params_default(ctr_lowrank_params *p) {
   memset(p, 0, sizeof *p);
   ctr_product_params_default(&p->prod);
   ctr_grid_params_default_d(&p->grid2, 2);
-  p->lip_n = 64, p->plane_cells = 0, p->seed = 1;
+  p->lip_n = 64, p->plane_cells = 100, p->seed = 1;
 }
 
 /* The variance of component k if its covariance is v I (iso, or diagonal with equal entries),
