@@ -284,40 +284,31 @@ static void versus_gauss(const ctr_schedule *s) {
   ctr_grid_result_free(g), ctr_mixture_free(m);
 }
 
+/* The chain at d = 2..16 and the 2-D grid at d = 2. */
+static void chain_checks(const ctr_schedule *s) {
+  printf("# | d | chain E||f_N - Phi||^2 +- SE | lowrank | z |\n");
+  int ds[4] = {2, 4, 8, 16};
+  for (int i = 0; i < 4; i++) versus_chain(ds[i], 3000, s);
+  versus_grid2d(s);
+}
+
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
-  int fast = argc > 1 && !strcmp(argv[1], "fast");
-  int gauss_only = argc > 1 && !strcmp(argv[1], "gauss");
-  if (argc > 1 && !strcmp(argv[1], "chain")) { /* the chain and 2-D grid cross-checks alone */
-    ctr_schedule *s = sched(20);
-    if (!s) return 1;
-    printf("# | d | chain E||f_N - Phi||^2 +- SE | lowrank | z |\n");
-    int ds[4] = {2, 4, 8, 16};
-    for (int i = 0; i < 4; i++) versus_chain(ds[i], 3000, s);
-    versus_grid2d(s);
-    ctr_schedule_free(s);
-    return check_summary();
-  }
-  if (argc > 1 && !strcmp(argv[1], "square")) {
-    ctr_schedule *s = sched(20);
-    if (!s) return 1;
-    versus_square_sd(s, argc > 2 ? atoi(argv[2]) : 100);
-    ctr_schedule_free(s);
-    return check_summary();
+  const char *mode = argc > 1 ? argv[1] : "full";
+  int full = !strcmp(mode, "full"), fast = !strcmp(mode, "fast"), gauss = !strcmp(mode, "gauss");
+  int chain = !strcmp(mode, "chain"), square = !strcmp(mode, "square");
+  if (!(full || fast || gauss || chain || square)) {
+    fprintf(stderr, "test_lowrank_plane: unknown mode '%s' (full, fast, gauss, chain, "
+            "square [CELLS])\n", mode);
+    return 2;
   }
   ctr_schedule *s = sched(20);
   if (!s) return 1;
-  versus_gauss(s);
-  if (gauss_only) return ctr_schedule_free(s), check_summary();
-  versus_product(2, s);
-  versus_product(5, s);
-  if (!fast) {
-    versus_product(1000, s);
-    printf("# | d | chain E||f_N - Phi||^2 +- SE | lowrank | z |\n");
-    int ds[4] = {2, 4, 8, 16};
-    for (int i = 0; i < 4; i++) versus_chain(ds[i], 3000, s);
-    versus_grid2d(s);
-  }
+  if (full || fast || gauss) versus_gauss(s);
+  if (full || fast) versus_product(2, s), versus_product(5, s);
+  if (full) versus_product(1000, s);
+  if (full || chain) chain_checks(s);
+  if (square) versus_square_sd(s, argc > 2 ? atoi(argv[2]) : 100);
   ctr_schedule_free(s);
   return check_summary();
 }
