@@ -231,8 +231,8 @@ static ctr_status plane_lip(const ctr_mixture *m, const ctr_schedule *s, int n, 
 
 /* The semi-discrete bracket and estimate per input (theory.md §9.23), joined to the others. The
  * estimate is reported only when the solver's mass error (relative, floored at 1e-2 / n) is at
- * most SD_EST_MASS: on clustered outputs (four modes at N = 20) Newton can stall far from the
- * optimum, where the bounds still hold but the dual is no estimate of W2^2. */
+ * most SD_EST_MASS: where Newton stops short of the optimum (as it did on clustered outputs
+ * before theory.md §9.22's fix) the bounds still hold but the dual is no estimate of W2^2. */
 #define SD_EST_MASS 1e-6
 static ctr_status plane_sd(const ctr_grid_result *r, int K, const double *w, const double *mu,
                            double sigma2, int cells, ctr_plane_result *out, ctr_error *err) {

@@ -161,9 +161,11 @@ double ctr_plan_engine_cost(const ctr_point_spec *s) {
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;
     return SEC_POINT + SEC_PRODUCT_FIXED + SEC_PRODUCT_STEP * N * G * Q;
   }
-  case CTR_ENGINE_LOWRANK:
-    if (lowrank_plane(s)) return SEC_POINT + lowrank_plane_cost(s, N, lowrank_plane(s));
+  case CTR_ENGINE_LOWRANK: {
+    int Kp = lowrank_plane(s); /* components when the means span a plane, else 0 */
+    if (Kp) return SEC_POINT + lowrank_plane_cost(s, N, Kp);
     d = 1; /* k <= 1: one 1-D grid run (the span) and a closed form */
+  }
     /* fall through */
   case CTR_ENGINE_GRID: {
     double G = s->grid_G ? s->grid_G : 2001, Q = s->grid_Q ? s->grid_Q : 20;

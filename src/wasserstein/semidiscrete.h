@@ -24,7 +24,8 @@ typedef struct {
 } ctr_sd_gmix;
 
 typedef struct {
-  double mass_tol;  /* stop when max_i |nu(Lag_i) - m_i| / m_i <= mass_tol (default 1e-10) */
+  double mass_tol;  /* stop when max_i |nu(Lag_i) - m_i| / max(m_i, mass_floor) <= mass_tol
+                       (default 1e-10) */
   int max_newton;   /* most Newton steps (default 100) */
   double mass_floor; /* the relative error's denominator is max(m_i, mass_floor) (default 0):
                         cells far lighter than the rest then stop by their absolute error, which
