@@ -399,7 +399,7 @@ rc=${PIPESTATUS[0]}
 check $? "class 15: sweep | head -1 (SIGPIPE): exit $rc, not killed; the file complete, no temporary left"
 
 # SIGTERM at exact moments: CTRATE_TEST_PAUSE=PHASE (store/safe_output.h) makes ctrate say
-# "test pause in PHASE" on stderr and sleep 1.5 s there; the signal is sent once that line is
+# "test pause in PHASE" on stderr and sleep 4 s there; the signal is sent once that line is
 # out. Every case: no row lost (same_rows.py against the uninterrupted x.h5), no temporary, the
 # file opens.
 SAME="$PY $ROOT/tests/same_rows.py"

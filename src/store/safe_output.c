@@ -100,7 +100,9 @@ void ctr_test_pause(const char *phase) {
   int len = snprintf(msg, sizeof msg, "ctrate: test pause in %s (CTRATE_TEST_PAUSE)\n", phase);
   if (write(2, msg, (size_t)len) < 0) { /* only a marker for the test */
   }
-  struct timespec left = {1, 500000000L};
+  /* 4 s: a test sends two signals 0.3 s apart after polling for the line above; at 1.5 s the
+   * pause once ended before the second arrived (CI under ASan on a loaded 2-core machine) */
+  struct timespec left = {4, 0};
   while (nanosleep(&left, &left) != 0) { /* a signal cuts the sleep short: sleep the rest */
   }
 }

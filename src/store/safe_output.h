@@ -41,7 +41,7 @@ void ctr_tmp_discard_live(void);
 void ctr_tmp_discard(const char *tmp);
 
 /* Test hook (tests/test_files.sh, class 15): if the environment variable CTRATE_TEST_PAUSE
- * names PHASE, say "ctrate: test pause in PHASE" on stderr and sleep 1.5 s there, so that a test
+ * names PHASE, say "ctrate: test pause in PHASE" on stderr and sleep 4 s there, so that a test
  * can send a signal at that exact moment. Phases: "open" (a sweep's first checkpoint),
  * "load" (--resume, after reading FILE.h5, before the journal), "checkpoint" (a rewrite during
  * the compute loop), "final-save" (the sweep's last rewrite), "save" (any other whole-file
